@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what is needed, then runs the lint checks and the whole test suite.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+cd "$ANTREAN_ROOT"
+ruff check .
+exec python -m pytest "$@"

@@ -1,0 +1,28 @@
+"""`antrean config check FILE`: validate a hall config and summarise it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from shared.config import ConfigError, example_config_path, load_config
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True)
+    check = sub.add_parser("check", help="validate a config file")
+    check.add_argument("file", nargs="?", help="config file (default: the example hall)")
+
+
+def run(args: argparse.Namespace) -> int:
+    path = args.file or str(example_config_path())
+    try:
+        cfg = load_config(path)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(
+        f"{path}: OK — {cfg.mpp.name}: {len(cfg.agencies)} agencies, {len(cfg.services)} services, "
+        f"{len(cfg.queues)} queues, {len(cfg.counters)} counters"
+    )
+    return 0
