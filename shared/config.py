@@ -258,7 +258,8 @@ class _Reader:
         hours = self.table(data, "hours", path)
         for key in hours:
             if key not in WEEKDAYS:
-                raise self.fail(_join(path, "hours", key), f"unknown day; use {', '.join(WEEKDAYS)}")
+                raise self.fail(
+                    _join(path, "hours", key), f"unknown day; use {', '.join(WEEKDAYS)}")
             opening[WEEKDAYS.index(key)] = self.time_range(hours[key], _join(path, "hours", key))
         raw_breaks = data.get("breaks", [])
         if not isinstance(raw_breaks, list):

@@ -1,0 +1,447 @@
+"""The ledger: the one writer of a hall's history.
+
+`Ledger.execute(command)` validates a command against the current projection, appends its
+events and updates the projection in one `BEGIN IMMEDIATE` transaction, and returns only after
+the commit is durable. A command id seen before returns the first result and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from shared.clock import Clock, SystemClock, to_ms
+from shared.config import PRIORITY_GROUPS, HallConfig, Service
+from shared.ledger import model as m
+from shared.ledger.model import Actor, Command, CommandRefused, Event, Result, refuse
+from shared.ledger.projection import (
+    apply_event,
+    clear_projection,
+    event_from_row,
+    insert_event,
+    iter_events,
+    last_seq,
+    projection_dump,
+    replay,
+)
+from shared.ledger.queries import LedgerReader, TicketView
+from shared.ledger.store import connect, immediate
+
+log = logging.getLogger(__name__)
+
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+         "September", "Oktober", "November", "Desember")
+
+EventListener = Callable[[list[Event]], None]
+
+
+def tanggal(day: dt.date) -> str:
+    """'Senin, 30 November 2026' without depending on the machine's locale."""
+    return f"{HARI[day.weekday()]}, {day.day} {BULAN[day.month - 1]} {day.year}"
+
+
+class Ledger:
+    """The authoritative ledger of one hall. Not thread-safe by itself: the hub gives it one
+    writer thread; tests and tools use it from one thread."""
+
+    def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None) -> None:
+        self.path = Path(path)
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self.conn = connect(self.path)
+        self.reader = LedgerReader(self.conn, config)
+        self._listeners: list[EventListener] = []
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def subscribe(self, listener: EventListener) -> None:
+        """Called after every commit with the events it wrote (in the writer's thread)."""
+        self._listeners.append(listener)
+
+    # --- the command API -------------------------------------------------------------------
+
+    def execute(self, command: Command) -> Result:
+        with self._lock, immediate(self.conn):
+            seen = self.conn.execute(
+                "SELECT * FROM events WHERE command_id=? ORDER BY seq", (command.id,)
+            ).fetchall()
+            if seen:
+                events = [event_from_row(r) for r in seen]
+                return Result(command.id, True, self._value_for(command, events), tuple(events),
+                              duplicate=True)
+            try:
+                events = self._decide(command)
+            except CommandRefused as refused:
+                log.info("refused %s from %s: %s", command.kind, command.actor.device,
+                         refused.refusal.message)
+                return Result(command.id, False, refusal=refused.refusal)
+            for e in events:
+                insert_event(self.conn, e)
+                apply_event(self.conn, e)
+            value = self._value_for(command, events)
+        for listener in self._listeners:
+            listener(events)
+        return Result(command.id, True, value, tuple(events))
+
+    # Convenience wrappers, so in-process callers read like the domain.
+    def issue_ticket(self, service: str, actor: Actor, priority: str | None = None,
+                     command_id: str | None = None) -> Result:
+        return self.execute(_cmd("issue_ticket", {"service": service, "priority": priority},
+                                 actor, command_id))
+
+    def call_next(self, counter: int, actor: Actor, command_id: str | None = None) -> Result:
+        return self.execute(_cmd("call_next", {"counter": counter}, actor, command_id))
+
+    def run(self, kind: str, actor: Actor, command_id: str | None = None, **args: Any) -> Result:
+        return self.execute(_cmd(kind, args, actor, command_id))
+
+    # --- deciding ---------------------------------------------------------------------------
+
+    def _decide(self, c: Command) -> list[Event]:
+        spec = m.COMMAND_ARGS.get(c.kind)
+        if spec is None:
+            raise refuse("unknown_command", f"unknown command {c.kind!r}",
+                         "Perintah tidak dikenal.")
+        if not isinstance(c.args, dict):
+            raise refuse("bad_args", "command arguments must be an object",
+                         "Perintah tidak lengkap.")
+        for name, required in spec.items():
+            if required and c.args.get(name) is None:
+                raise refuse("bad_args", f"{c.kind} needs {name!r}", "Perintah tidak lengkap.")
+        extra = set(c.args) - set(spec)
+        if extra:
+            raise refuse("bad_args", f"{c.kind} does not take {sorted(extra)}",
+                         "Perintah tidak dikenal.")
+        now = self.clock.now()
+        builder = _Events(c, to_ms(now), last_seq(self.conn))
+        decide: Callable[[Command, dt.datetime, _Events], None] = getattr(self, f"_{c.kind}")
+        decide(c, now, builder)
+        return builder.events
+
+    def _issue_ticket(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        svc = self._service(c.args["service"])
+        priority = c.args.get("priority")
+        if priority is not None and priority not in PRIORITY_GROUPS:
+            raise refuse("bad_args", f"unknown priority group {priority!r}",
+                         "Kelompok prioritas tidak dikenal.")
+        self._check_open_for_tickets(svc, now)
+        day = self.config.service_day(now)
+        if svc.daily_quota is not None and (
+            self.reader.issued_today(f"s:{svc.code}", day) >= svc.daily_quota
+        ):
+            nxt = self._next_open_day(svc, day)
+            raise refuse(
+                "quota_full", f"daily quota of {svc.daily_quota} for {svc.code} is used up",
+                f"Kuota hari ini untuk layanan {svc.name} sudah habis. "
+                f"Silakan datang kembali {_when(nxt)}.",
+                next_open=nxt.isoformat() if nxt else None,
+            )
+        number = self.reader.issued_today(f"q:{svc.queue}", day) + 1
+        label = f"{svc.queue}-{number:03d}"
+        ticket_id = f"{day:%Y%m%d}-{label}"
+        out.add(m.TICKET_ISSUED, ticket_id, {
+            "service_day": day.isoformat(), "queue": svc.queue, "number": number,
+            "label": label, "service": svc.code, "agency": svc.agency, "priority": priority,
+        })
+
+    def _call_next(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number = self._staffed_counter(c.args["counter"], for_calling=True)
+        current = self.reader.active_ticket(number)
+        if current is not None:
+            # "Call next" means the officer is done with the visitor in front of them.
+            out.add(m.TICKET_FINISHED, current.ticket_id, {"counter": number})
+        ticket = self._pick_next(number, self.config.service_day(now))
+        if ticket is None:
+            return
+        out.add(m.TICKET_CALLED, ticket.ticket_id, {"counter": number})
+
+    def _pick_next(self, counter: int, day: dt.date) -> TicketView | None:
+        """The counter's next ticket: the front of its queues, with priority tickets placed
+        by the queue's policy (strict first, or one after every N regular ones)."""
+        queues = self.config.counters[counter].queues
+        regular = self._head(queues, day, priority=False)
+        prio = self._head(queues, day, priority=True)
+        if prio is None:
+            return regular
+        if regular is None:
+            return prio
+        queue = self.config.queues[prio.queue]
+        if queue.policy == "strict_priority":
+            return prio
+        if queue.policy == "fifo":
+            return prio if prio.rank < regular.rank else regular
+        streak = self.reader.counter(counter).regular_streak
+        return prio if streak >= queue.priority_every else regular
+
+    def _head(self, queues: tuple[str, ...], day: dt.date, priority: bool) -> TicketView | None:
+        marks = ",".join("?" * len(queues))
+        row = self.conn.execute(
+            f"SELECT ticket_id FROM tickets WHERE status='waiting' AND service_day=? "
+            f"AND is_priority=? AND queue IN ({marks}) ORDER BY rank LIMIT 1",
+            (day.isoformat(), 1 if priority else 0, *queues),
+        ).fetchone()
+        return self.reader.ticket(row[0]) if row else None
+
+    def _active(self, c: Command, statuses: tuple[str, ...], what: str) -> tuple[int, TicketView]:
+        number = self._counter(c.args["counter"])
+        ticket = self.reader.active_ticket(number)
+        if ticket is None:
+            raise refuse("no_active_ticket", f"counter {number} has no ticket to {what}",
+                         "Belum ada nomor antrean yang dipanggil di loket ini.")
+        if ticket.status not in statuses:
+            raise refuse("wrong_state", f"ticket {ticket.label} is {ticket.status}; cannot {what}",
+                         f"Nomor {ticket.label} tidak dapat di{what} sekarang.")
+        return number, ticket
+
+    def _recall(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number, t = self._active(c, (m.CALLED,), "recall")
+        out.add(m.TICKET_RECALLED, t.ticket_id, {"counter": number, "call": t.call_count + 1})
+
+    def _start(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number, t = self._active(c, (m.CALLED,), "start")
+        out.add(m.TICKET_STARTED, t.ticket_id, {"counter": number})
+
+    def _finish(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number, t = self._active(c, (m.CALLED, m.SERVING), "finish")
+        out.add(m.TICKET_FINISHED, t.ticket_id, {"counter": number})
+
+    def _no_show(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number, t = self._active(c, (m.CALLED,), "no_show")
+        out.add(m.TICKET_NO_SHOW, t.ticket_id, {"counter": number})
+
+    def _return_no_show(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        t = self._ticket(c.args["ticket"])
+        if t.status != m.NO_SHOW:
+            raise refuse("wrong_state", f"ticket {t.label} is {t.status}, not a no-show",
+                         f"Nomor {t.label} tidak berstatus tidak hadir.")
+        if t.service_day != self.config.service_day(now).isoformat():
+            raise refuse("expired", f"ticket {t.label} is from {t.service_day}",
+                         f"Nomor {t.label} hanya berlaku pada hari diambil.")
+        out.add(m.TICKET_REQUEUED, t.ticket_id, {
+            "to_front": self.config.rules.returning_no_show_to_front,
+            "counter": c.args.get("counter"),
+        })
+
+    def _transfer(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number, t = self._active(c, (m.CALLED, m.SERVING), "transfer")
+        target = self._service(c.args["service"])
+        if target.code == t.service:
+            raise refuse("bad_args", "transfer to the same service",
+                         "Layanan tujuan sama dengan layanan sekarang.")
+        day = self.config.service_day(now)
+        hours = self.config.schedule_for(target).hours_on(day)
+        if hours is None or day in self.config.holidays:
+            raise refuse("closed", f"{target.code} is not open today",
+                         f"Layanan {target.name} tidak buka hari ini.")
+        to_front = c.args.get("to_front")
+        if to_front is None:
+            to_front = self.config.rules.transfer_to_front
+        if not isinstance(to_front, bool):
+            raise refuse("bad_args", "to_front must be true or false", "Perintah tidak lengkap.")
+        out.add(m.TICKET_TRANSFERRED, t.ticket_id, {
+            "counter": number, "from_service": t.service, "service": target.code,
+            "queue": target.queue, "agency": target.agency, "to_front": to_front,
+        })
+
+    def _cancel(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        t = self._ticket(c.args["ticket"])
+        if t.status not in (m.WAITING, m.CALLED):
+            raise refuse("wrong_state", f"ticket {t.label} is {t.status}; cannot cancel",
+                         f"Nomor {t.label} tidak dapat dibatalkan.")
+        out.add(m.TICKET_CANCELLED, t.ticket_id, {"reason": str(c.args.get("reason") or "")})
+
+    def _staffed_counter(self, raw: Any, for_calling: bool = False) -> int:
+        number = self._counter(raw)
+        state = self.reader.counter(number)
+        if state.officer is None:
+            raise refuse("not_signed_in", f"no officer is signed in at counter {number}",
+                         "Petugas belum masuk di loket ini.")
+        if for_calling and state.status != m.COUNTER_OPEN:
+            raise refuse("counter_not_open", f"counter {number} is {state.status}",
+                         "Loket sedang istirahat atau tutup. Buka loket dahulu.")
+        return number
+
+    def _open_counter(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number = self._staffed_counter(c.args["counter"])
+        out.add(m.COUNTER_OPENED, None, {"counter": number})
+
+    def _pause_counter(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number = self._staffed_counter(c.args["counter"])
+        self._no_active(number, "pause")
+        out.add(m.COUNTER_PAUSED_EVENT, None,
+                {"counter": number, "reason": str(c.args.get("reason") or "")})
+
+    def _close_counter(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number = self._counter(c.args["counter"])
+        self._no_active(number, "close")
+        out.add(m.COUNTER_CLOSED_EVENT, None, {"counter": number})
+
+    def _sign_in(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number = self._counter(c.args["counter"])
+        officer = c.actor.officer
+        if not officer:
+            raise refuse("bad_args", "sign_in needs an officer", "Masukkan ID petugas.")
+        state = self.reader.counter(number)
+        if state.officer and state.officer != officer:
+            raise refuse("counter_taken", f"counter {number} is in use by {state.officer}",
+                         f"Loket {number} sedang dipakai petugas lain.")
+        out.add(m.OFFICER_SIGNED_IN, None, {"counter": number, "officer": officer})
+
+    def _sign_out(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number = self._counter(c.args["counter"])
+        self._no_active(number, "sign out")
+        state = self.reader.counter(number)
+        if state.officer is None:
+            raise refuse("not_signed_in", f"no officer is signed in at counter {number}",
+                         "Petugas belum masuk di loket ini.")
+        out.add(m.OFFICER_SIGNED_OUT, None, {"counter": number, "officer": state.officer})
+
+    def _alert(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        kind, message = c.args["kind"], c.args["message"]
+        if not isinstance(kind, str) or not isinstance(message, str) or len(message) > 500:
+            raise refuse("bad_args", "an alert needs a kind and a message (≤ 500 characters)",
+                         "Perintah tidak lengkap.")
+        out.add(m.STATION_ALERT, None, {"kind": kind, "message": message})
+
+    # --- checks ----------------------------------------------------------------------------
+
+    def _service(self, code: Any) -> Service:
+        svc = self.config.services.get(code) if isinstance(code, str) else None
+        if svc is None:
+            raise refuse("unknown_service", f"unknown service {code!r}",
+                         "Layanan tidak ditemukan.")
+        return svc
+
+    def _counter(self, raw: Any) -> int:
+        if not isinstance(raw, int) or isinstance(raw, bool) or raw not in self.config.counters:
+            raise refuse("unknown_counter", f"unknown counter {raw!r}", "Loket tidak dikenal.")
+        return raw
+
+    def _ticket(self, raw: Any) -> TicketView:
+        t = self.reader.ticket(raw) if isinstance(raw, str) else None
+        if t is None:
+            raise refuse("unknown_ticket", f"unknown ticket {raw!r}",
+                         "Nomor antrean tidak ditemukan.")
+        return t
+
+    def _no_active(self, counter: int, what: str) -> None:
+        t = self.reader.active_ticket(counter)
+        if t is not None:
+            raise refuse("ticket_active", f"counter {counter} still has {t.label}; cannot {what}",
+                         f"Selesaikan dahulu nomor {t.label}.")
+
+    def _check_open_for_tickets(self, svc: Service, now: dt.datetime) -> None:
+        local = now.astimezone(self.config.tz)
+        day = local.date()
+        holiday = self.config.holidays.get(day)
+        if holiday is not None:
+            nxt = self._next_open_day(svc, day)
+            raise refuse("holiday", f"{day} is a holiday ({holiday})",
+                         f"Hari ini libur ({holiday}). Silakan datang kembali {_when(nxt)}.",
+                         next_open=nxt.isoformat() if nxt else None)
+        hours = self.config.schedule_for(svc).hours_on(day)
+        if hours is None:
+            nxt = self._next_open_day(svc, day)
+            raise refuse("closed_today", f"{svc.code} is not served on {day:%A}",
+                         f"Layanan {svc.name} tidak buka hari ini. "
+                         f"Silakan datang kembali {_when(nxt)}.",
+                         next_open=nxt.isoformat() if nxt else None)
+        opens = dt.datetime.combine(day, hours.start, self.config.tz)
+        first = opens - dt.timedelta(minutes=self.config.rules.tickets_from_minutes)
+        last = dt.datetime.combine(day, hours.end, self.config.tz) - dt.timedelta(
+            minutes=svc.cutoff_minutes)
+        if local < first:
+            raise refuse("not_yet_open", f"tickets for {svc.code} from {first:%H:%M}",
+                         f"Pengambilan nomor antrean dibuka pukul {first:%H:%M}.",
+                         opens_at=first.isoformat())
+        if local >= last:
+            nxt = self._next_open_day(svc, day)
+            raise refuse("cutoff", f"tickets for {svc.code} closed at {last:%H:%M}",
+                         f"Pengambilan nomor antrean untuk layanan ini sudah ditutup pukul "
+                         f"{last:%H:%M}. Silakan datang kembali {_when(nxt)}.",
+                         next_open=nxt.isoformat() if nxt else None)
+
+    def _next_open_day(self, svc: Service, after: dt.date) -> dt.date | None:
+        schedule = self.config.schedule_for(svc)
+        for i in range(1, 60):
+            day = after + dt.timedelta(days=i)
+            if schedule.hours_on(day) is not None and day not in self.config.holidays:
+                return day
+        return None
+
+    # --- results ---------------------------------------------------------------------------
+
+    def _value_for(self, c: Command, events: list[Event]) -> dict[str, Any]:
+        """What a command returns, built from its events and the current projection, so a
+        retried command (even on a hub restored from a replica) gets the same answer."""
+        value: dict[str, Any] = {"seq": [e.seq for e in events]}
+        if c.kind == "call_next":
+            # call_next may first finish the previous ticket; its subject is the one called.
+            subject = [e.ticket_id for e in events if e.kind == m.TICKET_CALLED]
+        else:
+            subject = [e.ticket_id for e in events if e.ticket_id]
+        t = self.reader.ticket(subject[-1]) if subject and subject[-1] else None
+        value["ticket"] = t.to_dict() if t else None
+        if t is not None and c.kind == "issue_ticket":
+            ahead = self.reader.people_ahead(t)
+            value["people_ahead"] = ahead
+            value["estimated_wait_minutes"] = self.reader.estimated_wait_minutes(
+                t.queue, ahead, dt.date.fromisoformat(t.service_day))
+        return value
+
+    # --- maintenance -----------------------------------------------------------------------
+
+    def rebuild(self) -> int:
+        """Throw the projection away and rebuild it from the events."""
+        with self._lock, immediate(self.conn):
+            clear_projection(self.conn)
+            return replay(self.conn, iter_events(self.conn))
+
+    def verify(self) -> bool:
+        """Does the projection equal a fresh replay of the events? (Checked in memory.)"""
+        fresh = sqlite3.connect(":memory:", isolation_level=None)
+        fresh.row_factory = sqlite3.Row
+        from shared.ledger.store import migrate
+
+        migrate(fresh)
+        with immediate(fresh):
+            replay(fresh, iter_events(self.conn))
+        same = projection_dump(fresh) == projection_dump(self.conn)
+        fresh.close()
+        return same
+
+
+class _Events:
+    """Collects the events one command produces, numbering them after the log's last seq."""
+
+    def __init__(self, c: Command, at_ms: int, last: int) -> None:
+        self.c = c
+        self.at_ms = at_ms
+        self.next_seq = last + 1
+        self.events: list[Event] = []
+
+    def add(self, kind: str, ticket_id: str | None, data: dict[str, Any]) -> None:
+        self.events.append(Event(
+            seq=self.next_seq, command_id=self.c.id, kind=kind, ticket_id=ticket_id,
+            device=self.c.actor.device, officer=self.c.actor.officer, at_ms=self.at_ms,
+            data=data,
+        ))
+        self.next_seq += 1
+
+
+def _cmd(kind: str, args: dict[str, Any], actor: Actor, command_id: str | None) -> Command:
+    args = {k: v for k, v in args.items() if v is not None}
+    return Command(kind, args, actor) if command_id is None else Command(
+        kind, args, actor, command_id)
+
+
+def _when(day: dt.date | None) -> str:
+    return f"pada {tanggal(day)}" if day else "pada hari kerja berikutnya"

@@ -1,0 +1,170 @@
+"""The ledger's vocabulary: commands, events, results and refusals. Plain data, no I/O."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Ticket statuses in the projection.
+WAITING = "waiting"
+CALLED = "called"
+SERVING = "serving"
+FINISHED = "finished"
+NO_SHOW = "no_show"
+CANCELLED = "cancelled"
+ACTIVE_STATUSES = (CALLED, SERVING)
+
+# Counter statuses.
+COUNTER_CLOSED = "closed"
+COUNTER_OPEN = "open"
+COUNTER_PAUSED = "paused"
+
+# Event kinds, the only words the append-only log speaks.
+TICKET_ISSUED = "ticket.issued"
+TICKET_CALLED = "ticket.called"
+TICKET_RECALLED = "ticket.recalled"
+TICKET_STARTED = "ticket.started"
+TICKET_FINISHED = "ticket.finished"
+TICKET_NO_SHOW = "ticket.no_show"
+TICKET_REQUEUED = "ticket.requeued"
+TICKET_TRANSFERRED = "ticket.transferred"
+TICKET_CANCELLED = "ticket.cancelled"
+COUNTER_OPENED = "counter.opened"
+COUNTER_PAUSED_EVENT = "counter.paused"
+COUNTER_CLOSED_EVENT = "counter.closed"
+OFFICER_SIGNED_IN = "officer.signed_in"
+OFFICER_SIGNED_OUT = "officer.signed_out"
+STATION_ALERT = "station.alert"
+
+EVENT_KINDS = (
+    TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED,
+    TICKET_NO_SHOW, TICKET_REQUEUED, TICKET_TRANSFERRED, TICKET_CANCELLED, COUNTER_OPENED,
+    COUNTER_PAUSED_EVENT, COUNTER_CLOSED_EVENT, OFFICER_SIGNED_IN, OFFICER_SIGNED_OUT,
+    STATION_ALERT,
+)
+# Events a board shows and announces.
+CALL_KINDS = (TICKET_CALLED, TICKET_RECALLED)
+
+# Command kinds and the argument names each takes (name -> required).
+COMMAND_ARGS: dict[str, dict[str, bool]] = {
+    "issue_ticket": {"service": True, "priority": False},
+    "call_next": {"counter": True},
+    "recall": {"counter": True},
+    "start": {"counter": True},
+    "finish": {"counter": True},
+    "no_show": {"counter": True},
+    "return_no_show": {"ticket": True, "counter": False},
+    "transfer": {"counter": True, "service": True, "to_front": False},
+    "cancel": {"ticket": True, "reason": False},
+    "open_counter": {"counter": True},
+    "pause_counter": {"counter": True, "reason": False},
+    "close_counter": {"counter": True},
+    "sign_in": {"counter": True},
+    "sign_out": {"counter": True},
+    "alert": {"kind": True, "message": True},
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who sent a command: the station (device) and, at a counter, the signed-in officer."""
+
+    device: str
+    officer: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"device": self.device, "officer": self.officer}
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: str
+    args: dict[str, Any]
+    actor: Actor
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "args": self.args, "actor": self.actor.to_dict()}
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    command_id: str
+    kind: str
+    ticket_id: str | None
+    device: str
+    officer: str | None
+    at_ms: int
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Event:
+        return cls(
+            seq=int(d["seq"]), command_id=str(d["command_id"]), kind=str(d["kind"]),
+            ticket_id=d.get("ticket_id"), device=str(d["device"]), officer=d.get("officer"),
+            at_ms=int(d["at_ms"]), data=dict(d["data"]),
+        )
+
+    def canonical(self) -> str:
+        """A stable text form, for hashing whole ledgers."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+EventHandler = Callable[[sqlite3.Connection, "Event"], None]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a command was refused: a code for programs, English for logs, Indonesian for people."""
+
+    code: str
+    message: str
+    pesan: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class CommandRefused(Exception):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+def refuse(code: str, message: str, pesan: str, **detail: Any) -> CommandRefused:
+    return CommandRefused(Refusal(code, message, pesan, detail))
+
+
+@dataclass(frozen=True)
+class Result:
+    command_id: str
+    ok: bool
+    value: dict[str, Any] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+    refusal: Refusal | None = None
+    duplicate: bool = False  # the command id had been executed before; nothing new written
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command_id": self.command_id,
+            "ok": self.ok,
+            "value": self.value,
+            "events": [e.to_dict() for e in self.events],
+            "refusal": asdict(self.refusal) if self.refusal else None,
+            "duplicate": self.duplicate,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Result:
+        ref = d.get("refusal")
+        return cls(
+            command_id=d["command_id"], ok=bool(d["ok"]), value=dict(d.get("value") or {}),
+            events=tuple(Event.from_dict(e) for e in d.get("events") or ()),
+            refusal=Refusal(**ref) if ref else None, duplicate=bool(d.get("duplicate")),
+        )

@@ -1,0 +1,299 @@
+"""What the apps ask of a ledger: waiting lines, people ahead, estimated waits, recent calls and
+the day's figures. Read-only; works the same on the hub's ledger and on any station replica."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sqlite3
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from shared.clock import from_ms
+from shared.config import HallConfig
+from shared.ledger import model as m
+from shared.ledger.projection import event_from_row
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ticket_id: str
+    label: str
+    queue: str
+    number: int
+    service: str
+    agency: str
+    priority: str | None
+    status: str
+    service_day: str
+    issued_at: int
+    called_at: int | None
+    last_called_at: int | None
+    call_count: int
+    counter: int | None
+    officer: str | None
+    started_at: int | None
+    ended_at: int | None
+    transfers: int
+    rank: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CounterView:
+    counter: int
+    status: str
+    officer: str | None
+    ticket_id: str | None
+    regular_streak: int
+    since: int | None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call or recall, as a board shows it."""
+
+    seq: int
+    kind: str
+    ticket_id: str
+    label: str
+    counter: int
+    agency: str
+    service: str
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    key: str  # agency code or service code
+    issued: int
+    served: int
+    no_show: int
+    cancelled: int
+    waiting: int
+    avg_wait_min: float | None
+    p90_wait_min: float | None
+    avg_service_min: float | None
+    p90_service_min: float | None
+    standard_min: float | None
+
+
+_TICKET_COLS = (
+    "ticket_id, label, queue, number, service, agency, priority, status, service_day, issued_at, "
+    "called_at, last_called_at, call_count, counter, officer, started_at, ended_at, transfers, rank"
+)
+
+
+def _ticket(row: sqlite3.Row) -> TicketView:
+    return TicketView(**{k: row[k] for k in row.keys()})  # noqa: SIM118 (Row has no __iter__ keys)
+
+
+class LedgerReader:
+    def __init__(self, conn: sqlite3.Connection, config: HallConfig) -> None:
+        self.conn = conn
+        self.config = config
+
+    # --- tickets ---------------------------------------------------------------------------
+
+    def ticket(self, ticket_id: str) -> TicketView | None:
+        row = self.conn.execute(
+            f"SELECT {_TICKET_COLS} FROM tickets WHERE ticket_id=?", (ticket_id,)
+        ).fetchone()
+        return _ticket(row) if row else None
+
+    def waiting_line(self, queues: tuple[str, ...] | list[str], day: dt.date) -> list[TicketView]:
+        """Waiting tickets of some queues, in the order they joined (front-of-line first);
+        priority tickets are marked, the counter's policy decides when they are called."""
+        if not queues:
+            return []
+        marks = ",".join("?" * len(queues))
+        rows = self.conn.execute(
+            f"SELECT {_TICKET_COLS} FROM tickets WHERE status='waiting' AND service_day=? "
+            f"AND queue IN ({marks}) ORDER BY rank",
+            (day.isoformat(), *queues),
+        ).fetchall()
+        return [_ticket(r) for r in rows]
+
+    def waiting_count(self, queues: tuple[str, ...] | list[str], day: dt.date) -> int:
+        if not queues:
+            return 0
+        marks = ",".join("?" * len(queues))
+        return int(self.conn.execute(
+            f"SELECT count(*) FROM tickets WHERE status='waiting' AND service_day=? "
+            f"AND queue IN ({marks})",
+            (day.isoformat(), *queues),
+        ).fetchone()[0])
+
+    def people_ahead(self, ticket: TicketView) -> int:
+        """Waiting tickets likely called before this one: priority tickets go before regular
+        ones, so a regular ticket counts every waiting priority ticket of its queue too."""
+        if ticket.status != m.WAITING:
+            return 0
+        if ticket.priority:
+            sql = ("SELECT count(*) FROM tickets WHERE status='waiting' AND service_day=? "
+                   "AND queue=? AND is_priority=1 AND rank<?")
+        else:
+            sql = ("SELECT count(*) FROM tickets WHERE status='waiting' AND service_day=? "
+                   "AND queue=? AND (is_priority=1 OR rank<?)")
+        return int(self.conn.execute(
+            sql, (ticket.service_day, ticket.queue, ticket.rank)
+        ).fetchone()[0])
+
+    def average_service_minutes(self, queue: str, day: dt.date) -> float:
+        """Recent actual service times in a queue, falling back to the published standard."""
+        rows = self.conn.execute(
+            "SELECT ended_at - coalesce(started_at, called_at) FROM tickets "
+            "WHERE service_day=? AND queue=? AND status='finished' AND called_at IS NOT NULL "
+            "ORDER BY ended_at DESC LIMIT ?",
+            (day.isoformat(), queue, self.config.rules.estimate_sample),
+        ).fetchall()
+        if len(rows) >= 3:
+            return max(0.5, sum(r[0] for r in rows) / len(rows) / 60000)
+        services = self.config.services_in_queue(queue)
+        if not services:
+            return 10.0
+        return sum(s.standard_minutes for s in services) / len(services)
+
+    def open_counters_for(self, queue: str) -> int:
+        numbers = [c.number for c in self.config.counters_for_queue(queue)]
+        if not numbers:
+            return 0
+        marks = ",".join("?" * len(numbers))
+        return int(self.conn.execute(
+            f"SELECT count(*) FROM counters WHERE status='open' AND counter IN ({marks})",
+            numbers,
+        ).fetchone()[0])
+
+    def estimated_wait_minutes(self, queue: str, people_ahead: int, day: dt.date) -> int:
+        """People ahead × recent service time ÷ counters open for the queue (at least one, so a
+        closed hall still gives an honest order of magnitude)."""
+        per_person = self.average_service_minutes(queue, day)
+        counters = max(1, self.open_counters_for(queue))
+        return math.ceil(people_ahead * per_person / counters)
+
+    # --- counters --------------------------------------------------------------------------
+
+    def counter(self, number: int) -> CounterView:
+        row = self.conn.execute("SELECT * FROM counters WHERE counter=?", (number,)).fetchone()
+        if row is None:
+            return CounterView(number, m.COUNTER_CLOSED, None, None, 0, None)
+        return CounterView(
+            row["counter"], row["status"], row["officer"], row["ticket_id"],
+            row["regular_streak"] or 0, row["since"],
+        )
+
+    def counters(self) -> list[CounterView]:
+        return [self.counter(n) for n in sorted(self.config.counters)]
+
+    def active_ticket(self, counter: int) -> TicketView | None:
+        c = self.counter(counter)
+        return self.ticket(c.ticket_id) if c.ticket_id else None
+
+    # --- calls -----------------------------------------------------------------------------
+
+    def calls_after(self, seq: int, limit: int = 1000) -> list[Call]:
+        rows = self.conn.execute(
+            "SELECT e.*, t.label, t.agency, t.service FROM events e "
+            "JOIN tickets t ON t.ticket_id = e.ticket_id "
+            "WHERE e.kind IN (?, ?) AND e.seq > ? ORDER BY e.seq LIMIT ?",
+            (*m.CALL_KINDS, seq, limit),
+        ).fetchall()
+        return [_call(r) for r in rows]
+
+    def recent_calls(self, limit: int = 10, day: dt.date | None = None) -> list[Call]:
+        """The latest calls, newest first (of one service day when given)."""
+        rows = self.conn.execute(
+            "SELECT e.*, t.label, t.agency, t.service FROM events e "
+            "JOIN tickets t ON t.ticket_id = e.ticket_id "
+            "WHERE e.kind IN (?, ?) AND (? IS NULL OR t.service_day = ?) "
+            "ORDER BY e.seq DESC LIMIT ?",
+            (*m.CALL_KINDS, day and day.isoformat(), day and day.isoformat(), limit),
+        ).fetchall()
+        return [_call(r) for r in rows]
+
+    def events_after(self, seq: int, limit: int = 10000) -> list[m.Event]:
+        rows = self.conn.execute(
+            "SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        ).fetchall()
+        return [event_from_row(r) for r in rows]
+
+    def last_seq(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+    # --- figures ---------------------------------------------------------------------------
+
+    def issued_today(self, key: str, day: dt.date) -> int:
+        row = self.conn.execute(
+            "SELECT n FROM day_counts WHERE service_day=? AND key=?", (day.isoformat(), key)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def figures(self, day: dt.date, by: str = "agency", officer: str | None = None
+                ) -> list[Figures]:
+        """Per agency (or per service) for one service day: issued, served, no-show, waits and
+        service times (average and 90th percentile) against the published standard."""
+        if by not in ("agency", "service"):
+            raise ValueError("figures are by 'agency' or 'service'")
+        sql = (f"SELECT {by} AS key, status, issued_at, called_at, started_at, ended_at "
+               "FROM tickets WHERE service_day=?")
+        params: list[Any] = [day.isoformat()]
+        if officer is not None:
+            sql += " AND officer=?"
+            params.append(officer)
+        groups: dict[str, list[sqlite3.Row]] = {}
+        for row in self.conn.execute(sql, params):
+            groups.setdefault(row["key"], []).append(row)
+        out = []
+        for key in sorted(groups):
+            rows = groups[key]
+            waits = [(r["called_at"] - r["issued_at"]) / 60000 for r in rows if r["called_at"]]
+            services = [
+                (r["ended_at"] - (r["started_at"] or r["called_at"])) / 60000
+                for r in rows if r["status"] == m.FINISHED and r["called_at"]
+            ]
+            out.append(Figures(
+                key=key,
+                issued=len(rows),
+                served=sum(1 for r in rows if r["status"] == m.FINISHED),
+                no_show=sum(1 for r in rows if r["status"] == m.NO_SHOW),
+                cancelled=sum(1 for r in rows if r["status"] == m.CANCELLED),
+                waiting=sum(1 for r in rows if r["status"] == m.WAITING),
+                avg_wait_min=_mean(waits), p90_wait_min=percentile(waits, 90),
+                avg_service_min=_mean(services), p90_service_min=percentile(services, 90),
+                standard_min=self._standard(key, by),
+            ))
+        return out
+
+    def _standard(self, key: str, by: str) -> float | None:
+        if by == "service":
+            svc = self.config.services.get(key)
+            return float(svc.standard_minutes) if svc else None
+        svcs = self.config.services_of(key)
+        return _mean([float(s.standard_minutes) for s in svcs])
+
+
+def _call(r: sqlite3.Row) -> Call:
+    e = event_from_row(r)
+    return Call(
+        seq=e.seq, kind=e.kind, ticket_id=e.ticket_id or "", label=r["label"],
+        counter=int(e.data["counter"]), agency=r["agency"], service=r["service"], at_ms=e.at_ms,
+    )
+
+
+def _mean(xs: list[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def percentile(xs: list[float], p: float) -> float | None:
+    """Nearest-rank percentile; None for no data."""
+    if not xs:
+        return None
+    s = sorted(xs)
+    k = max(0, math.ceil(p / 100 * len(s)) - 1)
+    return s[k]
+
+
+def local_time(ms: int, config: HallConfig) -> dt.datetime:
+    return from_ms(ms).astimezone(config.tz)

@@ -1,0 +1,146 @@
+"""Opening a ledger file: pragmas for durability, the schema and its migrations.
+
+The same schema serves the hub's authoritative ledger and every station's replica, so the
+queries the apps run work on either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+
+class LedgerError(Exception):
+    """The environment failed the ledger (disk full, I/O error, file locked too long): not a bug
+    in the caller, and not a refusal of the command."""
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open a ledger file. Writers get WAL with synchronous=FULL so that a commit that returned
+    survives a power cut; autocommit mode so that we issue BEGIN IMMEDIATE ourselves."""
+    p = Path(path)
+    if readonly:
+        conn = sqlite3.connect(
+            f"file:{p}?mode=ro", uri=True, isolation_level=None, check_same_thread=False,
+            timeout=10.0,
+        )
+    else:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(p, isolation_level=None, check_same_thread=False, timeout=10.0)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.row_factory = sqlite3.Row
+    if not readonly:
+        migrate(conn)
+    return conn
+
+
+@contextlib.contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction that takes the write lock up front (BEGIN IMMEDIATE), so two writers
+    never both read state and then fail to upgrade with 'database is locked'."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        raise LedgerError(f"cannot start a write transaction: {e}") from e
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise LedgerError(f"cannot commit: {e}") from e
+
+
+# --- migrations ----------------------------------------------------------------------------
+
+PROJECTION_TABLES = ("tickets", "counters", "day_counts")
+
+
+def _m001_initial(conn: sqlite3.Connection) -> None:
+    # sqlite-utils writes the table definitions; we execute them ourselves because its
+    # `Table.create` commits, and a migration must stay inside our BEGIN IMMEDIATE.
+    db = sqlite_utils.Database(conn)
+
+    def table(name: str, columns: dict[str, type], pk: str | tuple[str, ...],
+              not_null: set[str] | None = None) -> None:
+        conn.execute(db.create_table_sql(name, columns, pk=pk, not_null=not_null))
+
+    table(
+        "events",
+        {
+            "seq": int, "command_id": str, "kind": str, "ticket_id": str, "device": str,
+            "officer": str, "at_ms": int, "data": str,
+        },
+        pk="seq",
+        not_null={"command_id", "kind", "device", "at_ms", "data"},
+    )
+    table(
+        "tickets",
+        {
+            "ticket_id": str, "service_day": str, "queue": str, "number": int, "label": str,
+            "service": str, "agency": str, "priority": str, "is_priority": int, "status": str,
+            "rank": int, "issued_at": int, "called_at": int, "last_called_at": int,
+            "call_count": int, "counter": int, "officer": str, "started_at": int,
+            "ended_at": int, "transfers": int, "origin_service": str, "issued_by": str,
+        },
+        pk="ticket_id",
+        not_null={"service_day", "queue", "number", "label", "service", "agency", "status"},
+    )
+    table(
+        "counters",
+        {
+            "counter": int, "status": str, "officer": str, "ticket_id": str,
+            "regular_streak": int, "since": int,
+        },
+        pk="counter",
+    )
+    table("day_counts", {"service_day": str, "key": str, "n": int}, pk=("service_day", "key"))
+    table("meta", {"key": str, "value": str}, pk="key")
+    # One statement at a time: executescript() would COMMIT our transaction first.
+    statements = [
+        "CREATE INDEX events_command ON events(command_id)",
+        "CREATE INDEX events_kind ON events(kind, seq)",
+        "CREATE INDEX events_ticket ON events(ticket_id)",
+        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
+        "SELECT RAISE(ABORT, 'the ledger is append-only: events cannot be changed'); END",
+        "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events BEGIN "
+        "SELECT RAISE(ABORT, 'the ledger is append-only: events cannot be deleted'); END",
+        "CREATE INDEX tickets_waiting ON tickets(service_day, queue, is_priority, rank) "
+        "WHERE status = 'waiting'",
+        "CREATE INDEX tickets_day_status ON tickets(service_day, status)",
+        "CREATE INDEX tickets_day_service ON tickets(service_day, service)",
+    ]
+    for sql in statements:
+        conn.execute(sql)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial]
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    # The version is read inside the write transaction: two processes opening a new file at
+    # once must not both run the same step.
+    while True:
+        with immediate(conn):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise LedgerError(
+                    f"ledger schema version {version} is newer than this program knows "
+                    f"({len(MIGRATIONS)}); upgrade Antrean"
+                )
+            if version == len(MIGRATIONS):
+                return
+            MIGRATIONS[version](conn)
+            conn.execute(f"PRAGMA user_version={version + 1}")
