@@ -17,6 +17,7 @@ from typing import Any
 
 from shared.clock import Clock, SystemClock, to_ms
 from shared.config import PRIORITY_GROUPS, HallConfig, Service
+from shared.indonesian import tanggal
 from shared.ledger import model as m
 from shared.ledger.model import Actor, Command, CommandRefused, Event, Result, refuse
 from shared.ledger.projection import (
@@ -34,16 +35,7 @@ from shared.ledger.store import connect, immediate
 
 log = logging.getLogger(__name__)
 
-HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-         "September", "Oktober", "November", "Desember")
-
 EventListener = Callable[[list[Event]], None]
-
-
-def tanggal(day: dt.date) -> str:
-    """'Senin, 30 November 2026' without depending on the machine's locale."""
-    return f"{HARI[day.weekday()]}, {day.day} {BULAN[day.month - 1]} {day.year}"
 
 
 class Ledger:

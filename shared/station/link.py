@@ -1,0 +1,207 @@
+"""What a Qt app sees of the ledger: a `StationLink`.
+
+An app sends commands and gets `replied(Result)`; it learns of every new event through
+`events_applied(list[Event])`, emitted after the local copy (the ledger itself when embedded,
+the station's replica when on the LAN) holds them, so `link.reader` queries are up to date in
+the slot. Whether the ledger is in this process (`EmbeddedLink`) or behind the hub
+(`shared.station.hub_link.HubLink`) the app cannot tell: both are a `StationLink`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from shared.clock import Clock, SystemClock
+from shared.config import HallConfig
+from shared.ledger.ledger import Ledger
+from shared.ledger.model import Actor, Command, Event, Refusal, Result
+from shared.ledger.queries import LedgerReader
+from shared.ledger.store import LedgerError, connect
+
+log = logging.getLogger(__name__)
+
+PinCheck = Callable[[str, str], bool]
+
+
+class StationLink(QObject):
+    """The interface every app is handed. Subclasses implement `_submit` and sign-in."""
+
+    events_applied = Signal(list)  # list[Event], in sequence order
+    replied = Signal(object)  # Result
+    online_changed = Signal(bool)
+
+    def __init__(self, config: HallConfig, device: str, clock: Clock | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.config = config
+        self.device = device
+        self.clock: Clock = clock or SystemClock()
+        self.officer: str | None = None
+        self._online = False
+
+    # --- for apps ----------------------------------------------------------------------------
+
+    @property
+    def reader(self) -> LedgerReader:
+        raise NotImplementedError
+
+    def is_online(self) -> bool:
+        return self._online
+
+    def send(self, kind: str, args: dict[str, Any] | None = None,
+             command_id: str | None = None) -> str:
+        """Send a command; its Result arrives through `replied`. Returns the command id, which
+        the app keeps to match the reply (and to retry safely with the same id)."""
+        cmd = Command(kind, dict(args or {}), Actor(self.device, self.officer),
+                      command_id or uuid.uuid4().hex)
+        self._submit(cmd)
+        return cmd.id
+
+    def sign_in(self, officer: str, pin: str, counter: int) -> str:
+        """Check the officer's PIN and sign them in at a counter; the reply comes through
+        `replied` like any command."""
+        raise NotImplementedError
+
+    def sign_out(self, counter: int) -> str:
+        cid = self.send("sign_out", {"counter": counter})
+        return cid
+
+    def close(self) -> None:
+        pass
+
+    # --- for subclasses ------------------------------------------------------------------------
+
+    def _submit(self, cmd: Command) -> None:
+        raise NotImplementedError
+
+    def _set_online(self, online: bool) -> None:
+        if online != self._online:
+            self._online = online
+            self.online_changed.emit(online)
+
+
+class _Writer(QObject):
+    """Owns the Ledger on its own thread, so fsync never blocks a GUI."""
+
+    done = Signal(object, object)  # (Result, list[Event])
+
+    def __init__(self, path: Path, config: HallConfig, clock: Clock) -> None:
+        super().__init__()
+        self.path, self.config, self.clock = path, config, clock
+        self.ledger: Ledger | None = None
+
+    @Slot(object)
+    def execute(self, cmd: Command) -> None:
+        if self.ledger is None:
+            self.ledger = Ledger(self.path, self.config, self.clock)
+        try:
+            result = self.ledger.execute(cmd)
+        except LedgerError as e:
+            log.error("ledger write failed for %s: %s", cmd.kind, e)
+            result = Result(cmd.id, False, refusal=Refusal(
+                "ledger_error", str(e), "Sistem antrean sedang bermasalah. Hubungi petugas."))
+        self.done.emit(result, [] if result.duplicate else list(result.events))
+
+    @Slot()
+    def shutdown(self) -> None:
+        if self.ledger is not None:
+            self.ledger.close()
+            self.ledger = None
+
+
+class LocalLedger(QObject):
+    """One in-process ledger shared by every `EmbeddedLink` of this process (the hall on one
+    PC, and tests): a single writer thread, events fanned out to all links."""
+
+    _request = Signal(object)
+    _stop = Signal()
+
+    def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None,
+                 pin_check: PinCheck | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self.pin_check = pin_check
+        connect(self.path).close()  # create and migrate before any reader opens it
+        self._thread = QThread()
+        self._thread.setObjectName("ledger-writer")
+        self._writer = _Writer(self.path, config, self.clock)
+        self._writer.moveToThread(self._thread)
+        self._request.connect(self._writer.execute)
+        self._stop.connect(self._writer.shutdown)
+        self._writer.done.connect(self._on_done)
+        self._links: list[EmbeddedLink] = []
+        self._pending: dict[str, EmbeddedLink] = {}
+        self._thread.start()
+
+    def link(self, device: str) -> EmbeddedLink:
+        link = EmbeddedLink(self, device)
+        self._links.append(link)
+        return link
+
+    def submit(self, link: EmbeddedLink, cmd: Command) -> None:
+        self._pending[cmd.id] = link
+        self._request.emit(cmd)
+
+    @Slot(object, object)
+    def _on_done(self, result: Result, events: list[Event]) -> None:
+        if events:
+            for link in self._links:
+                link.events_applied.emit(events)
+        link = self._pending.pop(result.command_id, None)
+        if link is not None:
+            link.replied.emit(result)
+
+    def close(self) -> None:
+        if self._thread.isRunning():
+            self._stop.emit()
+            self._thread.quit()
+            self._thread.wait(5000)
+        for link in self._links:
+            link.close_reader()
+
+
+class EmbeddedLink(StationLink):
+    """A station whose ledger lives in this process."""
+
+    def __init__(self, local: LocalLedger, device: str) -> None:
+        super().__init__(local.config, device, local.clock)
+        self._local = local
+        self._conn: sqlite3.Connection | None = connect(local.path, readonly=True)
+        self._reader = LedgerReader(self._conn, local.config)
+        self._set_online(True)
+
+    @property
+    def reader(self) -> LedgerReader:
+        return self._reader
+
+    def _submit(self, cmd: Command) -> None:
+        self._local.submit(self, cmd)
+
+    def sign_in(self, officer: str, pin: str, counter: int) -> str:
+        check = self._local.pin_check
+        if check is not None and not check(officer, pin):
+            cid = uuid.uuid4().hex
+            # Answer on the next turn of the event loop, as the hub would.
+            result = Result(cid, False, refusal=Refusal(
+                "bad_pin", f"wrong officer id or PIN for {officer!r}",
+                "ID petugas atau PIN salah."))
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, lambda: self.replied.emit(result))
+            return cid
+        self.officer = officer
+        return self.send("sign_in", {"counter": counter})
+
+    def close_reader(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

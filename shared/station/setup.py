@@ -1,0 +1,49 @@
+"""How an app gets its StationLink from the command line: an in-process ledger file (one PC,
+tests) or the hub on the LAN."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from shared.config import ConfigError, HallConfig, example_config_path, load_config
+from shared.station.link import LocalLedger, StationLink
+
+
+def add_station_arguments(p: argparse.ArgumentParser, default_device: str) -> None:
+    p.add_argument("--hall-config", default=None,
+                   help="hall config TOML (embedded mode; default: the example hall)")
+    p.add_argument("--ledger", default=None,
+                   help="run with an in-process ledger file instead of a hub (one PC)")
+    p.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
+                   help="hub address, e.g. ws://192.168.1.10:8470 (or ANTREAN_HUB)")
+    p.add_argument("--token", default=os.environ.get("ANTREAN_TOKEN"),
+                   help="this station's enrollment token (or ANTREAN_TOKEN)")
+    p.add_argument("--device", default=default_device, help="this station's name")
+    p.add_argument("--replica", default=None, help="replica file (LAN mode)")
+
+
+class StationSetupError(Exception):
+    pass
+
+
+def open_link(args: argparse.Namespace) -> tuple[StationLink, object]:
+    """Returns the link and the object that owns its resources (close it on exit)."""
+    if args.ledger:
+        cfg = _hall_config(args.hall_config)
+        local = LocalLedger(Path(args.ledger), cfg)
+        return local.link(args.device), local
+    if args.hub:
+        from shared.station.hub_link import HubLink  # the LAN client
+
+        link = HubLink.from_args(args)
+        return link, link
+    raise StationSetupError("give --ledger FILE (one PC) or --hub ADDRESS with --token")
+
+
+def _hall_config(path: str | None) -> HallConfig:
+    try:
+        return load_config(path or example_config_path())
+    except ConfigError as e:
+        raise StationSetupError(str(e)) from None

@@ -1,0 +1,44 @@
+"""The in-process StationLink: commands run on the writer thread, replies and events come back
+on the GUI thread, and the reader sees what the events say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from shared.clock import ManualClock
+from shared.config import HallConfig
+from shared.station.link import LocalLedger
+
+
+def test_issue_and_call_through_embedded_links(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    local = LocalLedger(tmp_path / "hall.db", small_config, clock,
+                        pin_check=lambda who, pin: pin == "1234")
+    try:
+        kiosk, counter = local.link("kiosk-1"), local.link("counter-1")
+        seen: list[str] = []
+        counter.events_applied.connect(lambda evs: seen.extend(e.kind for e in evs))
+
+        with qtbot.waitSignal(kiosk.replied, timeout=5000) as got:
+            kiosk.send("issue_ticket", {"service": "ktp-baru"})
+        result = got.args[0]
+        assert result.ok and result.value["ticket"]["label"] == "KTP-001"
+        assert kiosk.reader.waiting_count(["KTP"], clock.now().date()) == 1
+
+        with qtbot.waitSignal(counter.replied, timeout=5000) as got:
+            counter.sign_in("siti", "0000", 1)
+        assert not got.args[0].ok and got.args[0].refusal.code == "bad_pin"
+
+        with qtbot.waitSignal(counter.replied, timeout=5000) as got:
+            counter.sign_in("siti", "1234", 1)
+        assert got.args[0].ok
+        with qtbot.waitSignal(counter.replied, timeout=5000) as got:
+            counter.send("call_next", {"counter": 1})
+        assert got.args[0].value["ticket"]["label"] == "KTP-001"
+        qtbot.waitUntil(lambda: "ticket.called" in seen)
+        assert counter.reader.active_ticket(1).label == "KTP-001"
+    finally:
+        local.close()
