@@ -211,6 +211,10 @@ class Ledger:
 
     def _return_no_show(self, c: Command, now: dt.datetime, out: _Events) -> None:
         t = self._ticket(c.args["ticket"])
+        # The counter that took them back, when given, is recorded: it must be a real one.
+        counter = c.args.get("counter")
+        if counter is not None:
+            counter = self._counter(counter)
         if t.status != m.NO_SHOW:
             raise refuse("wrong_state", f"ticket {t.label} is {t.status}, not a no-show",
                          f"Nomor {t.label} tidak berstatus tidak hadir.")
@@ -219,7 +223,7 @@ class Ledger:
                          f"Nomor {t.label} hanya berlaku pada hari diambil.")
         out.add(m.TICKET_REQUEUED, t.ticket_id, {
             "to_front": self.config.rules.returning_no_show_to_front,
-            "counter": c.args.get("counter"),
+            "counter": counter,
         })
 
     def _transfer(self, c: Command, now: dt.datetime, out: _Events) -> None:
