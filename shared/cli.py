@@ -12,22 +12,28 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "config": ("shared.cli_config", "check a hall config file"),
     "ledger": ("shared.ledger.cli", "inspect, verify and rebuild a ledger file"),
+    "hub": ("shared.hub.cli", "run the ledger hub; enroll stations and officers"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """Only the chosen subcommand's module is imported, so one command never pays for (or
+    breaks on) another's dependencies."""
     parser = argparse.ArgumentParser(prog="antrean", description="Antrean queue system")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        p = sub.add_parser(name, help=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module_name)
-        importlib.import_module(module_name).add_arguments(p)
+        if name == chosen:
+            importlib.import_module(module_name).add_arguments(p)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(chosen).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -1,0 +1,126 @@
+"""`antrean hub`: run the hub, enroll stations, add officers, restore from a replica."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sqlite3
+import sys
+from pathlib import Path
+
+from shared.config import ConfigError, example_config_path, load_config
+from shared.hub.auth import ROLES, AuthError, AuthStore
+
+DEFAULT_PORT = 8470
+log = logging.getLogger("antrean.hub")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ledger", default="antrean-data/ledger.db", help="the ledger file")
+    p.add_argument("--auth", default=None, help="station/officer store (default: beside ledger)")
+    p.add_argument("--config", default=None, help="hall config TOML (default: the example hall)")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--no-mdns", action="store_true", help="do not advertise on the LAN")
+    p.add_argument("--simulated-clock", metavar="ISO[,SPEED]", default=None,
+                   help="run on a simulated clock (tests, antrean simulate); never in a hall")
+    p.add_argument("--restore-from", metavar="REPLICA",
+                   help="start a new hub from a station's replica (when the hub PC is lost)")
+    sub = p.add_subparsers(dest="action")
+    e = sub.add_parser("enroll", help="enroll a station and print its token")
+    e.add_argument("--role", required=True, choices=ROLES)
+    e.add_argument("--name", required=True, help="station name, e.g. kiosk-1 or loket-3")
+    e.add_argument("--counter", type=int, default=None, help="bind a counter station to a loket")
+    o = sub.add_parser("officer", help="manage officers")
+    osub = o.add_subparsers(dest="officer_action", required=True)
+    add = osub.add_parser("add", help="add an officer or change their PIN")
+    add.add_argument("officer", help="officer id, e.g. NIP or a short name")
+    add.add_argument("--name", required=True)
+    add.add_argument("--pin", default=None, help="PIN (asked for when omitted)")
+    sub.add_parser("stations", help="list enrolled stations")
+
+
+def auth_path(args: argparse.Namespace) -> Path:
+    return Path(args.auth) if args.auth else Path(args.ledger).with_name("hub-auth.db")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.action == "enroll":
+            store = AuthStore(auth_path(args))
+            token = store.enroll(args.name, args.role, args.counter)
+            print(f"station {args.name} enrolled as {args.role}; its token (put it in the "
+                  f"station's config, shown once):\n{token}")
+            return 0
+        if args.action == "officer":
+            pin = args.pin or getpass.getpass(f"PIN for {args.officer}: ")
+            AuthStore(auth_path(args)).add_officer(args.officer, args.name, pin)
+            print(f"officer {args.officer} saved")
+            return 0
+        if args.action == "stations":
+            for st in AuthStore(auth_path(args)).stations():
+                print(f"{st.name}\t{st.role}\t{st.counter or ''}")
+            return 0
+        return _serve(args)
+    except (AuthError, ConfigError, RestoreError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+class RestoreError(Exception):
+    pass
+
+
+def restore_from_replica(replica: Path, ledger: Path) -> int:
+    """Copy a station replica into place as the hub's ledger (same schema), check that its
+    projection equals its replay, and return its last sequence number."""
+    from shared.ledger.projection import last_seq
+    from shared.ledger.store import connect
+
+    if not replica.is_file():
+        raise RestoreError(f"replica {replica} does not exist")
+    if ledger.exists():
+        raise RestoreError(f"{ledger} exists already; move it away to restore over it")
+    ledger.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(f"file:{replica}?mode=ro", uri=True)
+    dst = sqlite3.connect(ledger)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    conn = connect(ledger)
+    try:
+        return last_seq(conn)
+    finally:
+        conn.close()
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from shared.hub.server import Hub, run_hub
+    from shared.ledger.ledger import Ledger
+
+    config = load_config(args.config or example_config_path())
+    ledger = Path(args.ledger)
+    if args.restore_from:
+        seq = restore_from_replica(Path(args.restore_from), ledger)
+        log.info("restored ledger from %s up to seq %d", args.restore_from, seq)
+    led = Ledger(ledger, config)
+    if not led.verify():
+        led.close()
+        raise RestoreError(f"{ledger}: projection differs from its events; run "
+                           f"'antrean ledger rebuild' first")
+    led.close()
+    clock = None
+    if args.simulated_clock:
+        from shared.clock import parse_simulated_clock
+
+        try:
+            clock = parse_simulated_clock(args.simulated_clock)
+        except ValueError as e:
+            raise RestoreError(str(e)) from None
+    hub = Hub(config, ledger, AuthStore(auth_path(args)), clock)
+    print(f"Antrean hub for {config.mpp.name} on ws://{args.host}:{args.port}/ws", flush=True)
+    run_hub(hub, args.host, args.port, advertise=not args.no_mdns)
+    return 0

@@ -1,0 +1,378 @@
+"""The ledger hub: the one process that owns a hall's ledger.
+
+Stations connect over a WebSocket, say hello with their token, receive every event after the
+sequence number they already hold, then live events as they are committed. Commands are
+executed one at a time on a single writer thread; the reply goes out only after the commit is
+durable. Plain HTTP serves health, the hall config and catch-up for other programs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import datetime as dt
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+import shared
+from shared.clock import Clock, SystemClock
+from shared.config import HallConfig
+from shared.hub import protocol as p
+from shared.hub.auth import ROLE_COMMANDS, AuthStore, Station
+from shared.ledger.ledger import Ledger
+from shared.ledger.model import Actor, Command, Event, Refusal, Result
+from shared.ledger.projection import iter_events, last_seq
+from shared.ledger.store import LedgerError, connect
+
+log = logging.getLogger("antrean.hub")
+
+CATCH_UP_BATCH = 2000
+SEND_QUEUE_LIMIT = 5000  # a station this far behind is dropped; it catches up on reconnect
+RATE_PER_SECOND = 50.0
+RATE_BURST = 200.0
+HELLO_TIMEOUT = 10.0
+
+
+@dataclass(eq=False)  # sessions are compared by identity (kept in a set)
+class _Session:
+    ws: web.WebSocketResponse
+    station: Station
+    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue())
+    last_sent: int = 0
+    officer: str | None = None
+    officer_counter: int | None = None
+    allowance: float = RATE_BURST
+    checked: float = field(default_factory=time.monotonic)
+    refused_in_row: int = 0
+
+    def take_token(self) -> bool:
+        now = time.monotonic()
+        self.allowance = min(RATE_BURST, self.allowance + (now - self.checked) * RATE_PER_SECOND)
+        self.checked = now
+        if self.allowance < 1:
+            return False
+        self.allowance -= 1
+        return True
+
+
+class Hub:
+    def __init__(self, config: HallConfig, ledger_path: str | Path, auth: AuthStore,
+                 clock: Clock | None = None) -> None:
+        self.config = config
+        self.ledger_path = Path(ledger_path)
+        self.auth = auth
+        self.clock = clock or SystemClock()
+        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
+        self._ledger: Ledger | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._sessions: set[_Session] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.app = web.Application(client_max_size=p.MAX_FRAME_BYTES)
+        self.app.add_routes([
+            web.get("/health", self._health),
+            web.get("/config", self._config),
+            web.get("/events", self._events),
+            web.get("/ws", self._ws),
+        ])
+        self.app.on_startup.append(self._start)
+        self.app.on_cleanup.append(self._stop)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def _start(self, app: web.Application) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._ledger = await self._loop.run_in_executor(self._writer, self._open_ledger)
+        self._reader = connect(self.ledger_path, readonly=True)
+        log.info("hub serving %s (%s) at seq %d", self.config.mpp.name, self.ledger_path,
+                 last_seq(self._reader))
+
+    def _open_ledger(self) -> Ledger:
+        led = Ledger(self.ledger_path, self.config, self.clock)
+        led.subscribe(self._committed)
+        return led
+
+    async def _stop(self, app: web.Application) -> None:
+        for s in list(self._sessions):
+            await s.ws.close()
+        if self._ledger is not None:
+            await asyncio.get_running_loop().run_in_executor(self._writer, self._ledger.close)
+        self._writer.shutdown(wait=True)
+        if self._reader is not None:
+            self._reader.close()
+
+    # --- events out ----------------------------------------------------------------------------
+
+    def _committed(self, events: list[Event]) -> None:
+        """Called on the writer thread after each durable commit."""
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._broadcast, events)
+
+    def _broadcast(self, events: list[Event]) -> None:
+        for s in list(self._sessions):
+            self._send_events(s, [e for e in events if e.seq > s.last_sent])
+
+    def _send_events(self, s: _Session, events: list[Event]) -> None:
+        if not events:
+            return
+        if s.queue.qsize() > SEND_QUEUE_LIMIT:
+            log.warning("station %s is too far behind; dropping it", s.station.name)
+            self._sessions.discard(s)
+            s.queue.put_nowait(None)
+            return
+        s.last_sent = events[-1].seq
+        s.queue.put_nowait(p.dumps({"type": "events", "events": [e.to_dict() for e in events]}))
+
+    def _catch_up(self, s: _Session, after: int) -> None:
+        """Queue everything after `after`, then join the live stream, in one synchronous step
+        of the event loop so no broadcast can slip between the two."""
+        assert self._reader is not None
+        s.last_sent = after
+        batch: list[Event] = []
+        for e in iter_events(self._reader, after):
+            batch.append(e)
+            if len(batch) >= CATCH_UP_BATCH:
+                self._send_events(s, batch)
+                batch = []
+        self._send_events(s, batch)
+        self._sessions.add(s)
+
+    # --- commands ------------------------------------------------------------------------------
+
+    async def execute(self, cmd: Command) -> Result:
+        assert self._ledger is not None
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._writer, self._ledger.execute, cmd)
+        except LedgerError as e:
+            log.error("ledger write failed for %s from %s: %s", cmd.kind, cmd.actor.device, e)
+            return Result(cmd.id, False, refusal=Refusal(
+                "ledger_error", str(e), "Sistem antrean sedang bermasalah. Hubungi petugas."))
+
+    # --- HTTP ----------------------------------------------------------------------------------
+
+    async def _health(self, request: web.Request) -> web.Response:
+        assert self._reader is not None
+        return web.json_response({
+            "ok": True, "version": shared.__version__, "protocol": p.PROTOCOL_VERSION,
+            "last_seq": last_seq(self._reader), "mpp": self.config.mpp.name,
+            "config_digest": self.config.digest,
+            "time": self.clock.now().astimezone(dt.UTC).isoformat(),
+            "stations": len(self._sessions),
+        })
+
+    def _station(self, request: web.Request) -> Station | None:
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        return self.auth.station_for(token)
+
+    async def _config(self, request: web.Request) -> web.Response:
+        if self._station(request) is None:
+            return web.json_response({"error": "unknown token"}, status=401)
+        return web.Response(body=self.config.raw_toml, content_type="application/toml",
+                            headers={"X-Config-Digest": self.config.digest})
+
+    async def _events(self, request: web.Request) -> web.Response:
+        if self._station(request) is None:
+            return web.json_response({"error": "unknown token"}, status=401)
+        try:
+            after = int(request.query.get("after", "0"))
+            limit = min(10000, max(1, int(request.query.get("limit", "5000"))))
+        except ValueError:
+            return web.json_response({"error": "after and limit are whole numbers"}, status=400)
+        assert self._reader is not None
+        events = [e.to_dict() for e in iter_events(self._reader, after, limit)]
+        return web.json_response({"events": events, "last_seq": last_seq(self._reader)})
+
+    # --- WebSocket -----------------------------------------------------------------------------
+
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=p.MAX_FRAME_BYTES)
+        await ws.prepare(request)
+        peer = request.remote or "?"
+        try:
+            first = await asyncio.wait_for(ws.receive(), HELLO_TIMEOUT)
+        except TimeoutError:
+            await ws.close(code=4000, message=b"no hello")
+            return ws
+        if first.type != WSMsgType.TEXT:
+            await ws.close(code=4000, message=b"expected hello")
+            return ws
+        try:
+            hello = p.parse(first.data)
+        except p.ProtocolError as e:
+            await ws.send_str(p.error(e.code, e.message))
+            await ws.close(code=4000, message=b"expected hello")
+            return ws
+        station = self.auth.station_for(hello.token) if isinstance(hello, p.Hello) else None
+        if station is None:
+            log.warning("refused connection from %s: unknown token", peer)
+            await ws.send_str(p.error("unknown_token", "this station is not enrolled"))
+            await ws.close(code=4001, message=b"unknown token")
+            return ws
+        assert isinstance(hello, p.Hello)
+        if hello.protocol != p.PROTOCOL_VERSION:
+            await ws.send_str(p.error("protocol", f"hub speaks protocol {p.PROTOCOL_VERSION}"))
+            await ws.close(code=4002, message=b"protocol version")
+            return ws
+        s = _Session(ws, station)
+        assert self._reader is not None
+        await ws.send_str(p.dumps({
+            "type": "welcome", "protocol": p.PROTOCOL_VERSION, "version": shared.__version__,
+            "station": station.name, "role": station.role, "counter": station.counter,
+            "last_seq": last_seq(self._reader), "config_digest": self.config.digest,
+        }))
+        self._catch_up(s, hello.after)
+        sender = asyncio.create_task(self._sender(s))
+        log.info("station %s (%s) connected from %s after seq %d", station.name, station.role,
+                 peer, hello.after)
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self._handle(s, msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    await self._reply(s, p.error("bad_message", "frames must be JSON text"))
+                elif msg.type == WSMsgType.ERROR:
+                    break
+                if s.refused_in_row > 1000:
+                    log.warning("closing %s: flooding", station.name)
+                    await ws.close(code=1008, message=b"flood")
+                    break
+        finally:
+            self._sessions.discard(s)
+            s.queue.put_nowait(None)
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+            log.info("station %s disconnected", station.name)
+        return ws
+
+    async def _sender(self, s: _Session) -> None:
+        while True:
+            item = await s.queue.get()
+            if item is None or s.ws.closed:
+                if not s.ws.closed:
+                    await s.ws.close()
+                return
+            try:
+                await s.ws.send_str(item)
+            except (ConnectionError, RuntimeError):
+                return
+
+    async def _reply(self, s: _Session, text: str) -> None:
+        s.queue.put_nowait(text)
+
+    async def _handle(self, s: _Session, data: str) -> None:
+        if not s.take_token():
+            s.refused_in_row += 1
+            await self._reply(s, p.error("rate_limited", "too many messages; slow down"))
+            return
+        try:
+            msg = p.parse(data)
+        except p.ProtocolError as e:
+            s.refused_in_row += 1
+            log.info("bad message from %s: %s", s.station.name, e.message)
+            await self._reply(s, p.error(e.code, e.message, e.msg_id))
+            return
+        if isinstance(msg, p.Ping):
+            await self._reply(s, p.dumps({"type": "pong"}))
+            return
+        if isinstance(msg, p.Hello):
+            await self._reply(s, p.error("bad_message", "already said hello"))
+            return
+        if isinstance(msg, p.SignIn):
+            await self._sign_in(s, msg)
+            return
+        assert isinstance(msg, p.CommandMsg)
+        refusal = self._permitted(s, msg)
+        if refusal is not None:
+            s.refused_in_row += 1
+            log.warning("refused %s from %s (%s): %s", msg.kind, s.station.name,
+                        s.station.role, refusal.message)
+            await self._result(s, Result(msg.id, False, refusal=refusal))
+            return
+        s.refused_in_row = 0
+        result = await self.execute(Command(msg.kind, msg.args, self._actor(s), msg.id))
+        if result.ok and msg.kind == "sign_out":
+            s.officer = s.officer_counter = None
+        await self._result(s, result)
+
+    def _actor(self, s: _Session) -> Actor:
+        # The officer is who signed in on this connection, never what a station claims.
+        return Actor(s.station.name, s.officer)
+
+    def _permitted(self, s: _Session, msg: p.CommandMsg) -> Refusal | None:
+        allowed = ROLE_COMMANDS.get(s.station.role, frozenset())
+        if msg.kind not in allowed:
+            return Refusal("forbidden", f"a {s.station.role} station may not send {msg.kind}",
+                           "Perintah ini tidak diizinkan dari perangkat ini.")
+        counter = msg.args.get("counter")
+        if s.station.role == "counter" and msg.kind != "alert":
+            if s.station.counter is not None and counter is not None and (
+                counter != s.station.counter
+            ):
+                return Refusal("forbidden", f"this station is bound to counter "
+                               f"{s.station.counter}", "Perangkat ini untuk loket lain.")
+            if s.officer is None:
+                return Refusal("not_signed_in", "sign in first",
+                               "Petugas belum masuk. Silakan masuk dengan ID dan PIN.")
+        return None
+
+    async def _sign_in(self, s: _Session, msg: p.SignIn) -> None:
+        if "sign_in" not in ROLE_COMMANDS.get(s.station.role, frozenset()):
+            await self._result(s, Result(msg.id, False, refusal=Refusal(
+                "forbidden", f"a {s.station.role} station may not sign officers in",
+                "Perintah ini tidak diizinkan dari perangkat ini.")))
+            return
+        if s.station.counter is not None and msg.counter != s.station.counter:
+            await self._result(s, Result(msg.id, False, refusal=Refusal(
+                "forbidden", f"this station is bound to counter {s.station.counter}",
+                "Perangkat ini untuk loket lain.")))
+            return
+        loop = asyncio.get_running_loop()
+        verdict = await loop.run_in_executor(None, self.auth.check_pin, msg.officer, msg.pin)
+        if verdict != "ok":
+            log.warning("sign-in refused for officer %r at %s: %s", msg.officer,
+                        s.station.name, verdict)
+            pesan = ("Terlalu banyak percobaan. Tunggu satu menit." if verdict == "locked"
+                     else "ID petugas atau PIN salah.")
+            code = "pin_locked" if verdict == "locked" else "bad_pin"
+            await self._result(s, Result(msg.id, False, refusal=Refusal(
+                code, f"sign-in refused for {msg.officer!r}: {verdict}", pesan)))
+            return
+        result = await self.execute(Command(
+            "sign_in", {"counter": msg.counter}, Actor(s.station.name, msg.officer), msg.id))
+        if result.ok:
+            s.officer, s.officer_counter = msg.officer, msg.counter
+        await self._result(s, result)
+
+    async def _result(self, s: _Session, result: Result) -> None:
+        d = result.to_dict()
+        d.pop("events", None)  # they reach every station through the event stream
+        await self._reply(s, p.dumps({"type": "result", "id": result.command_id, "result": d}))
+
+
+def run_hub(hub: Hub, host: str, port: int, advertise: bool = True) -> None:
+    """Serve until interrupted (SIGINT/SIGTERM)."""
+    from shared.hub.discovery import Advertiser
+
+    advertiser = Advertiser(port, hub.config.mpp.name) if advertise else None
+
+    async def on_start(app: web.Application) -> None:
+        if advertiser is not None:
+            await asyncio.get_running_loop().run_in_executor(None, advertiser.start)
+
+    async def on_stop(app: web.Application) -> None:
+        if advertiser is not None:
+            await asyncio.get_running_loop().run_in_executor(None, advertiser.stop)
+
+    hub.app.on_startup.append(on_start)
+    hub.app.on_cleanup.append(on_stop)
+    web.run_app(hub.app, host=host, port=port, print=None, access_log=None,
+                handle_signals=True, shutdown_timeout=2.0)
+

@@ -1,0 +1,59 @@
+"""A station's full copy of the ledger: the same schema, fed with the hub's events in order.
+
+Applying an event here runs the very projection code the hub runs, so every replica answers
+the same queries with the same answers, and any replica can seed a new hub."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from shared.ledger.model import Event
+from shared.ledger.projection import apply_event, insert_event, last_seq
+from shared.ledger.store import connect, immediate
+
+
+class ReplicaGap(Exception):
+    """Events arrived with a hole before them; the station must ask for the missing ones."""
+
+
+class Replica:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.conn: sqlite3.Connection = connect(self.path)
+        self._last = last_seq(self.conn)
+
+    @property
+    def last_seq(self) -> int:
+        return self._last
+
+    def apply(self, events: list[Event]) -> list[Event]:
+        """Apply the events not yet held, in one transaction; returns those applied."""
+        fresh = [e for e in events if e.seq > self._last]
+        if not fresh:
+            return []
+        if fresh[0].seq != self._last + 1:
+            raise ReplicaGap(f"replica at seq {self._last} got seq {fresh[0].seq}")
+        with immediate(self.conn):
+            expected = self._last + 1
+            for e in fresh:
+                if e.seq != expected:
+                    raise ReplicaGap(f"events out of order at seq {e.seq}")
+                insert_event(self.conn, e)
+                apply_event(self.conn, e)
+                expected += 1
+        self._last = fresh[-1].seq
+        return fresh
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with immediate(self.conn):
+            self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    def close(self) -> None:
+        self.conn.close()
