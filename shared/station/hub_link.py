@@ -1,0 +1,215 @@
+"""The LAN StationLink: a QWebSocket to the hub, living in the Qt event loop.
+
+Every event from the hub goes into the station's replica before `events_applied` is emitted,
+so `reader` queries in the slot already see it. The link reconnects by itself with backoff and
+asks for everything after the replica's last sequence number. Commands sent while the hub was
+reachable keep their id and are sent again after a reconnect (the hub answers a repeated id
+with the first result); commands asked for while offline are refused at once, so an app never
+promises what it cannot guarantee.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer, QUrl, Slot
+from PySide6.QtWebSockets import QWebSocket
+
+from shared.clock import Clock
+from shared.config import ConfigError, HallConfig, loads_config
+from shared.hub import protocol as p
+from shared.ledger.model import Command, Event, Refusal, Result
+from shared.ledger.queries import LedgerReader
+from shared.station.link import StationLink
+from shared.station.replica import Replica, ReplicaGap
+
+log = logging.getLogger(__name__)
+
+BACKOFF_START_MS = 250
+BACKOFF_MAX_MS = 5000
+CONFIG_META_KEY = "hall_config_toml"
+
+
+class HubLinkError(Exception):
+    pass
+
+
+def default_replica_path(device: str) -> Path:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "antrean" / f"replica-{device}.db"
+
+
+def http_url(ws_url: str) -> str:
+    url = ws_url.rstrip("/").removesuffix("/ws")
+    return url.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
+
+
+def fetch_config(ws_url: str, token: str, timeout: float = 3.0) -> bytes:
+    req = urllib.request.Request(f"{http_url(ws_url)}/config",
+                                 headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return bytes(r.read())
+
+
+class HubLink(StationLink):
+    def __init__(self, config: HallConfig, url: str, token: str, replica: Replica,
+                 device: str, clock: Clock | None = None) -> None:
+        super().__init__(config, device, clock)
+        self.url = url if url.rstrip("/").endswith("/ws") else url.rstrip("/") + "/ws"
+        self.token = token
+        self.replica = replica
+        self._reader = LedgerReader(replica.conn, config)
+        self._pending: dict[str, dict[str, Any]] = {}
+        self._backoff = BACKOFF_START_MS
+        self._closing = False
+        self.refused_reason: str | None = None
+        self.welcome: dict[str, Any] = {}
+        self._ws = QWebSocket()
+        self._ws.connected.connect(self._on_connected)
+        self._ws.disconnected.connect(self._on_disconnected)
+        self._ws.textMessageReceived.connect(self._on_text)
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.timeout.connect(self._open)
+        self._open()
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> HubLink:
+        """Fetch the hall config from the hub (the one source of truth), or fall back to the
+        copy kept in the replica from the last time, so a station restarts while the hub is
+        down."""
+        if not args.token:
+            raise HubLinkError("a station on the LAN needs its token (--token or ANTREAN_TOKEN)")
+        replica = Replica(Path(args.replica) if args.replica else
+                          default_replica_path(args.device))
+        try:
+            raw = fetch_config(args.hub, args.token)
+            replica.set_meta(CONFIG_META_KEY, raw.decode("utf-8"))
+        except (OSError, urllib.error.URLError) as e:
+            cached = replica.get_meta(CONFIG_META_KEY)
+            if cached is None:
+                raise HubLinkError(f"cannot reach the hub at {args.hub} ({e}) and no hall "
+                                   f"config is cached yet") from None
+            log.warning("hub unreachable (%s); using the cached hall config", e)
+            raw = cached.encode("utf-8")
+        try:
+            config = loads_config(raw, f"{args.hub}/config")
+        except ConfigError as e:
+            raise HubLinkError(str(e)) from None
+        return cls(config, args.hub, args.token, replica, args.device)
+
+    # --- StationLink -------------------------------------------------------------------------
+
+    @property
+    def reader(self) -> LedgerReader:
+        return self._reader
+
+    def _submit(self, cmd: Command) -> None:
+        self._request({"type": "command", "id": cmd.id, "kind": cmd.kind, "args": cmd.args})
+
+    def sign_in(self, officer: str, pin: str, counter: int) -> str:
+        cid = uuid.uuid4().hex
+        self._request({"type": "sign_in", "id": cid, "officer": officer, "pin": pin,
+                       "counter": counter})
+        return cid
+
+    def close(self) -> None:
+        self._closing = True
+        self._retry.stop()
+        self._ws.close()
+        self.replica.close()
+
+    # --- the connection ------------------------------------------------------------------------
+
+    def _request(self, msg: dict[str, Any]) -> None:
+        if not self.is_online():
+            result = Result(msg["id"], False, refusal=Refusal(
+                "offline", "not connected to the hub",
+                "Tidak terhubung ke server antrean. Mohon tunggu sebentar."))
+            QTimer.singleShot(0, lambda: self.replied.emit(result))
+            return
+        self._pending[msg["id"]] = msg
+        self._ws.sendTextMessage(p.dumps(msg))
+
+    @Slot()
+    def _open(self) -> None:
+        if not self._closing:
+            self._ws.open(QUrl(self.url))
+
+    @Slot()
+    def _on_connected(self) -> None:
+        self._ws.sendTextMessage(p.dumps({
+            "type": "hello", "token": self.token, "after": self.replica.last_seq,
+            "protocol": p.PROTOCOL_VERSION}))
+
+    @Slot()
+    def _on_disconnected(self) -> None:
+        self._set_online(False)
+        if self._closing or self.refused_reason:
+            return
+        self._retry.start(self._backoff)
+        self._backoff = min(self._backoff * 2, BACKOFF_MAX_MS)
+
+    @Slot(str)
+    def _on_text(self, text: str) -> None:
+        try:
+            d = json.loads(text)
+            kind = d.get("type")
+            if kind == "welcome":
+                self._welcome(d)
+            elif kind == "events":
+                self._events([Event.from_dict(e) for e in d["events"]])
+            elif kind == "result":
+                self._result(d)
+            elif kind == "error":
+                self._error(d)
+        except ReplicaGap as e:
+            log.warning("%s; reconnecting to catch up", e)
+            self._ws.close()
+        except (ValueError, KeyError, TypeError) as e:
+            log.error("unreadable message from the hub: %s", e)
+
+    def _welcome(self, d: dict[str, Any]) -> None:
+        self.welcome = d
+        self.device = str(d.get("station") or self.device)
+        self._backoff = BACKOFF_START_MS
+        if d.get("config_digest") and d["config_digest"] != self.config.digest:
+            log.warning("the hub's hall config changed since this station started; "
+                        "restart the station to use it")
+        self._set_online(True)
+        # Anything sent before the connection dropped goes again with the same id.
+        for msg in list(self._pending.values()):
+            self._ws.sendTextMessage(p.dumps(msg))
+
+    def _events(self, events: list[Event]) -> None:
+        applied = self.replica.apply(events)
+        if applied:
+            self.events_applied.emit(applied)
+
+    def _result(self, d: dict[str, Any]) -> None:
+        msg = self._pending.pop(d["id"], None)
+        result = Result.from_dict(d["result"])
+        if msg is not None and msg["type"] == "sign_in" and result.ok:
+            self.officer = msg["officer"]
+        if msg is not None and msg.get("kind") == "sign_out" and result.ok:
+            self.officer = None
+        self.replied.emit(result)
+
+    def _error(self, d: dict[str, Any]) -> None:
+        code = d.get("code")
+        log.warning("hub error %s: %s", code, d.get("message"))
+        if code in ("unknown_token", "protocol"):
+            self.refused_reason = str(d.get("message") or code)
+        msg_id = d.get("id")
+        if msg_id and msg_id in self._pending:
+            self._pending.pop(msg_id)
+            self.replied.emit(Result(msg_id, False, refusal=Refusal(
+                str(code), str(d.get("message")), "Perintah ditolak server.")))
