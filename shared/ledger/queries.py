@@ -128,10 +128,15 @@ class LedgerReader:
 
     def people_ahead(self, ticket: TicketView) -> int:
         """Waiting tickets likely called before this one: priority tickets go before regular
-        ones, so a regular ticket counts every waiting priority ticket of its queue too."""
+        ones, so a regular ticket counts every waiting priority ticket of its queue too —
+        except in a fifo queue, where priority changes nothing and the line is the rank order."""
         if ticket.status != m.WAITING:
             return 0
-        if ticket.priority:
+        queue = self.config.queues.get(ticket.queue)
+        if queue is not None and queue.policy == "fifo":
+            sql = ("SELECT count(*) FROM tickets WHERE status='waiting' AND service_day=? "
+                   "AND queue=? AND rank<?")
+        elif ticket.priority:
             sql = ("SELECT count(*) FROM tickets WHERE status='waiting' AND service_day=? "
                    "AND queue=? AND is_priority=1 AND rank<?")
         else:
