@@ -408,10 +408,17 @@ class Ledger:
         from shared.ledger.store import migrate
 
         migrate(fresh)
-        with immediate(fresh):
-            replay(fresh, iter_events(self.conn))
-        same = projection_dump(fresh) == projection_dump(self.conn)
-        fresh.close()
+        # One read transaction: events and projection from the same snapshot, even while
+        # another process (the hub, when run from the CLI) commits in between.
+        with self._lock:
+            self.conn.execute("BEGIN")
+            try:
+                with immediate(fresh):
+                    replay(fresh, iter_events(self.conn))
+                same = projection_dump(fresh) == projection_dump(self.conn)
+            finally:
+                self.conn.execute("ROLLBACK")
+                fresh.close()
         return same
 
 

@@ -276,3 +276,29 @@ def test_listeners_hear_each_commit_once_and_refusals_never(ledger: Ledger) -> N
     ledger.issue_ticket("kk", KIOSK, command_id="x")
     ledger.issue_ticket("nope", KIOSK)
     assert heard == [[m.TICKET_ISSUED]]
+
+
+def test_verify_reads_one_snapshot_while_another_process_writes(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`antrean ledger verify` runs against a hall's live file: a commit by the hub between
+    reading the events and reading the projection must not make a good ledger look broken."""
+    import shared.ledger.ledger as ledger_module
+
+    ledger.issue_ticket("kk", KIOSK)
+    hub = Ledger(ledger.path, ledger.config, ledger.clock)  # another writer on the same file
+    real_replay = ledger_module.replay
+
+    def replay_then_the_hub_commits(conn: sqlite3.Connection, evs: Any) -> int:
+        n = real_replay(conn, evs)
+        if conn is not ledger.conn:
+            assert hub.issue_ticket("kk", KIOSK).ok
+        return n
+
+    monkeypatch.setattr(ledger_module, "replay", replay_then_the_hub_commits)
+    try:
+        assert ledger.verify()
+        assert len(events(ledger, m.TICKET_ISSUED)) == 2  # the hub's commit did land
+        assert ledger.verify()
+    finally:
+        hub.close()
