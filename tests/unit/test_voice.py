@@ -340,3 +340,32 @@ def test_voice_engine_modules_import_no_qt() -> None:
     code = f"import sys, {mods}; print(sorted(m for m in sys.modules if 'PySide6' in m))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- the command-line tool -------------------------------------------------------------------
+
+
+def test_cli_prints_the_call_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from display.voice.__main__ import main
+
+    assert main(["text", "KTP-023", "12", "--style", "words"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "Nomor antrean, K, T, P, dua puluh tiga. Silakan menuju loket dua belas."
+    )
+    assert main(["text", "A-1", "3"]) == 1
+    assert "bad ticket label 'A-1'" in capsys.readouterr().err
+
+
+@needs_espeak
+def test_cli_renders_chime_plus_voice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from display.voice.__main__ import main
+
+    out = tmp_path / "call.wav"
+    assert main(["render", "A-001", "3", "--engine", "espeak-ng", "--out", str(out)]) == 0
+    voice_only = tmp_path / "voice.wav"
+    args = ["render", "A-001", "3", "--engine", "espeak-ng", "--no-chime", "--out"]
+    assert main([*args, str(voice_only)]) == 0
+    # The chime (1.3 s) and the 0.3 s gap come first.
+    extra = wav_info(out).duration - wav_info(voice_only).duration
+    assert extra == pytest.approx(wav_info(DEFAULT_CHIME).duration + 0.3, abs=0.01)
+    assert "Nomor antrean, A, nol, nol, satu." in capsys.readouterr().out
