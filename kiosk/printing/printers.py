@@ -112,7 +112,7 @@ def _explain(settings: PrinterSettings, exc: BaseException) -> str:
     ):
         return (f"no permission to use the {what}; install deploy/udev/99-antrean-printer.rules "
                 "and add the kiosk user to group lp")
-    if isinstance(exc, FileNotFoundError):
+    if isinstance(exc, FileNotFoundError) or getattr(exc, "errno", None) == errno.ENOENT:
         return f"{what} does not exist (unplugged, or wrong device path?)"
     if isinstance(exc, escpos_errors.DeviceNotFoundError):
         return f"{what} not found (unplugged, switched off, or wrong id?)"
