@@ -201,6 +201,10 @@ def test_default_voice_matches_the_config_defaults() -> None:
     agency = "X"
     queue = "A"
     standard_minutes = 10
+    [[counters]]
+    number = 1
+    agency = "X"
+    queues = ["A"]
     """
     assert loads_config(minimal).voice == default_voice()
     assert isinstance(default_voice(), Voice)
