@@ -308,6 +308,10 @@ class BoardCore(QObject):
         if finished is not None and hasattr(finished, "connect"):
             finished.connect(lambda *args: self._set_voice_problem(""))
 
+    def report_voice_problem(self, problem: str) -> None:
+        """Show a voice problem found outside the announcer (e.g. no voice at start-up)."""
+        self._set_voice_problem(problem)
+
     def _set_voice_problem(self, problem: str) -> None:
         if problem:
             log.warning("voice problem: %s", problem)

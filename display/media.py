@@ -112,6 +112,9 @@ class MediaArea(QWidget):
     def current(self) -> Path | None:
         return self.files[self.index] if 0 <= self.index < len(self.files) else None
 
+    def showing_picture(self) -> bool:
+        return self._images.pixmap is not None and not self._images.pixmap.isNull()
+
     def volume(self) -> float:
         return DUCKED_VOLUME if self.ducked else FULL_VOLUME
 
