@@ -1,0 +1,80 @@
+"""`antrean doctor`: check this PC for its job in the hall and say how to fix what is wrong.
+
+    antrean doctor --role kiosk --printer usb:04b8:0e15        (hub address from ANTREAN_HUB)
+    antrean doctor --role display --hub ws://192.168.10.2:8470
+    antrean doctor --role hub --config /etc/antrean/hall.toml --ledger /var/lib/antrean/ledger.db
+
+Exit status 0 when nothing FAILed (warnings allowed), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+
+from shared.doctor import (
+    ROLES,
+    Status,
+    default_data_path,
+    option_value,
+    read_station_env,
+    run_checks,
+    worst,
+)
+
+STATION_ENV = "/etc/antrean/station.env"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--role", choices=ROLES, default=None,
+                   help="this PC's job; without it every check runs and sound only warns")
+    p.add_argument("--config", default=None, help="hall config TOML to validate")
+    p.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
+                   help="hub address, e.g. ws://192.168.10.2:8470 (or ANTREAN_HUB)")
+    p.add_argument("--printer", default=None,
+                   help="ticket printer: usb:VID:PID, net:HOST[:PORT] or a device path")
+    p.add_argument("--ledger", default=None,
+                   help="the hub's ledger file (hub PC), for the disk check")
+    p.add_argument("--replica", default=None,
+                   help="this station's replica file, for the disk check")
+    p.add_argument("--station-env", default=None, metavar="FILE",
+                   help="read the hub address, printer and replica from this station.env "
+                        f"(default: {STATION_ENV} when it exists)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    hub, printer, replica = args.hub, args.printer, args.replica
+    env_path = args.station_env or (STATION_ENV if os.access(STATION_ENV, os.R_OK) else None)
+    if env_path:
+        try:
+            env = read_station_env(env_path)
+        except OSError as e:
+            print(f"error: cannot read {env_path}: {e.strerror or e}", file=sys.stderr)
+            return 2
+        app_args = env.get("ANTREAN_ARGS", "")
+        hub = hub or env.get("ANTREAN_HUB")
+        printer = printer or option_value(app_args, "--printer")
+        replica = replica or option_value(app_args, "--replica")
+    if hub is None and args.role == "hub":
+        hub = "http://127.0.0.1:8470"  # on the hub PC, ask the local hub
+    data_path = args.ledger or replica or (
+        "/var/lib/antrean/ledger.db" if args.role == "hub" else default_data_path())
+    results = run_checks(role=args.role, config=args.config, hub=hub, printer=printer,
+                         data_path=data_path)
+    overall = worst(results)
+    if args.json:
+        print(json.dumps({"status": overall.value,
+                          "checks": [asdict(r) for r in results]}, indent=2))
+    else:
+        for r in results:
+            print("\n".join(r.lines()))
+        print(f"\n{overall.value}: " + {
+            Status.OK: "this PC is ready",
+            Status.WARN: "this PC works, but look at the warnings",
+            Status.FAIL: "fix the FAIL lines above, then run antrean doctor again",
+        }[overall])
+    return 1 if overall == Status.FAIL else 0

@@ -1,0 +1,587 @@
+"""`antrean doctor`: is this PC ready for its job in the hall?
+
+Each check is a plain function that returns a CheckResult (OK, WARN, FAIL or SKIP, what was
+found, and a fix IT staff can type). The checks touch the real thing (an HTTP request to the hub,
+a TCP connection to the printer, the USB bus in sysfs, espeak-ng, the sound cards) with short
+timeouts, so the doctor answers within seconds even when everything is down.
+
+shared must not import the apps, so the printer check speaks the few bytes of ESC/POS it needs
+itself instead of using kiosk's printer code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared import __version__
+
+HUB_PORT = 8470
+UDEV_RULES = "deploy/udev/99-antrean-printer.rules"
+
+
+class Status(enum.StrEnum):
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+    SKIP = "SKIP"  # not asked for on this PC (no --printer, no hub address)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+    def lines(self) -> list[str]:
+        out = [f"{self.status.value:<5} {self.name:<8} {self.detail}"]
+        if self.fix and self.status in (Status.WARN, Status.FAIL):
+            out.append(f"{'':<14} Fix: {self.fix}")
+        return out
+
+
+def _ok(name: str, detail: str) -> CheckResult:
+    return CheckResult(name, Status.OK, detail)
+
+
+# --- hall config ----------------------------------------------------------------------------
+
+
+def check_config(path: str | Path | None) -> CheckResult:
+    if path is None:
+        return CheckResult("config", Status.SKIP, "no --config given")
+    from shared.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(path)
+    except FileNotFoundError:
+        return CheckResult("config", Status.FAIL, f"{path} does not exist",
+                           "give the hall config's path, e.g. --config /etc/antrean/hall.toml")
+    except ConfigError as e:
+        return CheckResult("config", Status.FAIL, str(e),
+                           f"correct the field named above, then run: antrean config check {path}")
+    except OSError as e:
+        return CheckResult("config", Status.FAIL, f"cannot read {path}: {e.strerror or e}",
+                           f"make {path} readable by this user")
+    return _ok("config", f"{cfg.mpp.name}: {len(cfg.agencies)} agencies, "
+                         f"{len(cfg.services)} services, {len(cfg.counters)} counters")
+
+
+# --- hub and clock --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HubHealth:
+    url: str
+    ok: bool
+    last_seq: int
+    version: str
+    hub_time: dt.datetime | None
+    # The local clock halfway through the request: the best guess of "now" when the hub
+    # stamped its answer.
+    local_time: dt.datetime
+    round_trip_s: float
+
+
+class HubError(Exception):
+    pass
+
+
+def health_url(hub: str) -> str:
+    """ws://10.0.0.5:8470, http://10.0.0.5:8470/, 10.0.0.5 or 10.0.0.5:8470 -> the health URL."""
+    text = hub.strip()
+    if "://" not in text:
+        text = f"http://{text}"
+    parts = urllib.parse.urlsplit(text)
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise HubError(f"{hub!r} is not a hub address such as ws://192.168.1.10:{HUB_PORT}")
+    netloc = parts.netloc if parts.port else f"{parts.netloc}:{HUB_PORT}"
+    return urllib.parse.urlunsplit((scheme, netloc, "/health", "", ""))
+
+
+def fetch_health(hub: str, timeout: float = 3.0) -> HubHealth:
+    url = health_url(hub)
+    before_wall, before = dt.datetime.now(dt.UTC), time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
+            body = reply.read(64 * 1024)
+    except urllib.error.HTTPError as e:
+        raise HubError(f"{url} answered HTTP {e.code}") from None
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", e)
+        if isinstance(reason, TimeoutError):
+            raise HubError(f"{url} did not answer within {timeout:g} s") from None
+        raise HubError(f"cannot reach {url}: {getattr(reason, 'strerror', None) or reason}"
+                       ) from None
+    rtt = time.monotonic() - before
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        raise HubError(f"{url} did not answer with Antrean's health JSON") from None
+    hub_time: dt.datetime | None = None
+    if isinstance(data.get("time"), str):
+        try:
+            hub_time = dt.datetime.fromisoformat(data["time"])
+        except ValueError:
+            hub_time = None
+        if hub_time is not None and hub_time.tzinfo is None:
+            hub_time = None  # a time without a zone cannot be compared
+    return HubHealth(
+        url=url, ok=data.get("ok") is True, last_seq=int(data.get("last_seq") or 0),
+        version=str(data.get("version", "")), hub_time=hub_time,
+        local_time=before_wall + dt.timedelta(seconds=rtt / 2), round_trip_s=rtt,
+    )
+
+
+def check_hub(hub: str | None, timeout: float = 3.0, expected_version: str = __version__,
+              ) -> tuple[CheckResult, HubHealth | None]:
+    if not hub:
+        return CheckResult("hub", Status.SKIP, "no hub address (--hub or ANTREAN_HUB)"), None
+    try:
+        health = fetch_health(hub, timeout)
+    except HubError as e:
+        return CheckResult(
+            "hub", Status.FAIL, str(e),
+            "check the address in /etc/antrean/station.env, the network cable, and on the hub "
+            "PC: systemctl status antrean-hub (port 8470/tcp must be open)"), None
+    if not health.ok:
+        return CheckResult("hub", Status.FAIL, f"{health.url} says it is not healthy",
+                           "on the hub PC: journalctl -u antrean-hub -n 50"), health
+    if health.version != expected_version:
+        ours, theirs = expected_version.split(".")[:2], health.version.split(".")[:2]
+        same_series = ours == theirs
+        return CheckResult(
+            "hub", Status.WARN if same_series else Status.FAIL,
+            f"hub runs Antrean {health.version or '(unknown)'}, this PC {expected_version}",
+            "install the same Antrean version on every PC (deploy/install-station.sh)",
+        ), health
+    return _ok("hub", f"{health.url}: Antrean {health.version}, {health.last_seq} events, "
+                      f"answered in {health.round_trip_s * 1000:.0f} ms"), health
+
+
+def check_clock(health: HubHealth | None, max_skew_s: float = 30.0) -> CheckResult:
+    if health is None:
+        return CheckResult("clock", Status.SKIP, "no answer from the hub to compare with")
+    if health.hub_time is None:
+        return CheckResult("clock", Status.WARN, "the hub did not say its time",
+                           "upgrade the hub to this version of Antrean")
+    skew = (health.local_time - health.hub_time).total_seconds()
+    where = "ahead of" if skew > 0 else "behind"
+    detail = f"this PC is {abs(skew):.1f} s {where} the hub"
+    if abs(skew) > max_skew_s:
+        return CheckResult("clock", Status.WARN, detail,
+                           "timedatectl set-ntp true (and let stations use the hub PC as their "
+                           "time server when the hall has no internet; see docs/install-id.md)")
+    return _ok("clock", detail)
+
+
+# --- printer --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrinterSpec:
+    kind: str  # usb, network, device
+    host: str = ""
+    port: int = 9100
+    vendor_id: int = 0
+    product_id: int = 0
+    device: str = ""
+
+    def describe(self) -> str:
+        if self.kind == "usb":
+            return f"USB printer {self.vendor_id:04x}:{self.product_id:04x}"
+        if self.kind == "network":
+            return f"network printer {self.host}:{self.port}"
+        return f"printer device {self.device}"
+
+
+def parse_printer_spec(spec: str) -> PrinterSpec:
+    """usb:04b8:0e15, net:192.168.1.50[:9100] (also tcp: or network:), /dev/usb/lp0,
+    file:/dev/usb/lp0, serial:/dev/ttyUSB0 or COM3."""
+    text = spec.strip()
+    kind, _, rest = text.partition(":")
+    kind = kind.lower()
+    if kind == "usb":
+        m = re.fullmatch(r"(?:0x)?([0-9a-fA-F]{1,4}):(?:0x)?([0-9a-fA-F]{1,4})", rest)
+        if not m:
+            raise ValueError(f"bad USB printer {spec!r}: use usb:VENDOR:PRODUCT as lsusb "
+                             "shows them, e.g. usb:04b8:0e15")
+        return PrinterSpec("usb", vendor_id=int(m[1], 16), product_id=int(m[2], 16))
+    if kind in ("net", "tcp", "network"):
+        host, _, port = rest.rpartition(":") if rest.count(":") == 1 else (rest, "", "")
+        host = host.strip("[]")
+        if not host:
+            raise ValueError(f"bad network printer {spec!r}: use net:HOST or net:HOST:PORT")
+        try:
+            return PrinterSpec("network", host=host, port=int(port) if port else 9100)
+        except ValueError:
+            raise ValueError(f"bad port in {spec!r}") from None
+    if kind in ("file", "serial"):
+        return PrinterSpec("device", device=rest)
+    if text.startswith("/") or re.fullmatch(r"COM\d+", text, re.IGNORECASE):
+        return PrinterSpec("device", device=text)
+    raise ValueError(f"unknown printer {spec!r}: use usb:VID:PID, net:HOST[:PORT] or a device "
+                     "path such as /dev/usb/lp0")
+
+
+# DLE EOT 4: "transmit the roll paper sensor status" (Epson ESC/POS). The reply byte always has
+# bits 1 and 4 set and bits 0 and 7 clear; bits 2-3 say "paper near its end", bits 5-6 "out".
+PAPER_STATUS_QUERY = b"\x10\x04\x04"
+_FIXED_MASK, _FIXED_BITS = 0b1001_0011, 0b0001_0010
+_NEAR_END, _PAPER_END = 0b0000_1100, 0b0110_0000
+
+
+def paper_status(reply: bytes) -> CheckResult:
+    name = "printer"
+    if not reply:
+        return CheckResult(name, Status.WARN, "paper status unknown: the printer sent nothing",
+                           "check the printer's display or lights; some print servers never "
+                           "answer status queries")
+    b = reply[-1]
+    if b & _FIXED_MASK != _FIXED_BITS:
+        return CheckResult(name, Status.WARN, f"paper status unknown: unexpected reply 0x{b:02x}",
+                           "is this an ESC/POS receipt printer? check the address and port")
+    if b & _PAPER_END:
+        return CheckResult(name, Status.FAIL, "the printer is out of paper",
+                           "load a new paper roll and close the cover")
+    if b & _NEAR_END:
+        return CheckResult(name, Status.WARN, "the paper roll is nearly finished",
+                           "put a new roll ready beside the kiosk")
+    return _ok(name, "paper loaded")
+
+
+def _check_network_printer(p: PrinterSpec, timeout: float) -> CheckResult:
+    what = p.describe()
+    try:
+        sock = socket.create_connection((p.host, p.port), timeout=timeout)
+    except TimeoutError:
+        return CheckResult("printer", Status.FAIL, f"{what} did not answer within {timeout:g} s",
+                           "is the printer on and on this network? print its self-test page "
+                           "(hold FEED while switching on) to see its address")
+    except OSError as e:
+        return CheckResult("printer", Status.FAIL,
+                           f"cannot connect to {what}: {e.strerror or e}",
+                           "switch the printer on, check its cable and its address (self-test "
+                           "page)")
+    with sock:
+        try:
+            sock.sendall(PAPER_STATUS_QUERY)
+            sock.settimeout(timeout)
+            reply = sock.recv(16)
+        except TimeoutError:
+            return CheckResult("printer", Status.WARN,
+                               f"{what} is reachable but its paper status is unknown (no answer "
+                               f"within {timeout:g} s)",
+                               "check the paper by eye; some printers and print servers never "
+                               "answer status queries")
+        except OSError as e:
+            return CheckResult("printer", Status.WARN,
+                               f"{what} is reachable but dropped the status query: {e}",
+                               "check the paper by eye")
+    result = paper_status(reply)
+    return CheckResult("printer", result.status, f"{what}: {result.detail}", result.fix)
+
+
+def _check_usb_printer(p: PrinterSpec, sysfs: Path, dev_root: Path) -> CheckResult:
+    what = p.describe()
+    if not sysfs.is_dir():
+        return CheckResult("printer", Status.WARN, f"cannot look for the {what}: no {sysfs}",
+                           "check that the printer is listed by: lsusb")
+    for dev in sorted(sysfs.iterdir()):
+        try:
+            vid = int((dev / "idVendor").read_text().strip(), 16)
+            pid = int((dev / "idProduct").read_text().strip(), 16)
+        except (OSError, ValueError):
+            continue  # interfaces and hubs without ids
+        if (vid, pid) != (p.vendor_id, p.product_id):
+            continue
+        try:
+            bus = int((dev / "busnum").read_text())
+            num = int((dev / "devnum").read_text())
+        except (OSError, ValueError):
+            return _ok("printer", f"{what} is plugged in ({dev.name})")
+        node = dev_root / f"{bus:03d}" / f"{num:03d}"
+        if not os.access(node, os.R_OK | os.W_OK):
+            return CheckResult("printer", Status.FAIL,
+                               f"{what} is plugged in but this user may not use {node}",
+                               f"install {UDEV_RULES} (deploy/install-station.sh does), add the "
+                               "user to group lp, then unplug and plug the printer")
+        return _ok("printer", f"{what} is plugged in and usable ({node}); its paper status is "
+                              "reported by the kiosk")
+    return CheckResult("printer", Status.FAIL, f"{what} is not on the USB bus",
+                       "plug the printer in and switch it on; lsusb must list it")
+
+
+def _check_device_printer(p: PrinterSpec) -> CheckResult:
+    what = p.describe()
+    if re.fullmatch(r"COM\d+", p.device, re.IGNORECASE):
+        return CheckResult("printer", Status.SKIP, f"{what}: serial ports are not checked here")
+    if not os.path.exists(p.device):
+        return CheckResult("printer", Status.FAIL, f"{what} does not exist",
+                           "plug the printer in and switch it on, or correct the device path")
+    if not os.access(p.device, os.W_OK):
+        return CheckResult("printer", Status.FAIL, f"this user may not write to {p.device}",
+                           f"add the user to group lp (and install {UDEV_RULES})")
+    return _ok("printer", f"{what} is present and writable")
+
+
+def check_printer(spec: str | None, timeout: float = 2.0,
+                  sysfs: Path = Path("/sys/bus/usb/devices"),
+                  dev_root: Path = Path("/dev/bus/usb")) -> CheckResult:
+    if not spec:
+        return CheckResult("printer", Status.SKIP, "no --printer given")
+    try:
+        p = parse_printer_spec(spec)
+    except ValueError as e:
+        return CheckResult("printer", Status.FAIL, str(e), "correct --printer")
+    if p.kind == "network":
+        return _check_network_printer(p, timeout)
+    if p.kind == "usb":
+        return _check_usb_printer(p, sysfs, dev_root)
+    return _check_device_printer(p)
+
+
+# --- voice and sound ------------------------------------------------------------------------
+
+
+def _run(cmd: list[str], timeout: float, env: dict[str, str] | None = None,
+         ) -> subprocess.CompletedProcess[str] | None:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def indonesian_espeak_voices(listing: str) -> list[str]:
+    """Voice names from `espeak-ng --voices=id` whose language is exactly id."""
+    names = []
+    for line in listing.splitlines()[1:]:
+        cols = line.split()
+        if len(cols) >= 4 and cols[1] == "id":
+            names.append(cols[3])
+    return names
+
+
+def check_voice(required: bool = True, platform: str = sys.platform) -> CheckResult:
+    bad = Status.FAIL if required else Status.WARN
+    if platform == "win32":
+        return _check_sapi_voice(bad)
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        return CheckResult("voice", bad, "espeak-ng is not installed",
+                           "apt-get install espeak-ng")
+    done = _run([exe, "--voices=id"], timeout=5.0)
+    if done is None or done.returncode != 0:
+        return CheckResult("voice", bad, "espeak-ng does not run",
+                           "apt-get install --reinstall espeak-ng espeak-ng-data")
+    voices = indonesian_espeak_voices(done.stdout)
+    if not voices:
+        return CheckResult("voice", bad, "espeak-ng has no Indonesian (id) voice",
+                           "apt-get install espeak-ng-data")
+    return _ok("voice", f"espeak-ng speaks Indonesian ({', '.join(voices)})")
+
+
+def _check_sapi_voice(bad: Status) -> CheckResult:
+    # Only reports: pyttsx3's SAPI5 driver lists the voices Windows has installed. Run in a
+    # child process because a broken SAPI install can hang the COM call.
+    probe = ("import pyttsx3\n"
+             "e = pyttsx3.init()\n"
+             "for v in e.getProperty('voices'):\n"
+             "    print(v.id, '|', v.name, '|', ' '.join(map(str, v.languages or [])))\n")
+    done = _run([sys.executable, "-c", probe], timeout=15.0)
+    if done is None or done.returncode != 0:
+        return CheckResult("voice", bad, "cannot list the Windows (SAPI5) voices",
+                           "pip install pyttsx3 pywin32 in Antrean's environment")
+    lines = [ln for ln in done.stdout.splitlines() if ln.strip()]
+    hits = [ln for ln in lines if re.search(r"indonesia|\bid[-_]id\b|\bid\b", ln, re.I)]
+    if not hits:
+        return CheckResult("voice", bad, f"no Indonesian voice among {len(lines)} SAPI5 voices",
+                           "Settings > Time & language > Speech > Add voices > Bahasa Indonesia "
+                           "(see docs/windows.md)")
+    return _ok("voice", f"Indonesian SAPI5 voice: {hits[0].split('|')[1].strip()}")
+
+
+_QT_AUDIO_PROBE = (
+    "from PySide6.QtCore import QCoreApplication\n"
+    "from PySide6.QtMultimedia import QMediaDevices\n"
+    "app = QCoreApplication([])\n"
+    "for d in QMediaDevices.audioOutputs():\n"
+    "    print(d.description())\n"
+)
+
+
+def alsa_cards(text: str) -> list[str]:
+    """Card names from /proc/asound/cards ("--- no soundcards ---" gives none)."""
+    return [m[1].strip() for m in re.finditer(r"^\s*\d+\s+\[[^\]]*\]:\s*(.+)$", text, re.M)]
+
+
+def check_audio(required: bool = True, qt_timeout: float = 15.0,
+                asound: Path = Path("/proc/asound/cards")) -> CheckResult:
+    """What Qt Multimedia (which plays the announcements) sees, with the kernel's sound cards
+    as a hint when Qt sees nothing."""
+    bad = Status.FAIL if required else Status.WARN
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_LOGGING_RULES": "*=false"}
+    done = _run([sys.executable, "-c", _QT_AUDIO_PROBE], timeout=qt_timeout, env=env)
+    outputs = ([ln.strip() for ln in done.stdout.splitlines() if ln.strip()]
+               if done is not None and done.returncode == 0 else None)
+    if outputs:
+        return _ok("audio", f"{len(outputs)} audio output(s): {', '.join(outputs[:3])}")
+    try:
+        cards = alsa_cards(asound.read_text())
+    except OSError:
+        cards = []
+    if outputs is None:
+        detail = "Qt Multimedia could not list audio outputs"
+    else:
+        detail = "Qt Multimedia sees no audio output"
+    if cards:
+        return CheckResult("audio", bad, f"{detail}, though the kernel has {', '.join(cards)}",
+                           "apt-get install pipewire-pulse wireplumber, and run the display in "
+                           "the antrean user's session (antrean-cage@display.service does)")
+    return CheckResult("audio", bad, f"{detail} and the kernel has no sound card",
+                       "plug in the speakers' USB sound card or enable on-board audio in the "
+                       "BIOS")
+
+
+# --- disk -----------------------------------------------------------------------------------
+
+_NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs", "davfs",
+               "fuse.rclone", "afs"}
+
+
+def _mount_fstype(path: Path, mounts: Path = Path("/proc/mounts")) -> str | None:
+    try:
+        lines = mounts.read_text().splitlines()
+    except OSError:
+        return None
+    best, fstype = "", None
+    target = str(path)
+    for line in lines:
+        cols = line.split()
+        if len(cols) < 3:
+            continue
+        point = cols[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > len(best):
+            best, fstype = point, cols[2]
+    return fstype
+
+
+def check_disk(path: str | Path, warn_mb: int = 2000, fail_mb: int = 200,
+               mounts: Path = Path("/proc/mounts")) -> CheckResult:
+    """Room and write access for the ledger or replica at `path`, on a local disk."""
+    target = Path(path).expanduser().absolute()
+    folder = target if target.is_dir() else target.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not os.access(existing, os.W_OK):
+        return CheckResult("disk", Status.FAIL, f"this user cannot write to {existing}",
+                           f"chown antrean: {existing} (the install scripts do)")
+    fstype = _mount_fstype(existing, mounts)
+    if fstype in _NETWORK_FS:
+        return CheckResult("disk", Status.FAIL,
+                           f"{existing} is on a network filesystem ({fstype})",
+                           "keep the ledger on a local disk: SQLite's WAL does not work over a "
+                           "network share")
+    free_mb = shutil.disk_usage(existing).free // (1024 * 1024)
+    detail = f"{free_mb:,} MB free for {target}"
+    if free_mb < fail_mb:
+        return CheckResult("disk", Status.FAIL, detail, "free disk space (journalctl "
+                           "--vacuum-size=200M, apt-get clean, old backups)")
+    if free_mb < warn_mb:
+        return CheckResult("disk", Status.WARN, detail, "free disk space soon")
+    return _ok("disk", detail)
+
+
+# --- station settings -----------------------------------------------------------------------
+
+
+def read_station_env(path: str | Path) -> dict[str, str]:
+    """NAME=value lines of /etc/antrean/station.env, as systemd's EnvironmentFile reads them
+    (comments and blank lines skipped, optional quotes around the value removed)."""
+    values: dict[str, str] = {}
+    for raw in Path(path).read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")) or "=" not in line:
+            continue
+        name, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[name.strip()] = value
+    return values
+
+
+def option_value(arguments: str, option: str) -> str | None:
+    """The value of `--option VALUE` or `--option=VALUE` in an app's argument string."""
+    try:
+        words = shlex.split(arguments)
+    except ValueError:
+        return None
+    for i, word in enumerate(words):
+        if word == option and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith(option + "="):
+            return word.split("=", 1)[1]
+    return None
+
+
+# --- all together ---------------------------------------------------------------------------
+
+ROLES = ("hub", "kiosk", "counter", "display")
+
+
+def default_data_path() -> Path:
+    """Where stations keep their replica unless told otherwise."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "antrean"
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "antrean"
+
+
+def run_checks(*, role: str | None, config: str | None, hub: str | None,
+               printer: str | None, data_path: str | Path, check_sound: bool | None = None,
+               ) -> list[CheckResult]:
+    """The checks this PC's role needs. Without a role everything is checked, and a missing
+    voice or speaker is only a warning (it matters on the display PC alone)."""
+    results = [check_config(config)]
+    hub_result, health = check_hub(hub)
+    results += [hub_result, check_clock(health)]
+    if role in (None, "kiosk"):
+        results.append(check_printer(printer))
+    else:
+        results.append(CheckResult("printer", Status.SKIP, f"not needed on a {role} PC"))
+    sound = check_sound if check_sound is not None else role in (None, "display")
+    if sound:
+        required = role == "display"
+        results += [check_voice(required), check_audio(required)]
+    results.append(check_disk(data_path))
+    return results
+
+
+def worst(results: list[CheckResult]) -> Status:
+    statuses = {r.status for r in results}
+    for s in (Status.FAIL, Status.WARN):
+        if s in statuses:
+            return s
+    return Status.OK
