@@ -7,6 +7,7 @@ status queries like an ESC/POS printer, one that accepts but never answers, and 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -580,3 +581,22 @@ def test_dummy_printer_keeps_the_bytes_and_can_be_told_to_fail() -> None:
         failing.print_ticket(layout)
     assert failing.jobs == []
     assert failing.status() is PrinterStatus.OFFLINE
+
+
+# --- udev rules ----------------------------------------------------------------------------
+
+
+def test_udev_rules_are_well_formed_and_grant_group_lp() -> None:
+    rules = Path(__file__).resolve().parents[2] / "deploy" / "udev" / "99-antrean-printer.rules"
+    lines = [ln for ln in rules.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert len(lines) >= 5
+    pair = re.compile(r'^[A-Z_]+(\{[A-Za-z_]+\})?(==|\+?=)"[^"]*"$')
+    vendors = set()
+    for line in lines:
+        parts = [p.strip() for p in line.split(",")]
+        assert all(pair.match(p) for p in parts), line
+        assert 'GROUP="lp"' in parts and 'MODE="0660"' in parts, line
+        vendor = re.search(r'ATTR\{idVendor\}=="([0-9a-f]{4})"', line)
+        assert vendor, line
+        vendors.add(vendor.group(1))
+    assert {"04b8", "0416", "0fe6", "1fc9", "28e9"} <= vendors
