@@ -86,6 +86,8 @@ class AuthStore:
         if not name or len(name) > 64:
             raise AuthError("a station name is 1-64 characters")
         token = secrets.token_urlsafe(24)
+        while token.startswith("-"):  # a token must paste safely after a command-line flag
+            token = secrets.token_urlsafe(24)
         with self._lock:
             self._conn.execute(
                 "INSERT INTO stations (name, role, counter, token_hash, created) "

@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as dt
+import json
 import logging
 import sqlite3
 import time
@@ -221,6 +222,7 @@ class Hub:
             await ws.close(code=4002, message=b"protocol version")
             return ws
         s = _Session(ws, station)
+        s.officer, s.officer_counter = self._resume_officer(station)
         assert self._reader is not None
         await ws.send_str(p.dumps({
             "type": "welcome", "protocol": p.PROTOCOL_VERSION, "version": shared.__version__,
@@ -251,6 +253,25 @@ class Hub:
                 await sender
             log.info("station %s disconnected", station.name)
         return ws
+
+    def _resume_officer(self, station: Station) -> tuple[str | None, int | None]:
+        """A counter station that reconnects (its PC slept, the hub restarted) keeps the
+        officer it signed in, as long as the ledger says that officer is still at that counter:
+        the token proves the station, and the officer proved the PIN on it before."""
+        assert self._reader is not None
+        row = self._reader.execute(
+            "SELECT kind, data FROM events WHERE device=? AND kind IN "
+            "('officer.signed_in', 'officer.signed_out') ORDER BY seq DESC LIMIT 1",
+            (station.name,),
+        ).fetchone()
+        if row is None or row[0] != "officer.signed_in":
+            return None, None
+        data = json.loads(row[1])
+        current = self._reader.execute(
+            "SELECT officer FROM counters WHERE counter=?", (data["counter"],)).fetchone()
+        if current is None or current[0] != data["officer"]:
+            return None, None
+        return str(data["officer"]), int(data["counter"])
 
     async def _sender(self, s: _Session) -> None:
         while True:
