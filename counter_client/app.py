@@ -1,0 +1,770 @@
+"""The officer's window: a thin shell over `CounterCore`.
+
+Two layouts of the same widgets: the full window (a counter PC, or 1366×768 laptop) and a narrow
+always-on-top side panel beside the officer's own agency application. Every action is a button
+and a `QAction` with keyboard shortcuts, so a USB number pad or a one-key caller button can call
+the next visitor. Refusals and news go to a message line, never to a dialog that blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_client import core as c
+from counter_client.core import CounterCore, CounterState, TransferTarget, clock_text, minutes_text
+from counter_client.models import PRIORITY_WORDS, WaitingLineModel
+from shared.clock import from_ms
+from shared.indonesian import jam, tanggal
+from shared.ledger import model as m
+
+# Default keys. A USB number pad: Enter or '+' calls the next visitor, '.' or '-' recalls.
+# Simple caller buttons usually send one of these, or an F-key.
+DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
+    c.CALL_NEXT: ("F1", "Enter", "+"),
+    c.RECALL: ("F2", ".", "-"),
+    c.START: ("F3",),
+    c.FINISH: ("F4",),
+    c.NO_SHOW: ("F5",),
+    c.TRANSFER: ("F6",),
+    c.RETURN_NO_SHOW: ("F7",),
+    c.PAUSE: ("F8",),
+    c.OPEN: ("F9",),
+    c.CLOSE: ("F10",),
+}
+
+LABELS = {
+    c.CALL_NEXT: "Panggil berikutnya",
+    c.RECALL: "Panggil ulang",
+    c.START: "Mulai layani",
+    c.FINISH: "Selesai",
+    c.NO_SHOW: "Tidak hadir",
+    c.TRANSFER: "Alihkan…",
+    c.RETURN_NO_SHOW: "Kembalikan tidak hadir…",
+    c.PAUSE: "Istirahat",
+    c.OPEN: "Buka loket",
+    c.CLOSE: "Tutup loket",
+    c.SIGN_OUT: "Keluar",
+}
+
+# The side panel is ~360 px wide: shorter words, one key named per button.
+PANEL_LABELS = {
+    c.RETURN_NO_SHOW: "Kembalikan…",
+    c.OPEN: "Buka",
+    c.CLOSE: "Tutup",
+}
+
+SIGN_IN_PAGE, MAIN_PAGE, TRANSFER_PAGE, NO_SHOW_PAGE = range(4)
+
+STYLE = """
+QWidget { font-family: 'DejaVu Sans'; font-size: 15px; color: #1d2430; }
+#root { background: #eef1f5; }
+#header { background: #17375e; }
+#header QLabel { color: white; }
+#counterName { font-size: 22px; font-weight: bold; }
+#statusChip { border-radius: 6px; padding: 4px 12px; font-weight: bold; font-size: 16px; }
+#offline { background: #b3261e; color: white; font-weight: bold; font-size: 16px;
+           padding: 8px 12px; }
+#card { background: white; border: 1px solid #c9d1dc; border-radius: 10px; }
+#ticketCaption { color: #4a5566; font-size: 16px; }
+#ticketLabel { font-size: 72px; font-weight: bold; color: #17375e; }
+#ticketService { font-size: 17px; }
+#timers { font-size: 16px; color: #333; }
+#sla { background: #fde7c8; color: #7a3e00; border: 2px solid #e07b00; border-radius: 6px;
+       padding: 6px 10px; font-weight: bold; font-size: 16px; }
+#message { border-radius: 6px; padding: 8px 12px; font-size: 16px; min-height: 24px; }
+#message[kind="error"] { background: #fbe3e1; color: #8c1d18; border: 1px solid #d9776f; }
+#message[kind="done"] { background: #e3f4e6; color: #14532d; border: 1px solid #8cc79a; }
+#message[kind="info"] { background: #e6edf7; color: #17375e; border: 1px solid #9db3d3; }
+#title { font-size: 26px; font-weight: bold; margin: 12px; }
+#sectionTitle { font-size: 17px; font-weight: bold; color: #17375e; }
+#figures { background: white; border: 1px solid #c9d1dc; border-radius: 8px; padding: 8px; }
+QToolButton, QPushButton { background: white; border: 2px solid #17375e; border-radius: 8px;
+    padding: 6px; font-size: 16px; font-weight: bold; color: #17375e; }
+QToolButton:disabled, QPushButton:disabled { border-color: #c3c9d2; color: #9aa3ae;
+    background: #f4f5f7; }
+QToolButton:pressed, QPushButton:pressed { background: #dbe5f3; }
+#callNext { background: #1b7f3b; border-color: #12602b; color: white; font-size: 26px; }
+#callNext:disabled { background: #b9cfc0; border-color: #b9cfc0; color: #eef3ef; }
+#primary { background: #17375e; color: white; }
+#primary:disabled { background: #c3c9d2; border-color: #c3c9d2; color: white; }
+QTableView { background: white; border: 1px solid #c9d1dc; font-size: 15px;
+             selection-background-color: #dbe5f3; selection-color: #1d2430; }
+QHeaderView::section { background: #e3e8ef; border: none; padding: 4px; font-weight: bold; }
+QListWidget { background: white; border: 1px solid #c9d1dc; font-size: 16px; }
+QListWidget::item { padding: 8px; border-bottom: 1px solid #eef1f5; }
+QListWidget::item:selected { background: #dbe5f3; color: #1d2430; }
+QLineEdit, QComboBox { background: white; border: 1px solid #9aa3ae; border-radius: 6px;
+    padding: 6px; font-size: 18px; }
+"""
+
+PANEL_STYLE = """
+QToolButton, QPushButton { font-size: 14px; padding: 3px; }
+#callNext { font-size: 22px; }
+#ticketLabel { font-size: 46px; }
+#ticketCaption, #timers, #sla { font-size: 14px; }
+#ticketService { font-size: 15px; }
+#counterName { font-size: 19px; }
+#title { font-size: 21px; }
+"""
+
+_STATUS_COLORS = {
+    m.COUNTER_OPEN: ("#d8f3df", "#14532d"),
+    m.COUNTER_PAUSED: ("#fde7c8", "#7a3e00"),
+    m.COUNTER_CLOSED: ("#e3e8ef", "#39424e"),
+}
+
+
+class CounterWindow(QWidget):
+    """Full window (`panel=False`) or narrow side panel (`panel=True`, always on top)."""
+
+    def __init__(self, core: CounterCore, *, panel: bool = False,
+                 keys: Mapping[str, Sequence[str]] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.core = core
+        self.panel = panel
+        self.setObjectName("root")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(STYLE + (PANEL_STYLE if panel else ""))
+        if panel:
+            self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        self._keys = {**DEFAULT_KEYS, **(keys or {})}
+        self._shown_page = SIGN_IN_PAGE
+
+        self.actions_by_name: dict[str, QAction] = {}
+        self.buttons: dict[str, QToolButton] = {}
+        self._make_actions()
+
+        self.offline_banner = QLabel(
+            "Tidak terhubung ke server antrean. Tombol dimatikan; menyambung kembali sendiri."
+            if panel else
+            "Tidak terhubung ke server antrean. Tombol dimatikan sampai sambungan pulih; "
+            "aplikasi menyambung kembali sendiri.")
+        self.offline_banner.setObjectName("offline")
+        self.offline_banner.setWordWrap(True)
+        self.offline_banner.hide()
+
+        self.message_label = QLabel("")
+        self.message_label.setObjectName("message")
+        self.message_label.setWordWrap(True)
+        self.message_label.setProperty("kind", c.INFO)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self._build_sign_in())
+        self.stack.addWidget(self._build_main())
+        self.stack.addWidget(self._build_transfer())
+        self.stack.addWidget(self._build_no_shows())
+
+        outer = QVBoxLayout(self)
+        # The pages differ in minimum size; letting the layout push each one onto the window
+        # would resize a side panel under the officer's hands (and warns on some platforms).
+        outer.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setMinimumSize(320, 600)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.offline_banner)
+        outer.addWidget(self.stack, 1)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(10, 6, 10, 10)
+        bottom.addWidget(self.message_label)
+        outer.addLayout(bottom)
+
+        core.changed.connect(self._render)
+        core.message.connect(self.show_message)
+        self.show_message("Masukkan ID petugas dan PIN.", c.INFO)
+        self._render()
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _make_actions(self) -> None:
+        handlers = {
+            c.CALL_NEXT: self.core.call_next,
+            c.RECALL: self.core.recall,
+            c.START: self.core.start,
+            c.FINISH: self.core.finish,
+            c.NO_SHOW: self.core.no_show,
+            c.TRANSFER: self.open_transfer,
+            c.RETURN_NO_SHOW: self.open_no_shows,
+            c.PAUSE: self.core.pause,
+            c.OPEN: self.core.open,
+            c.CLOSE: self.core.close_counter,
+            c.SIGN_OUT: self.core.sign_out,
+        }
+        for name, handler in handlers.items():
+            keys = self._keys.get(name, ())
+            text = LABELS[name]
+            hint = " / ".join(_key_name(k) for k in keys)
+            # The key goes on the button itself: officers learn the pad by reading it.
+            shown = f"{text}\n{hint}" if hint else text
+            if self.panel and name != c.CALL_NEXT:
+                short = PANEL_LABELS.get(name, text)
+                shown = f"{short} · {_key_name(keys[0])}" if keys else short
+            action = QAction(shown, self)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            # A held key must not fire the action again and again.
+            action.setAutoRepeat(False)
+            action.triggered.connect(lambda _checked=False, h=handler: h())
+            self.addAction(action)
+            self.actions_by_name[name] = action
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setToolTip(f"{text} ({hint})" if hint else text)
+            self.buttons[name] = button
+        # Esc leaves the transfer and no-show pages (one action: two button shortcuts on the
+        # same key would be ambiguous and neither would fire).
+        self.back_action = QAction("Kembali", self)
+        self.back_action.setShortcut(QKeySequence("Esc"))
+        self.back_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.back_action.triggered.connect(self.show_main)
+        self.addAction(self.back_action)
+        call = self.buttons[c.CALL_NEXT]
+        call.setObjectName("callNext")
+        call.setMinimumHeight(96 if not self.panel else 66)
+
+    def _build_sign_in(self) -> QWidget:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(24, 24, 24, 24)
+        lay.addStretch(1)
+        cfg = self.core.config
+        hall = QLabel(f"{cfg.mpp.name}\n{cfg.mpp.kabupaten}")
+        hall.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hall.setObjectName("sectionTitle")
+        hall.setWordWrap(True)
+        lay.addWidget(hall)
+        title = QLabel("Masuk petugas loket")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title.setObjectName("title")
+        title.setWordWrap(True)
+        lay.addWidget(title)
+        form = QGridLayout()
+        form.setVerticalSpacing(10)
+        self.officer_edit = QLineEdit()
+        self.officer_edit.setPlaceholderText("contoh: 198705122010")
+        self.pin_edit = QLineEdit()
+        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_edit.setPlaceholderText("PIN")
+        self.counter_combo = QComboBox()
+        for counter in self.core.counter_choices():
+            agency = cfg.agencies[counter.agency].short_name
+            self.counter_combo.addItem(
+                f"{counter.name} — {agency} ({', '.join(counter.queues)})", counter.number)
+        self.bound_counter_label = QLabel("")
+        self.bound_counter_label.setStyleSheet("font-size: 18px; font-weight: bold;")
+        self.bound_counter_label.setWordWrap(True)
+        if self.core.counter is not None:
+            counter = cfg.counters[self.core.counter]
+            self.bound_counter_label.setText(
+                f"{counter.name} — {cfg.agencies[counter.agency].short_name}")
+            self.counter_combo.setCurrentIndex(self.counter_combo.findData(counter.number))
+            self.counter_combo.hide()
+        else:
+            self.bound_counter_label.hide()
+        row = 0
+        for text, widget in (("ID petugas", self.officer_edit), ("PIN", self.pin_edit)):
+            form.addWidget(QLabel(text), row, 0)
+            form.addWidget(widget, row, 1)
+            row += 1
+        form.addWidget(QLabel("Loket"), row, 0)
+        form.addWidget(self.counter_combo, row, 1)
+        form.addWidget(self.bound_counter_label, row, 1)
+        form.setColumnStretch(1, 1)
+        box = QWidget()
+        box.setLayout(form)
+        box.setMaximumWidth(560)
+        lay.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.sign_in_button = QPushButton("Masuk")
+        self.sign_in_button.setObjectName("primary")
+        self.sign_in_button.setMinimumHeight(56)
+        self.sign_in_button.setMinimumWidth(300)
+        self.sign_in_button.clicked.connect(self._sign_in)
+        self.pin_edit.returnPressed.connect(self._sign_in)
+        self.officer_edit.returnPressed.connect(self.pin_edit.setFocus)
+        lay.addSpacing(12)
+        lay.addWidget(self.sign_in_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.sign_in_button.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                          QSizePolicy.Policy.Fixed)
+        lay.addStretch(2)
+        return page
+
+    def _build_main(self) -> QWidget:
+        page = QWidget()
+        # Header: counter, its queues, status, officer.
+        header = QFrame()
+        header.setObjectName("header")
+        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.counter_label = QLabel()
+        self.counter_label.setObjectName("counterName")
+        self.queues_label = QLabel()
+        self.queues_label.setWordWrap(True)
+        self.status_chip = QLabel()
+        self.status_chip.setObjectName("statusChip")
+        self.officer_label = QLabel()
+        self.clock_label = QLabel()
+        sign_out = self.buttons[c.SIGN_OUT]
+        sign_out.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        sign_out.setStyleSheet("padding: 4px 12px; font-size: 14px;")
+        if self.panel:
+            hl = QGridLayout(header)
+            hl.setContentsMargins(10, 6, 10, 6)
+            hl.setVerticalSpacing(2)
+            hl.addWidget(self.counter_label, 0, 0)
+            hl.addWidget(self.status_chip, 0, 1, Qt.AlignmentFlag.AlignRight)
+            hl.addWidget(self.queues_label, 1, 0, 1, 2)
+            hl.addWidget(self.officer_label, 2, 0)
+            hl.addWidget(sign_out, 2, 1, Qt.AlignmentFlag.AlignRight)
+        else:
+            hl2 = QHBoxLayout(header)
+            hl2.setContentsMargins(16, 10, 16, 10)
+            names = QVBoxLayout()
+            names.addWidget(self.counter_label)
+            names.addWidget(self.queues_label)
+            hl2.addLayout(names, 1)
+            hl2.addWidget(self.status_chip)
+            hl2.addSpacing(16)
+            who = QVBoxLayout()
+            who.addWidget(self.officer_label, 0, Qt.AlignmentFlag.AlignRight)
+            who.addWidget(self.clock_label, 0, Qt.AlignmentFlag.AlignRight)
+            hl2.addLayout(who)
+            hl2.addSpacing(8)
+            hl2.addWidget(sign_out)
+
+        # The ticket at the counter.
+        card = QFrame()
+        card.setObjectName("card")
+        cl = QVBoxLayout(card)
+        if self.panel:
+            cl.setContentsMargins(8, 4, 8, 6)
+            cl.setSpacing(2)
+        else:
+            cl.setContentsMargins(16, 10, 16, 12)
+        self.ticket_caption = QLabel()
+        self.ticket_caption.setObjectName("ticketCaption")
+        self.ticket_label = QLabel()
+        self.ticket_label.setObjectName("ticketLabel")
+        self.ticket_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.ticket_service = QLabel()
+        self.ticket_service.setObjectName("ticketService")
+        self.ticket_service.setWordWrap(True)
+        self.ticket_service.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.timers_label = QLabel()
+        self.timers_label.setObjectName("timers")
+        self.timers_label.setWordWrap(True)
+        self.timers_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.sla_label = QLabel()
+        self.sla_label.setObjectName("sla")
+        self.sla_label.setWordWrap(True)
+        self.sla_label.hide()
+        for w in (self.ticket_caption, self.ticket_label, self.ticket_service, self.timers_label,
+                  self.sla_label):
+            cl.addWidget(w)
+        # The ticket never gives up height; on a short screen the waiting line does.
+        card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+        # Actions.
+        ticket_grid = QGridLayout()
+        ticket_grid.setSpacing(8)
+        cols = 2 if self.panel else 3
+        for i, name in enumerate((c.RECALL, c.START, c.FINISH, c.NO_SHOW, c.TRANSFER,
+                                  c.RETURN_NO_SHOW)):
+            b = self.buttons[name]
+            b.setMinimumHeight(36 if self.panel else 58)
+            if self.panel:
+                b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+            ticket_grid.addWidget(b, i // cols, i % cols)
+        counter_grid = QGridLayout()
+        counter_grid.setSpacing(8)
+        for i, name in enumerate((c.PAUSE, c.OPEN, c.CLOSE)):
+            b = self.buttons[name]
+            b.setMinimumHeight(36 if self.panel else 48)
+            if self.panel:
+                b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+            counter_grid.addWidget(b, 0, i)
+
+        # The waiting line.
+        self.line_title = QLabel("Antrean menunggu")
+        self.line_title.setObjectName("sectionTitle")
+        self.line_summary = QLabel()
+        self.line_summary.setWordWrap(True)
+        self.line_model = WaitingLineModel(self.core.config, self)
+        self.line_view = _LineView(compact=self.panel)
+        self.line_view.setModel(self.line_model)
+        self.line_view.verticalHeader().hide()
+        self.line_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.line_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.line_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.line_view.setAlternatingRowColors(False)
+        hh = self.line_view.horizontalHeader()
+        hh.setSectionResizeMode(WaitingLineModel.SERVICE, QHeaderView.ResizeMode.Stretch)
+        for col in (WaitingLineModel.NUMBER, WaitingLineModel.WAITED, WaitingLineModel.PRIORITY):
+            hh.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        if self.panel:
+            self.line_view.setColumnHidden(WaitingLineModel.SERVICE, True)
+            hh.setSectionResizeMode(WaitingLineModel.PRIORITY, QHeaderView.ResizeMode.Stretch)
+        self.figures_label = QLabel()
+        self.figures_label.setObjectName("figures")
+        self.figures_label.setWordWrap(True)
+
+        line_box = QVBoxLayout()
+        line_box.setSpacing(4)
+        if self.panel:
+            self.line_title.hide()
+            self.line_view.setMinimumHeight(60)
+            self.buttons[c.CALL_NEXT].setSizePolicy(QSizePolicy.Policy.Expanding,
+                                                   QSizePolicy.Policy.Minimum)
+        line_box.addWidget(self.line_title)
+        line_box.addWidget(self.line_summary)
+        line_box.addWidget(self.line_view, 1)
+        line_box.addWidget(self.figures_label)
+
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(header)
+        body = QWidget()
+        lay.addWidget(body, 1)
+        left = QVBoxLayout()
+        left.setSpacing(6 if self.panel else 10)
+        left.addWidget(card)
+        left.addWidget(self.buttons[c.CALL_NEXT])
+        left.addLayout(ticket_grid)
+        left.addLayout(counter_grid)
+        if self.panel:
+            bl = QVBoxLayout(body)
+            bl.setContentsMargins(8, 6, 8, 0)
+            bl.setSpacing(6)
+            bl.addLayout(left)
+            bl.addLayout(line_box, 1)
+        else:
+            bh = QHBoxLayout(body)
+            bh.setContentsMargins(16, 14, 16, 0)
+            bh.setSpacing(18)
+            left.addStretch(1)
+            bh.addLayout(left, 3)
+            bh.addLayout(line_box, 2)
+        return page
+
+    def _build_transfer(self) -> QWidget:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(16, 14, 16, 0)
+        self.transfer_title = QLabel()
+        self.transfer_title.setObjectName("sectionTitle")
+        self.transfer_title.setWordWrap(True)
+        lay.addWidget(self.transfer_title)
+        hint = QLabel("Pilih layanan tujuan. Angka menunjukkan jumlah orang yang sedang "
+                      "menunggu di antrean itu.")
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
+        self.transfer_filter = QLineEdit()
+        self.transfer_filter.setPlaceholderText("Cari layanan atau instansi…")
+        self.transfer_filter.setClearButtonEnabled(True)
+        self.transfer_filter.textChanged.connect(self._filter_targets)
+        lay.addWidget(self.transfer_filter)
+        self.transfer_list = QListWidget()
+        self.transfer_list.itemDoubleClicked.connect(lambda _item: self._do_transfer())
+        self.transfer_list.currentRowChanged.connect(lambda _row: self._render_pages())
+        lay.addWidget(self.transfer_list, 1)
+        self.transfer_front = QCheckBox("Taruh di depan antrean tujuan")
+        self.transfer_front.setChecked(self.core.config.rules.transfer_to_front)
+        lay.addWidget(self.transfer_front)
+        row = QHBoxLayout()
+        self.transfer_cancel = QPushButton("Batal")
+        self.transfer_cancel.setMinimumHeight(52)
+        self.transfer_cancel.clicked.connect(self.show_main)
+        self.transfer_ok = QPushButton("Alihkan")
+        self.transfer_ok.setObjectName("primary")
+        self.transfer_ok.setMinimumHeight(52)
+        self.transfer_ok.clicked.connect(self._do_transfer)
+        row.addWidget(self.transfer_cancel)
+        row.addWidget(self.transfer_ok)
+        lay.addLayout(row)
+        return page
+
+    def _build_no_shows(self) -> QWidget:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(16, 14, 16, 0)
+        title = QLabel("Kembalikan nomor yang tadi tidak hadir")
+        title.setObjectName("sectionTitle")
+        title.setWordWrap(True)
+        lay.addWidget(title)
+        hint = QLabel("Pengunjung yang datang kembali masuk lagi ke antrean loket ini.")
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
+        self.no_show_list = QListWidget()
+        self.no_show_list.itemDoubleClicked.connect(lambda _item: self._do_return())
+        self.no_show_list.currentRowChanged.connect(lambda _row: self._render_pages())
+        lay.addWidget(self.no_show_list, 1)
+        row = QHBoxLayout()
+        self.no_show_cancel = QPushButton("Batal")
+        self.no_show_cancel.setMinimumHeight(52)
+        self.no_show_cancel.clicked.connect(self.show_main)
+        self.no_show_ok = QPushButton("Kembalikan ke antrean")
+        self.no_show_ok.setObjectName("primary")
+        self.no_show_ok.setMinimumHeight(52)
+        self.no_show_ok.clicked.connect(self._do_return)
+        row.addWidget(self.no_show_cancel)
+        row.addWidget(self.no_show_ok)
+        lay.addLayout(row)
+        return page
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    @Slot()
+    def open_transfer(self) -> None:
+        state = self.core.state
+        if state.current is None or c.TRANSFER not in state.enabled:
+            return
+        self.transfer_title.setText(
+            f"Alihkan {state.current.ticket.label} ({state.current.service_name}) ke:")
+        self._targets = self.core.transfer_targets()
+        self.transfer_filter.clear()
+        self._fill_targets(self._targets)
+        self._go(TRANSFER_PAGE)
+        self.transfer_filter.setFocus()
+
+    def _fill_targets(self, targets: Sequence[TransferTarget]) -> None:
+        self.transfer_list.clear()
+        for t in targets:
+            text = (f"{t.agency_name} · {t.service_name}\n"
+                    f"    {t.waiting} menunggu di antrean {t.queue}")
+            if not t.open_today:
+                text += " · tutup hari ini"
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, t.service)
+            if not t.open_today:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+            self.transfer_list.addItem(item)
+
+    @Slot(str)
+    def _filter_targets(self, text: str) -> None:
+        words = text.lower().split()
+        targets = getattr(self, "_targets", [])
+        self._fill_targets([t for t in targets if all(
+            w in f"{t.agency_name} {t.agency} {t.service_name} {t.queue}".lower() for w in words)])
+
+    @Slot()
+    def _do_transfer(self) -> None:
+        item = self.transfer_list.currentItem()
+        if item is None or not item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            self.show_message("Pilih layanan tujuan dahulu.", c.ERROR)
+            return
+        service = item.data(Qt.ItemDataRole.UserRole)
+        if self.core.transfer(service, self.transfer_front.isChecked()) is not None:
+            self.show_main()
+
+    @Slot()
+    def open_no_shows(self) -> None:
+        state = self.core.state
+        if c.RETURN_NO_SHOW not in state.enabled:
+            return
+        self.no_show_list.clear()
+        tz = self.core.config.mpp.timezone
+        for t in state.no_shows:
+            svc = self.core.config.services.get(t.service)
+            when = jam(from_ms(t.ended_at).astimezone(self.core.config.tz), tz) \
+                if t.ended_at else ""
+            item = QListWidgetItem(
+                f"{t.label} · {svc.name if svc else t.service}\n    tidak hadir {when}")
+            item.setData(Qt.ItemDataRole.UserRole, t.ticket_id)
+            self.no_show_list.addItem(item)
+        self.no_show_list.setCurrentRow(0)
+        self._go(NO_SHOW_PAGE)
+
+    @Slot()
+    def _do_return(self) -> None:
+        item = self.no_show_list.currentItem()
+        if item is None:
+            self.show_message("Pilih nomor yang kembali dahulu.", c.ERROR)
+            return
+        if self.core.return_no_show(item.data(Qt.ItemDataRole.UserRole)) is not None:
+            self.show_main()
+
+    @Slot()
+    def show_main(self) -> None:
+        self._go(MAIN_PAGE if self.core.state.signed_in else SIGN_IN_PAGE)
+
+    def _go(self, page: int) -> None:
+        self._shown_page = page
+        self.stack.setCurrentIndex(page)
+        self._render()
+
+    # --- rendering -----------------------------------------------------------------------------
+
+    @Slot(str, str)
+    def show_message(self, text: str, kind: str) -> None:
+        self.message_label.setText(text)
+        self.message_label.setProperty("kind", kind)
+        # A dynamic property only restyles after an unpolish/polish.
+        self.message_label.style().unpolish(self.message_label)
+        self.message_label.style().polish(self.message_label)
+
+    @Slot()
+    def _render(self) -> None:
+        s = self.core.state
+        self.offline_banner.setVisible(not s.online)
+        # The page follows the sign-in state, whichever way it changed.
+        if not s.signed_in and self._shown_page != SIGN_IN_PAGE:
+            self._shown_page = SIGN_IN_PAGE
+            self.stack.setCurrentIndex(SIGN_IN_PAGE)
+        elif s.signed_in and self._shown_page == SIGN_IN_PAGE:
+            self.pin_edit.clear()
+            self._shown_page = MAIN_PAGE
+            self.stack.setCurrentIndex(MAIN_PAGE)
+        on_main = self._shown_page == MAIN_PAGE
+        for name, action in self.actions_by_name.items():
+            # On the transfer and no-show pages the ticket keys are off, so '.', '-' and '+'
+            # can be typed in the search field.
+            action.setEnabled(on_main and name in s.enabled)
+        self.sign_in_button.setEnabled(s.online and s.busy is None)
+        self.sign_in_button.setText("Memeriksa…" if s.busy == c.SIGN_IN else "Masuk")
+        self._render_pages()
+        if s.counter is None or not s.signed_in:
+            return
+        self.setWindowTitle(f"Antrean — {s.counter.name}")
+        self.counter_label.setText(f"{s.counter.name} · {s.agency_name}")
+        if self.panel:
+            self.queues_label.setText("Melayani antrean " + ", ".join(p for p, _ in s.queue_names))
+        else:
+            self.queues_label.setText(
+                "Melayani: " + ", ".join(f"{name} ({p})" for p, name in s.queue_names))
+        bg, fg = _STATUS_COLORS.get(s.status, _STATUS_COLORS[m.COUNTER_CLOSED])
+        self.status_chip.setText(c.STATUS_WORDS.get(s.status, s.status))
+        self.status_chip.setStyleSheet(f"background: {bg}; color: {fg};")
+        self.officer_label.setText(f"Petugas: {s.officer}")
+        now = from_ms(s.now_ms).astimezone(self.core.config.tz)
+        zone = self.core.config.mpp.timezone
+        self.clock_label.setText(f"{tanggal(now.date())}, {jam(now, zone)}")
+        self._render_ticket(s)
+        self._render_line(s)
+
+    def _render_ticket(self, s: CounterState) -> None:
+        cur = s.current
+        if cur is None:
+            self.ticket_caption.setText("Tidak ada nomor di loket")
+            self.ticket_label.setText("—")
+            if s.status == m.COUNTER_PAUSED:
+                self.ticket_service.setText("Loket sedang istirahat. Tekan Buka loket untuk "
+                                            "melayani lagi.")
+            elif s.status == m.COUNTER_CLOSED:
+                self.ticket_service.setText("Loket tutup. Tekan Buka loket untuk mulai.")
+            elif s.waiting:
+                self.ticket_service.setText(
+                    f"{s.waiting} orang menunggu. Tekan Panggil berikutnya.")
+            else:
+                self.ticket_service.setText("Belum ada yang menunggu.")
+            self.timers_label.setText("")
+            self.sla_label.hide()
+            return
+        t = cur.ticket
+        if t.status == m.SERVING:
+            self.ticket_caption.setText("Sedang dilayani")
+        else:
+            times = "" if t.call_count <= 1 else f" ({t.call_count}× dipanggil)"
+            wait = "" if self.panel else " — menunggu pengunjung datang"
+            self.ticket_caption.setText(f"Dipanggil{times}{wait}")
+        self.ticket_label.setText(t.label)
+        prio = f" · {PRIORITY_WORDS.get(t.priority, t.priority)}" if t.priority else ""
+        moved = " · dialihkan" if t.transfers else ""
+        self.ticket_service.setText(f"{cur.agency_name} · {cur.service_name}{prio}{moved}")
+        if self.panel:
+            parts = [f"Tunggu {minutes_text(cur.waited_s)}"]
+        else:
+            parts = [f"Menunggu {minutes_text(cur.waited_s)} sebelum dipanggil"]
+        if cur.serving_s is None:
+            parts.append(f"dipanggil {clock_text(cur.since_call_s)} lalu")
+        else:
+            parts.append(f"dilayani {clock_text(cur.serving_s)}")
+        parts.append(f"standar {cur.standard_minutes} menit")
+        self.timers_label.setText(" · ".join(parts))
+        if cur.over_standard:
+            self.sla_label.setText(
+                f"⚠ Melewati standar pelayanan {cur.standard_minutes} menit "
+                f"(sudah {minutes_text(cur.service_s)}).")
+            self.sla_label.show()
+        else:
+            self.sla_label.hide()
+
+    def _render_line(self, s: CounterState) -> None:
+        self.line_model.set_line(s.line, s.now_ms)
+        if self.panel:
+            parts = [f"{q.prefix}: {q.waiting}" for q in s.summaries]
+        else:
+            parts = [f"{q.name} ({q.prefix}): {q.waiting}" for q in s.summaries]
+        longest = s.longest_wait_s
+        head = f"{s.waiting} orang menunggu"
+        if longest is not None:
+            head += f" · terlama {minutes_text(longest)}"
+        self.line_summary.setText(head + "\n" + " · ".join(parts))
+        f = s.figures
+        if f is not None:
+            avg = f"{f.avg_service_min:.0f} menit" if f.avg_service_min is not None else "-"
+            self.figures_label.setText(
+                f"<b>Hari ini Anda</b>: {f.served} selesai · {f.no_show} tidak hadir · "
+                f"rata-rata {avg}")
+
+    def _render_pages(self) -> None:
+        s = self.core.state
+        ok = s.online and s.busy is None
+        self.transfer_ok.setEnabled(ok and self.transfer_list.currentItem() is not None
+                                    and c.TRANSFER in s.enabled)
+        self.no_show_ok.setEnabled(ok and self.no_show_list.currentItem() is not None)
+        if self._shown_page == TRANSFER_PAGE and c.TRANSFER not in s.enabled and s.busy is None:
+            # The ticket left the counter (or the link dropped) while choosing: nothing to move.
+            self._shown_page = MAIN_PAGE
+            self.stack.setCurrentIndex(MAIN_PAGE)
+
+    # --- sign-in -------------------------------------------------------------------------------
+
+    @Slot()
+    def _sign_in(self) -> None:
+        number = self.core.counter
+        if number is None:
+            number = self.counter_combo.currentData()
+        self.core.sign_in(self.officer_edit.text(), self.pin_edit.text(), number)
+
+
+class _LineView(QTableView):
+    """The waiting line's table. In the side panel it asks for little height, so the ticket and
+    the buttons keep theirs and the line takes what is left (it scrolls)."""
+
+    def __init__(self, compact: bool) -> None:
+        super().__init__()
+        self._compact = compact
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width(), 90) if self._compact else hint
+
+
+def _key_name(key: str) -> str:
+    """How a key is named on the button: the officer's number pad says 'Enter', '+', '.'."""
+    return {"Enter": "Enter", "+": "+", "-": "−", ".": "."}.get(key, key)

@@ -1,0 +1,576 @@
+"""The counter's logic, without widgets.
+
+`CounterCore` is handed a `StationLink`, the counter number (or none yet: the officer picks it at
+sign-in) and a clock, and keeps what an officer's screen needs: who is signed in, the counter's
+status, the ticket at the counter with its timers, the waiting line of the counter's queues, the
+officer's figures for today, and which actions make sense right now.
+
+Two guarantees live here, on top of the ledger's own:
+- one command at a time: while a command is in flight every action is refused locally, so a
+  double click or an impatient key repeat cannot call two tickets;
+- a command whose reply is lost is sent again with the same command id, which the ledger
+  answers with its first result instead of executing it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from shared.clock import Clock, to_ms
+from shared.config import Counter, HallConfig
+from shared.ledger import model as m
+from shared.ledger.model import Event, Result
+from shared.ledger.queries import TicketView
+from shared.station.link import StationLink
+
+log = logging.getLogger(__name__)
+
+# Actions, named by the ledger command each one sends.
+CALL_NEXT = "call_next"
+RECALL = "recall"
+START = "start"
+FINISH = "finish"
+NO_SHOW = "no_show"
+TRANSFER = "transfer"
+RETURN_NO_SHOW = "return_no_show"
+PAUSE = "pause_counter"
+OPEN = "open_counter"
+CLOSE = "close_counter"
+SIGN_IN = "sign_in"
+SIGN_OUT = "sign_out"
+
+ACTIONS = (CALL_NEXT, RECALL, START, FINISH, NO_SHOW, TRANSFER, RETURN_NO_SHOW, PAUSE, OPEN,
+           CLOSE, SIGN_OUT)
+
+# Message kinds for the message area.
+INFO = "info"
+DONE = "done"
+ERROR = "error"
+
+STATUS_WORDS = {m.COUNTER_OPEN: "Buka", m.COUNTER_PAUSED: "Istirahat", m.COUNTER_CLOSED: "Tutup"}
+
+
+@dataclass(frozen=True)
+class CurrentTicket:
+    """The ticket at the counter and its timers (seconds, read from the link's clock)."""
+
+    ticket: TicketView
+    service_name: str
+    agency_name: str
+    standard_minutes: int
+    waited_s: int  # from taking the number to the first call
+    since_call_s: int
+    serving_s: int | None  # since "Mulai layani"; None while only called
+
+    @property
+    def service_s(self) -> int:
+        """Service time as the day's figures count it: from the start, or from the call."""
+        return self.serving_s if self.serving_s is not None else self.since_call_s
+
+    @property
+    def over_standard(self) -> bool:
+        return self.service_s > self.standard_minutes * 60
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    prefix: str
+    name: str
+    waiting: int
+    longest_wait_s: int | None
+
+
+@dataclass(frozen=True)
+class OfficerFigures:
+    served: int
+    no_show: int
+    transferred_or_other: int
+    avg_service_min: float | None
+
+
+@dataclass(frozen=True)
+class TransferTarget:
+    service: str
+    service_name: str
+    agency: str
+    agency_name: str
+    queue: str
+    waiting: int
+    open_today: bool
+
+
+@dataclass(frozen=True)
+class CounterState:
+    """Everything the screen shows, as one snapshot."""
+
+    counter: Counter | None
+    agency_name: str
+    queue_names: tuple[tuple[str, str], ...]  # (prefix, name)
+    officer: str | None
+    online: bool
+    status: str
+    busy: str | None  # the action whose command is in flight
+    current: CurrentTicket | None
+    line: tuple[TicketView, ...]
+    summaries: tuple[QueueSummary, ...]
+    figures: OfficerFigures | None
+    no_shows: tuple[TicketView, ...]
+    enabled: frozenset[str]
+    now_ms: int
+
+    @property
+    def signed_in(self) -> bool:
+        return self.officer is not None
+
+    @property
+    def waiting(self) -> int:
+        return len(self.line)
+
+    @property
+    def longest_wait_s(self) -> int | None:
+        waits = [s.longest_wait_s for s in self.summaries if s.longest_wait_s is not None]
+        return max(waits) if waits else None
+
+
+@dataclass
+class _Pending:
+    kind: str
+    args: dict[str, Any]
+    command_id: str
+    attempts: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class CounterCore(QObject):
+    """State and actions of one counter. Emits `changed` whenever `state` is new, and `message`
+    (Indonesian text, kind) for the message area."""
+
+    changed = Signal()
+    message = Signal(str, str)
+    signed_in_changed = Signal(bool)
+
+    def __init__(self, link: StationLink, counter: int | None = None, clock: Clock | None = None,
+                 *, tick_ms: int = 1000, reply_timeout_ms: int = 3000,
+                 repeat_guard_s: float = 1.0,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.link = link
+        self.config: HallConfig = link.config
+        # The timers read the link's clock by default, so they agree with the ledger's times.
+        self.clock: Clock = clock or link.clock
+        if counter is not None and counter not in self.config.counters:
+            raise ValueError(f"counter {counter} is not in the hall config")
+        self.counter: int | None = counter
+        self.officer: str | None = None
+        self._pending: _Pending | None = None
+        self._online = link.is_online()
+        self._repeat_guard_s = repeat_guard_s
+        self._monotonic = monotonic
+        self._last_call_at: float | None = None
+        self._dirty = False
+        self._state = self._compute()
+
+        link.replied.connect(self._on_replied)
+        link.events_applied.connect(self._on_events)
+        link.online_changed.connect(self._on_online)
+
+        self._reply_timer = QTimer(self)
+        self._reply_timer.setSingleShot(True)
+        self._reply_timer.setInterval(reply_timeout_ms)
+        self._reply_timer.timeout.connect(self._on_reply_timeout)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(tick_ms)
+        self._ticker.timeout.connect(self.refresh)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        """Stop ticking and listening (the window is closing, or the link is being replaced)."""
+        self._ticker.stop()
+        self._reply_timer.stop()
+        self.link.replied.disconnect(self._on_replied)
+        self.link.events_applied.disconnect(self._on_events)
+        self.link.online_changed.disconnect(self._on_online)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> CounterState:
+        return self._state
+
+    def today(self) -> dt.date:
+        return self.config.service_day(self.clock.now())
+
+    def counter_choices(self) -> list[Counter]:
+        return [self.config.counters[n] for n in sorted(self.config.counters)]
+
+    def transfer_targets(self) -> list[TransferTarget]:
+        """Every other service of the hall with the number of people waiting in its queue, so
+        the officer can tell the visitor how long the other line is."""
+        current = self._state.current
+        day = self.today()
+        counts: dict[str, int] = {}
+        out = []
+        for svc in self.config.services.values():
+            if current is not None and svc.code == current.ticket.service:
+                continue
+            if svc.queue not in counts:
+                counts[svc.queue] = self.link.reader.waiting_count([svc.queue], day)
+            agency = self.config.agencies[svc.agency]
+            open_today = (self.config.schedule_for(svc).hours_on(day) is not None
+                          and day not in self.config.holidays)
+            out.append(TransferTarget(svc.code, svc.name, agency.code, agency.short_name,
+                                      svc.queue, counts[svc.queue], open_today))
+        own = self.config.counters[self.counter].agency if self.counter else None
+        # The officer's own agency first (most transfers are to a sibling service), then by name.
+        out.sort(key=lambda t: (t.agency != own, t.agency_name.lower(), t.service_name.lower()))
+        return out
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def sign_in(self, officer: str, pin: str, counter: int | None = None) -> str | None:
+        officer = officer.strip()
+        number = counter if counter is not None else self.counter
+        if self._pending is not None:
+            return None
+        if not officer or not pin:
+            self.message.emit("Isi ID petugas dan PIN.", ERROR)
+            return None
+        if number is None or number not in self.config.counters:
+            self.message.emit("Pilih loket terlebih dahulu.", ERROR)
+            return None
+        if not self._online:
+            self.message.emit("Tidak terhubung ke server antrean. Coba lagi nanti.", ERROR)
+            return None
+        self.counter = number
+        cid = self.link.sign_in(officer, pin, number)
+        self._pending = _Pending(SIGN_IN, {"counter": number}, cid, extra={"officer": officer})
+        self._reply_timer.start()
+        self.refresh()
+        return cid
+
+    def call_next(self) -> str | None:
+        if self._last_call_at is not None and (
+            self._monotonic() - self._last_call_at < self._repeat_guard_s
+        ):
+            # A second press right after a call is an impatient repeat, not a new visitor.
+            return None
+        return self._run(CALL_NEXT, {})
+
+    def recall(self) -> str | None:
+        return self._run(RECALL, {})
+
+    def start(self) -> str | None:
+        return self._run(START, {})
+
+    def finish(self) -> str | None:
+        return self._run(FINISH, {})
+
+    def no_show(self) -> str | None:
+        return self._run(NO_SHOW, {})
+
+    def transfer(self, service: str, to_front: bool | None = None) -> str | None:
+        args: dict[str, Any] = {"service": service}
+        if to_front is not None:
+            args["to_front"] = to_front
+        return self._run(TRANSFER, args)
+
+    def return_no_show(self, ticket_id: str) -> str | None:
+        return self._run(RETURN_NO_SHOW, {"ticket": ticket_id})
+
+    def pause(self) -> str | None:
+        return self._run(PAUSE, {})
+
+    def open(self) -> str | None:
+        return self._run(OPEN, {})
+
+    def close_counter(self) -> str | None:
+        return self._run(CLOSE, {})
+
+    def sign_out(self) -> str | None:
+        return self._run(SIGN_OUT, {})
+
+    def _run(self, kind: str, args: dict[str, Any]) -> str | None:
+        """Send one command, unless another is in flight or the action makes no sense now."""
+        if self._pending is not None or self.counter is None:
+            return None
+        if kind not in self._state.enabled:
+            return None
+        args = {**args, "counter": self.counter}
+        cid = self.link.send(kind, args)
+        self._pending = _Pending(kind, args, cid)
+        self._reply_timer.start()
+        self.refresh()
+        return cid
+
+    # --- replies and events --------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_replied(self, result: Result) -> None:
+        pending = self._pending
+        if pending is None or result.command_id != pending.command_id:
+            return
+        self._pending = None
+        self._reply_timer.stop()
+        was_signed_in = self.officer is not None
+        if result.ok:
+            self._done(pending, result)
+        else:
+            refusal = result.refusal
+            text = refusal.pesan if refusal else "Perintah ditolak."
+            if pending.kind == SIGN_IN:
+                self.link.officer = None
+            self.message.emit(text, ERROR)
+        self.refresh()
+        if was_signed_in != (self.officer is not None):
+            self.signed_in_changed.emit(self.officer is not None)
+
+    def _done(self, pending: _Pending, result: Result) -> None:
+        kind = pending.kind
+        ticket = result.value.get("ticket") if result.value else None
+        label = ticket["label"] if ticket else None
+        if kind == SIGN_IN:
+            self.officer = pending.extra["officer"]
+            name = self.config.counters[pending.args["counter"]].name
+            self.message.emit(f"Selamat bertugas, {self.officer}. Anda di {name}.", DONE)
+        elif kind == SIGN_OUT:
+            self.officer = None
+            self.link.officer = None
+            self.message.emit("Anda sudah keluar.", DONE)
+        elif kind == CALL_NEXT:
+            self._last_call_at = self._monotonic()
+            if label:
+                self.message.emit(f"Memanggil {label}.", DONE)
+            else:
+                self.message.emit("Tidak ada yang menunggu.", INFO)
+        else:
+            self.message.emit(_done_text(kind, label, pending.args, self.config), DONE)
+
+    @Slot(list)
+    def _on_events(self, events: list[Event]) -> None:
+        pending = self._pending
+        if pending is not None and pending.kind != SIGN_IN and any(
+            e.command_id == pending.command_id for e in events
+        ):
+            # The command went through even if its reply never comes (a lost reply): the
+            # events say so. The reply, if it still arrives, is then simply ignored.
+            self._on_replied(Result(pending.command_id, True, {"ticket": self._subject(
+                pending, events)}, tuple(events)))
+            return
+        # Events come in bursts from the whole hall; redraw once per burst.
+        if not self._dirty:
+            self._dirty = True
+            QTimer.singleShot(0, self._refresh_if_dirty)
+
+    def _subject(self, pending: _Pending, events: list[Event]) -> dict[str, Any] | None:
+        mine = [e for e in events if e.command_id == pending.command_id and e.ticket_id]
+        if pending.kind == CALL_NEXT:
+            mine = [e for e in mine if e.kind == m.TICKET_CALLED]
+        t = self.link.reader.ticket(mine[-1].ticket_id) if mine and mine[-1].ticket_id else None
+        return t.to_dict() if t else None
+
+    @Slot(bool)
+    def _on_online(self, online: bool) -> None:
+        self._online = online
+        if online:
+            self.message.emit("Tersambung kembali ke server antrean.", DONE)
+            self._resend()
+        self.refresh()
+
+    @Slot()
+    def _on_reply_timeout(self) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        if pending.kind == SIGN_IN:
+            # link.sign_in takes no command id, so it cannot be retried safely: let the officer
+            # try again (a second sign-in by the same officer is harmless).
+            self._pending = None
+            self.link.officer = None
+            self.message.emit("Server antrean tidak menjawab. Silakan coba masuk lagi.", ERROR)
+            self.refresh()
+            return
+        self.message.emit("Menunggu jawaban server antrean…", INFO)
+        if self._online:
+            self._resend()
+        # Offline: keep waiting; `_on_online` sends it again when the link is back.
+
+    def _resend(self) -> None:
+        pending = self._pending
+        if pending is None or pending.kind == SIGN_IN:
+            return
+        pending.attempts += 1
+        log.info("resending %s (attempt %d, same id %s)", pending.kind, pending.attempts,
+                 pending.command_id)
+        self.link.send(pending.kind, pending.args, command_id=pending.command_id)
+        self._reply_timer.start()
+
+    # --- derived state ---------------------------------------------------------------------------
+
+    @Slot()
+    def _refresh_if_dirty(self) -> None:
+        if self._dirty:
+            self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Recompute the state from the ledger copy and the clock; `changed` only if it did."""
+        self._dirty = False
+        state = self._compute()
+        if state != self._state:
+            self._state = state
+            self.changed.emit()
+
+    def _compute(self) -> CounterState:
+        now = self.clock.now()
+        now_ms = to_ms(now)
+        cfg = self.config
+        counter = cfg.counters.get(self.counter) if self.counter is not None else None
+        busy = self._pending.kind if self._pending else None
+        if counter is None:
+            return CounterState(None, "", (), None, self._online, m.COUNTER_CLOSED, busy, None,
+                                (), (), None, (), frozenset(), now_ms)
+        reader = self.link.reader
+        day = cfg.service_day(now)
+        view = reader.counter(counter.number)
+        active = reader.active_ticket(counter.number)
+        current = self._current(active, now_ms) if active is not None else None
+        line = tuple(reader.waiting_line(counter.queues, day))
+        summaries = []
+        for prefix in counter.queues:
+            mine = [t for t in line if t.queue == prefix]
+            oldest = min((t.issued_at for t in mine), default=None)
+            summaries.append(QueueSummary(
+                prefix, cfg.queues[prefix].name, len(mine),
+                None if oldest is None else max(0, (now_ms - oldest) // 1000)))
+        figures = self._figures(day) if self.officer else None
+        no_shows = tuple(self._no_shows(counter.queues, day)) if self.officer else ()
+        return CounterState(
+            counter=counter,
+            agency_name=cfg.agencies[counter.agency].short_name,
+            queue_names=tuple((p, cfg.queues[p].name) for p in counter.queues),
+            officer=self.officer,
+            online=self._online,
+            status=view.status,
+            busy=busy,
+            current=current,
+            line=line,
+            summaries=tuple(summaries),
+            figures=figures,
+            no_shows=no_shows,
+            enabled=self._enabled(view.status, active, no_shows, busy),
+            now_ms=now_ms,
+        )
+
+    def _enabled(self, status: str, active: TicketView | None, no_shows: tuple[TicketView, ...],
+                 busy: str | None) -> frozenset[str]:
+        # Offline, nothing can be guaranteed: every action needs the ledger's answer.
+        if busy is not None or not self._online or self.officer is None:
+            return frozenset()
+        on = {SIGN_OUT} if active is None else set()
+        if status == m.COUNTER_OPEN:
+            on.add(CALL_NEXT)
+            if active is None:
+                on.update((PAUSE, CLOSE))
+        else:
+            on.add(OPEN)
+            if status == m.COUNTER_PAUSED and active is None:
+                on.add(CLOSE)
+        if active is not None:
+            if active.status == m.CALLED:
+                on.update((RECALL, START, NO_SHOW))
+            on.update((FINISH, TRANSFER))
+        if no_shows:
+            on.add(RETURN_NO_SHOW)
+        return frozenset(on)
+
+    def _current(self, t: TicketView, now_ms: int) -> CurrentTicket:
+        svc = self.config.services.get(t.service)
+        agency = self.config.agencies.get(t.agency)
+        called = t.called_at if t.called_at is not None else now_ms
+        return CurrentTicket(
+            ticket=t,
+            service_name=svc.name if svc else t.service,
+            agency_name=agency.short_name if agency else t.agency,
+            standard_minutes=svc.standard_minutes if svc else 0,
+            waited_s=max(0, (called - t.issued_at) // 1000),
+            since_call_s=max(0, (now_ms - called) // 1000),
+            serving_s=None if t.started_at is None else max(0, (now_ms - t.started_at) // 1000),
+        )
+
+    def _figures(self, day: dt.date) -> OfficerFigures:
+        rows = self.link.reader.figures(day, officer=self.officer)
+        served = sum(f.served for f in rows)
+        weighted = [(f.avg_service_min, f.served) for f in rows
+                    if f.avg_service_min is not None and f.served]
+        avg = (sum(a * n for a, n in weighted) / sum(n for _, n in weighted)) if weighted else None
+        no_show = sum(f.no_show for f in rows)
+        return OfficerFigures(served, no_show, 0, avg)
+
+    def _no_shows(self, queues: tuple[str, ...], day: dt.date) -> list[TicketView]:
+        # LedgerReader has no query for this yet; read the projection's tickets table directly
+        # (same schema on the hub's ledger and on every replica). Latest first.
+        reader = self.link.reader
+        marks = ",".join("?" * len(queues))
+        rows = reader.conn.execute(
+            f"SELECT ticket_id FROM tickets WHERE status=? AND service_day=? "
+            f"AND queue IN ({marks}) ORDER BY ended_at DESC LIMIT 50",
+            (m.NO_SHOW, day.isoformat(), *queues),
+        ).fetchall()
+        out = []
+        for r in rows:
+            t = reader.ticket(r[0])
+            if t is not None:
+                out.append(t)
+        return out
+
+
+def _done_text(kind: str, label: str | None, args: dict[str, Any], cfg: HallConfig) -> str:
+    n = label or "Nomor"
+    if kind == RECALL:
+        return f"Memanggil ulang {n}."
+    if kind == START:
+        return f"Mulai melayani {n}."
+    if kind == FINISH:
+        return f"{n} selesai dilayani."
+    if kind == NO_SHOW:
+        return f"{n} dicatat tidak hadir."
+    if kind == TRANSFER:
+        svc = cfg.services.get(args.get("service", ""))
+        where = f"{cfg.agencies[svc.agency].short_name} · {svc.name}" if svc else "layanan lain"
+        return f"{n} dialihkan ke {where}."
+    if kind == RETURN_NO_SHOW:
+        return f"{n} dikembalikan ke antrean."
+    if kind == PAUSE:
+        return "Loket istirahat. Tekan Buka untuk melayani lagi."
+    if kind == OPEN:
+        return "Loket dibuka."
+    if kind == CLOSE:
+        return "Loket ditutup."
+    return "Selesai."
+
+
+def minutes_text(seconds: int | None) -> str:
+    """'12 menit', '45 detik', '1 jam 5 menit'."""
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds} detik"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} menit"
+    return f"{minutes // 60} jam {minutes % 60} menit"
+
+
+def clock_text(seconds: int) -> str:
+    """A running timer: '03:07' or '1:03:07'."""
+    h, rest = divmod(max(0, seconds), 3600)
+    mi, s = divmod(rest, 60)
+    return f"{h}:{mi:02d}:{s:02d}" if h else f"{mi:02d}:{s:02d}"

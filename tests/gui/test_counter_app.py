@@ -1,0 +1,491 @@
+"""The officer's counter app, driven as an officer would: clicks, keys, a number pad.
+
+Every test runs against a real ledger through a real StationLink. The `hall` fixture is
+parametrized by link kind ("embedded" now: LocalLedger/EmbeddedLink in this process), so a LAN
+hub can be added as a second kind without touching the tests. Each counter's link is wrapped in
+`SwitchableLink`, which can cut the connection by hand (offline) or go deaf (lost replies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from counter_client import core as c
+from counter_client.app import CounterWindow
+from counter_client.core import CounterCore
+from counter_client.switchable import SwitchableLink
+from shared.clock import ManualClock
+from shared.config import HallConfig
+from shared.ledger import model as m
+from shared.station.link import LocalLedger, StationLink
+
+PIN = "1234"
+TIMEOUT = 5000
+
+
+@dataclass
+class Hall:
+    """A running hall of one link kind: a kiosk link to issue tickets, and counter windows."""
+
+    qtbot: QtBot
+    config: HallConfig
+    clock: ManualClock
+    new_link: Callable[[str], StationLink]
+    kiosk: StationLink
+    cores: list[CounterCore] = field(default_factory=list)
+
+    def issue(self, service: str, n: int = 1, priority: str | None = None) -> list[str]:
+        labels = []
+        for _ in range(n):
+            args = {"service": service} if priority is None else {
+                "service": service, "priority": priority}
+            with self.qtbot.waitSignal(self.kiosk.replied, timeout=TIMEOUT) as got:
+                self.kiosk.send("issue_ticket", args)
+            result = got.args[0]
+            assert result.ok, result.refusal
+            labels.append(result.value["ticket"]["label"])
+        return labels
+
+    def counter(self, number: int | None = 1, *, panel: bool = False, guard_s: float = 0.0,
+                reply_timeout_ms: int = 3000, device: str | None = None,
+                ) -> tuple[CounterCore, CounterWindow, SwitchableLink]:
+        link = SwitchableLink(self.new_link(device or f"counter-{number}"))
+        core = CounterCore(link, number, tick_ms=50, repeat_guard_s=guard_s,
+                           reply_timeout_ms=reply_timeout_ms)
+        window = CounterWindow(core, panel=panel)
+        self.qtbot.addWidget(window)
+        window.resize(360 if panel else 1366, 768)
+        window.show()
+        self.qtbot.waitExposed(window)
+        self.cores.append(core)
+        return core, window, link
+
+    def signed_in(self, number: int = 1, officer: str | None = None, **kw: object
+                  ) -> tuple[CounterCore, CounterWindow, SwitchableLink]:
+        core, window, link = self.counter(number, **kw)  # type: ignore[arg-type]
+        window.officer_edit.setText(officer or f"petugas-{number}")
+        window.pin_edit.setText(PIN)
+        self.qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
+        idle(self.qtbot, core)
+        assert core.state.signed_in, window.message_label.text()
+        return core, window, link
+
+
+@pytest.fixture(params=["embedded"])
+def hall(request: pytest.FixtureRequest, qtbot: QtBot, tmp_path: Path,
+         small_config: HallConfig, clock: ManualClock) -> Iterator[Hall]:
+    # "hub" joins the params once shared.station.hub_link.HubLink exists.
+    local = LocalLedger(tmp_path / "hall.db", small_config, clock,
+                        pin_check=lambda who, pin: pin == PIN)
+    h = Hall(qtbot, small_config, clock, local.link, local.link("kiosk-1"))
+    try:
+        yield h
+    finally:
+        for core in h.cores:
+            core.stop()
+        local.close()
+
+
+def idle(qtbot: QtBot, core: CounterCore) -> None:
+    qtbot.waitUntil(lambda: core.state.busy is None, timeout=TIMEOUT)
+
+
+def click(qtbot: QtBot, window: CounterWindow, action: str) -> None:
+    button = window.buttons[action]
+    assert button.isEnabled(), f"{action} is disabled"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def called_events(link: StationLink) -> list[m.Event]:
+    return [e for e in link.reader.events_after(0) if e.kind == m.TICKET_CALLED]
+
+
+def activate(qtbot: QtBot, window: CounterWindow) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
+
+
+# --- signing in ----------------------------------------------------------------------------
+
+
+def test_wrong_pin_is_refused_in_the_message_area_then_right_pin_signs_in(
+        hall: Hall, qtbot: QtBot) -> None:
+    core, window, _ = hall.counter(None)
+    assert window.counter_combo.isVisible()  # not bound: the officer picks the counter
+    window.counter_combo.setCurrentIndex(window.counter_combo.findData(1))
+    window.officer_edit.setText("siti")
+    window.pin_edit.setText("0000")
+    qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.message_label.text() == "ID petugas atau PIN salah.",
+                    timeout=TIMEOUT)
+    assert window.message_label.property("kind") == c.ERROR
+    assert QApplication.activeModalWidget() is None  # never a blocking dialog
+    assert not core.state.signed_in and window.stack.currentIndex() == 0
+
+    window.pin_edit.setText(PIN)
+    qtbot.keyClick(window.pin_edit, Qt.Key.Key_Return)
+    idle(qtbot, core)
+    assert core.state.signed_in and window.stack.currentIndex() == 1
+    assert window.counter_label.text() == "Loket 1 · Dukcapil"
+    assert "KTP-el (KTP)" in window.queues_label.text()
+    assert "Kartu Keluarga (KK)" in window.queues_label.text()
+    assert window.status_chip.text() == "Buka"
+    assert window.pin_edit.text() == ""  # the PIN does not linger on screen
+
+
+def test_counter_bound_by_number_and_taken_counter_refused(hall: Hall, qtbot: QtBot) -> None:
+    hall.signed_in(1, "siti")
+    core, window, _ = hall.counter(1, device="counter-1b")
+    assert not window.counter_combo.isVisible()
+    assert window.bound_counter_label.text() == "Loket 1 — Dukcapil"
+    window.officer_edit.setText("budi")
+    window.pin_edit.setText(PIN)
+    qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "sedang dipakai petugas lain" in window.message_label.text(),
+                    timeout=TIMEOUT)
+    assert not core.state.signed_in
+
+
+# --- the actions ---------------------------------------------------------------------------
+
+
+def test_call_recall_start_finish(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru", 2)
+    core, window, link = hall.signed_in(1)
+    assert window.ticket_label.text() == "—"
+    assert not window.buttons[c.RECALL].isEnabled()
+
+    click(qtbot, window, c.CALL_NEXT)
+    idle(qtbot, core)
+    assert window.ticket_label.text() == "KTP-001"
+    assert window.ticket_caption.text().startswith("Dipanggil")
+    assert window.message_label.text() == "Memanggil KTP-001."
+
+    click(qtbot, window, c.RECALL)
+    idle(qtbot, core)
+    assert link.reader.active_ticket(1).call_count == 2
+    assert "2×" in window.ticket_caption.text()
+
+    click(qtbot, window, c.START)
+    idle(qtbot, core)
+    assert window.ticket_caption.text() == "Sedang dilayani"
+    assert not window.buttons[c.NO_SHOW].isEnabled()  # no-show only before service starts
+
+    click(qtbot, window, c.FINISH)
+    idle(qtbot, core)
+    assert window.ticket_label.text() == "—"
+    assert link.reader.ticket(_id(hall, "KTP-001")).status == m.FINISHED
+    assert "1 selesai" in window.figures_label.text()
+
+
+def test_no_show_and_return_no_show(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru", 2)
+    core, window, link = hall.signed_in(1)
+    click(qtbot, window, c.CALL_NEXT)
+    idle(qtbot, core)
+    click(qtbot, window, c.NO_SHOW)
+    idle(qtbot, core)
+    assert window.message_label.text() == "KTP-001 dicatat tidak hadir."
+    assert [t.label for t in core.state.no_shows] == ["KTP-001"]
+    assert [t.label for t in core.state.line] == ["KTP-002"]
+
+    click(qtbot, window, c.RETURN_NO_SHOW)
+    assert window.stack.currentIndex() == 3
+    assert window.no_show_list.count() == 1
+    assert window.no_show_list.item(0).text().startswith("KTP-001")
+    qtbot.mouseClick(window.no_show_ok, Qt.MouseButton.LeftButton)
+    idle(qtbot, core)
+    assert window.stack.currentIndex() == 1
+    assert link.reader.ticket(_id(hall, "KTP-001")).status == m.WAITING
+    assert sorted(t.label for t in core.state.line) == ["KTP-001", "KTP-002"]
+    assert window.line_model.rowCount() == 2
+
+
+def test_transfer_shows_the_targets_waiting_count(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("bpjs-daftar", 2)
+    hall.issue("ktp-baru")
+    core, window, link = hall.signed_in(1)
+    click(qtbot, window, c.CALL_NEXT)
+    idle(qtbot, core)
+
+    click(qtbot, window, c.TRANSFER)
+    assert window.stack.currentIndex() == 2
+    texts = {window.transfer_list.item(i).data(Qt.ItemDataRole.UserRole):
+             window.transfer_list.item(i).text() for i in range(window.transfer_list.count())}
+    assert "ktp-baru" not in texts  # not to the service it already has
+    assert "2 menunggu" in texts["bpjs-daftar"]
+    assert "0 menunggu" in texts["kk"]
+    qtbot.keyClicks(window.transfer_filter, "bpjs")
+    assert window.transfer_list.count() == 1
+    window.transfer_list.setCurrentRow(0)
+    qtbot.mouseClick(window.transfer_ok, Qt.MouseButton.LeftButton)
+    idle(qtbot, core)
+    assert window.stack.currentIndex() == 1
+    moved = link.reader.ticket(_id(hall, "KTP-001"))
+    assert moved.status == m.WAITING and moved.queue == "B" and moved.transfers == 1
+    assert "dialihkan ke BPJSKES · Pendaftaran peserta" in window.message_label.text()
+    assert window.ticket_label.text() == "—"
+
+
+def test_pause_open_close(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru")
+    core, window, link = hall.signed_in(1)
+    click(qtbot, window, c.PAUSE)
+    idle(qtbot, core)
+    assert window.status_chip.text() == "Istirahat"
+    assert link.reader.counter(1).status == m.COUNTER_PAUSED
+    assert not window.buttons[c.CALL_NEXT].isEnabled()
+
+    click(qtbot, window, c.OPEN)
+    idle(qtbot, core)
+    assert window.status_chip.text() == "Buka"
+    assert window.buttons[c.CALL_NEXT].isEnabled()
+
+    click(qtbot, window, c.CALL_NEXT)
+    idle(qtbot, core)
+    assert not window.buttons[c.CLOSE].isEnabled()  # not with a visitor at the counter
+    click(qtbot, window, c.FINISH)
+    idle(qtbot, core)
+    click(qtbot, window, c.CLOSE)
+    idle(qtbot, core)
+    assert window.status_chip.text() == "Tutup"
+    assert link.reader.counter(1).status == m.COUNTER_CLOSED
+    assert window.buttons[c.OPEN].isEnabled()
+
+
+# --- never two tickets ---------------------------------------------------------------------
+
+
+def test_two_counters_calling_at_the_same_instant_get_different_tickets(
+        hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru", 3)
+    core1, w1, link1 = hall.signed_in(1)
+    core2, w2, _link2 = hall.signed_in(2)
+    # Both presses go out before either reply can come back.
+    qtbot.mouseClick(w1.buttons[c.CALL_NEXT], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w2.buttons[c.CALL_NEXT], Qt.MouseButton.LeftButton)
+    assert core1.state.busy == c.CALL_NEXT and core2.state.busy == c.CALL_NEXT
+    idle(qtbot, core1)
+    idle(qtbot, core2)
+    qtbot.waitUntil(lambda: w1.ticket_label.text() != "—" and w2.ticket_label.text() != "—",
+                    timeout=TIMEOUT)
+    assert {w1.ticket_label.text(), w2.ticket_label.text()} == {"KTP-001", "KTP-002"}
+    assert len(called_events(link1)) == 2
+    assert [t.label for t in core1.state.line] == ["KTP-003"]
+    assert [t.label for t in core2.state.line] == ["KTP-003"]
+
+
+def test_double_click_and_key_repeat_call_one_ticket(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru", 4)
+    core, window, link = hall.signed_in(1, guard_s=60.0)
+    activate(qtbot, window)
+    # A physical double click: press, release, then a press Qt reports as a double click.
+    qtbot.mouseClick(window.buttons[c.CALL_NEXT], Qt.MouseButton.LeftButton)
+    qtbot.mouseDClick(window.buttons[c.CALL_NEXT], Qt.MouseButton.LeftButton)
+    assert not window.buttons[c.CALL_NEXT].isEnabled()  # off while the command is in flight
+    for _ in range(5):
+        qtbot.keyClick(window, Qt.Key.Key_Plus, Qt.KeyboardModifier.KeypadModifier)
+    idle(qtbot, core)
+    # An impatient press right after the call is answered does not call the next one either.
+    qtbot.keyClick(window, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    qtbot.mouseClick(window.buttons[c.CALL_NEXT], Qt.MouseButton.LeftButton)
+    idle(qtbot, core)
+    assert [link.reader.ticket(e.ticket_id).label for e in called_events(link)] == ["KTP-001"]
+    assert [k for k, _ in link.sent if k == "call_next"] == ["call_next"]
+    assert window.ticket_label.text() == "KTP-001"
+
+
+def test_lost_reply_is_retried_with_the_same_command_id(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru", 3)
+    core, window, link = hall.signed_in(1, reply_timeout_ms=100)
+    link.go_deaf()  # the command reaches the ledger; nothing comes back
+    click(qtbot, window, c.CALL_NEXT)
+    qtbot.waitUntil(lambda: len([1 for k, _ in link.sent if k == "call_next"]) >= 3,
+                    timeout=TIMEOUT)
+    ids = {cid for k, cid in link.sent if k == "call_next"}
+    assert len(ids) == 1  # every retry carries the first command id
+    assert "Menunggu jawaban" in window.message_label.text()
+    assert not window.buttons[c.CALL_NEXT].isEnabled()
+    link.hear_again()
+    idle(qtbot, core)
+    assert window.ticket_label.text() == "KTP-001"
+    assert len(called_events(link)) == 1
+    assert [t.label for t in core.state.line] == ["KTP-002", "KTP-003"]
+
+
+# --- keys ----------------------------------------------------------------------------------
+
+
+def test_keyboard_and_number_pad_shortcuts(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru", 2)
+    core, window, link = hall.signed_in(1)
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier)
+    idle(qtbot, core)
+    assert window.ticket_label.text() == "KTP-001"
+    qtbot.keyClick(window, Qt.Key.Key_Period, Qt.KeyboardModifier.KeypadModifier)
+    idle(qtbot, core)
+    assert link.reader.active_ticket(1).call_count == 2
+    qtbot.keyClick(window, Qt.Key.Key_Minus, Qt.KeyboardModifier.KeypadModifier)
+    idle(qtbot, core)
+    assert link.reader.active_ticket(1).call_count == 3
+    qtbot.keyClick(window, Qt.Key.Key_F3)
+    idle(qtbot, core)
+    assert link.reader.active_ticket(1).status == m.SERVING
+    qtbot.keyClick(window, Qt.Key.Key_F4)
+    idle(qtbot, core)
+    assert link.reader.active_ticket(1) is None
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    idle(qtbot, core)
+    assert window.ticket_label.text() == "KTP-002"
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    assert window.stack.currentIndex() == 2  # transfer page
+    # While choosing a target, '+' types into the search field instead of calling.
+    qtbot.keyClick(window.transfer_filter, Qt.Key.Key_Plus, Qt.KeyboardModifier.KeypadModifier)
+    assert window.transfer_filter.text() == "+"
+    assert core.state.busy is None
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.stack.currentIndex() == 1
+    assert len(called_events(link)) == 2
+
+
+def test_keys_are_configurable(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru")
+    link = SwitchableLink(hall.new_link("counter-1"))
+    core = CounterCore(link, 1, tick_ms=50, repeat_guard_s=0)
+    hall.cores.append(core)
+    window = CounterWindow(core, keys={c.CALL_NEXT: ("Space",)})
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.officer_edit.setText("siti")
+    window.pin_edit.setText(PIN)
+    qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, core)
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_F1)  # no longer bound
+    assert core.state.busy is None and window.ticket_label.text() == "—"
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    idle(qtbot, core)
+    assert window.ticket_label.text() == "KTP-001"
+    assert "Space" in window.buttons[c.CALL_NEXT].text()
+
+
+# --- offline -------------------------------------------------------------------------------
+
+
+def test_offline_disables_actions_and_recovers(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru", 2)
+    core, window, link = hall.signed_in(1)
+    click(qtbot, window, c.CALL_NEXT)
+    idle(qtbot, core)
+    link.unplug()
+    qtbot.waitUntil(window.offline_banner.isVisible, timeout=TIMEOUT)
+    assert "Tidak terhubung" in window.offline_banner.text()
+    assert not any(b.isEnabled() for b in window.buttons.values())
+    assert window.ticket_label.text() == "KTP-001"  # what is known stays on screen
+    activate(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert core.state.busy is None and link.sent[-1][0] == "call_next"
+    hall.issue("kk")  # the hall goes on while this counter is cut off
+
+    link.plug_in()
+    qtbot.waitUntil(lambda: not window.offline_banner.isVisible(), timeout=TIMEOUT)
+    assert window.buttons[c.CALL_NEXT].isEnabled() and window.buttons[c.RECALL].isEnabled()
+    assert window.message_label.text() == "Tersambung kembali ke server antrean."
+    qtbot.waitUntil(lambda: window.line_model.rowCount() == 2, timeout=TIMEOUT)
+    assert sorted(t.label for t in core.state.line) == ["KK-001", "KTP-002"]
+
+
+def test_reply_lost_while_offline_is_resent_on_reconnect(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru", 2)
+    core, window, link = hall.signed_in(1, reply_timeout_ms=100)
+    link.go_deaf()
+    click(qtbot, window, c.CALL_NEXT)
+    link.unplug()
+    qtbot.waitUntil(window.offline_banner.isVisible, timeout=TIMEOUT)
+    assert core.state.busy == c.CALL_NEXT  # still waiting for its answer
+    link.plug_in()
+    idle(qtbot, core)
+    assert window.ticket_label.text() == "KTP-001"
+    assert len(called_events(link)) == 1
+
+
+# --- timers and the waiting line -------------------------------------------------------------
+
+
+def test_service_level_warning_when_the_clock_passes_the_standard_time(
+        hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru")  # standard 10 minutes
+    hall.clock.advance(minutes=7)
+    core, window, _ = hall.signed_in(1)
+    click(qtbot, window, c.CALL_NEXT)
+    idle(qtbot, core)
+    assert "Menunggu 7 menit sebelum dipanggil" in window.timers_label.text()
+    click(qtbot, window, c.START)
+    idle(qtbot, core)
+    hall.clock.advance(minutes=9, seconds=59)
+    qtbot.waitUntil(lambda: "dilayani 09:59" in window.timers_label.text(), timeout=TIMEOUT)
+    assert not window.sla_label.isVisible()
+    hall.clock.advance(minutes=2, seconds=1)
+    qtbot.waitUntil(window.sla_label.isVisible, timeout=TIMEOUT)
+    assert "Melewati standar pelayanan 10 menit" in window.sla_label.text()
+    assert "12 menit" in window.sla_label.text()
+
+
+def test_waiting_line_counts_and_longest_wait(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru")
+    hall.clock.advance(minutes=5)
+    hall.issue("kk", priority="lansia")
+    hall.clock.advance(minutes=3)
+    hall.issue("bpjs-daftar")  # another counter's queue
+    _core, window, _link = hall.signed_in(1)
+    model = window.line_model
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=TIMEOUT)
+    rows = [[model.index(r, col).data() for col in range(4)] for r in range(2)]
+    assert rows == [["KTP-001", "Perekaman KTP-el", "8 mnt", ""],
+                    ["KK-001", "Kartu Keluarga", "3 mnt", "Lansia"]]
+    assert window.line_summary.text().startswith("2 orang menunggu · terlama 8 menit")
+    assert "KTP-el (KTP): 1" in window.line_summary.text()
+    hall.clock.advance(minutes=2)
+    qtbot.waitUntil(lambda: model.index(0, 2).data() == "10 mnt", timeout=TIMEOUT)
+    hall.issue("ktp-ganti")  # a new visitor appears without any click here
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=TIMEOUT)
+
+
+def test_side_panel_fits_a_laptop_screen(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("ktp-baru")
+    core, window, _ = hall.signed_in(1, panel=True)
+    assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    click(qtbot, window, c.CALL_NEXT)
+    idle(qtbot, core)
+    assert window.width() == 360 and window.height() == 768
+    column = [window.ticket_label.parentWidget(), window.buttons[c.CALL_NEXT],
+              window.buttons[c.RECALL], window.buttons[c.FINISH], window.buttons[c.TRANSFER],
+              window.buttons[c.CLOSE], window.line_summary, window.line_view,
+              window.figures_label, window.message_label]
+    previous_bottom = -1
+    for w in column:
+        assert w.isVisible(), w
+        top = w.mapTo(window, w.rect().topLeft()).y()
+        bottom = w.mapTo(window, w.rect().bottomLeft()).y()
+        assert top > previous_bottom, f"{w} overlaps the widget above it"
+        assert bottom < window.height(), f"{w} is cut off"
+        need = (w.heightForWidth(w.width()) if w.hasHeightForWidth()
+                else min(w.sizeHint().height(), 60))
+        assert w.height() >= need, f"{w} is squeezed"
+        previous_bottom = bottom
+    label = window.ticket_label
+    assert label.height() >= label.sizeHint().height()  # KTP-001 readable, not clipped
+    assert window.buttons[c.CALL_NEXT].height() >= 60
+
+
+def _id(hall: Hall, label: str) -> str:
+    return f"{hall.clock.now():%Y%m%d}-{label}"
