@@ -9,6 +9,7 @@ the printer prints.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -220,10 +221,13 @@ def wrap_text(text: str, width: int) -> list[str]:
     return [line.replace(NBSP, " ") for line in lines] or [""]
 
 
-def qr_matrix(payload: str, error_level: QrErrorLevel = "M") -> list[list[bool]]:
+@functools.lru_cache(maxsize=32)
+def qr_matrix(payload: str, error_level: QrErrorLevel = "M") -> tuple[tuple[bool, ...], ...]:
     """The QR modules (True = dark), including the quiet zone.
 
     Both renderers and the layout use this one function so they agree on the symbol's size.
+    Cached because choosing the mask is the slowest step of a ticket (about 20 ms) and the
+    layout, the printer bytes and the preview all need the same symbol.
     """
     levels = {
         "L": qrcode.constants.ERROR_CORRECT_L,
@@ -236,7 +240,7 @@ def qr_matrix(payload: str, error_level: QrErrorLevel = "M") -> list[list[bool]]
     )
     code.add_data(payload)
     code.make(fit=True)
-    return [list(row) for row in code.get_matrix()]
+    return tuple(tuple(row) for row in code.get_matrix())
 
 
 def _text(

@@ -106,8 +106,8 @@ def render_png(layout: TicketLayout) -> Image.Image:
     height = MARGIN_DOTS + sum(h for h, _ in pieces)
     page = Image.new("1", (width, height), 1)
     y = MARGIN_DOTS
-    for h, img in pieces:
-        if img is not None:
-            page.paste(img.crop((0, 0, width, img.height)), (0, y))
+    for h, piece in pieces:
+        if piece is not None:
+            page.paste(piece.crop((0, 0, width, piece.height)), (0, y))
         y += h
     return page

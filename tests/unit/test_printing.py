@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import qrcode
+import qrcode.constants
 from PIL import Image
 
 from kiosk.printing import (
@@ -31,7 +33,7 @@ from kiosk.printing import (
     render_escpos,
     render_png,
 )
-from kiosk.ticket import BigNumber, QrCode, TicketLayout, layout_ticket, qr_matrix
+from kiosk.ticket import BigNumber, QrCode, TicketLayout, layout_ticket
 from shared.config import ConfigError
 from tests.unit.test_ticket_layout import sample_content
 
@@ -155,6 +157,15 @@ def test_printable_text(text: str, printed: str) -> None:
     assert printable_text(text) == printed
 
 
+def library_matrix(qr: QrCode) -> tuple[tuple[bool, ...], ...]:
+    """The symbol straight from the qrcode library, as a phone would expect to read it."""
+    assert qr.error_level == "M"
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    code.add_data(qr.payload)
+    code.make(fit=True)
+    return tuple(tuple(row) for row in code.get_matrix())
+
+
 def _qr_block(layout: TicketLayout) -> QrCode:
     (qr,) = [b for b in layout.blocks if isinstance(b, QrCode)]
     return qr
@@ -177,7 +188,7 @@ def test_qr_image_carries_the_same_modules_as_the_qr_library(paper: str) -> None
     (raster,) = [t for t in parse_escpos(render_escpos(layout)) if t[0] == "raster"]
     _, width_bytes, height, bits = raster
     assert width_bytes * 8 == layout.dot_width
-    matrix = qr_matrix(qr.payload, qr.error_level)
+    matrix = library_matrix(qr)
     m, n = qr.module_dots, len(matrix)
     assert height == n * m
     left = (layout.dot_width - n * m) // 2
@@ -185,7 +196,8 @@ def test_qr_image_carries_the_same_modules_as_the_qr_library(paper: str) -> None
     def dot(x: int, y: int) -> bool:
         return bool(bits[y * width_bytes + x // 8] >> (7 - x % 8) & 1)
 
-    seen = [[dot(left + c * m + m // 2, r * m + m // 2) for c in range(n)] for r in range(n)]
+    seen = tuple(tuple(dot(left + c * m + m // 2, r * m + m // 2) for c in range(n))
+                 for r in range(n))
     assert seen == matrix
 
 
@@ -206,7 +218,7 @@ def _dark(img: Image.Image) -> tuple[bytes, int, int]:
 def _find_qr_top(img: Image.Image, qr: QrCode) -> int:
     """Row where the QR symbol (quiet zone included) starts, found from its finder patterns."""
     px, w, h = _dark(img)
-    n, m = len(qr_matrix(qr.payload, qr.error_level)), qr.module_dots
+    n, m = len(library_matrix(qr)), qr.module_dots
     left = (w - n * m) // 2
     finder_l = range(left + 4 * m, left + 11 * m)
     finder_r = range(left + (n - 11) * m, left + (n - 4) * m)
@@ -248,11 +260,11 @@ def test_preview_qr_has_the_same_modules_as_the_qr_library(paper: str) -> None:
     img = render_png(layout)
     top = _find_qr_top(img, qr)
     px, w, _ = _dark(img)
-    matrix = qr_matrix(qr.payload, qr.error_level)
+    matrix = library_matrix(qr)
     m, n = qr.module_dots, len(matrix)
     left = (w - n * m) // 2
-    seen = [[px[(top + r * m + m // 2) * w + left + c * m + m // 2] < 128 for c in range(n)]
-            for r in range(n)]
+    seen = tuple(tuple(px[(top + r * m + m // 2) * w + left + c * m + m // 2] < 128
+                       for c in range(n)) for r in range(n))
     assert seen == matrix
 
 
@@ -274,6 +286,17 @@ def test_preview_draws_the_number_much_larger_than_anything_else(paper: str) -> 
     above, _ = _tallest_run(px, w, 0, band.start - 1)
     below, _ = _tallest_run(px, w, band.stop + 1, qr_top)
     assert max(above, below) * 1.5 <= tallest
+
+
+@pytest.mark.parametrize("paper", ["58mm", "80mm"])
+def test_docs_preview_is_current(paper: str) -> None:
+    img = render_png(layout_for(paper))
+    doc = Path(__file__).resolve().parents[2] / "docs" / f"ticket-preview-{paper}.png"
+    if os.environ.get("ANTREAN_UPDATE_GOLDEN") == "1":
+        img.save(doc, optimize=True)
+    with Image.open(doc) as saved:
+        assert (saved.mode, saved.size) == (img.mode, img.size)
+        assert saved.tobytes() == img.tobytes(), "docs preview is stale; see the golden test"
 
 
 # --- settings ------------------------------------------------------------------------------
