@@ -79,6 +79,8 @@ def _tell_paper_width(printer: Escpos, layout: TicketLayout) -> None:
     # python-escpos checks images against the profile's width and prints a warning to stdout when
     # it is "Unknown" (the default profile). The layout knows the printable width, so say it.
     data = dict(printer.profile.profile_data)
+    if isinstance(data.get("media", {}).get("width", {}).get("pixels"), int):
+        return  # a profile that knows its head keeps it, so a too-wide ticket is refused
     data["media"] = {
         **data.get("media", {}),
         "width": {"mm": int(layout.paper.removesuffix("mm")), "pixels": layout.dot_width},

@@ -204,7 +204,14 @@ class EscposTicketPrinter:
                 f"ticket laid out for {layout.paper} paper but {self.settings.describe()} "
                 f"has {self.settings.paper} paper"
             )
-        data = render_escpos(layout, self.settings.profile, self.settings.qr_native)
+        try:
+            data = render_escpos(layout, self.settings.profile, self.settings.qr_native)
+        except (escpos_errors.Error, ValueError) as exc:
+            # e.g. a profile whose head is narrower than the paper the layout was made for
+            raise PrinterError(
+                f"the ticket cannot be rendered for profile {self.settings.profile or 'default'}"
+                f" ({exc.__class__.__name__}: {exc})"
+            ) from exc
         with self._lock:
             try:
                 printer = self._connect()

@@ -557,6 +557,14 @@ def test_ticket_for_other_paper_is_refused() -> None:
         printer.print_ticket(layout_for("80mm"))
 
 
+def test_profile_narrower_than_the_layout_is_a_printer_error() -> None:
+    # Settings parsing refuses this combination; a hand-made PrinterSettings still fails cleanly.
+    settings = PrinterSettings(kind="network", host="127.0.0.1", port=closed_port(),
+                               paper="80mm", profile="TM-T88V")
+    with pytest.raises(PrinterError, match="cannot be rendered for profile TM-T88V"):
+        EscposTicketPrinter(settings).print_ticket(layout_for("80mm"))
+
+
 # --- other backends ------------------------------------------------------------------------
 
 
