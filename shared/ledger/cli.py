@@ -1,0 +1,196 @@
+"""`antrean ledger ...`: check, repair and read a ledger file from a terminal.
+
+    antrean ledger verify FILE --config CFG    does the projection equal a replay of the events?
+    antrean ledger rebuild FILE --config CFG   throw the projection away and replay the events
+    antrean ledger hash FILE                   a hash of the whole history, to compare two copies
+    antrean ledger figures FILE --config CFG [--day YYYY-MM-DD]   the day's figures per agency
+
+Exit codes: 0 fine, 1 the projection differs from the events (verify), 2 the command could not
+run (missing file, bad config, not a ledger). Errors are one English line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sqlite3
+import sys
+from pathlib import Path
+
+from shared.clock import SystemClock
+from shared.config import ConfigError, HallConfig, load_config
+from shared.ledger.ledger import Ledger
+from shared.ledger.projection import ledger_hash
+from shared.ledger.queries import Figures, LedgerReader
+from shared.ledger.store import PROJECTION_TABLES, LedgerError, connect
+
+
+class _Failed(Exception):
+    """The command cannot run; the message is the one line the user sees."""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    verify = sub.add_parser("verify", help="check the projection against a replay of the events")
+    rebuild = sub.add_parser("rebuild", help="rebuild the projection from the events")
+    digest = sub.add_parser("hash", help="print a hash of the event history")
+    figures = sub.add_parser("figures", help="print a day's figures per agency")
+    for action in (verify, rebuild, digest, figures):
+        action.add_argument("file", help="ledger file (SQLite)")
+    for action in (verify, rebuild, figures):
+        action.add_argument("--config", required=True, help="the hall config (TOML)")
+    figures.add_argument("--day", type=_day, help="service day, YYYY-MM-DD (default: today)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return int(_ACTIONS[args.action](args))
+    except _Failed as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _existing(file: str) -> Path:
+    """The path of an existing ledger file. Checked read-only first, so that pointing a command
+    at some other SQLite file never adds the ledger's tables to it."""
+    path = Path(file)
+    if not path.is_file():
+        raise _Failed(f"ledger file {file} does not exist")
+    try:
+        conn = connect(path, readonly=True)
+        try:
+            has_events = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='events'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        raise _Failed(f"{file}: cannot read as a ledger: {e}") from None
+    if not has_events:
+        raise _Failed(f"{file} is not an Antrean ledger (it has no events table)")
+    return path
+
+
+def _config(file: str) -> HallConfig:
+    try:
+        return load_config(file)
+    except ConfigError as e:
+        raise _Failed(str(e)) from None
+
+
+def _open(file: str, config_file: str) -> Ledger:
+    path = _existing(file)
+    config = _config(config_file)
+    try:
+        return Ledger(path, config)
+    except (LedgerError, sqlite3.Error) as e:
+        raise _Failed(f"{file}: cannot open as a ledger: {e}") from None
+
+
+def _counts(led: Ledger) -> str:
+    rows = {t: led.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in PROJECTION_TABLES}
+    return f"{rows['tickets']} tickets, {rows['counters']} counters"
+
+
+def _verify(args: argparse.Namespace) -> int:
+    led = _open(args.file, args.config)
+    try:
+        same = led.verify()
+        print(f"{args.file}: {led.reader.last_seq()} events, {_counts(led)}")
+        if same:
+            print("projection equals the replay of the events: OK")
+            return 0
+        print(f"projection DIFFERS from the replay of the events; "
+              f"run 'antrean ledger rebuild {args.file} --config {args.config}'")
+        return 1
+    except (LedgerError, sqlite3.Error) as e:
+        raise _Failed(f"{args.file}: {e}") from None
+    finally:
+        led.close()
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    led = _open(args.file, args.config)
+    try:
+        n = led.rebuild()
+        print(f"{args.file}: rebuilt the projection from {n} events: {_counts(led)}")
+        return 0 if led.verify() else 1
+    except (LedgerError, sqlite3.Error) as e:
+        raise _Failed(f"{args.file}: {e}") from None
+    finally:
+        led.close()
+
+
+def _hash(args: argparse.Namespace) -> int:
+    path = _existing(args.file)
+    try:
+        conn = connect(path, readonly=True)
+        try:
+            print(f"{ledger_hash(conn)}  {args.file}")
+        finally:
+            conn.close()
+    except (LedgerError, sqlite3.Error) as e:
+        raise _Failed(f"{args.file}: cannot read as a ledger: {e}") from None
+    return 0
+
+
+def _figures(args: argparse.Namespace) -> int:
+    path = _existing(args.file)
+    config = _config(args.config)
+    day = args.day or config.service_day(SystemClock().now())
+    try:
+        conn = connect(path, readonly=True)
+        try:
+            rows = LedgerReader(conn, config).figures(day)
+        finally:
+            conn.close()
+    except (LedgerError, sqlite3.Error) as e:
+        raise _Failed(f"{args.file}: cannot read as a ledger: {e}") from None
+    print(f"{config.mpp.name} — {day.isoformat()}")
+    if not rows:
+        print("no tickets on this day")
+        return 0
+    print(format_figures(rows, config))
+    return 0
+
+
+_COLUMNS = ("agency", "issued", "served", "no-show", "cancelled", "waiting",
+            "avg wait", "p90 wait", "avg service", "standard")
+
+
+def format_figures(rows: list[Figures], config: HallConfig) -> str:
+    """A plain-text table, minutes with one decimal, '-' where there is no data yet."""
+    def minutes(x: float | None) -> str:
+        return "-" if x is None else f"{x:.1f}"
+
+    body = [
+        (config.agencies[f.key].short_name if f.key in config.agencies else f.key,
+         str(f.issued), str(f.served), str(f.no_show), str(f.cancelled), str(f.waiting),
+         minutes(f.avg_wait_min), minutes(f.p90_wait_min), minutes(f.avg_service_min),
+         minutes(f.standard_min))
+        for f in rows
+    ]
+    total = ("total", *(str(sum(getattr(f, k) for f in rows))
+                        for k in ("issued", "served", "no_show", "cancelled", "waiting")),
+             "", "", "", "")
+    table = [_COLUMNS, *body, total]
+    widths = [max(len(r[i]) for r in table) for i in range(len(_COLUMNS))]
+    lines = []
+    for n, r in enumerate(table):
+        cells = [r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:],
+                                                                     strict=True))]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0 or n == len(table) - 2:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append("(times in minutes; wait = issued to first call)")
+    return "\n".join(lines)
+
+
+_ACTIONS = {"verify": _verify, "rebuild": _rebuild, "hash": _hash, "figures": _figures}
