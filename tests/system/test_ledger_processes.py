@@ -225,7 +225,7 @@ def test_a_writer_killed_mid_load_loses_no_acknowledged_ticket(
                     "--device", "kiosk-1", "issue", "--count", "1000000",
                     "--services", "ktp-ganti,bpjs-daftar")
     workers.append(writer)
-    writer.read_until(lambda lines: len(lines) > 300, deadline)
+    writer.read_until(lambda lines: len(lines) > 301, deadline)  # "ready" and 301 labels
     writer.proc.send_signal(signal.SIGKILL)
     assert writer.proc.wait(timeout=10) == -signal.SIGKILL
     writer.read_until(lambda _lines: writer.eof, deadline)  # lines already in the pipe count too
