@@ -27,7 +27,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 # ledger-20261130T020000Z-seq00001234.db: sorts by time, and tells at a glance how much it holds.
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}Z)-seq(?P<seq>\d+)\.db$")
+# Other SQLite files (the hub's station/officer store) have no sequence: hub-auth-<time>.db.
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}Z)(?:-seq(?P<seq>\d+))?\.db$")
 _TMP_SUFFIX = ".antrean-tmp"
 
 
@@ -43,8 +44,9 @@ class BackupInfo:
     last_command_id: str | None
 
 
-def backup_name(stem: str, when: dt.datetime, last_seq: int) -> str:
-    return f"{stem}-{when.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-seq{last_seq:08d}.db"
+def backup_name(stem: str, when: dt.datetime, last_seq: int | None) -> str:
+    seq = "" if last_seq is None else f"-seq{last_seq:08d}"
+    return f"{stem}-{when.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}{seq}.db"
 
 
 def list_backups(dest_dir: str | Path, stem: str | None = None) -> list[Path]:
@@ -56,7 +58,7 @@ def list_backups(dest_dir: str | Path, stem: str | None = None) -> list[Path]:
     for p in folder.iterdir():
         match = _NAME.match(p.name)
         if match and (stem is None or match["stem"] == stem) and p.is_file():
-            found.append((match["stamp"], int(match["seq"]), p))
+            found.append((match["stamp"], int(match["seq"] or 0), p))
     return [p for _, _, p in sorted(found)]
 
 
@@ -215,7 +217,8 @@ def _newest_matching(conn: sqlite3.Connection, folder: Path, stem: str) -> Path 
     if not backups:
         return None
     match = _NAME.match(backups[-1].name)
-    assert match is not None
+    if match is None or match["seq"] is None:
+        return None
     seq = int(match["seq"])
     row = conn.execute(
         "SELECT (SELECT max(seq) FROM events), (SELECT command_id FROM events WHERE seq=?)",
@@ -240,6 +243,49 @@ def _prune(folder: Path, stem: str, keep: int, just_written: Path) -> None:
     for stale in folder.glob(f".{stem}-*{_TMP_SUFFIX}*"):
         with contextlib.suppress(OSError):
             stale.unlink()
+
+
+def backup_database(src: str | Path, dest_dir: str | Path, keep: int = 48, *,
+                    skip_unchanged: bool = False, now: dt.datetime | None = None) -> Path:
+    """A checked, timestamped copy of another SQLite file (the hub's station and officer store,
+    hub-auth.db, which a station's replica cannot give back). Same atomic write and pruning as
+    backup_ledger; an unchanged file returns the newest copy when `skip_unchanged`."""
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    source, folder = Path(src), Path(dest_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BackupError(f"cannot create backup folder {folder}: {e.strerror or e}") from None
+    stem = source.stem
+    conn = _open_source(source)
+    tmp = folder / f".{stem}-{uuid.uuid4().hex}{_TMP_SUFFIX}"
+    try:
+        _snapshot(conn, tmp)
+        copy = sqlite3.connect(tmp)
+        try:
+            problems = [row[0] for row in copy.execute("PRAGMA integrity_check(20)")]
+        finally:
+            copy.close()
+        if problems != ["ok"]:
+            raise BackupError(f"the copy of {source} is damaged: {'; '.join(problems[:3])}")
+        existing = list_backups(folder, stem)
+        if skip_unchanged and existing and existing[-1].read_bytes() == tmp.read_bytes():
+            return existing[-1]
+        _fsync_file(tmp)
+        final = folder / backup_name(stem, now or dt.datetime.now(dt.UTC), None)
+        os.replace(tmp, final)
+        _fsync_dir(folder)
+    except sqlite3.Error as e:
+        raise BackupError(f"backup of {source} failed: {e}") from None
+    except OSError as e:
+        raise BackupError(f"cannot write to {folder}: {e.strerror or e}") from None
+    finally:
+        conn.close()
+        _remove_quietly(tmp, Path(f"{tmp}-journal"))
+    _prune(folder, stem, keep, final)
+    log.info("backed up %s to %s", source, final)
+    return final
 
 
 def restore_ledger(backup: str | Path, dest: str | Path, *, force: bool = False,
@@ -292,14 +338,16 @@ def restore_ledger(backup: str | Path, dest: str | Path, *, force: bool = False,
 
 
 def run_backups(src: str | Path, dest_dir: str | Path, keep: int, every_s: float,
-                stop: threading.Event) -> int:
-    """Back up every `every_s` seconds until `stop` is set; a failed round is logged and retried
-    next round (a full backup disk must not stop the loop once space is freed). Returns the
-    number of failed rounds."""
+                stop: threading.Event, also: tuple[str | Path, ...] = ()) -> int:
+    """Back up the ledger (and the `also` SQLite files) every `every_s` seconds until `stop` is
+    set; a failed round is logged and retried next round (a full backup disk must not stop the
+    loop once space is freed). Returns the number of failed rounds."""
     failures = 0
     while not stop.is_set():
         try:
             backup_ledger(src, dest_dir, keep, skip_unchanged=True)
+            for other in also:
+                backup_database(other, dest_dir, keep, skip_unchanged=True)
         except BackupError as e:
             failures += 1
             log.error("backup failed: %s", e)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from shared.backup import (
     BackupError,
+    backup_database,
     backup_ledger,
     list_backups,
     restore_ledger,
@@ -37,6 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run_p.add_argument("--to", required=True, dest="dest", metavar="DIR",
                        help="backup folder, on a second disk")
     run_p.add_argument("--keep", type=int, default=48, help="copies to keep (default 48)")
+    run_p.add_argument("--also", action="append", default=[], metavar="FILE",
+                       help="another SQLite file to copy alongside, e.g. the hub's hub-auth.db "
+                            "(station tokens and officers); may be repeated")
     run_p.add_argument("--every", type=float, default=None, metavar="SECONDS",
                        help="keep running and back up this often (skips when nothing changed)")
 
@@ -69,8 +73,9 @@ def _run(args: argparse.Namespace) -> int:
         print("error: --keep must be at least 1", file=sys.stderr)
         return 2
     if args.every is None:
-        path = backup_ledger(args.ledger, args.dest, args.keep)
-        print(path)
+        print(backup_ledger(args.ledger, args.dest, args.keep))
+        for other in args.also:
+            print(backup_database(other, args.dest, args.keep))
         return 0
     if args.every <= 0:
         print("error: --every must be more than 0 seconds", file=sys.stderr)
@@ -81,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
     log.info("backing up %s to %s every %g s, keeping %d", args.ledger, args.dest, args.every,
              args.keep)
     with contextlib.suppress(KeyboardInterrupt):
-        run_backups(args.ledger, args.dest, args.keep, args.every, stop)
+        run_backups(args.ledger, args.dest, args.keep, args.every, stop, tuple(args.also))
     return 0
 
 
@@ -92,6 +97,9 @@ def _list(folder: Path) -> int:
         return 1
     bad = 0
     for p in backups:
+        if "-seq" not in p.name:
+            print(f"      {p.name}  (not a ledger: copy it back by hand, see docs/install-id.md)")
+            continue
         try:
             info = verify_backup(p)
             print(f"OK    {p.name}  {info.events} events")

@@ -250,9 +250,10 @@ def test_hub_and_backup_units_commands_run(tmp_path: Path,
         assert backup.poll() is None, backup.stdout.read() if backup.stdout else backup.returncode
         return bool(list_backups(backups))
 
-    wait_for(backed_up, 20, "the first backup")
-    (copy,) = list_backups(backups)
+    wait_for(lambda: backed_up() and len(list_backups(backups)) == 2, 20, "the first backups")
+    copy, auth = list_backups(backups, "ledger") + list_backups(backups, "hub-auth")
     assert verify_backup(copy).events == 0  # a new hall: the schema, no events yet
+    assert auth.name.startswith("hub-auth-")
     # systemd stops the loop with SIGTERM; it must leave promptly and cleanly.
     backup.send_signal(signal.SIGTERM)
     assert backup.wait(timeout=10) == 0

@@ -16,6 +16,7 @@ import pytest
 from shared import cli_backup
 from shared.backup import (
     BackupError,
+    backup_database,
     backup_ledger,
     list_backups,
     restore_ledger,
@@ -223,6 +224,35 @@ def test_restore_from_a_live_replica_with_its_wal(hub_ledger: Ledger, tmp_path: 
         assert again.verify()
     finally:
         again.close()
+
+
+def test_other_sqlite_files_are_copied_too(hub_ledger: Ledger, tmp_path: Path) -> None:
+    """The hub's station/officer store is not in any replica: the backup carries it."""
+    store = tmp_path / "hub-auth.db"
+    conn = sqlite3.connect(store)
+    conn.execute("CREATE TABLE stations (name TEXT, token_hash TEXT)")
+    conn.execute("INSERT INTO stations VALUES ('kiosk-1', 'x')")
+    conn.commit()
+    folder = tmp_path / "backups"
+    start = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
+    first = backup_database(store, folder, now=start)
+    assert first.name == "hub-auth-20261130T020000Z.db"
+    same = backup_database(store, folder, skip_unchanged=True,
+                           now=start + dt.timedelta(minutes=5))
+    assert same == first
+    conn.execute("INSERT INTO stations VALUES ('loket-3', 'y')")
+    conn.commit()
+    conn.close()
+    second = backup_database(store, folder, skip_unchanged=True,
+                             now=start + dt.timedelta(minutes=10))
+    assert second != first
+    copy = sqlite3.connect(second)
+    assert copy.execute("SELECT count(*) FROM stations").fetchone()[0] == 2
+    copy.close()
+    # Ledger copies and store copies are pruned and listed apart.
+    ledger_copy = backup_ledger(hub_ledger.path, folder, keep=1)
+    assert list_backups(folder, "ledger") == [ledger_copy]
+    assert list_backups(folder, "hub-auth") == [first, second]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
