@@ -630,7 +630,7 @@ class CounterWindow(QWidget):
     @Slot()
     def _render(self) -> None:
         s = self.core.state
-        self.offline_banner.setVisible(not s.online)
+        _show(self.offline_banner, not s.online)
         # The page follows the sign-in state, whichever way it changed.
         if not s.signed_in and self._shown_page != SIGN_IN_PAGE:
             self._shown_page = SIGN_IN_PAGE
@@ -643,58 +643,60 @@ class CounterWindow(QWidget):
         for name, action in self.actions_by_name.items():
             # On the transfer and no-show pages the ticket keys are off, so '.', '-' and '+'
             # can be typed in the search field.
-            action.setEnabled(on_main and name in s.enabled)
-        self.sign_in_button.setEnabled(s.online and s.busy is None)
-        self.sign_in_button.setText("Memeriksa…" if s.busy == c.SIGN_IN else "Masuk")
+            _enable(action, on_main and name in s.enabled)
+        _enable(self.sign_in_button, s.online and s.busy is None)
+        _text(self.sign_in_button, "Memeriksa…" if s.busy == c.SIGN_IN else "Masuk")
         self._render_pages()
         if s.counter is None or not s.signed_in:
             return
         self.setWindowTitle(f"Antrean — {s.counter.name}")
-        self.counter_label.setText(f"{s.counter.name} · {s.agency_name}")
+        _text(self.counter_label, f"{s.counter.name} · {s.agency_name}")
         if self.panel:
-            self.queues_label.setText("Melayani antrean " + ", ".join(p for p, _ in s.queue_names))
+            _text(self.queues_label, "Melayani antrean " + ", ".join(p for p, _ in s.queue_names))
         else:
-            self.queues_label.setText(
+            _text(self.queues_label,
                 "Melayani: " + ", ".join(f"{name} ({p})" for p, name in s.queue_names))
         bg, fg = _STATUS_COLORS.get(s.status, _STATUS_COLORS[m.COUNTER_CLOSED])
-        self.status_chip.setText(c.STATUS_WORDS.get(s.status, s.status))
-        self.status_chip.setStyleSheet(f"background: {bg}; color: {fg};")
-        self.officer_label.setText(f"Petugas: {s.officer}")
+        _text(self.status_chip, c.STATUS_WORDS.get(s.status, s.status))
+        chip = f"background: {bg}; color: {fg};"
+        if self.status_chip.styleSheet() != chip:
+            self.status_chip.setStyleSheet(chip)
+        _text(self.officer_label, f"Petugas: {s.officer}")
         now = from_ms(s.now_ms).astimezone(self.core.config.tz)
         zone = self.core.config.mpp.timezone
-        self.clock_label.setText(f"{tanggal(now.date())}, {jam(now, zone)}")
+        _text(self.clock_label, f"{tanggal(now.date())}, {jam(now, zone)}")
         self._render_ticket(s)
         self._render_line(s)
 
     def _render_ticket(self, s: CounterState) -> None:
         cur = s.current
         if cur is None:
-            self.ticket_caption.setText("Tidak ada nomor di loket")
-            self.ticket_label.setText("—")
+            _text(self.ticket_caption, "Tidak ada nomor di loket")
+            _text(self.ticket_label, "—")
             if s.status == m.COUNTER_PAUSED:
-                self.ticket_service.setText("Loket sedang istirahat. Tekan Buka loket untuk "
+                _text(self.ticket_service, "Loket sedang istirahat. Tekan Buka loket untuk "
                                             "melayani lagi.")
             elif s.status == m.COUNTER_CLOSED:
-                self.ticket_service.setText("Loket tutup. Tekan Buka loket untuk mulai.")
+                _text(self.ticket_service, "Loket tutup. Tekan Buka loket untuk mulai.")
             elif s.waiting:
-                self.ticket_service.setText(
+                _text(self.ticket_service,
                     f"{s.waiting} orang menunggu. Tekan Panggil berikutnya.")
             else:
-                self.ticket_service.setText("Belum ada yang menunggu.")
-            self.timers_label.setText("")
-            self.sla_label.hide()
+                _text(self.ticket_service, "Belum ada yang menunggu.")
+            _text(self.timers_label, "")
+            _show(self.sla_label, False)
             return
         t = cur.ticket
         if t.status == m.SERVING:
-            self.ticket_caption.setText("Sedang dilayani")
+            _text(self.ticket_caption, "Sedang dilayani")
         else:
             times = "" if t.call_count <= 1 else f" ({t.call_count}× dipanggil)"
             wait = "" if self.panel else " — menunggu pengunjung datang"
-            self.ticket_caption.setText(f"Dipanggil{times}{wait}")
-        self.ticket_label.setText(t.label)
+            _text(self.ticket_caption, f"Dipanggil{times}{wait}")
+        _text(self.ticket_label, t.label)
         prio = f" · {PRIORITY_WORDS.get(t.priority, t.priority)}" if t.priority else ""
         moved = " · dialihkan" if t.transfers else ""
-        self.ticket_service.setText(f"{cur.agency_name} · {cur.service_name}{prio}{moved}")
+        _text(self.ticket_service, f"{cur.agency_name} · {cur.service_name}{prio}{moved}")
         if self.panel:
             parts = [f"Tunggu {minutes_text(cur.waited_s)}"]
         else:
@@ -704,14 +706,14 @@ class CounterWindow(QWidget):
         else:
             parts.append(f"dilayani {clock_text(cur.serving_s)}")
         parts.append(f"standar {cur.standard_minutes} menit")
-        self.timers_label.setText(" · ".join(parts))
+        _text(self.timers_label, " · ".join(parts))
         if cur.over_standard:
-            self.sla_label.setText(
+            _text(self.sla_label,
                 f"⚠ Melewati standar pelayanan {cur.standard_minutes} menit "
                 f"(sudah {minutes_text(cur.service_s)}).")
-            self.sla_label.show()
+            _show(self.sla_label, True)
         else:
-            self.sla_label.hide()
+            _show(self.sla_label, False)
 
     def _render_line(self, s: CounterState) -> None:
         self.line_model.set_line(s.line, s.now_ms)
@@ -723,20 +725,20 @@ class CounterWindow(QWidget):
         head = f"{s.waiting} orang menunggu"
         if longest is not None:
             head += f" · terlama {minutes_text(longest)}"
-        self.line_summary.setText(head + "\n" + " · ".join(parts))
+        _text(self.line_summary, head + "\n" + " · ".join(parts))
         f = s.figures
         if f is not None:
             avg = f"{f.avg_service_min:.0f} menit" if f.avg_service_min is not None else "-"
-            self.figures_label.setText(
+            _text(self.figures_label,
                 f"<b>Hari ini Anda</b>: {f.served} selesai · {f.no_show} tidak hadir · "
                 f"rata-rata {avg}")
 
     def _render_pages(self) -> None:
         s = self.core.state
         ok = s.online and s.busy is None
-        self.transfer_ok.setEnabled(ok and self.transfer_list.currentItem() is not None
+        _enable(self.transfer_ok, ok and self.transfer_list.currentItem() is not None
                                     and c.TRANSFER in s.enabled)
-        self.no_show_ok.setEnabled(ok and self.no_show_list.currentItem() is not None)
+        _enable(self.no_show_ok, ok and self.no_show_list.currentItem() is not None)
         if self._shown_page == TRANSFER_PAGE and c.TRANSFER not in s.enabled and s.busy is None:
             # The ticket left the counter (or the link dropped) while choosing: nothing to move.
             self._shown_page = MAIN_PAGE
@@ -768,3 +770,21 @@ class _LineView(QTableView):
 def _key_name(key: str) -> str:
     """How a key is named on the button: the officer's number pad says 'Enter', '+', '.'."""
     return {"Enter": "Enter", "+": "+", "-": "−", ".": "."}.get(key, key)
+
+
+# Widgets are only touched when what they show changes: a redraw every second of the timers
+# then costs a few calls, not dozens (and PySide6 6.12.0 on Python 3.11 leaks a reference to
+# None on every void call into Qt, so fewer calls also keep a long-running counter PC alive).
+def _text(label: QLabel | QPushButton, text: str) -> None:
+    if label.text() != text:
+        label.setText(text)
+
+
+def _enable(widget: QWidget | QAction, on: bool) -> None:
+    if widget.isEnabled() != on:
+        widget.setEnabled(on)
+
+
+def _show(widget: QWidget, on: bool) -> None:
+    if widget.isVisibleTo(widget.parentWidget() or widget) != on:
+        widget.setVisible(on)

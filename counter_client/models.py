@@ -41,9 +41,10 @@ class WaitingLineModel(QAbstractTableModel):
         ids = [t.ticket_id for t in tickets]
         if ids == [t.ticket_id for t in self._tickets]:
             # The same people in the same order: only the minutes move, keep the selection.
+            minute_changed = now_ms // 60000 != self._now_ms // 60000
             self._tickets = list(tickets)
             self._now_ms = now_ms
-            if self._tickets:
+            if self._tickets and minute_changed:
                 self.dataChanged.emit(self.index(0, self.WAITED),
                                       self.index(len(self._tickets) - 1, self.WAITED))
             return

@@ -57,11 +57,15 @@ def stage_hall(path: Path, cfg: HallConfig, clock: ManualClock, counter: int) ->
         queues = cfg.counters[counter].queues
         services = [s for q in queues for s in cfg.services_in_queue(q)]
         priorities = {4: "lansia", 9: "disabilitas"}
-        for i in range(17):
+        issued = 0
+        for i in range(100):
+            if issued == 17:
+                break
             svc = services[i % len(services)]
-            r = led.issue_ticket(svc.code, kiosk, priority=priorities.get(i))
+            r = led.issue_ticket(svc.code, kiosk, priority=priorities.get(issued))
             if not r.ok:
-                raise RuntimeError(f"staging failed: {r.refusal}")
+                continue  # a service whose quota is used up: the next one
+            issued += 1
             clock.advance(minutes=2, seconds=17)
         who = Actor(f"counter-{counter}", OFFICER)
         _ok(led.run("sign_in", who, counter=counter))
@@ -162,21 +166,35 @@ def _flush_deletes() -> None:
 
 
 def _settle() -> None:
-    from PySide6.QtWidgets import QApplication
-
-    for _ in range(5):
-        QApplication.processEvents()
+    _wait(lambda: True, settle_ms=30)
 
 
-def _wait(done: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    from PySide6.QtCore import QEventLoop
-    from PySide6.QtWidgets import QApplication
+def _wait(done: Callable[[], bool], timeout_s: float = 10.0, settle_ms: int = 0) -> None:
+    """Run the event loop until `done()` (checked every 10 ms), then a little longer for the
+    last repaint. One nested loop rather than a processEvents() busy loop: every call into Qt
+    counts here (PySide6 6.12.0 on Python 3.11 loses a reference to None per void call)."""
+    from PySide6.QtCore import QEventLoop, QTimer
 
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(10)
     end = time.monotonic() + timeout_s
-    while not done():
-        if time.monotonic() > end:
-            raise TimeoutError("the counter app did not reach the expected state")
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    failed: list[bool] = []
+
+    def check() -> None:
+        if done():
+            poll.stop()
+            QTimer.singleShot(settle_ms, loop.quit)
+        elif time.monotonic() > end:
+            failed.append(True)
+            loop.quit()
+
+    poll.timeout.connect(check)
+    poll.start()
+    loop.exec()
+    poll.stop()
+    if failed:
+        raise TimeoutError("the counter app did not reach the expected state")
 
 
 def make_screenshots(outdir: Path, cfg: HallConfig | None = None,
@@ -211,4 +229,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Leave without interpreter finalization: with PySide6 6.12.0 on Python 3.11 every signal
+    # emitted from Python loses a reference to True (and every void call one to None), and the
+    # final garbage collection then aborts ("deallocating True or False") after the PNGs are
+    # safely written. Remove once PySide6 is pinned below 6.12 or Python is 3.12+.
+    os._exit(code)

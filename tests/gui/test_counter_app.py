@@ -489,3 +489,43 @@ def test_side_panel_fits_a_laptop_screen(hall: Hall, qtbot: QtBot) -> None:
 
 def _id(hall: Hall, label: str) -> str:
     return f"{hall.clock.now():%Y%m%d}-{label}"
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_cli_keys(hall: Hall) -> None:
+    import argparse
+
+    from counter_client import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(["--counter", "3", "--panel", "--key", "call_next=F12 Enter"])
+    assert args.counter == 3 and args.panel
+    assert cli.parse_keys(args.key) == {c.CALL_NEXT: ("F12", "Enter")}
+    assert cli.parse_keys(["pause=F8"]) == {c.PAUSE: ("F8",)}
+    with pytest.raises(ValueError, match="ACTION=KEYS"):
+        cli.parse_keys(["dance=F1"])
+
+
+def test_screenshot_script_writes_every_state(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from PySide6.QtGui import QImage
+
+    from counter_client.screenshots import SIZES, STATES
+
+    # In its own process: the script is what the demo runs, and the many windows it walks
+    # through stay out of this test process.
+    config = Path(__file__).parent.parent / "data" / "small_hall.toml"
+    done = subprocess.run(
+        [sys.executable, "-m", "counter_client.screenshots", str(tmp_path),
+         "--hall-config", str(config)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    for state in STATES:
+        for mode, size in SIZES.items():
+            image = QImage(str(tmp_path / f"counter-{state}-{mode}.png"))
+            assert (image.width(), image.height()) == size, (state, mode)

@@ -1,0 +1,112 @@
+"""`antrean counter`: the officer's app at one loket.
+
+    antrean counter --ledger hall.db --counter 3            # one PC, in-process ledger
+    antrean counter --hub ws://192.168.1.10:8470 --token … --counter 3 --panel
+    antrean counter --screenshots docs/screenshots          # write the screenshots and exit
+    antrean counter --key call_next="F12 Enter" --key recall=F11   # a different caller button
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from counter_client import core as c
+from shared.station.setup import StationSetupError, add_station_arguments, open_link
+
+log = logging.getLogger(__name__)
+
+# What the officer (or IT staff) types after --key, and the action it means.
+KEY_ACTIONS = {
+    "call_next": c.CALL_NEXT, "recall": c.RECALL, "start": c.START, "finish": c.FINISH,
+    "no_show": c.NO_SHOW, "transfer": c.TRANSFER, "return_no_show": c.RETURN_NO_SHOW,
+    "pause": c.PAUSE, "open": c.OPEN, "close": c.CLOSE,
+}
+PANEL_WIDTH = 360
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_station_arguments(p, default_device="counter")
+    p.add_argument("--counter", type=int, default=None, metavar="N",
+                   help="bind this PC to counter N (default: the officer picks it at sign-in)")
+    p.add_argument("--panel", action="store_true",
+                   help="narrow always-on-top side panel at the screen's right edge")
+    p.add_argument("--key", action="append", default=[], metavar="ACTION=KEYS",
+                   help="keys for an action, space-separated, e.g. call_next=\"F12 Enter +\"; "
+                        f"actions: {', '.join(KEY_ACTIONS)}")
+    p.add_argument("--screenshots", type=Path, default=None, metavar="DIR",
+                   help="write screenshots of every state to DIR and exit")
+
+
+def parse_keys(specs: list[str]) -> dict[str, tuple[str, ...]]:
+    keys: dict[str, tuple[str, ...]] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or name.strip() not in KEY_ACTIONS:
+            raise ValueError(f"--key {spec!r}: use ACTION=KEYS with ACTION one of "
+                             f"{', '.join(KEY_ACTIONS)}")
+        keys[KEY_ACTIONS[name.strip()]] = tuple(value.split())
+    return keys
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.screenshots is not None:
+        from counter_client.screenshots import default_config, make_screenshots
+        from shared.config import ConfigError, load_config
+
+        try:
+            cfg = load_config(args.hall_config) if args.hall_config else default_config()
+        except ConfigError as e:
+            print(f"antrean counter: {e}", file=sys.stderr)
+            return 2
+        for path in make_screenshots(args.screenshots, cfg, args.counter):
+            print(path)
+        return 0
+    try:
+        keys = parse_keys(args.key)
+    except ValueError as e:
+        print(f"antrean counter: {e}", file=sys.stderr)
+        return 2
+    if args.device == "counter" and args.counter is not None:
+        args.device = f"counter-{args.counter}"
+
+    from PySide6.QtGui import QFont, QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from counter_client.app import CounterWindow
+    from counter_client.core import CounterCore
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    if isinstance(app, QApplication):
+        app.setApplicationName("Antrean loket")
+        app.setFont(QFont("DejaVu Sans", 11))
+    try:
+        link, owner = open_link(args)
+    except StationSetupError as e:
+        print(f"antrean counter: {e}", file=sys.stderr)
+        return 2
+    try:
+        try:
+            core = CounterCore(link, args.counter)
+        except ValueError as e:
+            print(f"antrean counter: {e}", file=sys.stderr)
+            return 2
+        window = CounterWindow(core, panel=args.panel, keys=keys)
+        screen = QGuiApplication.primaryScreen()
+        if args.panel and screen is not None:
+            area = screen.availableGeometry()
+            window.setGeometry(area.right() - PANEL_WIDTH + 1, area.top(), PANEL_WIDTH,
+                               area.height())
+        else:
+            window.resize(1366, 768)
+        window.show()
+        log.info("counter app up: device %s, counter %s", args.device, args.counter or "(pick)")
+        code = app.exec()
+        core.stop()
+        return int(code)
+    finally:
+        close = getattr(owner, "close", None)
+        if callable(close):
+            close()
