@@ -410,7 +410,7 @@ def _check_sapi_voice(bad: Status) -> CheckResult:
     done = _run([sys.executable, "-c", probe], timeout=15.0)
     if done is None or done.returncode != 0:
         return CheckResult("voice", bad, "cannot list the Windows (SAPI5) voices",
-                           "pip install pyttsx3 pywin32 in Antrean's environment")
+                           "reinstall Antrean's environment (pyttsx3 needs comtypes on Windows)")
     lines = [ln for ln in done.stdout.splitlines() if ln.strip()]
     hits = [ln for ln in lines if re.search(r"indonesia|\bid[-_]id\b|\bid\b", ln, re.I)]
     if not hits:
