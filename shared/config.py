@@ -252,15 +252,27 @@ class _Reader:
             raise self.fail(path, f'"{value}" ends before it starts')
         return TimeRange(start, end)
 
-    def schedule(self, data: Mapping[str, Any], path: str) -> Schedule:
+    def schedule(
+        self, data: Mapping[str, Any], path: str, parent: Schedule | None = None
+    ) -> Schedule:
+        """Opening hours and breaks. With a `parent` (for an agency's or a service's own table), a
+        missing `hours` or `breaks` key inherits the parent's: an agency that lists only its own
+        breaks keeps the hall's hours, one that lists only its hours keeps the hall's breaks
+        (write `breaks = []` for none)."""
         opening: dict[int, TimeRange] = {}
         breaks: dict[int, tuple[Break, ...]] = {}
+        if parent is not None and "hours" not in data:
+            opening = dict(parent.open)
         hours = self.table(data, "hours", path)
+        if parent is not None and "hours" in data and not hours:
+            raise self.fail(_join(path, "hours"), "must list at least one day")
         for key in hours:
             if key not in WEEKDAYS:
                 raise self.fail(
                     _join(path, "hours", key), f"unknown day; use {', '.join(WEEKDAYS)}")
             opening[WEEKDAYS.index(key)] = self.time_range(hours[key], _join(path, "hours", key))
+        if parent is not None and "breaks" not in data:
+            return Schedule(opening, dict(parent.breaks))
         raw_breaks = data.get("breaks", [])
         if not isinstance(raw_breaks, list):
             raise self.fail(_join(path, "breaks"), "must be a list of tables")
@@ -289,6 +301,10 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
              list: "a list", dict: "a table"}
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _agency_schedule(agency: Agency, hall: Schedule) -> Schedule:
+    return agency.schedule if agency.schedule is not None else hall
 
 
 def _unique(items: list[T], key: Callable[[T], Any], path: str, r: _Reader) -> dict[Any, T]:
@@ -337,6 +353,8 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
         when = r.get(h, "date", where, dt.date)
         if isinstance(when, dt.datetime):
             raise r.fail(_join(where, "date"), "must be a date such as 2026-12-25, not a time")
+        if when in holidays:
+            raise r.fail(_join(where, "date"), f"duplicate holiday {when.isoformat()}")
         holidays[when] = r.text(h, "name", where, "Hari libur")
 
     agencies_raw = _list_of_tables(data, "agencies", r)
@@ -348,7 +366,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
         code = r.text(a, "code", where)
         if not CODE_RE.match(code):
             raise r.fail(_join(where, "code"), "use 1-32 letters, digits, '-' or '_'")
-        sched = r.schedule(a, where) if "hours" in a or "breaks" in a else None
+        sched = r.schedule(a, where, schedule) if "hours" in a or "breaks" in a else None
         name = r.text(a, "name", where)
         agencies_list.append(Agency(
             code=code,
@@ -390,6 +408,8 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
     )
 
     services_list = []
+    queue_agency: dict[str, str] = {}  # a queue belongs to the agency whose services it holds
+    queue_first_use: dict[str, str] = {}  # where, for the "no counter serves it" message
     for i, s in enumerate(_list_of_tables(data, "services", r)):
         where = f"services[{i}]"
         code = r.text(s, "code", where)
@@ -401,6 +421,14 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
         queue = r.text(s, "queue", where)
         if queue not in queues:
             raise r.fail(_join(where, "queue"), f'no queue with prefix "{queue}"')
+        owner = queue_agency.setdefault(queue, agency)
+        if owner != agency:
+            raise r.fail(
+                _join(where, "queue"),
+                f'queue "{queue}" already holds services of agency "{owner}"; '
+                "give each agency its own queue",
+            )
+        queue_first_use.setdefault(queue, _join(where, "queue"))
         reqs = r.get(s, "requirements", where, list, [])
         if not all(isinstance(x, str) for x in reqs):
             raise r.fail(_join(where, "requirements"), "must be a list of text")
@@ -412,7 +440,10 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
             standard_minutes=r.number(s, "standard_minutes", where, 1, 480),
             daily_quota=r.number(s, "daily_quota", where, 1, 100_000, None),
             requirements=tuple(reqs),
-            schedule=r.schedule(s, where) if "hours" in s or "breaks" in s else None,
+            schedule=(
+                r.schedule(s, where, _agency_schedule(agencies[agency], schedule))
+                if "hours" in s or "breaks" in s else None
+            ),
             cutoff_minutes=r.number(s, "cutoff_minutes", where, 0, 480, rules.cutoff_minutes),
         ))
     services = _unique(services_list, lambda s: s.code, "services", r)
@@ -430,8 +461,18 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
         if not served:
             raise r.fail(_join(where, "queues"), "a counter must serve at least one queue")
         for j, prefix in enumerate(served):
+            at = f"{_join(where, 'queues')}[{j}]"
+            if not isinstance(prefix, str):
+                raise r.fail(at, f"must be a queue prefix (text), not {type(prefix).__name__}")
             if prefix not in queues:
-                raise r.fail(f"{_join(where, 'queues')}[{j}]", f'no queue with prefix "{prefix}"')
+                raise r.fail(at, f'no queue with prefix "{prefix}"')
+            owner = queue_agency.get(prefix, agency)
+            if owner != agency:
+                raise r.fail(
+                    at,
+                    f'queue "{prefix}" holds services of agency "{owner}", '
+                    f'not of this counter\'s agency "{agency}"',
+                )
         counters_list.append(Counter(
             number=number,
             name=r.text(c, "name", where, f"Loket {number}"),
@@ -439,6 +480,11 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
             queues=tuple(served),
         ))
     counters = _unique(counters_list, lambda c: c.number, "counters", r)
+    # A ticket in a queue that no counter serves could never be called.
+    served_anywhere = {q for c in counters.values() for q in c.queues}
+    for queue, where in queue_first_use.items():
+        if queue not in served_anywhere:
+            raise r.fail(where, f'no counter serves queue "{queue}"; add it to a counter\'s queues')
 
     v = r.table(data, "voice", "")
     style = r.text(v, "style", "voice", "digits")
