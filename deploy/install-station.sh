@@ -12,18 +12,22 @@ source "$(dirname "${BASH_SOURCE[0]}")/install-common.sh"
 
 usage() {
   cat <<EOF
-usage: sudo bash deploy/install-station.sh kiosk|counter|display [--desktop]
+usage: sudo bash deploy/install-station.sh kiosk|counter|display [--desktop [--user NAME]...]
   --desktop   run the app as a user service in an existing desktop session instead of the
               locked-down kiosk-mode session (for counter PCs that also run other programs)
+  --user NAME a desktop user who signs in at this PC; joins group antrean so the app can read
+              /etc/antrean/station.env (repeat for each user)
 EOF
 }
 
 role=""
 desktop=0
+desktop_users=()
 while (($#)); do
   case "$1" in
     kiosk|counter|display) role="$1"; shift ;;
     --desktop) desktop=1; shift ;;
+    --user) desktop_users+=("${2:?--user needs a user name}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -64,6 +68,15 @@ if ((desktop)); then
   unit="antrean-$role.service"
   install_unit "$ANTREAN_SRC/deploy/systemd/user/$unit" "$USER_UNIT_DIR"
   systemctl_maybe --global enable "$unit"
+  # The user service reads station.env as the desktop user: that user needs group antrean.
+  for name in "${desktop_users[@]}"; do
+    if real_root; then
+      usermod -a -G antrean "$name"
+    fi
+    say "desktop user $name may now read $env_file (after signing in again)"
+  done
+  ((${#desktop_users[@]})) ||
+    say "add each desktop user of this PC to group antrean: usermod -a -G antrean NAME"
   how="log out and in again (or: systemctl --user restart $unit as the desktop user)"
 else
   unit="antrean-cage@$role.service"

@@ -344,5 +344,6 @@ def test_install_station_keeps_its_settings(tmp_path: Path) -> None:
     install("install-station.sh", root, "kiosk")
     assert "ANTREAN_TOKEN=tok123" in env_file.read_text()
 
-    install("install-station.sh", root, "counter", "--desktop")
+    out = install("install-station.sh", root, "counter", "--desktop", "--user", "siti")
     assert (root / "etc" / "systemd" / "user" / "antrean-counter.service").is_file()
+    assert "desktop user siti may now read" in out
