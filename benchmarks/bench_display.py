@@ -152,7 +152,7 @@ def measure_paint(app: QApplication, hall: Hall, link: EmbeddedLink, t0: list[fl
 def bench_paint(app: QApplication, config: HallConfig, tmp: Path, n: int) -> None:
     clock = ManualClock(OPENING)
     hall = Hall(app, tmp / "paint.db", config, clock)
-    hall.issue(2 * n + 50)
+    hall.issue(3 * n + 100)  # baseline, 1080p and 4K runs each call n or fewer
     # Baseline: the core alone.
     link0, t00 = probed_link(hall, "display-core-only")
     core0 = BoardCore(link0, config, None, AnnouncedStore(None))
