@@ -24,9 +24,11 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     survives a power cut; autocommit mode so that we issue BEGIN IMMEDIATE ourselves."""
     p = Path(path)
     if readonly:
+        # as_uri() percent-encodes '#', '?' and '%': pasted into "file:..." raw, they would cut
+        # the path short and open (even create) some other file, without mode=ro.
         conn = sqlite3.connect(
-            f"file:{p}?mode=ro", uri=True, isolation_level=None, check_same_thread=False,
-            timeout=10.0,
+            f"{p.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+            check_same_thread=False, timeout=10.0,
         )
     else:
         p.parent.mkdir(parents=True, exist_ok=True)
