@@ -36,7 +36,10 @@ done
 
 need_root "$@"
 packages=()
-((desktop)) || packages+=(cage)
+# cage (Debian 12: 0.1.4) refuses to start without the Xwayland binary; Qt's wayland platform
+# plugin (in the PySide6 wheel) needs libwayland-cursor0 and libwayland-egl1, which cage does not
+# pull in. Checked by running cage's headless backend with a PySide6 window.
+((desktop)) || packages+=(cage xwayland libwayland-client0 libwayland-cursor0 libwayland-egl1)
 # The board announces through PipeWire in the antrean user's session.
 [[ "$role" == display ]] && packages+=(pipewire-pulse wireplumber)
 apt_install "${packages[@]}"
