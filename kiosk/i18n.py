@@ -1,0 +1,185 @@
+"""Every word the kiosk shows, in Bahasa Indonesia (the default) and English.
+
+Plain words for first-time and elderly visitors (KBBI forms: "nomor antrean", "loket",
+"silakan"). One table, so a missing translation is a test failure, not a blank button.
+No Qt here: the core builds its messages with it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from shared.indonesian import jam, tanggal, zone_name
+
+LANGUAGES = ("id", "en")
+
+# key -> (Bahasa Indonesia, English)
+TEXTS: dict[str, tuple[str, str]] = {
+    "language_switch": ("English", "Bahasa Indonesia"),
+    "welcome": ("Selamat datang di", "Welcome to"),
+    "take_number": ("Ambil nomor antrean", "Take a queue number"),
+    "touch_to_start": ("Sentuh tombol biru untuk mulai", "Touch the blue button to start"),
+    "back": ("‹  Kembali", "‹  Back"),
+    "next": ("Berikutnya  ›", "Next  ›"),
+    "previous": ("‹  Sebelumnya", "‹  Previous"),
+    "page_of": ("Halaman {page} dari {pages}", "Page {page} of {pages}"),
+    "choose_agency": ("Pilih instansi", "Choose an agency"),
+    "agency_hint": ("Sentuh instansi yang ingin Anda tuju.",
+                    "Touch the agency you want to visit."),
+    "agency_closed": ("Tutup saat ini", "Closed now"),
+    "agency_services": ("{n} layanan", "{n} services"),
+    "choose_service": ("Pilih layanan", "Choose a service"),
+    "service_hint": ("Sentuh layanan yang Anda perlukan.", "Touch the service you need."),
+    "standard_time": ("Lama layanan ± {minutes} menit", "Takes about {minutes} min"),
+    "requirements_title": ("Syarat yang perlu dibawa:", "Please bring:"),
+    "people_waiting": ("{n} orang menunggu", "{n} people waiting"),
+    "quota_left": ("sisa kuota {n}", "{n} numbers left"),
+    "tap_for_reason": ("Sentuh untuk keterangan", "Touch for details"),
+    "badge_holiday": ("LIBUR", "HOLIDAY"),
+    "badge_closed_today": ("TIDAK BUKA HARI INI", "NOT OPEN TODAY"),
+    "badge_not_yet_open": ("BELUM DIBUKA", "NOT OPEN YET"),
+    "badge_cutoff": ("SUDAH DITUTUP", "CLOSED FOR TODAY"),
+    "badge_quota_full": ("KUOTA HABIS", "FULLY BOOKED"),
+    "priority_question": ("Apakah Anda termasuk prioritas?", "Do you need priority service?"),
+    "priority_hint": ("Petugas akan memeriksa. Jika ragu, pilih Tidak.",
+                      "Staff will check this. If unsure, choose No."),
+    "priority_no": ("Tidak", "No"),
+    "prio_lansia": ("Lansia (60 tahun ke atas)", "Elderly (60 or older)"),
+    "prio_disabilitas": ("Penyandang disabilitas", "Person with a disability"),
+    "prio_ibu_hamil": ("Ibu hamil", "Pregnant woman"),
+    "prio_anak": ("Anak-anak", "Child"),
+    "prio_korban_bencana": ("Korban bencana", "Disaster victim"),
+    "priority_label": ("Prioritas: {group}", "Priority: {group}"),
+    "issuing": ("Nomor antrean sedang dibuat…", "Making your queue number…"),
+    "please_wait": ("Mohon tunggu sebentar", "Please wait a moment"),
+    "slow_body": ("Sistem antrean belum menjawab. Tekan «Coba lagi». "
+                  "Anda tidak akan mendapat nomor ganda.",
+                  "The queue system has not answered yet. Press «Try again». "
+                  "You will not get a second number."),
+    "retry": ("Coba lagi", "Try again"),
+    "cancel": ("Batal", "Cancel"),
+    "your_number": ("Nomor antrean Anda", "Your queue number"),
+    "people_ahead": ("Antrean sebelum Anda: {n}", "People ahead of you: {n}"),
+    "estimated_wait": ("Perkiraan waktu tunggu: {wait}", "Estimated wait: {wait}"),
+    "served_at": ("Dilayani di {counters}", "Served at {counters}"),
+    "issued_at": ("Diambil {when}", "Taken {when}"),
+    "valid_today": ("Berlaku hari ini", "Valid today only"),
+    "scan_qr": ("Pindai untuk memantau antrean", "Scan to follow the queue"),
+    "printing": ("Tiket sedang dicetak…", "Printing your ticket…"),
+    "printed": ("Silakan ambil tiket Anda.", "Please take your ticket."),
+    "print_failed": ("Tiket tidak dapat dicetak. Silakan foto layar ini atau catat nomor Anda.",
+                     "The ticket could not be printed. Please take a photo of this screen "
+                     "or write your number down."),
+    "staff_told": ("Petugas sudah diberi tahu.", "Staff have been told."),
+    "done": ("Selesai", "Done"),
+    "offline_title": ("Mesin antrean sedang tidak terhubung",
+                      "This kiosk is not connected"),
+    "offline_body": ("Nomor antrean tidak dapat diambil di mesin ini saat ini. "
+                     "Silakan hubungi petugas di meja informasi.",
+                     "Queue numbers cannot be taken at this kiosk right now. "
+                     "Please ask the staff at the information desk."),
+    "closed_title": ("Nomor antrean belum dapat diambil", "A number cannot be taken now"),
+    "refused_title": ("Nomor antrean tidak dapat dibuat", "No number could be made"),
+    "hall_closed": ("Saat ini tidak ada layanan yang menerima nomor antrean.",
+                    "No service is issuing queue numbers right now."),
+    "msg_holiday": ("Hari ini libur ({name}). Silakan datang kembali {when}.",
+                    "Today is a holiday ({name}). Please come back {when}."),
+    "msg_closed_today": ("Layanan {service} tidak buka hari ini. "
+                         "Silakan datang kembali {when}.",
+                         "{service} is not served today. Please come back {when}."),
+    "msg_not_yet_open": ("Pengambilan nomor antrean dibuka pukul {time}.",
+                         "Queue numbers are issued from {time}."),
+    "msg_cutoff": ("Pengambilan nomor antrean untuk layanan ini sudah ditutup pukul {time}. "
+                   "Silakan datang kembali {when}.",
+                   "Queue numbers for this service stopped at {time}. "
+                   "Please come back {when}."),
+    "msg_quota_full": ("Kuota hari ini untuk layanan {service} sudah habis. "
+                       "Silakan datang kembali {when}.",
+                       "Today's numbers for {service} are all taken. "
+                       "Please come back {when}."),
+    "msg_come_back": ("Silakan datang kembali {when}.", "Please come back {when}."),
+    "on_day": ("pada {date}", "on {date}"),
+    "next_working_day": ("pada hari kerja berikutnya", "on the next working day"),
+    "staff_paper_low": ("Petugas: kertas printer hampir habis", "Staff: printer paper is low"),
+    "staff_paper_out": ("Petugas: kertas printer habis", "Staff: printer is out of paper"),
+    "staff_printer_offline": ("Petugas: printer tidak terhubung",
+                              "Staff: printer is not connected"),
+    "staff_printer_error": ("Petugas: printer bermasalah", "Staff: printer has a fault"),
+    "pin_title": ("Masukkan PIN admin", "Enter the admin PIN"),
+    "pin_wrong": ("PIN salah.", "Wrong PIN."),
+    "pin_not_set": ("PIN admin belum diatur. Menu admin tidak dapat dibuka.",
+                    "No admin PIN is set. The admin menu cannot be opened."),
+    "pin_locked": ("Terlalu banyak percobaan. Coba lagi dalam {seconds} detik.",
+                   "Too many tries. Try again in {seconds} seconds."),
+    "pin_clear": ("Hapus", "Clear"),
+    "pin_ok": ("OK", "OK"),
+    "admin_title": ("Menu admin", "Admin menu"),
+    "admin_test_print": ("Cetak tiket tes", "Print a test ticket"),
+    "admin_printer_status": ("Status printer: {status}", "Printer status: {status}"),
+    "admin_exit": ("Keluar dari mode kiosk", "Leave kiosk mode"),
+    "admin_close": ("Tutup menu", "Close menu"),
+    "admin_test_sent": ("Tiket tes dikirim ke printer.", "Test ticket sent to the printer."),
+    "admin_test_printed": ("Tiket tes tercetak.", "Test ticket printed."),
+    "admin_test_failed": ("Tiket tes gagal dicetak: {why}", "Test ticket failed: {why}"),
+    "status_ok": ("siap", "ready"),
+    "status_unknown": ("belum diketahui", "unknown"),
+    "status_paper_low": ("kertas hampir habis", "paper low"),
+    "status_paper_out": ("kertas habis", "out of paper"),
+    "status_offline": ("tidak terhubung", "not connected"),
+    "status_error": ("bermasalah", "fault"),
+    "minutes_soon": ("segera", "soon"),
+    "minutes": ("± {n} menit", "about {n} min"),
+    "hours_minutes": ("± {h} jam {m} menit", "about {h} h {m} min"),
+    "hours": ("± {h} jam", "about {h} h"),
+    "wait_unknown": ("belum dapat diperkirakan", "cannot be estimated yet"),
+}
+
+DAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTH_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+            "September", "October", "November", "December")
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """The text for `key` in `lang` ("id" or "en"), with `{name}` fields filled in."""
+    pair = TEXTS[key]
+    template = pair[1] if lang == "en" else pair[0]
+    return template.format(**values) if values else template
+
+
+def date_text(lang: str, day: dt.date) -> str:
+    """'Senin, 30 November 2026' or 'Monday, 30 November 2026'."""
+    if lang == "en":
+        return f"{DAY_EN[day.weekday()]}, {day.day} {MONTH_EN[day.month - 1]} {day.year}"
+    return tanggal(day)
+
+
+def time_text(moment: dt.datetime, timezone: str) -> str:
+    """'08:03 WIB' (same in both languages: WIB is what the hall's clocks say)."""
+    return jam(moment, timezone)
+
+
+def when_text(lang: str, day: dt.date | None) -> str:
+    """'pada Selasa, 1 Desember 2026' — when to come back."""
+    if day is None:
+        return text(lang, "next_working_day")
+    return text(lang, "on_day", date=date_text(lang, day))
+
+
+def wait_text(lang: str, minutes: int | None) -> str:
+    if minutes is None:
+        return text(lang, "wait_unknown")
+    if minutes <= 0:
+        return text(lang, "minutes_soon")
+    if minutes < 60:
+        return text(lang, "minutes", n=minutes)
+    h, m = divmod(minutes, 60)
+    return text(lang, "hours_minutes", h=h, m=m) if m else text(lang, "hours", h=h)
+
+
+def priority_text(lang: str, group: str) -> str:
+    key = f"prio_{group}"
+    return text(lang, key) if key in TEXTS else group.replace("_", " ")
+
+
+__all__ = ["LANGUAGES", "TEXTS", "date_text", "priority_text", "text", "time_text", "wait_text",
+           "when_text", "zone_name"]
