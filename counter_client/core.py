@@ -158,7 +158,7 @@ class CounterCore(QObject):
 
     def __init__(self, link: StationLink, counter: int | None = None, clock: Clock | None = None,
                  *, tick_ms: int = 1000, reply_timeout_ms: int = 3000,
-                 repeat_guard_s: float = 1.0,
+                 repeat_guard_s: float = 1.0, sign_in_timeout_ms: int = 15000,
                  monotonic: Callable[[], float] = time.monotonic,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -176,6 +176,7 @@ class CounterCore(QObject):
         self._monotonic = monotonic
         self._last_call_at: float | None = None
         self._dirty = False
+        self._stopped = False
         self._state = self._compute()
 
         link.replied.connect(self._on_replied)
@@ -184,7 +185,9 @@ class CounterCore(QObject):
 
         self._reply_timer = QTimer(self)
         self._reply_timer.setSingleShot(True)
-        self._reply_timer.setInterval(reply_timeout_ms)
+        self._reply_timeout_ms = reply_timeout_ms
+        # Checking a PIN is slow on purpose (the hub hashes it), so sign-in waits longer.
+        self._sign_in_timeout_ms = sign_in_timeout_ms
         self._reply_timer.timeout.connect(self._on_reply_timeout)
         self._ticker = QTimer(self)
         self._ticker.setInterval(tick_ms)
@@ -193,6 +196,7 @@ class CounterCore(QObject):
 
     def stop(self) -> None:
         """Stop ticking and listening (the window is closing, or the link is being replaced)."""
+        self._stopped = True
         self._ticker.stop()
         self._reply_timer.stop()
         self.link.replied.disconnect(self._on_replied)
@@ -252,7 +256,7 @@ class CounterCore(QObject):
         self.counter = number
         cid = self.link.sign_in(officer, pin, number)
         self._pending = _Pending(SIGN_IN, {"counter": number}, cid, extra={"officer": officer})
-        self._reply_timer.start()
+        self._reply_timer.start(self._sign_in_timeout_ms)
         self.refresh()
         return cid
 
@@ -306,7 +310,7 @@ class CounterCore(QObject):
         args = {**args, "counter": self.counter}
         cid = self.link.send(kind, args)
         self._pending = _Pending(kind, args, cid)
-        self._reply_timer.start()
+        self._reply_timer.start(self._reply_timeout_ms)
         self.refresh()
         return cid
 
@@ -410,7 +414,7 @@ class CounterCore(QObject):
         log.info("resending %s (attempt %d, same id %s)", pending.kind, pending.attempts,
                  pending.command_id)
         self.link.send(pending.kind, pending.args, command_id=pending.command_id)
-        self._reply_timer.start()
+        self._reply_timer.start(self._reply_timeout_ms)
 
     # --- derived state ---------------------------------------------------------------------------
 
@@ -423,6 +427,8 @@ class CounterCore(QObject):
     def refresh(self) -> None:
         """Recompute the state from the ledger copy and the clock; `changed` only if it did."""
         self._dirty = False
+        if self._stopped:
+            return
         state = self._compute()
         if state != self._state:
             self._state = state

@@ -1,9 +1,9 @@
 """The officer's counter app, driven as an officer would: clicks, keys, a number pad.
 
-Every test runs against a real ledger through a real StationLink. The `hall` fixture is
-parametrized by link kind ("embedded" now: LocalLedger/EmbeddedLink in this process), so a LAN
-hub can be added as a second kind without touching the tests. Each counter's link is wrapped in
-`SwitchableLink`, which can cut the connection by hand (offline) or go deaf (lost replies).
+Every test runs against a real ledger through a real StationLink, twice: "embedded"
+(LocalLedger/EmbeddedLink in this process) and "hub" (HubLink to a real hub on 127.0.0.1, each
+station with its own replica). Each counter's link is wrapped in `SwitchableLink`, which can cut
+the connection by hand (offline) or go deaf (lost replies) without stopping the hall.
 """
 
 from __future__ import annotations
@@ -78,19 +78,61 @@ class Hall:
         return core, window, link
 
 
-@pytest.fixture(params=["embedded"])
+OFFICERS = ("siti", "budi", "petugas-1", "petugas-2", "petugas-3")
+
+
+@pytest.fixture(params=["embedded", "hub"])
 def hall(request: pytest.FixtureRequest, qtbot: QtBot, tmp_path: Path,
          small_config: HallConfig, clock: ManualClock) -> Iterator[Hall]:
-    # "hub" joins the params once shared.station.hub_link.HubLink exists.
-    local = LocalLedger(tmp_path / "hall.db", small_config, clock,
-                        pin_check=lambda who, pin: pin == PIN)
-    h = Hall(qtbot, small_config, clock, local.link, local.link("kiosk-1"))
+    """The same hall either in this process (LocalLedger/EmbeddedLink) or behind a real hub
+    on 127.0.0.1 (HubLink over a WebSocket, each station with its own replica). The hub
+    shares the test's ManualClock, so the counter's timers and the ledger agree."""
+    if request.param == "embedded":
+        local = LocalLedger(tmp_path / "hall.db", small_config, clock,
+                            pin_check=lambda who, pin: pin == PIN)
+        h = Hall(qtbot, small_config, clock, local.link, local.link("kiosk-1"))
+        try:
+            yield h
+        finally:
+            for core in h.cores:
+                core.stop()
+            local.close()
+        return
+
+    from shared.station.hub_link import HubLink
+    from shared.station.replica import Replica
+    from tests.system.inproc_hub import ThreadedHub
+
+    hub = ThreadedHub(small_config, tmp_path, clock)
+    for officer in OFFICERS:
+        hub.auth.add_officer(officer, officer.title(), PIN)
+    links: list[HubLink] = []
+
+    def new_link(device: str) -> StationLink:
+        if device.startswith("kiosk"):
+            role, counter = "kiosk", None
+        else:  # "counter-3", "counter-3b", "counter-None"
+            role = "counter"
+            digits = "".join(ch for ch in device.removeprefix("counter-") if ch.isdigit())
+            counter = int(digits) if digits else None
+        token = hub.auth.enroll(device, role, counter)
+        link = HubLink(small_config, hub.url, token, Replica(tmp_path / f"replica-{device}.db"),
+                       device, clock)
+        links.append(link)
+        qtbot.waitUntil(link.is_online, timeout=TIMEOUT)
+        return link
+
+    h = Hall(qtbot, small_config, clock, new_link, new_link("kiosk-1"))
     try:
         yield h
     finally:
         for core in h.cores:
             core.stop()
-        local.close()
+        for link in links:
+            link.close()
+        hub.stop()
+        # ThreadedHub.stop() leaves its asyncio loop (and the loop's self-pipe sockets) open.
+        hub._loop.close()
 
 
 def idle(qtbot: QtBot, core: CounterCore) -> None:
@@ -267,7 +309,7 @@ def test_two_counters_calling_at_the_same_instant_get_different_tickets(
         hall: Hall, qtbot: QtBot) -> None:
     hall.issue("ktp-baru", 3)
     core1, w1, link1 = hall.signed_in(1)
-    core2, w2, _link2 = hall.signed_in(2)
+    core2, w2, link2 = hall.signed_in(2)
     # Both presses go out before either reply can come back.
     qtbot.mouseClick(w1.buttons[c.CALL_NEXT], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(w2.buttons[c.CALL_NEXT], Qt.MouseButton.LeftButton)
@@ -277,9 +319,12 @@ def test_two_counters_calling_at_the_same_instant_get_different_tickets(
     qtbot.waitUntil(lambda: w1.ticket_label.text() != "—" and w2.ticket_label.text() != "—",
                     timeout=TIMEOUT)
     assert {w1.ticket_label.text(), w2.ticket_label.text()} == {"KTP-001", "KTP-002"}
-    assert len(called_events(link1)) == 2
-    assert [t.label for t in core1.state.line] == ["KTP-003"]
-    assert [t.label for t in core2.state.line] == ["KTP-003"]
+    # Each counter's copy of the ledger learns of the other's call (at once when embedded, a
+    # moment later through the hub).
+    qtbot.waitUntil(lambda: len(called_events(link1)) == len(called_events(link2)) == 2,
+                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: [t.label for t in core1.state.line] == ["KTP-003"]
+                    and [t.label for t in core2.state.line] == ["KTP-003"], timeout=TIMEOUT)
 
 
 def test_double_click_and_key_repeat_call_one_ticket(hall: Hall, qtbot: QtBot) -> None:
