@@ -1,0 +1,121 @@
+"""Closed hours, a closed day, the cut-off, a holiday and a full quota: the visitor sees it on the
+tile before tapping, and a tap explains when to come back. Never a dead button, never a ticket."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pytestqt.qtbot import QtBot
+
+from kiosk.core import Step
+from tests.gui.test_kiosk_flow import Kiosk, button, kiosk, label_text, screen_text, tap
+
+__all__ = ["kiosk"]  # the fixture, shared with test_kiosk_flow
+
+WIB = dt.timezone(dt.timedelta(hours=7))
+MONDAY = dt.date(2026, 11, 30)
+
+
+def tile_text(k: Kiosk, name: str) -> str:
+    return button(k, name).text_content()  # type: ignore[attr-defined]
+
+
+def test_holiday_says_when_to_come_back(qtbot: QtBot, kiosk: Kiosk) -> None:
+    k = kiosk
+    k.clock.set(dt.datetime(2026, 12, 25, 10, 0, tzinfo=WIB))
+    k.core.reset()
+    expected = ("Hari ini libur (Hari Raya Natal). "
+                "Silakan datang kembali pada Senin, 28 Desember 2026.")
+    # Already on the welcome screen, and the big button still answers.
+    assert expected in screen_text(k)
+    tap(qtbot, k, "take_number")
+    assert k.step is Step.CLOSED
+    assert label_text(k, "message_body") == expected
+    tap(qtbot, k, "back")
+    assert k.step is Step.WELCOME
+    assert k.link.reader.last_seq() == 0
+
+
+def test_before_tickets_open_says_from_when(qtbot: QtBot, kiosk: Kiosk) -> None:
+    k = kiosk
+    k.clock.set(dt.datetime(2026, 11, 30, 6, 30, tzinfo=WIB))
+    k.core.reset()
+    tap(qtbot, k, "take_number")
+    assert "Pengambilan nomor antrean dibuka pukul 07:00." in label_text(k, "message_body")
+
+
+def test_agency_closed_today_is_marked_and_explained(qtbot: QtBot, kiosk: Kiosk) -> None:
+    k = kiosk
+    k.clock.set(dt.datetime(2026, 12, 1, 9, 0, tzinfo=WIB))  # a Tuesday: Samsat is not here
+    k.core.reset()
+    tap(qtbot, k, "take_number")
+    assert "TIDAK BUKA HARI INI" in tile_text(k, "agency:SAMSAT")
+    assert "TIDAK BUKA" not in tile_text(k, "agency:DUKCAPIL")
+    tap(qtbot, k, "agency:SAMSAT")
+    assert "TIDAK BUKA HARI INI" in tile_text(k, "service:pajak-kendaraan")
+    tap(qtbot, k, "service:pajak-kendaraan")
+    assert k.step is Step.CLOSED
+    assert label_text(k, "message_body") == (
+        "Layanan Pajak kendaraan tahunan tidak buka hari ini. "
+        "Silakan datang kembali pada Rabu, 2 Desember 2026.")
+    tap(qtbot, k, "back")  # back to the agency's services, to choose another
+    assert k.step is Step.SERVICE
+
+
+def test_cutoff_before_closing(qtbot: QtBot, kiosk: Kiosk) -> None:
+    k = kiosk
+    k.clock.set(dt.datetime(2026, 11, 30, 11, 40, tzinfo=WIB))  # Samsat closes 12:00
+    k.core.reset()
+    tap(qtbot, k, "take_number")
+    tap(qtbot, k, "agency:SAMSAT")
+    assert "SUDAH DITUTUP" in tile_text(k, "service:pajak-kendaraan")
+    tap(qtbot, k, "service:pajak-kendaraan")
+    assert label_text(k, "message_body") == (
+        "Pengambilan nomor antrean untuk layanan ini sudah ditutup pukul 11:30. "
+        "Silakan datang kembali pada Rabu, 2 Desember 2026.")
+    tap(qtbot, k, "language")
+    assert label_text(k, "message_body") == (
+        "Queue numbers for this service stopped at 11:30. "
+        "Please come back on Wednesday, 2 December 2026.")
+    assert k.link.reader.issued_today("s:pajak-kendaraan", MONDAY) == 0
+
+
+def fill_quota(qtbot: QtBot, k: Kiosk, service: str, n: int) -> None:
+    """Another kiosk takes `n` numbers."""
+    other = k.local.link("kiosk-2")
+    for _ in range(n):
+        with qtbot.waitSignal(other.replied, timeout=5000) as got:
+            other.send("issue_ticket", {"service": service})
+        assert got.args[0].ok
+
+
+def test_full_quota_is_shown_before_the_tap(qtbot: QtBot, kiosk: Kiosk) -> None:
+    k = kiosk
+    fill_quota(qtbot, k, "ktp-baru", 5)
+    tap(qtbot, k, "take_number")
+    tap(qtbot, k, "agency:DUKCAPIL")
+    assert "KUOTA HABIS" in tile_text(k, "service:ktp-baru")
+    assert "KUOTA HABIS" not in tile_text(k, "service:kk")
+    tap(qtbot, k, "service:ktp-baru")
+    assert label_text(k, "message_body") == (
+        "Kuota hari ini untuk layanan Perekaman KTP-el sudah habis. "
+        "Silakan datang kembali pada Selasa, 1 Desember 2026.")
+    assert k.link.reader.issued_today("s:ktp-baru", MONDAY) == 5
+
+
+def test_quota_taken_while_the_visitor_chooses_gets_the_ledgers_answer(
+    qtbot: QtBot, kiosk: Kiosk
+) -> None:
+    k = kiosk
+    fill_quota(qtbot, k, "ktp-baru", 4)
+    tap(qtbot, k, "take_number")
+    tap(qtbot, k, "agency:DUKCAPIL")
+    assert "sisa kuota 1" in tile_text(k, "service:ktp-baru")
+    tap(qtbot, k, "service:ktp-baru")
+    fill_quota(qtbot, k, "ktp-baru", 1)  # the last number goes to another kiosk meanwhile
+    tap(qtbot, k, "priority:none")
+    qtbot.waitUntil(lambda: k.step is Step.CLOSED, timeout=5000)
+    assert label_text(k, "message_title") == "Nomor antrean tidak dapat dibuat"
+    assert label_text(k, "message_body").startswith(
+        "Kuota hari ini untuk layanan Perekaman KTP-el sudah habis.")
+    assert k.link.reader.issued_today("s:ktp-baru", MONDAY) == 5
