@@ -48,13 +48,16 @@ class _Session:
     last_sent: int = 0
     officer: str | None = None
     officer_counter: int | None = None
+    rate: float = RATE_PER_SECOND
+    burst: float = RATE_BURST
     allowance: float = RATE_BURST
     checked: float = field(default_factory=time.monotonic)
     refused_in_row: int = 0
 
     def take_token(self) -> bool:
+        """A token bucket per connection: one station cannot flood the hub for the others."""
         now = time.monotonic()
-        self.allowance = min(RATE_BURST, self.allowance + (now - self.checked) * RATE_PER_SECOND)
+        self.allowance = min(self.burst, self.allowance + (now - self.checked) * self.rate)
         self.checked = now
         if self.allowance < 1:
             return False
@@ -64,8 +67,11 @@ class _Session:
 
 class Hub:
     def __init__(self, config: HallConfig, ledger_path: str | Path, auth: AuthStore,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, rate_per_second: float = RATE_PER_SECOND,
+                 rate_burst: float = RATE_BURST) -> None:
         self.config = config
+        self.rate_per_second = rate_per_second
+        self.rate_burst = rate_burst
         self.ledger_path = Path(ledger_path)
         self.auth = auth
         self.clock = clock or SystemClock()
@@ -221,7 +227,8 @@ class Hub:
             await ws.send_str(p.error("protocol", f"hub speaks protocol {p.PROTOCOL_VERSION}"))
             await ws.close(code=4002, message=b"protocol version")
             return ws
-        s = _Session(ws, station)
+        s = _Session(ws, station, rate=self.rate_per_second, burst=self.rate_burst,
+                     allowance=self.rate_burst)
         s.officer, s.officer_counter = self._resume_officer(station)
         assert self._reader is not None
         await ws.send_str(p.dumps({
@@ -301,6 +308,7 @@ class Hub:
             await self._reply(s, p.error(e.code, e.message, e.msg_id))
             return
         if isinstance(msg, p.Ping):
+            s.refused_in_row = 0
             await self._reply(s, p.dumps({"type": "pong"}))
             return
         if isinstance(msg, p.Hello):
