@@ -8,11 +8,13 @@ VENV="${ANTREAN_VENV:-$ANTREAN_ROOT/.venv}"
 
 # Runtime libraries: Qt (EGL/GL, xkbcommon, fontconfig, D-Bus), Qt Multimedia (PulseAudio),
 # USB printers (libusb), the Indonesian voice (espeak-ng), a font with good coverage, and
-# python3-venv for the virtual environment. sox is used by tests to measure rendered audio.
+# python3-venv for the virtual environment. The tests also use sox (to measure rendered
+# audio), systemd's systemd-analyze (to verify the deploy units), shellcheck and git.
 DEBIAN_PACKAGES=(
   python3 python3-venv python3-pip
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
-  libpulse0 libusb-1.0-0 espeak-ng fonts-dejavu-core sox
+  libpulse0 libusb-1.0-0 espeak-ng fonts-dejavu-core
+  sox systemd shellcheck git
 )
 
 missing=()

@@ -13,6 +13,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "config": ("shared.cli_config", "check a hall config file"),
     "ledger": ("shared.ledger.cli", "inspect, verify and rebuild a ledger file"),
     "hub": ("shared.hub.cli", "run the ledger hub; enroll stations and officers"),
+    "kiosk": ("kiosk.cli", "the touchscreen ticket kiosk"),
+    "counter": ("counter_client.cli", "the officer's counter (loket) app"),
+    "display": ("display.cli", "the waiting-hall board and voice announcer"),
+    "backup": ("shared.cli_backup", "back up and restore the hub's ledger"),
+    "doctor": ("shared.cli_doctor", "check this PC for its job in the hall"),
 }
 
 
