@@ -25,7 +25,10 @@ from shared.ledger.model import Actor
 from shared.ledger.projection import iter_events
 from tests.conftest import DATA, MONDAY_0900
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and select() on pipes are POSIX"),
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL_HALL = DATA / "small_hall.toml"
