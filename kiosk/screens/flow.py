@@ -49,7 +49,7 @@ class WelcomeScreen(Screen):
         logo = core._logo(core.config.mpp.logo)
         pix = QPixmap(str(logo)) if logo else QPixmap()
         if not pix.isNull():
-            size = self.s(220)
+            size = self.s(220 if self.portrait else 140)  # landscape has little height
             self.logo.setPixmap(pix.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.SmoothTransformation))
         self.logo.setVisible(not pix.isNull())

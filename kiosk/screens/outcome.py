@@ -80,7 +80,7 @@ class TicketScreen(Screen):
         self.counters.setVisible(bool(t.counters_hint))
         when = (f"{i18n.date_text(core.language, t.issued_at.date())}, "
                 f"{i18n.time_text(t.issued_at, core.config.mpp.timezone)}")
-        self.when.setText(f"{core.t('issued_at', when=when)} · {core.t('valid_today')}")
+        self.when.setText(f"{core.t('issued_at', when=when)}\n{core.t('valid_today')}")
         self.qr.setPixmap(qr_pixmap(t.qr_payload, self.s(300 if self.portrait else 360)))
         self.qr_hint.setText(core.t("scan_qr"))
         # A margin, not stylesheet padding: Qt measures wrapped text with the margin right.
