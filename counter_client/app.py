@@ -160,12 +160,12 @@ class CounterWindow(QWidget):
         self._make_actions()
 
         self.offline_banner = QLabel(
-            "Tidak terhubung ke server antrean. Tombol dimatikan; menyambung kembali sendiri."
+            "Tidak terhubung ke server antrean.\nTombol mati; menyambung lagi…"
             if panel else
             "Tidak terhubung ke server antrean. Tombol dimatikan sampai sambungan pulih; "
             "aplikasi menyambung kembali sendiri.")
         self.offline_banner.setObjectName("offline")
-        self.offline_banner.setWordWrap(True)
+        self.offline_banner.setWordWrap(not panel)
         self.offline_banner.hide()
 
         self.message_label = QLabel("")
@@ -373,15 +373,17 @@ class CounterWindow(QWidget):
         self.ticket_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.ticket_service = QLabel()
         self.ticket_service.setObjectName("ticketService")
-        self.ticket_service.setWordWrap(True)
+        # In the side panel the column's labels do not wrap: their heights are then exact and
+        # the layout never squeezes the ticket; long names are elided instead.
+        self.ticket_service.setWordWrap(not self.panel)
         self.ticket_service.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.timers_label = QLabel()
         self.timers_label.setObjectName("timers")
-        self.timers_label.setWordWrap(True)
+        self.timers_label.setWordWrap(not self.panel)
         self.timers_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.sla_label = QLabel()
         self.sla_label.setObjectName("sla")
-        self.sla_label.setWordWrap(True)
+        self.sla_label.setWordWrap(not self.panel)
         self.sla_label.hide()
         for w in (self.ticket_caption, self.ticket_label, self.ticket_service, self.timers_label,
                   self.sla_label):
@@ -413,7 +415,7 @@ class CounterWindow(QWidget):
         self.line_title = QLabel("Antrean menunggu")
         self.line_title.setObjectName("sectionTitle")
         self.line_summary = QLabel()
-        self.line_summary.setWordWrap(True)
+        self.line_summary.setWordWrap(not self.panel)
         self.line_model = WaitingLineModel(self.core.config, self)
         self.line_view = _LineView(compact=self.panel)
         self.line_view.setModel(self.line_model)
@@ -431,13 +433,13 @@ class CounterWindow(QWidget):
             hh.setSectionResizeMode(WaitingLineModel.PRIORITY, QHeaderView.ResizeMode.Stretch)
         self.figures_label = QLabel()
         self.figures_label.setObjectName("figures")
-        self.figures_label.setWordWrap(True)
+        self.figures_label.setWordWrap(not self.panel)
 
         line_box = QVBoxLayout()
         line_box.setSpacing(4)
         if self.panel:
             self.line_title.hide()
-            self.line_view.setMinimumHeight(60)
+            self.line_view.setMinimumHeight(0)
             self.buttons[c.CALL_NEXT].setSizePolicy(QSizePolicy.Policy.Expanding,
                                                    QSizePolicy.Policy.Minimum)
         line_box.addWidget(self.line_title)
@@ -489,6 +491,8 @@ class CounterWindow(QWidget):
         self.transfer_filter.textChanged.connect(self._filter_targets)
         lay.addWidget(self.transfer_filter)
         self.transfer_list = QListWidget()
+        self.transfer_list.setWordWrap(True)
+        self.transfer_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.transfer_list.itemDoubleClicked.connect(lambda _item: self._do_transfer())
         self.transfer_list.currentRowChanged.connect(lambda _row: self._render_pages())
         lay.addWidget(self.transfer_list, 1)
@@ -520,6 +524,8 @@ class CounterWindow(QWidget):
         hint.setWordWrap(True)
         lay.addWidget(hint)
         self.no_show_list = QListWidget()
+        self.no_show_list.setWordWrap(True)
+        self.no_show_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.no_show_list.itemDoubleClicked.connect(lambda _item: self._do_return())
         self.no_show_list.currentRowChanged.connect(lambda _row: self._render_pages())
         lay.addWidget(self.no_show_list, 1)
@@ -674,13 +680,14 @@ class CounterWindow(QWidget):
             _text(self.ticket_caption, "Tidak ada nomor di loket")
             _text(self.ticket_label, "—")
             if s.status == m.COUNTER_PAUSED:
-                _text(self.ticket_service, "Loket sedang istirahat. Tekan Buka loket untuk "
-                                            "melayani lagi.")
+                _text(self.ticket_service, "Loket sedang istirahat." if self.panel else
+                      "Loket sedang istirahat. Tekan Buka loket untuk melayani lagi.")
             elif s.status == m.COUNTER_CLOSED:
-                _text(self.ticket_service, "Loket tutup. Tekan Buka loket untuk mulai.")
+                _text(self.ticket_service, "Loket tutup." if self.panel else
+                      "Loket tutup. Tekan Buka loket untuk mulai.")
             elif s.waiting:
-                _text(self.ticket_service,
-                    f"{s.waiting} orang menunggu. Tekan Panggil berikutnya.")
+                _text(self.ticket_service, f"{s.waiting} orang menunggu." if self.panel else
+                      f"{s.waiting} orang menunggu. Tekan Panggil berikutnya.")
             else:
                 _text(self.ticket_service, "Belum ada yang menunggu.")
             _text(self.timers_label, "")
@@ -696,18 +703,28 @@ class CounterWindow(QWidget):
         _text(self.ticket_label, t.label)
         prio = f" · {PRIORITY_WORDS.get(t.priority, t.priority)}" if t.priority else ""
         moved = " · dialihkan" if t.transfers else ""
-        _text(self.ticket_service, f"{cur.agency_name} · {cur.service_name}{prio}{moved}")
+        service = f"{cur.agency_name} · {cur.service_name}{prio}{moved}"
         if self.panel:
-            parts = [f"Tunggu {minutes_text(cur.waited_s)}"]
+            service = self._elide(self.ticket_service, service)
+        _text(self.ticket_service, service)
+        if self.panel:
+            now = (f"dipanggil {clock_text(cur.since_call_s)} lalu" if cur.serving_s is None
+                   else f"dilayani {clock_text(cur.serving_s)}")
+            _text(self.timers_label,
+                  f"Tunggu {minutes_text(cur.waited_s)} · standar {cur.standard_minutes} menit\n"
+                  f"{now[0].upper()}{now[1:]}")
         else:
             parts = [f"Menunggu {minutes_text(cur.waited_s)} sebelum dipanggil"]
-        if cur.serving_s is None:
-            parts.append(f"dipanggil {clock_text(cur.since_call_s)} lalu")
-        else:
-            parts.append(f"dilayani {clock_text(cur.serving_s)}")
-        parts.append(f"standar {cur.standard_minutes} menit")
-        _text(self.timers_label, " · ".join(parts))
-        if cur.over_standard:
+            if cur.serving_s is None:
+                parts.append(f"dipanggil {clock_text(cur.since_call_s)} lalu")
+            else:
+                parts.append(f"dilayani {clock_text(cur.serving_s)}")
+            parts.append(f"standar {cur.standard_minutes} menit")
+            _text(self.timers_label, " · ".join(parts))
+        if cur.over_standard and self.panel:
+            _text(self.sla_label, f"⚠ Lewat standar {cur.standard_minutes} menit")
+            _show(self.sla_label, True)
+        elif cur.over_standard:
             _text(self.sla_label,
                 f"⚠ Melewati standar pelayanan {cur.standard_minutes} menit "
                 f"(sudah {minutes_text(cur.service_s)}).")
@@ -722,16 +739,21 @@ class CounterWindow(QWidget):
         else:
             parts = [f"{q.name} ({q.prefix}): {q.waiting}" for q in s.summaries]
         longest = s.longest_wait_s
-        head = f"{s.waiting} orang menunggu"
+        head = f"{s.waiting} menunggu" if self.panel else f"{s.waiting} orang menunggu"
         if longest is not None:
             head += f" · terlama {minutes_text(longest)}"
         _text(self.line_summary, head + "\n" + " · ".join(parts))
         f = s.figures
         if f is not None:
             avg = f"{f.avg_service_min:.0f} menit" if f.avg_service_min is not None else "-"
+            sep = "<br>" if self.panel else " · "
             _text(self.figures_label,
-                f"<b>Hari ini Anda</b>: {f.served} selesai · {f.no_show} tidak hadir · "
-                f"rata-rata {avg}")
+                  f"<b>Hari ini Anda</b>: {f.served} selesai · {f.no_show} tidak hadir{sep}"
+                  f"rata-rata layanan {avg}")
+
+    def _elide(self, label: QLabel, text: str) -> str:
+        width = max(120, self.width() - 50)
+        return label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width)
 
     def _render_pages(self) -> None:
         s = self.core.state

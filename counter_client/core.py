@@ -555,7 +555,7 @@ def _done_text(kind: str, label: str | None, args: dict[str, Any], cfg: HallConf
     if kind == RETURN_NO_SHOW:
         return f"{n} dikembalikan ke antrean."
     if kind == PAUSE:
-        return "Loket istirahat. Tekan Buka untuk melayani lagi."
+        return "Loket istirahat. Tekan Buka loket untuk melayani lagi."
     if kind == OPEN:
         return "Loket dibuka."
     if kind == CLOSE:

@@ -171,8 +171,7 @@ def _settle() -> None:
 
 def _wait(done: Callable[[], bool], timeout_s: float = 10.0, settle_ms: int = 0) -> None:
     """Run the event loop until `done()` (checked every 10 ms), then a little longer for the
-    last repaint. One nested loop rather than a processEvents() busy loop: every call into Qt
-    counts here (PySide6 6.12.0 on Python 3.11 loses a reference to None per void call)."""
+    last repaint."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     loop = QEventLoop()
@@ -229,11 +228,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Leave without interpreter finalization: with PySide6 6.12.0 on Python 3.11 every signal
-    # emitted from Python loses a reference to True (and every void call one to None), and the
-    # final garbage collection then aborts ("deallocating True or False") after the PNGs are
-    # safely written. Remove once PySide6 is pinned below 6.12 or Python is 3.12+.
-    os._exit(code)
+    sys.exit(main())
