@@ -5,11 +5,13 @@ network that drops multicast simply makes it find nothing."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import socket
 import threading
 
-from zeroconf import ServiceBrowser, ServiceInfo, ServiceListener, Zeroconf
+import ifaddr  # zeroconf's own dependency for the same question
+from zeroconf import IPVersion, ServiceBrowser, ServiceInfo, ServiceListener, Zeroconf
 
 import shared
 from shared.hub.protocol import PROTOCOL_VERSION
@@ -18,30 +20,50 @@ SERVICE_TYPE = "_antrean._tcp.local."
 log = logging.getLogger(__name__)
 
 
-def _addresses() -> list[bytes]:
+def lan_addresses(host: str = "0.0.0.0") -> list[str]:
+    """The IPv4 addresses other PCs can reach the hub at.
+
+    Not the host name's addresses: Debian and Ubuntu map the host name to 127.0.1.1 in
+    /etc/hosts (and many images to 127.0.0.1), so a hub advertising those sends every station
+    to itself. The interfaces' own addresses are asked instead, loopback last resort. A hub
+    bound to one address advertises that one only."""
+    try:
+        bound = ipaddress.IPv4Address(host)
+    except ValueError:  # a name or an IPv6 address: say where this PC is instead
+        bound = None
+    if bound is not None and not bound.is_unspecified:
+        return [str(bound)]
     found: set[str] = set()
     try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(str(info[4][0]))
-    except OSError:
-        pass
-    return [socket.inet_aton(a) for a in sorted(found)] or [socket.inet_aton("127.0.0.1")]
+        for adapter in ifaddr.get_adapters():
+            for ip in adapter.ips:
+                if ip.is_IPv4 and isinstance(ip.ip, str) and not ip.ip.startswith("127."):
+                    found.add(ip.ip)
+    except OSError as e:
+        log.warning("cannot list network interfaces: %s", e)
+    return sorted(found) or ["127.0.0.1"]
 
 
 class Advertiser:
-    def __init__(self, port: int, hall_name: str) -> None:
+    def __init__(self, port: int, hall_name: str, host: str = "0.0.0.0") -> None:
         self.port = port
         self.hall_name = hall_name
+        self.host = host
         self._zc: Zeroconf | None = None
         self._info: ServiceInfo | None = None
 
-    def start(self) -> None:
+    def service_info(self) -> ServiceInfo:
+        """What is announced: the hub's reachable addresses, its port, hall and protocol."""
         name = f"Antrean {socket.gethostname()}"[:60]
-        self._info = ServiceInfo(
-            SERVICE_TYPE, f"{name}.{SERVICE_TYPE}", port=self.port, addresses=_addresses(),
+        return ServiceInfo(
+            SERVICE_TYPE, f"{name}.{SERVICE_TYPE}", port=self.port,
+            addresses=[socket.inet_aton(a) for a in lan_addresses(self.host)],
             properties={"version": shared.__version__, "protocol": str(PROTOCOL_VERSION),
                         "hall": self.hall_name[:200]},
         )
+
+    def start(self) -> None:
+        self._info = self.service_info()
         try:
             self._zc = Zeroconf()
             self._zc.register_service(self._info, allow_name_change=True)
@@ -66,7 +88,7 @@ class _Collector(ServiceListener):
         info = zc.get_service_info(type_, name, timeout=1500)
         if info is None:
             return
-        for addr in info.parsed_addresses():
+        for addr in info.parsed_addresses(IPVersion.V4Only):  # a ws:// URL without brackets
             self.found.append(f"ws://{addr}:{info.port}")
         if self.found:
             self.event.set()

@@ -390,7 +390,7 @@ def run_hub(hub: Hub, host: str, port: int, advertise: bool = True) -> None:
     """Serve until interrupted (SIGINT/SIGTERM)."""
     from shared.hub.discovery import Advertiser
 
-    advertiser = Advertiser(port, hub.config.mpp.name) if advertise else None
+    advertiser = Advertiser(port, hub.config.mpp.name, host) if advertise else None
 
     async def on_start(app: web.Application) -> None:
         if advertiser is not None:
