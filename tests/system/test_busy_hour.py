@@ -58,7 +58,7 @@ def run_hall(hub: HubProcess, tickets_per_kiosk: int, kills: int) -> dict[str, o
     kiosk_outs = [out for role, _, out in procs if role == "kiosk"]
 
     def all_work_done(role: str) -> bool:
-        for r, p, o in procs:
+        for _, p, o in procs:
             code = p.poll()
             if code not in (None, 0):
                 raise AssertionError(f"{o.stem} exited with {code}")
