@@ -270,7 +270,7 @@ def test_station_templates_fit_the_apps(app: str) -> None:
         pytest.skip(f"`antrean {app}` is not registered in shared/cli.py yet")
     env = read_station_env(DEPLOY / "stations" / f"{app}.env")
     args = shlex.split(env["ANTREAN_ARGS"])
-    parsed = cli.build_parser().parse_args(
+    parsed = cli.build_parser(app).parse_args(
         [app, *args, "--replica", f"/var/lib/antrean/replica-{app}.db"])
     assert parsed.device == option_value(env["ANTREAN_ARGS"], "--device")
 
