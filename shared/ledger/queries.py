@@ -116,6 +116,19 @@ class LedgerReader:
         ).fetchall()
         return [_ticket(r) for r in rows]
 
+    def no_shows(self, queues: tuple[str, ...] | list[str], day: dt.date, limit: int = 50
+                 ) -> list[TicketView]:
+        """Today's no-shows of some queues, latest first: the ones an officer may put back."""
+        if not queues:
+            return []
+        marks = ",".join("?" * len(queues))
+        rows = self.conn.execute(
+            f"SELECT {_TICKET_COLS} FROM tickets WHERE status=? AND service_day=? "
+            f"AND queue IN ({marks}) ORDER BY ended_at DESC LIMIT ?",
+            (m.NO_SHOW, day.isoformat(), *queues, limit),
+        ).fetchall()
+        return [_ticket(r) for r in rows]
+
     def waiting_count(self, queues: tuple[str, ...] | list[str], day: dt.date) -> int:
         if not queues:
             return 0
@@ -133,18 +146,25 @@ class LedgerReader:
         if ticket.status != m.WAITING:
             return 0
         queue = self.config.queues.get(ticket.queue)
-        if queue is not None and queue.policy == "fifo":
-            sql = ("SELECT count(*) FROM tickets WHERE status='waiting' AND service_day=? "
-                   "AND queue=? AND rank<?")
-        elif ticket.priority:
-            sql = ("SELECT count(*) FROM tickets WHERE status='waiting' AND service_day=? "
-                   "AND queue=? AND is_priority=1 AND rank<?")
-        else:
-            sql = ("SELECT count(*) FROM tickets WHERE status='waiting' AND service_day=? "
-                   "AND queue=? AND (is_priority=1 OR rank<?)")
-        return int(self.conn.execute(
-            sql, (ticket.service_day, ticket.queue, ticket.rank)
-        ).fetchone()[0])
+        fifo = queue is not None and queue.policy == "fifo"
+        if fifo:
+            return self._waiting_before(ticket, 0) + self._waiting_before(ticket, 1)
+        if ticket.priority:
+            return self._waiting_before(ticket, 1)
+        return self._waiting_before(ticket, 0) + self._waiting_before(ticket, 1, anywhere=True)
+
+    def _waiting_before(self, ticket: TicketView, priority: int, anywhere: bool = False) -> int:
+        """Waiting tickets of the ticket's queue and day in one priority group (all of them, or
+        those ranked before it). One equality per column of the tickets_waiting index, so SQLite
+        walks only this queue's entries; an `is_priority=1 OR rank<?` form made it count every
+        waiting ticket in the hall, for every ticket issued."""
+        sql = ("SELECT count(*) FROM tickets WHERE status='waiting' AND service_day=? "
+               "AND queue=? AND is_priority=?")
+        params: tuple[object, ...] = (ticket.service_day, ticket.queue, priority)
+        if not anywhere:
+            sql += " AND rank<?"
+            params = (*params, ticket.rank)
+        return int(self.conn.execute(sql, params).fetchone()[0])
 
     def average_service_minutes(self, queue: str, day: dt.date) -> float:
         """Recent actual service times in a queue, falling back to the published standard."""
