@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from shared.config import ConfigError, example_config_path, load_config
+from shared.config import ConfigError, HallConfig, example_config_path, load_config
 from shared.hub.auth import ROLES, AuthError, AuthStore
 
 DEFAULT_PORT = 8470
@@ -72,29 +72,58 @@ class RestoreError(Exception):
     pass
 
 
-def restore_from_replica(replica: Path, ledger: Path) -> int:
-    """Copy a station replica into place as the hub's ledger (same schema), check that its
-    projection equals its replay, and return its last sequence number."""
+def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int:
+    """Copy a station replica into place as the hub's ledger (same schema) and return its last
+    sequence number.
+
+    The copy is made beside the target and checked there (a ledger's schema, projection equal
+    to a replay of its events); only a good copy is renamed into place. Otherwise a wrong file
+    (not SQLite, the auth store, a torn copy) left a ledger behind that blocked the next try
+    with "exists already", or that a plain `antrean hub` would then serve as an empty hall."""
+    from shared.ledger.ledger import Ledger
     from shared.ledger.projection import last_seq
-    from shared.ledger.store import connect
+    from shared.ledger.store import MIGRATIONS, LedgerError
 
     if not replica.is_file():
         raise RestoreError(f"replica {replica} does not exist")
     if ledger.exists():
         raise RestoreError(f"{ledger} exists already; move it away to restore over it")
     ledger.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{replica}?mode=ro", uri=True)
-    dst = sqlite3.connect(ledger)
+    partial = ledger.with_name(ledger.name + ".restoring")
+    for stale in _sqlite_files(partial):
+        stale.unlink(missing_ok=True)
     try:
-        src.backup(dst)
+        src = sqlite3.connect(f"{replica.resolve().as_uri()}?mode=ro", uri=True)
+        dst = sqlite3.connect(partial)
+        try:
+            version = src.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master")}
+            if not 1 <= version <= len(MIGRATIONS) or not {"events", "tickets"} <= tables:
+                raise RestoreError(f"{replica} is not an Antrean ledger or replica")
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+        led = Ledger(partial, config)
+        try:
+            if not led.verify():
+                raise RestoreError(f"{replica}: its projection differs from its events; "
+                                   f"restore from another station's replica")
+            seq = last_seq(led.conn)
+            led.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            led.close()
+        partial.replace(ledger)
+    except (sqlite3.Error, LedgerError) as e:
+        raise RestoreError(f"cannot restore from {replica}: {e}") from None
     finally:
-        src.close()
-        dst.close()
-    conn = connect(ledger)
-    try:
-        return last_seq(conn)
-    finally:
-        conn.close()
+        for leftover in _sqlite_files(partial):
+            leftover.unlink(missing_ok=True)
+    return seq
+
+
+def _sqlite_files(db: Path) -> list[Path]:
+    return [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -104,7 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config or example_config_path())
     ledger = Path(args.ledger)
     if args.restore_from:
-        seq = restore_from_replica(Path(args.restore_from), ledger)
+        seq = restore_from_replica(Path(args.restore_from), ledger, config)
         log.info("restored ledger from %s up to seq %d", args.restore_from, seq)
     led = Ledger(ledger, config)
     if not led.verify():

@@ -1,0 +1,227 @@
+"""The hub PC is lost: a new hub is started from a station's replica
+(`antrean hub --restore-from REPLICA --ledger NEW`), holds the same history, and the stations
+carry on against it — numbers continue, nothing is issued or called twice, a command retried
+with its old id gets its first answer.
+
+The station/officer store (hub-auth.db) is not in any replica; `antrean backup` copies it, and
+here the copy from "the backup" is put beside the new ledger, so the stations' tokens stay valid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from shared.clock import ManualClock
+from shared.config import load_config
+from shared.hub.auth import AuthStore
+from shared.hub.cli import restore_from_replica
+from shared.hub.client import HubClient
+from shared.ledger.ledger import Ledger
+from shared.ledger.model import Actor, Event, Result
+from shared.ledger.projection import ledger_hash
+from shared.ledger.store import connect
+from shared.station.replica import Replica
+from tests.conftest import MONDAY_0900
+from tests.system.conftest import DATA, HubProcess
+
+T = TypeVar("T")
+SMALL_HALL = DATA / "small_hall.toml"
+
+
+class Station:
+    """A station process's part, in this test's event loop: a HubClient with its replica, and
+    a way to wait until the replica holds a given sequence number (no polling)."""
+
+    def __init__(self, url: str, token: str, replica: Path) -> None:
+        self.replica = Replica(replica)
+        self.client = HubClient(url, token, self.replica, self._applied)
+        self._moved = asyncio.Event()
+
+    def _applied(self, events: list[Event]) -> None:
+        self._moved.set()
+
+    async def start(self) -> None:
+        await self.client.start(timeout=20)
+
+    async def holds(self, seq: int, timeout: float = 20) -> None:
+        async def wait() -> None:
+            while self.replica.last_seq < seq:
+                self._moved.clear()
+                await self._moved.wait()
+
+        await asyncio.wait_for(wait(), timeout)
+
+    async def run(self, kind: str, command_id: str | None = None, **args: Any) -> Result:
+        result = await self.client.command(kind, args, command_id, timeout=20)
+        assert result.ok, result.refusal
+        return result
+
+    async def close(self) -> None:
+        await self.client.close()
+        self.replica.close()
+
+
+def run(coro: Awaitable[T]) -> T:
+    async def main() -> T:
+        return await coro
+
+    return asyncio.run(main())
+
+
+def file_hash(path: Path) -> tuple[str, int]:
+    conn = connect(path, readonly=True)
+    try:
+        return ledger_hash(conn), int(conn.execute("SELECT max(seq) FROM events").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_a_hub_restored_from_a_replica_continues_the_hall(tmp_path: Path) -> None:
+    lost = HubProcess(tmp_path / "lost-pc", SMALL_HALL)
+    lost.workdir.mkdir()
+    lost.add_officer("siti", "2468")
+    tokens = {"kiosk-1": lost.enroll("kiosk-1", "kiosk"),
+              "loket-1": lost.enroll("loket-1", "counter", 1),
+              "board-1": lost.enroll("board-1", "display")}
+    # The same address after the restore: the static address moves to the new PC.
+    new = HubProcess(tmp_path / "new-pc", SMALL_HALL, port=lost.port,
+                     clock="2026-11-30T09:20:00+07:00")
+    new.workdir.mkdir()
+    stations = tmp_path / "stations"
+    stations.mkdir()
+
+    async def hall() -> None:
+        lost.start()
+        kiosk = Station(lost.url, tokens["kiosk-1"], stations / "kiosk-1.db")
+        counter = Station(lost.url, tokens["loket-1"], stations / "loket-1.db")
+        board = Station(lost.url, tokens["board-1"], stations / "board-1.db")
+        for s in (kiosk, counter, board):
+            await s.start()
+        try:
+            first = await kiosk.run("issue_ticket", command_id="kiosk-1-cmd-1",
+                                    service="ktp-ganti")
+            for _ in range(3):
+                await kiosk.run("issue_ticket", service="ktp-ganti")
+            signed = await counter.client.sign_in("siti", "2468", 1)
+            assert signed.ok, signed.refusal
+            called = [(await counter.run("call_next", counter=1)).value["ticket"]["label"]
+                      for _ in range(2)]
+            assert called == ["KTP-001", "KTP-002"]
+            before = int(lost.health()["last_seq"])  # type: ignore[arg-type]
+            await board.holds(before)
+
+            # The hub PC dies and its disk with it.
+            lost.kill()
+            for f in lost.workdir.glob("ledger.db*"):
+                f.unlink()
+            shutil.copy(lost.workdir / "hub-auth.db", new.workdir / "hub-auth.db")
+
+            new.start("--restore-from", str(stations / "board-1.db"))
+            assert new.health()["last_seq"] == before
+            assert file_hash(new.ledger) == file_hash(stations / "board-1.db")
+            assert "restored ledger from" in (new.log_path or Path()).read_text()
+
+            # Every station comes back by itself (same token, same address) and carries on.
+            await asyncio.wait_for(asyncio.gather(
+                *(s.client.connected.wait() for s in (kiosk, counter, board))), 20)
+            issued = await kiosk.run("issue_ticket", service="ktp-ganti")
+            assert issued.value["ticket"]["label"] == "KTP-005"
+            # The counter's officer is still signed in: the ledger says so, and it came along.
+            nxt = await counter.run("call_next", counter=1)
+            assert nxt.value["ticket"]["label"] == "KTP-003"
+            # A kiosk that never saw its first reply resends it: the first answer, no ticket.
+            again = await kiosk.run("issue_ticket", command_id="kiosk-1-cmd-1",
+                                    service="ktp-ganti")
+            assert again.duplicate
+            assert again.value["ticket"]["ticket_id"] == first.value["ticket"]["ticket_id"]
+
+            last = int(new.health()["last_seq"])  # type: ignore[arg-type]
+            for s in (kiosk, counter, board):
+                await s.holds(last)
+        finally:
+            for s in (kiosk, counter, board):
+                await s.close()
+
+    try:
+        run(hall())
+    finally:
+        lost.stop()
+        new.stop()
+
+    # The new hub's ledger and every replica hold one and the same history.
+    hub_hash = file_hash(new.ledger)
+    for name in ("kiosk-1", "loket-1", "board-1"):
+        assert file_hash(stations / f"{name}.db") == hub_hash, name
+    conn = sqlite3.connect(new.ledger)
+    labels = [r[0] for r in conn.execute("SELECT label FROM tickets ORDER BY queue, number")]
+    calls = Counter(r[0] for r in conn.execute(
+        "SELECT ticket_id FROM events WHERE kind='ticket.called'"))
+    conn.close()
+    assert labels == [f"KTP-{n:03d}" for n in range(1, 6)]
+    assert max(calls.values()) == 1 and len(calls) == 3
+
+
+def hub_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", "hub", *map(str, args)],
+        capture_output=True, text=True, timeout=60)
+
+
+def make_replica(path: Path) -> str:
+    """A replica holding a little history, made the way a station makes one."""
+    led = Ledger(path.with_name("source.db"), load_config(SMALL_HALL), ManualClock(MONDAY_0900))
+    for _ in range(3):
+        assert led.issue_ticket("kk", Actor("kiosk-1")).ok
+    replica = Replica(path)
+    replica.apply(led.reader.events_after(0))
+    digest = ledger_hash(replica.conn)
+    replica.close()
+    led.close()
+    return digest
+
+
+def test_restore_refuses_to_overwrite_an_existing_ledger(tmp_path: Path) -> None:
+    make_replica(tmp_path / "replica.db")
+    existing = tmp_path / "ledger.db"
+    conn = connect(existing)
+    conn.close()
+    before = existing.read_bytes()
+
+    done = hub_cli("--ledger", existing, "--config", SMALL_HALL, "--no-mdns",
+                   "--restore-from", tmp_path / "replica.db")
+
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
+    assert "exists already" in done.stderr
+    assert existing.read_bytes() == before
+
+
+def test_restore_from_a_file_that_is_no_replica_leaves_nothing_behind(tmp_path: Path) -> None:
+    """It used to print a traceback and leave an empty ledger.db: the next try then said
+    "exists already", and a plain `antrean hub` would have served an empty hall."""
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database at all")
+    auth = tmp_path / "hub-auth.db"  # a real SQLite file, but the hub's auth store
+    AuthStore(auth).close()
+    target = tmp_path / "new" / "ledger.db"
+
+    for wrong in (junk, auth, tmp_path / "missing.db"):
+        done = hub_cli("--ledger", target, "--config", SMALL_HALL, "--no-mdns",
+                       "--restore-from", wrong)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
+        assert not target.parent.exists() or not any(target.parent.iterdir())
+
+    # Nothing blocks the next try: a proper replica then restores, with its history.
+    digest = make_replica(tmp_path / "replica.db")
+    assert restore_from_replica(tmp_path / "replica.db", target, load_config(SMALL_HALL)) == 3
+    assert sorted(p.name for p in target.parent.iterdir()) == ["ledger.db"]
+    assert file_hash(target) == (digest, 3)
