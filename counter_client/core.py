@@ -521,21 +521,7 @@ class CounterCore(QObject):
         return OfficerFigures(served, no_show, 0, avg)
 
     def _no_shows(self, queues: tuple[str, ...], day: dt.date) -> list[TicketView]:
-        # LedgerReader has no query for this yet; read the projection's tickets table directly
-        # (same schema on the hub's ledger and on every replica). Latest first.
-        reader = self.link.reader
-        marks = ",".join("?" * len(queues))
-        rows = reader.conn.execute(
-            f"SELECT ticket_id FROM tickets WHERE status=? AND service_day=? "
-            f"AND queue IN ({marks}) ORDER BY ended_at DESC LIMIT 50",
-            (m.NO_SHOW, day.isoformat(), *queues),
-        ).fetchall()
-        out = []
-        for r in rows:
-            t = reader.ticket(r[0])
-            if t is not None:
-                out.append(t)
-        return out
+        return self.link.reader.no_shows(queues, day)
 
 
 def _done_text(kind: str, label: str | None, args: dict[str, Any], cfg: HallConfig) -> str:

@@ -19,7 +19,9 @@ ROLES = ("kiosk", "counter", "display", "admin")
 
 # Which commands each role may send. A display only reads; a kiosk only issues tickets.
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
-    "kiosk": frozenset({"issue_ticket", "alert"}),
+    # A kiosk cancels only a ticket it issued itself whose visitor walked away before the reply
+    # came (the hub checks the ticket's issuer).
+    "kiosk": frozenset({"issue_ticket", "cancel", "alert"}),
     "counter": frozenset({
         "call_next", "recall", "start", "finish", "no_show", "return_no_show", "transfer",
         "cancel", "open_counter", "pause_counter", "close_counter", "sign_in", "sign_out",

@@ -340,6 +340,13 @@ class Hub:
         if msg.kind not in allowed:
             return Refusal("forbidden", f"a {s.station.role} station may not send {msg.kind}",
                            "Perintah ini tidak diizinkan dari perangkat ini.")
+        if s.station.role == "kiosk" and msg.kind == "cancel":
+            assert self._reader is not None
+            row = self._reader.execute("SELECT issued_by FROM tickets WHERE ticket_id=?",
+                                       (msg.args.get("ticket"),)).fetchone()
+            if row is None or row[0] != s.station.name:
+                return Refusal("forbidden", "a kiosk may cancel only tickets it issued",
+                               "Perintah ini tidak diizinkan dari perangkat ini.")
         counter = msg.args.get("counter")
         if s.station.role == "counter" and msg.kind != "alert":
             if s.station.counter is not None and counter is not None and (

@@ -124,6 +124,9 @@ class HubLink(StationLink):
     def close(self) -> None:
         self._closing = True
         self._retry.stop()
+        # Stop listening first: a frame delivered while the socket closes must not reach a
+        # closed replica.
+        self._ws.textMessageReceived.disconnect(self._on_text)
         self._ws.close()
         self.replica.close()
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from shared.config import ConfigError, HallConfig, example_config_path, load_config
+from shared.hub.auth import AuthStore
 from shared.station.link import LocalLedger, StationLink
 
 
@@ -32,7 +33,12 @@ def open_link(args: argparse.Namespace) -> tuple[StationLink, object]:
     """Returns the link and the object that owns its resources (close it on exit)."""
     if args.ledger:
         cfg = _hall_config(args.hall_config)
-        local = LocalLedger(Path(args.ledger), cfg)
+        ledger = Path(args.ledger)
+        # Officers' PINs live in the same store the hub uses (`antrean hub --ledger L officer
+        # add ...`), so one PC checks PINs exactly as a hall with a hub does.
+        auth = AuthStore(ledger.with_name("hub-auth.db"))
+        local = LocalLedger(ledger, cfg,
+                            pin_check=lambda officer, pin: auth.check_pin(officer, pin) == "ok")
         return local.link(args.device), local
     if args.hub:
         from shared.station.hub_link import HubLink  # the LAN client

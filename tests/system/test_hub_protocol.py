@@ -224,3 +224,34 @@ def test_a_flooding_station_is_throttled_and_the_others_are_served(
         loop.run_until_complete(go())
     finally:
         h.stop()
+
+
+def test_a_kiosk_may_cancel_only_the_tickets_it_issued(
+    threaded_hub: ThreadedHub, loop: asyncio.AbstractEventLoop
+) -> None:
+    h = threaded_hub
+    mine, other = h.auth.enroll("kiosk-1", "kiosk"), h.auth.enroll("kiosk-2", "kiosk")
+
+    async def command(ws: aiohttp.ClientWebSocketResponse, cid: str, kind: str,
+                      args: dict) -> dict:  # type: ignore[type-arg]
+        await ws.send_str(json.dumps({"type": "command", "id": cid, "kind": kind,
+                                      "args": args}))
+        while True:
+            d = json.loads((await ws.receive(timeout=10)).data)
+            if d["type"] == "result" and d["id"] == cid:
+                return dict(d["result"])
+
+    async def go() -> None:
+        async with aiohttp.ClientSession() as session:
+            a = await open_station(h, session, mine)
+            b = await open_station(h, session, other)
+            issued = await command(a, "i1", "issue_ticket", {"service": "ktp-baru"})
+            ticket = issued["value"]["ticket"]["ticket_id"]
+            refused = await command(b, "c1", "cancel", {"ticket": ticket})
+            assert refused["refusal"]["code"] == "forbidden"
+            done = await command(a, "c2", "cancel", {"ticket": ticket})
+            assert done["ok"]
+            await a.close()
+            await b.close()
+
+    loop.run_until_complete(go())
