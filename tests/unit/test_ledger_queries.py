@@ -244,3 +244,15 @@ def test_a_replica_connection_reads_the_same(
         assert reader.last_seq() == ledger.reader.last_seq() > 0
     finally:
         replica.close()
+
+
+def test_a_ticket_as_a_dict_is_every_field_in_order(ledger: Ledger) -> None:
+    import dataclasses
+
+    r = ledger.issue_ticket("kk", KIOSK, priority="lansia")
+    t = ticket(ledger, r.value["ticket"]["ticket_id"])
+    as_dict = t.to_dict()
+    assert as_dict == dataclasses.asdict(t) == r.value["ticket"]
+    assert list(as_dict) == [f.name for f in dataclasses.fields(TicketView)]
+    as_dict["status"] = "finished"  # a copy: the view itself does not change
+    assert t.status == m.WAITING
