@@ -42,6 +42,7 @@ from kiosk import i18n
 from kiosk.ticket import Paper, TicketContent, TicketLayout, layout_ticket
 from shared.clock import Clock, from_ms
 from shared.config import PRIORITY_GROUPS, Agency, HallConfig, Service
+from shared.ledger.availability import ticket_window
 from shared.ledger.model import Result
 from shared.station.link import StationLink
 
@@ -89,9 +90,8 @@ class PrintQueue(Protocol):
 
 @dataclass(frozen=True)
 class Availability:
-    """Whether a service takes new tickets now, and if not, why and when to come back. Mirrors
-    the ledger's own checks (`Ledger._check_open_for_tickets` and the quota), so what the screen
-    says before a tap is what the ledger would answer."""
+    """Whether a service takes new tickets now, and if not, why and when to come back (the
+    ledger's TicketWindow, with the words a visitor reads)."""
 
     reason: str | None  # None: open; else holiday, closed_today, not_yet_open, cutoff, quota_full
     next_open: dt.date | None = None
@@ -123,39 +123,12 @@ class Availability:
         return ""
 
 
-def next_open_day(config: HallConfig, service: Service, after: dt.date) -> dt.date | None:
-    schedule = config.schedule_for(service)
-    for i in range(1, 60):
-        day = after + dt.timedelta(days=i)
-        if schedule.hours_on(day) is not None and day not in config.holidays:
-            return day
-    return None
-
-
 def service_availability(config: HallConfig, service: Service, now: dt.datetime,
                          issued_today: int) -> Availability:
-    local = now.astimezone(config.tz)
-    day = local.date()
-    holiday = config.holidays.get(day)
-    if holiday is not None:
-        return Availability("holiday", next_open_day(config, service, day), holiday=holiday)
-    hours = config.schedule_for(service).hours_on(day)
-    if hours is None:
-        return Availability("closed_today", next_open_day(config, service, day))
-    opens = dt.datetime.combine(day, hours.start, config.tz)
-    first = opens - dt.timedelta(minutes=config.rules.tickets_from_minutes)
-    last = dt.datetime.combine(day, hours.end, config.tz) - dt.timedelta(
-        minutes=service.cutoff_minutes)
-    if local < first:
-        return Availability("not_yet_open", day, at=first)
-    if local >= last:
-        return Availability("cutoff", next_open_day(config, service, day), at=last)
-    if service.daily_quota is not None:
-        left = service.daily_quota - issued_today
-        if left <= 0:
-            return Availability("quota_full", next_open_day(config, service, day))
-        return Availability(None, remaining=left)
-    return Availability(None)
+    """The ledger's own ticket window, so what the screen says before a tap is exactly what
+    the ledger would answer after it."""
+    w = ticket_window(config, service, now, issued_today)
+    return Availability(w.reason, w.next_open, w.at, w.holiday, w.remaining)
 
 
 # --- what the screens show ---------------------------------------------------------------------

@@ -19,6 +19,15 @@ from shared.clock import Clock, SystemClock, to_ms
 from shared.config import PRIORITY_GROUPS, HallConfig, Service
 from shared.indonesian import tanggal
 from shared.ledger import model as m
+from shared.ledger.availability import (
+    CLOSED_TODAY,
+    CUTOFF,
+    HOLIDAY,
+    NOT_YET_OPEN,
+    QUOTA_FULL,
+    TicketWindow,
+    ticket_window,
+)
 from shared.ledger.model import Actor, Command, CommandRefused, Event, Result, refuse
 from shared.ledger.projection import (
     apply_event,
@@ -124,18 +133,11 @@ class Ledger:
         if priority is not None and priority not in PRIORITY_GROUPS:
             raise refuse("bad_args", f"unknown priority group {priority!r}",
                          "Kelompok prioritas tidak dikenal.")
-        self._check_open_for_tickets(svc, now)
         day = self.config.service_day(now)
-        if svc.daily_quota is not None and (
-            self.reader.issued_today(f"s:{svc.code}", day) >= svc.daily_quota
-        ):
-            nxt = self._next_open_day(svc, day)
-            raise refuse(
-                "quota_full", f"daily quota of {svc.daily_quota} for {svc.code} is used up",
-                f"Kuota hari ini untuk layanan {svc.name} sudah habis. "
-                f"Silakan datang kembali {_when(nxt)}.",
-                next_open=nxt.isoformat() if nxt else None,
-            )
+        window = ticket_window(self.config, svc, now,
+                               self.reader.issued_today(f"s:{svc.code}", day))
+        if not window.is_open:
+            raise _closed_refusal(svc, window)
         number = self.reader.issued_today(f"q:{svc.queue}", day) + 1
         label = f"{svc.queue}-{number:03d}"
         ticket_id = f"{day:%Y%m%d}-{label}"
@@ -234,7 +236,7 @@ class Ledger:
                          "Layanan tujuan sama dengan layanan sekarang.")
         day = self.config.service_day(now)
         hours = self.config.schedule_for(target).hours_on(day)
-        if hours is None or day in self.config.holidays:
+        if hours is None or day in self.config.holidays:  # no cut-off: the visitor is here
             raise refuse("closed", f"{target.code} is not open today",
                          f"Layanan {target.name} tidak buka hari ini.")
         to_front = c.args.get("to_front")
@@ -334,45 +336,6 @@ class Ledger:
             raise refuse("ticket_active", f"counter {counter} still has {t.label}; cannot {what}",
                          f"Selesaikan dahulu nomor {t.label}.")
 
-    def _check_open_for_tickets(self, svc: Service, now: dt.datetime) -> None:
-        local = now.astimezone(self.config.tz)
-        day = local.date()
-        holiday = self.config.holidays.get(day)
-        if holiday is not None:
-            nxt = self._next_open_day(svc, day)
-            raise refuse("holiday", f"{day} is a holiday ({holiday})",
-                         f"Hari ini libur ({holiday}). Silakan datang kembali {_when(nxt)}.",
-                         next_open=nxt.isoformat() if nxt else None)
-        hours = self.config.schedule_for(svc).hours_on(day)
-        if hours is None:
-            nxt = self._next_open_day(svc, day)
-            raise refuse("closed_today", f"{svc.code} is not served on {day:%A}",
-                         f"Layanan {svc.name} tidak buka hari ini. "
-                         f"Silakan datang kembali {_when(nxt)}.",
-                         next_open=nxt.isoformat() if nxt else None)
-        opens = dt.datetime.combine(day, hours.start, self.config.tz)
-        first = opens - dt.timedelta(minutes=self.config.rules.tickets_from_minutes)
-        last = dt.datetime.combine(day, hours.end, self.config.tz) - dt.timedelta(
-            minutes=svc.cutoff_minutes)
-        if local < first:
-            raise refuse("not_yet_open", f"tickets for {svc.code} from {first:%H:%M}",
-                         f"Pengambilan nomor antrean dibuka pukul {first:%H:%M}.",
-                         opens_at=first.isoformat())
-        if local >= last:
-            nxt = self._next_open_day(svc, day)
-            raise refuse("cutoff", f"tickets for {svc.code} closed at {last:%H:%M}",
-                         f"Pengambilan nomor antrean untuk layanan ini sudah ditutup pukul "
-                         f"{last:%H:%M}. Silakan datang kembali {_when(nxt)}.",
-                         next_open=nxt.isoformat() if nxt else None)
-
-    def _next_open_day(self, svc: Service, after: dt.date) -> dt.date | None:
-        schedule = self.config.schedule_for(svc)
-        for i in range(1, 60):
-            day = after + dt.timedelta(days=i)
-            if schedule.hours_on(day) is not None and day not in self.config.holidays:
-                return day
-        return None
-
     # --- results ---------------------------------------------------------------------------
 
     def _value_for(self, c: Command, events: list[Event]) -> dict[str, Any]:
@@ -444,6 +407,32 @@ def _cmd(kind: str, args: dict[str, Any], actor: Actor, command_id: str | None) 
     args = {k: v for k, v in args.items() if v is not None}
     return Command(kind, args, actor) if command_id is None else Command(
         kind, args, actor, command_id)
+
+
+def _closed_refusal(svc: Service, w: TicketWindow) -> CommandRefused:
+    nxt = w.next_open.isoformat() if w.next_open else None
+    if w.reason == HOLIDAY:
+        return refuse(HOLIDAY, f"it is a holiday ({w.holiday})",
+                      f"Hari ini libur ({w.holiday}). Silakan datang kembali {_when(w.next_open)}.",
+                      next_open=nxt)
+    if w.reason == CLOSED_TODAY:
+        return refuse(CLOSED_TODAY, f"{svc.code} is not served today",
+                      f"Layanan {svc.name} tidak buka hari ini. "
+                      f"Silakan datang kembali {_when(w.next_open)}.", next_open=nxt)
+    if w.reason == NOT_YET_OPEN:
+        assert w.at is not None
+        return refuse(NOT_YET_OPEN, f"tickets for {svc.code} from {w.at:%H:%M}",
+                      f"Pengambilan nomor antrean dibuka pukul {w.at:%H:%M}.",
+                      opens_at=w.at.isoformat())
+    if w.reason == CUTOFF:
+        assert w.at is not None
+        return refuse(CUTOFF, f"tickets for {svc.code} closed at {w.at:%H:%M}",
+                      f"Pengambilan nomor antrean untuk layanan ini sudah ditutup pukul "
+                      f"{w.at:%H:%M}. Silakan datang kembali {_when(w.next_open)}.",
+                      next_open=nxt)
+    return refuse(QUOTA_FULL, f"daily quota of {svc.daily_quota} for {svc.code} is used up",
+                  f"Kuota hari ini untuk layanan {svc.name} sudah habis. "
+                  f"Silakan datang kembali {_when(w.next_open)}.", next_open=nxt)
 
 
 def _when(day: dt.date | None) -> str:
