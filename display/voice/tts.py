@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import wave
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -265,14 +266,28 @@ def _worker_main(conn: Connection, config: Mapping[str, Any]) -> None:
             return
         request_id, text, out = message
         try:
-            engine.save_to_file(text, out)
-            engine.runAndWait()
-            if not Path(out).is_file():
-                raise SynthesisError("the engine reported success but wrote no file")
+            # pyttsx3's espeak driver now and then finishes runAndWait with a header and no
+            # samples (seen under CPU load); a second render of the same text has always come
+            # out whole, so try once more before reporting silence.
+            for _attempt in (1, 2):
+                engine.save_to_file(text, out)
+                engine.runAndWait()
+                if not Path(out).is_file():
+                    raise SynthesisError("the engine reported success but wrote no file")
+                if _frames(Path(out)) > 0:
+                    break
         except Exception as e:
             conn.send((request_id, False, f"{type(e).__name__}: {e}"))
         else:
             conn.send((request_id, True, ""))
+
+
+def _frames(path: Path) -> int:
+    try:
+        with wave.open(str(path), "rb") as w:
+            return w.getnframes()
+    except (wave.Error, EOFError, OSError):
+        return 0
 
 
 def _open_engine(config: Mapping[str, Any]) -> tuple[Any, str]:
