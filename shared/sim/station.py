@@ -26,7 +26,14 @@ async def kiosk(client: HubClient, args: argparse.Namespace) -> dict[str, Any]:
     services = args.services.split(",")
     acknowledged: list[str] = []
     refused: list[str] = []
-    for _ in range(args.tickets):
+    keep_going = Path(args.until_flag) if args.until_flag else None
+    # At least --tickets tickets; with --until-flag, more until that file appears (so a test
+    # can keep the load running for as long as it is busy disturbing the hub).
+    while len(acknowledged) + len(refused) < args.tickets or (
+        keep_going is not None and not keep_going.exists()
+    ):
+        if args.pace:
+            await asyncio.sleep(args.pace)  # a visitor every so often, not a tight loop
         result = await client.command("issue_ticket", {"service": rng.choice(services)},
                                       timeout=120)
         if result.ok:
@@ -113,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--final-flag", required=True,
                     help="file the orchestrator fills with the hub's final seq")
     ap.add_argument("--tickets", type=int, default=0)
+    ap.add_argument("--until-flag", default="", help="kiosks keep issuing until this exists")
+    ap.add_argument("--pace", type=float, default=0.0, help="seconds between a kiosk's tickets")
     ap.add_argument("--services", default="")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--counter", type=int, default=0)

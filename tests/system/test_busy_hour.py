@@ -33,6 +33,9 @@ def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-u
 def run_hall(hub: HubProcess, tickets_per_kiosk: int, kills: int) -> dict[str, object]:
     work = hub.workdir
     counters_done = work / "counters.done"
+    kills_done = work / "kills.done"
+    if kills == 0:
+        kills_done.write_text("none")
     final = work / "final.seq"
     procs: list[tuple[str, subprocess.Popen[bytes], Path]] = []
 
@@ -53,9 +56,9 @@ def run_hall(hub: HubProcess, tickets_per_kiosk: int, kills: int) -> dict[str, o
               "--pin", "1357", counter=c)
     for k in range(3):
         spawn("kiosk", f"kiosk-{k + 1}", "--tickets", str(tickets_per_kiosk),
-              "--services", "ktp,kk,bpjs", "--seed", str(k))
+              "--services", "ktp,kk,bpjs", "--seed", str(k), "--until-flag", str(kills_done),
+              "--pace", "0.01")
 
-    kiosk_outs = [out for role, _, out in procs if role == "kiosk"]
 
     def all_work_done(role: str) -> bool:
         for _, p, o in procs:
@@ -69,14 +72,15 @@ def run_hall(hub: HubProcess, tickets_per_kiosk: int, kills: int) -> dict[str, o
     def killer() -> None:
         rng = random.Random(7)
         try:
+            # The kiosks keep issuing until every kill is done, so each one lands mid-load.
             for _ in range(kills):
-                if all(Path(f"{o}.work").exists() for o in kiosk_outs):
-                    break
-                time.sleep(rng.uniform(0.2, 0.8))  # a random moment in the load
+                time.sleep(rng.uniform(0.1, 0.5))  # a random moment in the load
                 hub.kill()
                 hub.start()
         except BaseException as e:  # surfaced in the test thread
             killer_errors.append(e)
+        finally:
+            kills_done.write_text("done")
 
     t = threading.Thread(target=killer)
     t.start()
@@ -113,7 +117,7 @@ def check_hall(hub: HubProcess, summaries: dict[str, dict], tickets_per_kiosk: i
     # Every acknowledged ticket is in the ledger; numbers are unique and contiguous.
     acknowledged = [t for name, s in summaries.items() if name.startswith("kiosk")
                     for t in s["acknowledged"]]
-    assert len(acknowledged) == 3 * tickets_per_kiosk
+    assert len(acknowledged) >= 3 * tickets_per_kiosk
     assert len(set(acknowledged)) == len(acknowledged)
     ids = {r[0] for r in issued}
     assert set(acknowledged) <= ids
@@ -156,6 +160,6 @@ def test_hub_killed_ten_times_during_the_load(tmp_path: Path) -> None:
         result = run_hall(hub, tickets_per_kiosk=60, kills=10)
         check_hall(hub, result["summaries"], 60)  # type: ignore[arg-type]
         log = (tmp_path / "hub.log").read_text()
-        assert log.count("hub serving") >= 11  # it really was restarted ten times
+        assert log.count("hub serving") == 11  # it really was restarted ten times
     finally:
         hub.stop()
