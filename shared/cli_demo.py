@@ -1,0 +1,92 @@
+"""`antrean demo`: a whole hall on this PC.
+
+    antrean demo                         # with a screen: hub, kiosk, 2 counters, board, windows
+    antrean demo --headless --out DIR    # no screen: a scripted session, pictures and WAVs
+
+With a screen, an embedded hub (the real LAN hub, in this process) serves the example hall;
+a kiosk, two counters and a board, each in its own window, reach it over the network like
+stations on other PCs. Without a screen (a server, CI) the same hall runs a short scripted
+morning and writes a screenshot of every station, each printed ticket and each announcement
+into the output folder, then exits 0 (1 with a one-line error when something fails).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shared.demo.runner import DemoOptions
+
+DEFAULT_PORT = 8470
+DEFAULT_OUT = "antrean-demo-output"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--headless", action="store_true",
+                   help="run the scripted session even where there is a screen")
+    p.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
+                   help=f"where the scripted session writes its files (default: ./{DEFAULT_OUT})")
+    p.add_argument("--data", type=Path, default=None, metavar="DIR",
+                   help="the demo hub's ledger, tokens and replicas, emptied at each start "
+                        "(default: OUT/data)")
+    p.add_argument("--hall-config", type=Path, default=None, metavar="FILE",
+                   help="hall config TOML (default: the example hall, MPP Sukoharjo)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address the hub listens on (0.0.0.0: let other PCs of the LAN join)")
+    p.add_argument("--port", type=int, default=None,
+                   help=f"the hub's port (default {DEFAULT_PORT}, or a free one if that is "
+                        f"taken; 0: any free port)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from shared.demo import runner
+
+    headless = args.headless or not runner.has_screen()
+    if headless:
+        # Before Qt is loaded: windows are drawn into memory, and Qt Multimedia does not
+        # complain about the sound server this machine lacks.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false")
+    if not args.verbose:
+        # Each station's connect and disconnect is news in a hall, not in a demo.
+        for name in ("antrean.hub", "aiohttp.access", "kiosk", "counter_client", "display"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        options = _options(args)
+        return runner.run_headless(options) if headless else runner.run_windows(options)
+    except KeyboardInterrupt:
+        print("antrean demo: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        from shared.config import ConfigError
+        from shared.demo.hall import DemoError
+        from shared.demo.plan import PlanError
+
+        if not isinstance(e, (DemoError, PlanError, ConfigError, OSError)):
+            logging.getLogger(__name__).debug("demo failed", exc_info=True)
+            print(f"antrean demo: unexpected {type(e).__name__}: {e} (run with -v for details)",
+                  file=sys.stderr)
+            if args.verbose:
+                raise
+            return 1
+        print(f"antrean demo: {e}", file=sys.stderr)
+        return 1
+
+
+def _options(args: argparse.Namespace) -> DemoOptions:
+    from shared.config import example_config_path, load_config
+    from shared.demo.hall import DemoError
+    from shared.demo.runner import DemoOptions
+
+    config = load_config(args.hall_config or example_config_path())
+    out = args.out
+    port = DEFAULT_PORT if args.port is None else args.port
+    if not 0 <= port <= 65535:
+        raise DemoError(f"--port {port} is not a port number")
+    return DemoOptions(config=config, out=out, data=args.data or out / "data", host=args.host,
+                       port=port, port_given=args.port is not None)

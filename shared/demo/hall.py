@@ -1,0 +1,177 @@
+"""The whole hall in one process: the embedded hub and, each with its own `HubLink`, a kiosk,
+two counters and a board, built from the apps' own cores and windows.
+
+ARCHITECTURE.md keeps `shared` free of the apps, and tests/unit/test_boundaries.py checks that
+on the source. The demo is the one place that composes the whole hall (decided in the demo
+issue), so it loads the apps by module name at run time, the way `shared/cli.py` loads each
+subcommand; nothing else in `shared` imports this package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from shared.clock import Clock
+from shared.config import HallConfig
+from shared.demo.hub import EmbeddedHub
+from shared.demo.plan import BOARD, KIOSK, DemoOfficer, DemoPlan
+from shared.station.hub_link import HubLink
+from shared.station.replica import Replica
+
+log = logging.getLogger(__name__)
+
+APPS = ("kiosk", "counter_client", "display")
+KIOSK_SIZE = (1080, 1920)  # a portrait kiosk screen
+COUNTER_SIZE = (1366, 768)  # the counter PC's laptop screen
+BOARD_SIZE = (1920, 1080)  # the hall TV
+DEMO_MARKER = "ANTREAN-DEMO.txt"
+
+
+class DemoError(Exception):
+    """The demo cannot go on; the message is one line of English for the console."""
+
+
+def app_module(name: str) -> ModuleType:
+    if name.split(".", 1)[0] not in APPS:
+        raise ValueError(f"{name} is not an app module")
+    return importlib.import_module(name)
+
+
+@dataclass
+class CounterStation:
+    officer: DemoOfficer
+    token: str
+    link: HubLink
+    core: Any  # counter_client.core.CounterCore
+    window: Any  # counter_client.app.CounterWindow
+
+
+@dataclass
+class Hall:
+    """Every station of the demo, wired to the hub. `close()` takes it all down."""
+
+    config: HallConfig
+    clock: Clock
+    plan: DemoPlan
+    hub: EmbeddedHub
+    tokens: dict[str, str]
+    kiosk_link: HubLink
+    kiosk: Any  # kiosk.core.KioskCore
+    kiosk_window: Any  # kiosk.app.KioskWindow
+    printer: Any  # kiosk.printing.DummyPrinter
+    print_worker: Any  # kiosk.print_worker.PrintWorker
+    counters: list[CounterStation]
+    board_link: HubLink
+    board: Any  # display.app.BoardApp
+    announcer: Any = None  # the headless announcer (the board's own voice closes with it)
+    synthesizer: Any = None
+    closers: list[Any] = field(default_factory=list)
+
+    @property
+    def links(self) -> list[HubLink]:
+        return [self.kiosk_link, *(c.link for c in self.counters), self.board_link]
+
+    def windows(self) -> list[Any]:
+        return [self.kiosk_window, *(c.window for c in self.counters), self.board.window]
+
+    def close(self) -> None:
+        """Windows, then apps, then links, then the hub: each part stops before what it uses."""
+        for station in self.counters:
+            station.core.stop()
+            station.window.close()
+        self.kiosk_window.close()
+        self.print_worker.shutdown()
+        if self.announcer is not None:
+            self.announcer.shutdown()
+        self.board.close()  # closes its window, core and (when it made one) its own voice
+        if self.synthesizer is not None:
+            self.synthesizer.close()
+        for link in self.links:
+            link.close()
+        self.hub.stop()
+
+
+def prepare_data_dir(data: Path) -> None:
+    """Make the demo's data folder, emptied of the last demo run's ledger, tokens, officers,
+    replicas and board state (the voice cache stays: it only saves rendering time). Every run
+    is a fresh service day; the folder keeps the last one for a look afterwards. A folder
+    holding a ledger the demo did not make is refused: pointing --data at a real hall's
+    folder must never touch it."""
+    data.mkdir(parents=True, exist_ok=True)
+    marker = data / DEMO_MARKER
+    if (data / "ledger.db").exists() and not marker.exists():
+        raise DemoError(f"{data} holds a ledger the demo did not make; give the demo its own "
+                        f"folder with --data")
+    for pattern in ("ledger.db*", "hub-auth.db*", "replica-*.db*", "*-announced.db*"):
+        for path in data.glob(pattern):
+            path.unlink()
+    marker.write_text("Made by `antrean demo`: a demonstration hall, not a real one. "
+                      "Safe to delete.\n", encoding="utf-8")
+
+
+def enroll(hub: EmbeddedHub, plan: DemoPlan) -> dict[str, str]:
+    """Station name -> token, and the demo officers with their PINs."""
+    tokens = {KIOSK: hub.auth.enroll(KIOSK, "kiosk")}
+    for o in plan.officers:
+        tokens[o.station] = hub.auth.enroll(o.station, "counter", o.counter)
+        hub.auth.add_officer(o.officer, o.name, o.pin)
+    tokens[BOARD] = hub.auth.enroll(BOARD, "display")
+    return tokens
+
+
+def _link(hub: EmbeddedHub, config: HallConfig, clock: Clock, data: Path, tokens: dict[str, str],
+          name: str) -> HubLink:
+    # The config is the hub's own (same file, same process), so it is not fetched over HTTP;
+    # everything else goes over the WebSocket like a station on another PC.
+    return HubLink(config, hub.url, tokens[name], Replica(data / f"replica-{name}.db"), name,
+                   clock)
+
+
+def build_hall(config: HallConfig, plan: DemoPlan, clock: Clock, hub: EmbeddedHub, data: Path,
+               *, scripted: bool, announcer: Any = None, synthesizer: Any = None) -> Hall:
+    """Enroll the stations and build them. `scripted`: the headless session drives them, so
+    nothing times out on its own and a second call right after a call is not an impatient
+    repeat. `announcer`: the board's voice; None lets the board make the hall voice."""
+    kiosk_app = app_module("kiosk.app")
+    kiosk_core = app_module("kiosk.core")
+    print_worker = app_module("kiosk.print_worker")
+    printing = app_module("kiosk.printing")
+    counter_app = app_module("counter_client.app")
+    counter_core = app_module("counter_client.core")
+    display_app = app_module("display.app")
+
+    tokens = enroll(hub, plan)
+    kiosk_link = _link(hub, config, clock, data, tokens, KIOSK)
+    # No thermal printer on a demo PC: the DummyPrinter keeps the ESC/POS bytes in memory.
+    printer = printing.DummyPrinter("80mm")
+    worker = print_worker.PrintWorker(printer)
+    long = 3_600_000 if scripted else None
+    settings = kiosk_core.KioskSettings(paper="80mm") if long is None else \
+        kiosk_core.KioskSettings(paper="80mm", idle_timeout_ms=long, ticket_timeout_ms=long,
+                                 failed_ticket_timeout_ms=long)
+    kiosk = kiosk_core.KioskCore(kiosk_link, worker, clock, config, settings)
+    kiosk_window = kiosk_app.KioskWindow(kiosk, kiosk_mode=False)
+    kiosk_window.resize(*KIOSK_SIZE)
+
+    counters = []
+    for officer in plan.officers:
+        link = _link(hub, config, clock, data, tokens, officer.station)
+        core = counter_core.CounterCore(link, officer.counter,
+                                        repeat_guard_s=0.0 if scripted else 1.0)
+        window = counter_app.CounterWindow(core)
+        window.resize(*COUNTER_SIZE)
+        counters.append(CounterStation(officer, tokens[officer.station], link, core, window))
+
+    board_link = _link(hub, config, clock, data, tokens, BOARD)
+    options = display_app.BoardOptions(
+        size=BOARD_SIZE, voice=True, state_path=data / f"{BOARD}-announced.db",
+        voice_cache=data / "voice-cache")
+    board = display_app.BoardApp(board_link, config, options, announcer=announcer, clock=clock)
+    board.start()
+    return Hall(config, clock, plan, hub, tokens, kiosk_link, kiosk, kiosk_window, printer,
+                worker, counters, board_link, board, announcer, synthesizer)

@@ -1,0 +1,297 @@
+"""Running the demo hall: in windows on a PC with a screen, or the scripted session without one.
+
+Both start the same way: a fresh data folder, the embedded hub, the stations enrolled with
+their tokens, two officers with their PINs, every station on its own `HubLink`. They differ in
+who presses the buttons (people, or the script), the clock (the real one, or a `ManualClock`
+on a Monday morning) and where the voice goes (the speakers, or WAV files).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shared.clock import Clock, ManualClock, SimulatedClock, SystemClock
+from shared.config import HallConfig
+from shared.demo.hall import (
+    BOARD_SIZE,
+    COUNTER_SIZE,
+    KIOSK_SIZE,
+    DemoError,
+    Hall,
+    app_module,
+    build_hall,
+    prepare_data_dir,
+)
+from shared.demo.hub import EmbeddedHub, HubStartError, port_is_free
+from shared.demo.plan import DemoPlan, make_plan, monday_morning, next_opening, open_now
+from shared.indonesian import jam, tanggal
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    config: HallConfig
+    out: Path
+    data: Path
+    host: str
+    port: int
+    port_given: bool  # a --port the user chose is never swapped for another
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# --- shared start-up -----------------------------------------------------------------------------
+
+
+def start_hub(options: DemoOptions, clock: Clock) -> EmbeddedHub:
+    port = options.port
+    if not options.port_given and port and not port_is_free(options.host, port):
+        say(f"port {port} is in use (a hub already runs here?); the demo takes a free port")
+        port = 0
+    hub = EmbeddedHub(options.config, options.data, clock, options.host, port)
+    try:
+        hub.start()
+    except HubStartError as e:
+        hub.auth.close()
+        raise DemoError(str(e)) from None
+    return hub
+
+
+def qt_application() -> Any:
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(["antrean-demo"])
+    app.setApplicationName("Antrean demo")
+    app.setFont(QFont("DejaVu Sans", 11))
+    # A long-running hall: see display.app.keep_singletons_alive.
+    app_module("display.app").keep_singletons_alive()
+    return app
+
+
+def describe(hall: Hall, options: DemoOptions, clock_note: str) -> None:
+    config, plan, hub = hall.config, hall.plan, hall.hub
+    example = " (example data, not official)" if config.mpp.example else ""
+    say(f"Hall: {config.mpp.name}, {config.mpp.kabupaten}{example}")
+    say(f"Hub:  {hub.url}   data folder: {options.data.resolve()}")
+    say(f"Time: {clock_note}")
+    agency = config.agencies[plan.agency].short_name
+    for o in plan.officers:
+        counter = config.counters[o.counter]
+        say(f"Officer {o.name}: ID {o.officer}, PIN {o.pin}, at {counter.name} ({agency}, "
+            f"queue {plan.queue})")
+    say("Stations and their tokens (another PC of the LAN joins with "
+        "`antrean kiosk|counter|display --hub ADDRESS --token TOKEN`):")
+    for name, token in hall.tokens.items():
+        say(f"  {name:10} {token}")
+    if hub.host in ("127.0.0.1", "localhost", "::1"):
+        say("  (the hub listens on this PC only; run with --host 0.0.0.0 to let other PCs join)")
+    else:
+        from shared.hub.discovery import lan_addresses
+
+        addresses = ", ".join(f"ws://{a}:{hub.port}/ws" for a in lan_addresses(hub.host))
+        say(f"  other PCs reach the hub at {addresses or hub.url}")
+
+
+def moment_text(config: HallConfig, clock: Clock) -> str:
+    now = clock.now().astimezone(config.tz)
+    return f"{tanggal(now.date())} {jam(now, config.mpp.timezone)}"
+
+
+@contextlib.contextmanager
+def flushed_qt_objects() -> Iterator[None]:
+    """Let Qt delete what was closed before the interpreter tears the bindings down."""
+    try:
+        yield
+    finally:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+
+
+# --- headless: the scripted session ------------------------------------------------------------
+
+
+def headless_voice(config: HallConfig, data: Path) -> tuple[Any, Any, Any]:
+    """The hall voice (pyttsx3 driving espeak-ng, in its worker process) into a
+    `RecordingAudioOutput`: the test double for the sound card this PC does not have, which
+    keeps the list of WAV files it was handed."""
+    tts = app_module("display.voice.tts")
+    announcer_mod = app_module("display.voice.announcer")
+    audio = app_module("display.voice.audio")
+    from shared.demo.session import PAUSE_MS
+
+    synth = tts.Pyttsx3Synthesizer.from_voice(data / "voice-cache", config.voice)
+    try:
+        synth.start()
+    except Exception as e:  # the engine's own words say which part is missing
+        synth.close()
+        raise DemoError(f"the hall voice could not start ({e}); install espeak-ng "
+                        f"(apt-get install espeak-ng)") from None
+    output = audio.RecordingAudioOutput()
+    announcer = announcer_mod.Announcer(synth, output, repeat=config.voice.repeat,
+                                        pause_ms=PAUSE_MS)
+    return announcer, synth, output
+
+
+def run_headless(options: DemoOptions) -> int:
+    from shared.demo.session import Session, clear_output
+
+    started = time.monotonic()
+    config, out = options.config, options.out
+    plan = make_plan(config)
+    clock = ManualClock(monday_morning(config, plan.services, SystemClock().now()))
+    prepare_data_dir(options.data)
+    out.mkdir(parents=True, exist_ok=True)
+    clear_output(out)
+    (out / "tickets").mkdir(exist_ok=True)
+    (out / "announcements").mkdir(exist_ok=True)
+    qt_application()
+    quiet_offscreen_warning()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(flushed_qt_objects())
+        announcer, synth, output = headless_voice(config, options.data)
+        stack.callback(synth.close)
+        stack.callback(announcer.shutdown)
+        hub = start_hub(options, clock)
+        stack.callback(hub.stop)
+        hall = build_hall(config, plan, clock, hub, options.data, scripted=True,
+                          announcer=announcer, synthesizer=synth)
+        stack.pop_all()  # the hall closes all of it from now on
+        stack.enter_context(flushed_qt_objects())
+        stack.callback(hall.close)
+        say("antrean demo: no screen here, so the hall runs a short scripted session")
+        describe(hall, options, f"simulated, from {moment_text(config, clock)}")
+        for window in hall.windows():
+            window.show()
+        session = Session(hall, clock, out, output)
+        stack.callback(session.close)
+        session.run()
+        shots = session.screenshots()
+        summary = session.summary(shots, started)
+        (out / "summary.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    report(summary, out)
+    return 0
+
+
+def quiet_offscreen_warning() -> None:
+    """Drop the one warning the offscreen platform gives for every window with a layout
+    ("This plugin does not support propagateSizeHints()"): it is about the missing window
+    system, not the hall. Every other Qt message still reaches stderr."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    def handler(mode: QtMsgType, context: object, message: str) -> None:
+        if "does not support propagateSizeHints" not in message:
+            print(message, file=sys.stderr, flush=True)
+
+    qInstallMessageHandler(handler)
+
+
+def report(summary: dict[str, Any], out: Path) -> None:
+    tickets = summary["tickets"]
+    calls = summary["calls"]
+    recalls = sum(1 for c in calls if c["kind"] == "ticket.recalled")
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
+                   and "data" not in p.relative_to(out).parts)
+    say()
+    say(f"Session ({summary['clock']['day']}, until {summary['clock']['end'][11:16]}):")
+    say(f"  {len(tickets)} tickets issued: {', '.join(t['label'] for t in tickets)}")
+    say(f"  {len(calls)} calls ({recalls} recall) announced, "
+        f"{sum(1 for c in calls if c['wav'])} WAV files")
+    say(f"  the kiosk shows ticket {summary['kiosk']['ticket']}")
+    say(f"  {len(files)} files written to {out.resolve()}")
+    for name in files:
+        say(f"    {name}")
+    say(f"  took {summary['seconds']:.1f} s")
+
+
+# --- with a screen: four windows ----------------------------------------------------------------
+
+
+def windowed_clock(config: HallConfig, plan: DemoPlan) -> tuple[Clock, str]:
+    """The real clock while the hall is open; otherwise a clock that starts at the next
+    opening and runs at real speed, so the demo works at night and on Sundays too."""
+    now = SystemClock().now()
+    if open_now(config, plan.services, now):
+        return SystemClock(), f"the real clock ({moment_text(config, SystemClock())})"
+    clock = SimulatedClock(next_opening(config, plan.services, now))
+    return clock, (f"the hall is closed now, so the demo's clock starts at the next opening, "
+                   f"{moment_text(config, clock)}")
+
+
+def place_windows(hall: Hall, area: Any) -> None:
+    """Kiosk at the left, full height; the board at the top right; the counters below it.
+    Each app scales itself to its window. On a small screen the windows overlap; move them."""
+    x, y, w, h = area.x(), area.y(), area.width(), area.height()
+    kw = min(round(h * KIOSK_SIZE[0] / KIOSK_SIZE[1]), w // 3)
+    hall.kiosk_window.setGeometry(x, y, kw, h)
+    right = w - kw
+    bh = min(round(right * BOARD_SIZE[1] / BOARD_SIZE[0]), round(h * 0.55))
+    bw = round(bh * BOARD_SIZE[0] / BOARD_SIZE[1])
+    hall.board.window.setGeometry(x + kw, y, bw, bh)
+    n = len(hall.counters)
+    cw = max(right // n, 480)
+    ch = max(min(h - bh, COUNTER_SIZE[1]), 600)
+    for i, station in enumerate(hall.counters):
+        station.window.setGeometry(x + kw + i * min(cw, right // n), y + h - ch, cw, ch)
+
+
+def run_windows(options: DemoOptions) -> int:
+    config = options.config
+    plan = make_plan(config)
+    clock, clock_note = windowed_clock(config, plan)
+    prepare_data_dir(options.data)
+    app = qt_application()
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(flushed_qt_objects())
+        hub = start_hub(options, clock)
+        stack.callback(hub.stop)
+        hall = build_hall(config, plan, clock, hub, options.data, scripted=False)
+        stack.pop_all()
+        stack.enter_context(flushed_qt_objects())
+        stack.callback(hall.close)
+        describe(hall, options, clock_note)
+        screen = app.primaryScreen()
+        if screen is not None:
+            place_windows(hall, screen.availableGeometry())
+        for window in hall.windows():
+            window.show()
+        say("The hall is open: take a number at the kiosk, sign in at a counter and call it. "
+            "Close the windows (or press Ctrl+C here) to stop.")
+        # Ctrl+C: Python only sees the signal when it runs, so give it a turn now and then.
+        from PySide6.QtCore import QTimer
+
+        previous = signal.signal(signal.SIGINT, lambda *_: app.quit())
+        stack.callback(signal.signal, signal.SIGINT, previous)
+        wake = QTimer()
+        wake.timeout.connect(lambda: None)
+        wake.start(250)
+        stack.callback(wake.stop)
+        code = int(app.exec())
+    say("antrean demo: the hall is closed")
+    return code
+
+
+def has_screen() -> bool:
+    """Whether windows can be shown: a Wayland or X11 display on Linux and other Unixes
+    (Windows and macOS always have one), unless Qt was told to draw offscreen."""
+    import os
+
+    if os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal"):
+        return False
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
