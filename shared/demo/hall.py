@@ -10,8 +10,7 @@ subcommand; nothing else in `shared` imports this package.
 from __future__ import annotations
 
 import importlib
-import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,8 +21,6 @@ from shared.demo.hub import EmbeddedHub
 from shared.demo.plan import BOARD, KIOSK, DemoOfficer, DemoPlan
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
-
-log = logging.getLogger(__name__)
 
 APPS = ("kiosk", "counter_client", "display")
 KIOSK_SIZE = (1080, 1920)  # a portrait kiosk screen
@@ -70,7 +67,6 @@ class Hall:
     board: Any  # display.app.BoardApp
     announcer: Any = None  # the headless announcer (the board's own voice closes with it)
     synthesizer: Any = None
-    closers: list[Any] = field(default_factory=list)
 
     @property
     def links(self) -> list[HubLink]:

@@ -18,7 +18,6 @@ Output, in the folder it is given:
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import sqlite3
 import time
 from collections import Counter as Tally
@@ -39,8 +38,6 @@ from shared.indonesian import tanggal
 from shared.ledger import model as m
 from shared.ledger.projection import last_seq
 from shared.ledger.store import connect
-
-log = logging.getLogger(__name__)
 
 WAIT_S = 20.0  # a generous bound for any one step; a healthy step takes milliseconds
 PAUSE_MS = 700  # between repeats of a call (the Announcer is built with this)
