@@ -12,7 +12,6 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -153,9 +152,6 @@ def test_four_kiosks_issue_2000_tickets_at_once(tmp_path: Path, workers: list[Wo
         assert len(issued) == 2000
         assert sorted(e.data["label"] for e in issued) == sorted(acknowledged)
         assert Counter(e.device for e in issued) == {f"kiosk-{k}": 500 for k in range(4)}
-        # They really ran at the same time: the log interleaves the kiosks.
-        switches = sum(1 for a, b in pairwise(issued) if a.device != b.device)
-        assert switches > 4
         assert [e.seq for e in iter_events(led.conn)] == list(range(1, 2001))
         assert led.verify()
     finally:
