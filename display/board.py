@@ -32,7 +32,7 @@ from PySide6.QtGui import (
     QPixmap,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLayout, QVBoxLayout, QWidget
 
 from display.core import BoardCore
 from display.models import (
@@ -593,6 +593,9 @@ class BoardWindow(QWidget):
             if self.config.mpp.running_text.strip() else None)
 
         self._root = QVBoxLayout(self)
+        # The board is sized by the hall's screen, never by its contents; without this, Qt
+        # asks the platform to resize the window whenever a label grows.
+        self._root.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self._body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self._left = QVBoxLayout()
         self._right = QVBoxLayout()

@@ -172,8 +172,8 @@ class Ledger:
             return prio
         if queue.policy == "fifo":
             return prio if prio.rank < regular.rank else regular
-        streak = self.reader.counter(counter).regular_streak
-        return prio if streak >= queue.priority_every else regular
+        streak = self.reader.regular_streak(prio.queue, day)
+        return prio if streak is None or streak >= queue.priority_every else regular
 
     def _head(self, queues: tuple[str, ...], day: dt.date, priority: bool) -> TicketView | None:
         marks = ",".join("?" * len(queues))

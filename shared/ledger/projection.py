@@ -74,14 +74,20 @@ def _called(conn: sqlite3.Connection, e: m.Event) -> None:
         (m.CALLED, counter, e.officer, e.at_ms, e.at_ms, e.ticket_id),
     )
     _counter_row(conn, counter)
-    is_priority = conn.execute(
-        "SELECT is_priority FROM tickets WHERE ticket_id=?", (e.ticket_id,)
-    ).fetchone()[0]
-    conn.execute(
-        "UPDATE counters SET ticket_id=?, regular_streak=CASE WHEN ? THEN 0 "
-        "ELSE regular_streak + 1 END WHERE counter=?",
-        (e.ticket_id, is_priority, counter),
-    )
+    conn.execute("UPDATE counters SET ticket_id=? WHERE counter=?", (e.ticket_id, counter))
+    # The interleave policy counts regular calls per queue and service day ("one priority
+    # after every N regular"), whichever counter made them. Until a queue's first priority
+    # call of the day there is no count, and a priority ticket may go next at once.
+    day, queue, is_priority = conn.execute(
+        "SELECT service_day, queue, is_priority FROM tickets WHERE ticket_id=?", (e.ticket_id,)
+    ).fetchone()
+    if is_priority:
+        conn.execute(
+            "INSERT INTO day_counts (service_day, key, n) VALUES (?, ?, 0) "
+            "ON CONFLICT(service_day, key) DO UPDATE SET n = 0", (day, f"r:{queue}"))
+    else:
+        conn.execute("UPDATE day_counts SET n = n + 1 WHERE service_day=? AND key=?",
+                     (day, f"r:{queue}"))
 
 
 def _recalled(conn: sqlite3.Connection, e: m.Event) -> None:
@@ -143,7 +149,7 @@ def _signed_in(conn: sqlite3.Connection, e: m.Event) -> None:
     counter = e.data["counter"]
     _counter_row(conn, counter)
     conn.execute(
-        "UPDATE counters SET officer=?, status=?, since=?, regular_streak=0 WHERE counter=?",
+        "UPDATE counters SET officer=?, status=?, since=? WHERE counter=?",
         (e.data["officer"], m.COUNTER_OPEN, e.at_ms, counter),
     )
 

@@ -152,8 +152,24 @@ class LedgerReader:
         if fifo:
             return self._waiting_before(ticket, 0) + self._waiting_before(ticket, 1)
         if ticket.priority:
-            return self._waiting_before(ticket, 1)
+            ahead = self._waiting_before(ticket, 1)
+            if queue is None or queue.policy == "strict_priority":
+                return ahead
+            # Interleave: the regular tickets called before each priority one come first.
+            streak = self.regular_streak(ticket.queue, dt.date.fromisoformat(ticket.service_day))
+            first = 0 if streak is None else max(0, queue.priority_every - streak)
+            between = first + ahead * queue.priority_every
+            return ahead + min(self._waiting_before(ticket, 0, anywhere=True), between)
         return self._waiting_before(ticket, 0) + self._waiting_before(ticket, 1, anywhere=True)
+
+    def regular_streak(self, queue: str, day: dt.date) -> int | None:
+        """Regular tickets of a queue called since its last priority ticket today; None before
+        the queue's first priority call of the day (a priority ticket may then go at once)."""
+        row = self.conn.execute(
+            "SELECT n FROM day_counts WHERE service_day=? AND key=?",
+            (day.isoformat(), f"r:{queue}"),
+        ).fetchone()
+        return None if row is None else int(row[0])
 
     def _waiting_before(self, ticket: TicketView, priority: int, anywhere: bool = False) -> int:
         """Waiting tickets of the ticket's queue and day in one priority group (all of them, or

@@ -121,15 +121,26 @@ def test_strict_priority_calls_every_priority_ticket_first(ledger: Ledger) -> No
 
 
 def test_interleave_calls_one_priority_ticket_after_every_two_regular(ledger: Ledger) -> None:
-    # KTP: interleave, priority_every = 2.
+    # KTP: interleave, priority_every = 2. The day's first priority ticket goes at once; after
+    # each priority call, two regular ones.
     for prio in (None, "lansia", None, None, "ibu_hamil", None, None, "anak", None):
         ledger.issue_ticket("ktp-ganti", KIOSK, priority=prio)
     who = open_counter(ledger, 2)
     assert drain(ledger, 2, who) == [
-        "KTP-001", "KTP-003", "KTP-002",
-        "KTP-004", "KTP-006", "KTP-005",
-        "KTP-007", "KTP-009", "KTP-008",
+        "KTP-002", "KTP-001", "KTP-003",
+        "KTP-005", "KTP-004", "KTP-006",
+        "KTP-008", "KTP-007", "KTP-009",
     ]
+
+
+def test_interleave_counts_regular_calls_per_queue_across_counters(ledger: Ledger) -> None:
+    # Counters 1 and 2 both serve KTP: the "every two regular" count is the queue's.
+    for prio in ("lansia", None, None, "anak", None):
+        ledger.issue_ticket("ktp-ganti", KIOSK, priority=prio)
+    one, two = open_counter(ledger, 1), open_counter(ledger, 2)
+    called = [ledger.call_next(c, w).value["ticket"]["label"]
+              for c, w in ((1, one), (2, two), (1, one), (2, two), (1, one))]
+    assert called == ["KTP-001", "KTP-002", "KTP-003", "KTP-004", "KTP-005"]
 
 
 def test_interleave_calls_a_priority_ticket_at_once_when_its_turn_is_due(ledger: Ledger) -> None:
