@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
             print(path)
         return 0
 
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from display.app import BoardApp, BoardOptions, default_state_path
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     except StationSetupError as e:
         print(f"antrean display: {e}", file=sys.stderr)
         return 2
-    screen = app.primaryScreen().size()  # type: ignore[union-attr]
+    screen = QGuiApplication.primaryScreen().size()
     size = args.size or (screen.width(), screen.height())
     options = BoardOptions(
         agencies=args.agencies, zone=args.zone, media=args.media, voice=not args.no_voice,

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRectF, QRunnable, QThreadPool, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QImage, QImageReader, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QStackedLayout, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+    from PySide6.QtMultimediaWidgets import QVideoWidget
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +97,10 @@ class MediaArea(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(round(image_seconds * 1000))
         self._timer.timeout.connect(self.next_item)
-        self._player = None
-        self._audio = None
-        self._video = None
+        # Made only when the folder holds a video (Qt Multimedia is slow to start).
+        self._player: QMediaPlayer | None = None
+        self._audio: QAudioOutput | None = None
+        self._video: QVideoWidget | None = None
         if any(f.suffix.lower() in VIDEO_SUFFIXES for f in files):
             self._make_player()
         QTimer.singleShot(0, self.next_item)
@@ -129,6 +135,7 @@ class MediaArea(QWidget):
         self.index = (self.index + 1) % len(self.files)
         path = self.files[self.index]
         if path.suffix.lower() in VIDEO_SUFFIXES and self._player is not None:
+            assert self._video is not None  # made together with the player
             self._stack.setCurrentWidget(self._video)
             self._player.setSource(QUrl.fromLocalFile(str(path)))
             self._player.play()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QVBoxLayout
@@ -28,7 +29,7 @@ class PinScreen(Screen):
             box.addWidget(w)
         keys = grid(3)
         for i, key in enumerate("123456789"):
-            keys.addWidget(button(key, "key", lambda k=key: self._press(k), f"pin:{key}"),
+            keys.addWidget(button(key, "key", functools.partial(self._press, key), f"pin:{key}"),
                            i // 3, i % 3)
         self.clear = button("", "key", self._clear, "pin:clear")
         keys.addWidget(self.clear, 3, 0)
@@ -77,8 +78,9 @@ class AdminScreen(Screen):
         self.message = label("", "body", name="admin_message")
         self.test = button("", "primary", core.admin_test_print, "admin:test_print")
         self.exit = button("", "secondary", core.admin_exit, "admin:exit")
-        self.close = button("", "secondary", core.admin_close, "admin:close")
-        for w in (self.title, self.status, self.message, self.test, self.exit, self.close):
+        self.close_button = button("", "secondary", core.admin_close, "admin:close")
+        for w in (self.title, self.status, self.message, self.test, self.exit,
+                  self.close_button):
             box.addWidget(w)
         box.addStretch(1)
 
@@ -89,4 +91,4 @@ class AdminScreen(Screen):
         self.message.setText(core.admin_message)
         self.test.setText(core.t("admin_test_print"))
         self.exit.setText(core.t("admin_exit"))
-        self.close.setText(core.t("admin_close"))
+        self.close_button.setText(core.t("admin_close"))

@@ -162,8 +162,8 @@ def clear_layout(layout: QLayout) -> None:
             widget.hide()
             widget.setObjectName("")
             widget.deleteLater()
-        elif item.layout() is not None:
-            clear_layout(item.layout())
+        elif (inner := item.layout()) is not None:
+            clear_layout(inner)
 
 
 class Tile(QPushButton):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -214,7 +215,7 @@ class PriorityScreen(Screen):
         self.no = button("", "giant", lambda: core.choose_priority(None), "priority:none")
         self.no.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.group_buttons = {
-            g: button("", "choice", lambda g=g: core.choose_priority(g), f"priority:{g}")
+            g: button("", "choice", functools.partial(core.choose_priority, g), f"priority:{g}")
             for g in core.priority_groups()
         }
         self.back = button("", "secondary", core.back, "back")

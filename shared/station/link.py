@@ -156,9 +156,9 @@ class LocalLedger(QObject):
         if events:
             for link in self._links:
                 link.events_applied.emit(events)
-        link = self._pending.pop(result.command_id, None)
-        if link is not None:
-            link.replied.emit(result)
+        sender = self._pending.pop(result.command_id, None)
+        if sender is not None:
+            sender.replied.emit(result)
 
     def close(self) -> None:
         if self._thread.isRunning():
