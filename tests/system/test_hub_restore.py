@@ -10,6 +10,7 @@ here the copy from "the backup" is put beside the new ledger, so the stations' t
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import sqlite3
 import subprocess
@@ -19,11 +20,14 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
+
 from shared.clock import ManualClock
 from shared.config import load_config
 from shared.hub.auth import AuthStore
 from shared.hub.cli import restore_from_replica
 from shared.hub.client import HubClient
+from shared.hub.server import CATCH_UP_BATCH
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor, Event, Result
 from shared.ledger.projection import ledger_hash
@@ -31,6 +35,7 @@ from shared.ledger.store import connect
 from shared.station.replica import Replica
 from tests.conftest import MONDAY_0900
 from tests.system.conftest import DATA, HubProcess
+from tests.system.inproc_hub import ThreadedHub
 
 T = TypeVar("T")
 SMALL_HALL = DATA / "small_hall.toml"
@@ -225,3 +230,50 @@ def test_restore_from_a_file_that_is_no_replica_leaves_nothing_behind(tmp_path: 
     assert restore_from_replica(tmp_path / "replica.db", target, load_config(SMALL_HALL)) == 3
     assert sorted(p.name for p in target.parent.iterdir()) == ["ledger.db"]
     assert file_hash(target) == (digest, 3)
+
+
+def test_a_new_station_catches_up_a_long_history_while_the_hall_keeps_writing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Catch-up goes out a batch at a time (other stations are served in between); commands
+    committed meanwhile must reach the new station exactly once, in order, with no gap that
+    would force it to reconnect."""
+    config = load_config(SMALL_HALL)
+    clock = ManualClock(MONDAY_0900)
+    led = Ledger(tmp_path / "ledger.db", config, clock)
+    led.conn.execute("PRAGMA synchronous=OFF")  # setup only: 4,500 commands in a second
+    for i in range(2 * CATCH_UP_BATCH + 500):
+        assert led.issue_ticket("kk" if i % 2 else "bpjs-daftar", Actor("kiosk-0")).ok
+    led.close()
+    hub = ThreadedHub(config, tmp_path, clock)
+    kiosk_token = hub.auth.enroll("kiosk-1", "kiosk")
+    board_token = hub.auth.enroll("board-new", "display")
+    seen: list[int] = []
+
+    async def hall() -> None:
+        kiosk = Station(hub.url, kiosk_token, tmp_path / "kiosk.db")
+        await kiosk.start()
+        board = Station(hub.url, board_token, tmp_path / "board.db")
+        board.client.on_events = lambda events: seen.extend(e.seq for e in events)
+
+        async def keep_issuing() -> None:
+            for _ in range(150):
+                await kiosk.run("issue_ticket", service="kk")
+
+        writing = asyncio.create_task(keep_issuing())
+        await board.start()
+        await writing
+        await board.holds(kiosk.replica.last_seq)
+        await kiosk.holds(kiosk.replica.last_seq)
+        for s in (kiosk, board):
+            await s.close()
+
+    with caplog.at_level(logging.WARNING):
+        try:
+            run(hall())
+        finally:
+            hub.stop()
+    total = 2 * CATCH_UP_BATCH + 500 + 150
+    assert seen == list(range(1, total + 1))
+    assert not [r for r in caplog.records if "catch up" in r.getMessage()]
+    assert file_hash(tmp_path / "board.db") == file_hash(tmp_path / "ledger.db")
