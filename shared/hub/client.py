@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from shared.hub import protocol as p
-from shared.ledger.model import Event, Result
+from shared.ledger.model import Event, Refusal, Result
 from shared.station.replica import Replica, ReplicaGap
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,12 @@ class HubClient:
                 if entry is not None and not entry[1].done():
                     entry[1].set_result(Result.from_dict(d["result"]))
             elif kind == "error":
+                entry = self._pending.get(d.get("id") or "")
+                if entry is not None and not entry[1].done():
+                    # The hub could not take this command (a bad frame): answer the caller
+                    # now instead of leaving it to time out.
+                    entry[1].set_result(Result(d["id"], False, refusal=Refusal(
+                        str(d.get("code")), str(d.get("message")), "Perintah ditolak server.")))
                 if d.get("code") in ("unknown_token", "protocol"):
                     self.refused = d.get("message") or d.get("code")
                     for _, fut in self._pending.values():

@@ -314,7 +314,7 @@ class Hub:
     async def _handle(self, s: _Session, data: str) -> None:
         if not s.take_token():
             s.refused_in_row += 1
-            await self._reply(s, p.error("rate_limited", "too many messages; slow down"))
+            await self._rate_limited(s, data)
             return
         try:
             msg = p.parse(data)
@@ -346,6 +346,23 @@ class Hub:
         if result.ok and msg.kind == "sign_out":
             s.officer = s.officer_counter = None
         await self._result(s, result)
+
+    async def _rate_limited(self, s: _Session, data: str) -> None:
+        """A command over the station's rate is refused as a result with its id (nothing was
+        executed; the same id may be sent again later). Without the id a station could not
+        tell which command was dropped and waited for its reply forever."""
+        try:
+            msg = p.parse(data)
+        except p.ProtocolError as e:
+            msg_id = e.msg_id
+        else:
+            msg_id = msg.id if isinstance(msg, (p.CommandMsg, p.SignIn)) else None
+        if msg_id is None:
+            await self._reply(s, p.error("rate_limited", "too many messages; slow down"))
+            return
+        await self._result(s, Result(msg_id, False, refusal=Refusal(
+            "rate_limited", "too many messages from this station; send again later",
+            "Terlalu banyak permintaan dari perangkat ini. Coba lagi sebentar.")))
 
     def _actor(self, s: _Session) -> Actor:
         # The officer is who signed in on this connection, never what a station claims.
