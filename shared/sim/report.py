@@ -142,6 +142,7 @@ def build_report(conn: sqlite3.Connection, plan: DayPlan, stations: list[dict[st
         "lag": {
             "late_sim_seconds": {role: _spread(xs) for role, xs in late.items()},
             "reply_real_ms": {role: _spread(xs) for role, xs in rtt.items()},
+            "rate_limited": sum(s["timing"].get("rate_limited", 0) for s in stations),
         },
         "checks": [c.to_dict() for c in checks],
         "ok": all(c.ok for c in checks),
@@ -263,7 +264,8 @@ def render_markdown(r: dict[str, Any]) -> str:
             f"| {role} | {_f(rs['n'])} | {_f(ls['p50'])} s | {_f(ls['p95'])} s | "
             f"{_f(ls['max'])} s | {_f(rs['p50'])} ms | {_f(rs['p95'])} ms | "
             f"{_f(rs['p99'])} ms | {_f(rs['max'])} ms |")
-    lines += ["", "## Invariants", ""]
+    lines += ["", f"Commands the hub's per-station rate limit turned back (then sent again "
+              f"with the same id): {_f(lag['rate_limited'])}.", "", "## Invariants", ""]
     for c in r["checks"]:
         lines.append(f"- [{'x' if c['ok'] else ' '}] {c['name']}: {c['detail']}")
     lines.append("")
