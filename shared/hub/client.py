@@ -48,7 +48,16 @@ class HubClient:
     async def start(self, timeout: float = 10.0) -> None:
         self._session = aiohttp.ClientSession()
         self._task = asyncio.create_task(self._run())
-        await asyncio.wait_for(self.connected.wait(), timeout)
+        connected = asyncio.create_task(self.connected.wait())
+        # Either the hub welcomes us, or it refuses us for good (the run task ends): the
+        # latter must not look like a slow network.
+        done, _ = await asyncio.wait({connected, self._task}, timeout=timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if connected not in done:
+            connected.cancel()
+            if self.refused:
+                raise HubRefused(self.refused)
+            raise TimeoutError(f"no welcome from the hub at {self.url} within {timeout:g} s")
 
     async def close(self) -> None:
         self._closing = True
@@ -143,7 +152,7 @@ class HubClient:
                     # now instead of leaving it to time out.
                     entry[1].set_result(Result(d["id"], False, refusal=Refusal(
                         str(d.get("code")), str(d.get("message")), "Perintah ditolak server.")))
-                if d.get("code") in ("unknown_token", "protocol"):
+                if d.get("code") in ("unknown_token", "protocol", "replica_ahead"):
                     self.refused = d.get("message") or d.get("code")
                     for _, fut in self._pending.values():
                         if not fut.done():

@@ -243,6 +243,19 @@ class Hub:
             await ws.send_str(p.error("protocol", f"hub speaks protocol {p.PROTOCOL_VERSION}"))
             await ws.close(code=4002, message=b"protocol version")
             return ws
+        assert self._reader is not None
+        hub_seq = last_seq(self._reader)
+        if hello.after > hub_seq:
+            # This station holds history the hub has not: the hub was restored from an older
+            # replica. Serving it would let its copy silently diverge; refuse it loudly so IT
+            # staff restore from the most complete replica instead.
+            log.error("station %s holds events up to seq %d but the hub only %d: restore the "
+                      "hub from the most complete replica", station.name, hello.after, hub_seq)
+            await ws.send_str(p.error(
+                "replica_ahead", f"this station holds events up to {hello.after}, the hub only "
+                f"up to {hub_seq}; the hub was restored from an older replica"))
+            await ws.close(code=4003, message=b"replica ahead of hub")
+            return ws
         s = _Session(ws, station, rate=self.rate_per_second, burst=self.rate_burst,
                      allowance=self.rate_burst)
         s.officer, s.officer_counter = self._resume_officer(station)
@@ -426,15 +439,8 @@ class Hub:
         await self._reply(s, p.dumps({"type": "result", "id": result.command_id, "result": d}))
 
 
-def _wire(e: Event) -> dict[str, object]:
-    """`Event.to_dict()` without `dataclasses.asdict`, whose deep copy cost more than the
-    JSON encoding: the same keys and values (the event's data is not copied, only read)."""
-    return {"seq": e.seq, "command_id": e.command_id, "kind": e.kind, "ticket_id": e.ticket_id,
-            "device": e.device, "officer": e.officer, "at_ms": e.at_ms, "data": e.data}
-
-
 def _events_frame(events: list[Event]) -> str:
-    return p.dumps({"type": "events", "events": [_wire(e) for e in events]})
+    return p.dumps({"type": "events", "events": [e.to_dict() for e in events]})
 
 def run_hub(hub: Hub, host: str, port: int, advertise: bool = True) -> None:
     """Serve until interrupted (SIGINT/SIGTERM)."""

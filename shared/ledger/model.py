@@ -103,7 +103,11 @@ class Event:
     data: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # A plain dict, not dataclasses.asdict: its deep copy cost more than the JSON encoding
+        # on the hub's hot path. The data dict is shared, not copied; treat it as read-only.
+        return {"seq": self.seq, "command_id": self.command_id, "kind": self.kind,
+                "ticket_id": self.ticket_id, "device": self.device, "officer": self.officer,
+                "at_ms": self.at_ms, "data": self.data}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Event:

@@ -209,7 +209,7 @@ class HubLink(StationLink):
     def _error(self, d: dict[str, Any]) -> None:
         code = d.get("code")
         log.warning("hub error %s: %s", code, d.get("message"))
-        if code in ("unknown_token", "protocol"):
+        if code in ("unknown_token", "protocol", "replica_ahead"):
             self.refused_reason = str(d.get("message") or code)
         msg_id = d.get("id")
         if msg_id and msg_id in self._pending:

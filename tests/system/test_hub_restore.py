@@ -26,7 +26,7 @@ from shared.clock import ManualClock
 from shared.config import load_config
 from shared.hub.auth import AuthStore
 from shared.hub.cli import restore_from_replica
-from shared.hub.client import HubClient
+from shared.hub.client import HubClient, HubRefused
 from shared.hub.server import CATCH_UP_BATCH
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor, Event, Result
@@ -321,3 +321,50 @@ def test_a_command_over_the_rate_limit_or_malformed_is_answered_with_its_id(
     executed = {r[0] for r in conn.execute("SELECT command_id FROM events")}
     conn.close()
     assert executed == {r.command_id for r in results if r.ok}  # refused ones did nothing
+
+
+def test_a_station_ahead_of_a_restored_hub_is_refused_not_diverged(
+    tmp_path: Path, small_config: Any, clock: ManualClock
+) -> None:
+    """A hub restored from an older replica must not serve a station that holds more: its
+    replica would silently keep events the hub numbers differently."""
+    first = ThreadedHub(small_config, tmp_path / "first", clock)
+    token = first.auth.enroll("kiosk-1", "kiosk")
+
+    async def issue_three() -> int:
+        station = Station(first.url, token, tmp_path / "kiosk.db")
+        await station.start()
+        for _ in range(3):
+            await station.run("issue_ticket", service="ktp-baru")
+        await station.holds(3)
+        seq = station.replica.last_seq
+        await station.close()
+        return seq
+
+    try:
+        assert run(issue_three()) == 3
+    finally:
+        first.stop()
+
+    # A new hub with an empty ledger (as if restored from a replica that had nothing yet).
+    second = ThreadedHub(small_config, tmp_path / "second", clock)
+    token2 = second.auth.enroll("kiosk-1", "kiosk")
+
+    async def reconnect() -> str | None:
+        client = HubClient(second.url, token2, Replica(tmp_path / "kiosk.db"))
+        with pytest.raises(HubRefused):
+            await client.start(timeout=20)
+        reason = client.refused
+        await client.close()
+        return reason
+
+    try:
+        reason = run(reconnect())
+        assert reason is not None and "restored from an older replica" in reason
+        conn = connect(tmp_path / "second" / "ledger.db", readonly=True)
+        try:
+            assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+        finally:
+            conn.close()
+    finally:
+        second.stop()
