@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from display.app import keep_singletons_alive
 from display.board import BoardWindow
 from display.core import AnnouncedStore, BoardCore
 from shared.clock import ManualClock
@@ -291,7 +290,6 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     args = p.parse_args()
-    keep_singletons_alive()  # see display.app: PySide6 6.12.0 drops references to None
     app = QApplication.instance() or QApplication(sys.argv[:1])
     config = load_config(example_config_path())
     print(f"hall: {config.mpp.name}, {len(config.counters)} counters; "

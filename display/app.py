@@ -8,10 +8,8 @@ badge, and the reason is logged for IT staff.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,29 +34,6 @@ class BoardOptions:
     size: tuple[int, int] = (1920, 1080)
     state_path: Path | None = None  # where the last announced call is kept; None: memory
     voice_cache: Path | None = None
-
-
-def keep_singletons_alive() -> None:
-    """Work around PySide6 6.12.0 on CPython 3.11 dropping references to None and True.
-
-    Measured here: many void calls (`QWidget.update()`, `QTimer.start()`, `processEvents()`,
-    `QPainter.fillRect()` ...) return None without taking a reference to it, and
-    `SignalInstance.emit()` does the same with True. A board makes hundreds of such calls a
-    second (running text, clock, paints), so None's count reaches zero within minutes to hours
-    and CPython aborts ("none_dealloc"). Raising the counts of None, True and False once by
-    2**40 puts that out of reach for any uptime; these objects are never freed anyway, and
-    CPython 3.12+ makes them immortal, where this does nothing. Call once at start-up.
-    """
-    if sys.version_info >= (3, 12):
-        return
-    for obj in (None, True, False):
-        if sys.getrefcount(obj) > 1 << 39:
-            continue  # already done in this process
-        before = sys.getrefcount(obj)
-        cell = ctypes.c_ssize_t.from_address(id(obj))  # ob_refcnt, first field of PyObject
-        cell.value += 1 << 40
-        if sys.getrefcount(obj) - before != 1 << 40:  # an unusual build: undo, do nothing
-            cell.value -= 1 << 40
 
 
 def default_state_path(device: str, beside: str | None) -> Path:

@@ -52,9 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from display.app import keep_singletons_alive
 
-    keep_singletons_alive()
     if args.screenshots is not None:
         from display.screenshots import render
         from shared.config import ConfigError, load_config

@@ -96,13 +96,11 @@ def render(out_dir: Path, config: HallConfig | None = None, media: Path | None =
            shots: Sequence[tuple[str, int, int]] = SHOTS) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
-    from display.app import keep_singletons_alive
     from display.board import BoardWindow, load_logo
     from display.core import AnnouncedStore, BoardCore
     from display.media import MediaArea
     from shared.station.link import LocalLedger
 
-    keep_singletons_alive()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     cfg = config or load_config(example_config_path())
     out_dir.mkdir(parents=True, exist_ok=True)

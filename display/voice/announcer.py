@@ -24,7 +24,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from display.voice import DEFAULT_CHIME
-from display.voice._pyside_fix import emit
 from display.voice.audio import AudioOutput
 from display.voice.synthesizer import Synthesizer
 
@@ -99,13 +98,13 @@ class Announcer(QObject):
     def announce(self, key: str, text: str) -> None:
         """Queue a call; returns at once. `key` names it in the signals (e.g. the ticket id)."""
         if self._closed:
-            emit(self.failed, key, "announcer is shut down")
+            self.failed.emit(key, "announcer is shut down")
             return
         self._seq += 1
         call = _Call(self._seq, key, text)
         self._calls.append(call)
         self._by_seq[call.seq] = call
-        emit(self.queued, key)
+        self.queued.emit(key)
         self._pool.submit(self._render, call.seq, text)
 
     def pending(self) -> int:
@@ -140,7 +139,7 @@ class Announcer(QObject):
             return
         # RuntimeError: the Announcer's C++ object was deleted while we rendered.
         with contextlib.suppress(RuntimeError):
-            emit(self._rendered, seq, path, error)
+            self._rendered.emit(seq, path, error)
 
     # --- GUI thread ---------------------------------------------------------------------------
 
@@ -160,7 +159,7 @@ class Announcer(QObject):
             if call.error is not None:
                 self._drop_head()
                 log.warning("call %s not announced: %s", call.key, call.error)
-                emit(self.failed, call.key, call.error)
+                self.failed.emit(call.key, call.error)
                 continue
             assert call.voice is not None
             steps: list[Path | int] = [self._chime] if self._chime is not None else []
@@ -171,7 +170,7 @@ class Announcer(QObject):
             call.steps = steps
             self._current = call
             self._set_speaking(True)
-            emit(self.started, call.key)
+            self.started.emit(call.key)
             self._next_step()
         if self._current is None and not self._calls:
             self._set_speaking(False)
@@ -183,7 +182,7 @@ class Announcer(QObject):
         if not call.steps:
             self._current = None
             self._drop_head()
-            emit(self.finished, call.key)
+            self.finished.emit(call.key)
             self._pump()
             return
         step = call.steps.pop(0)
@@ -203,7 +202,7 @@ class Announcer(QObject):
         self._current = None
         self._drop_head()
         log.warning("call %s not heard: %s", call.key, reason)
-        emit(self.failed, call.key, reason)
+        self.failed.emit(call.key, reason)
         self._pump()
 
     def _drop_head(self) -> None:
@@ -213,7 +212,7 @@ class Announcer(QObject):
     def _set_speaking(self, on: bool) -> None:
         if on != self._speaking:
             self._speaking = on
-            emit(self.speaking, on)
+            self.speaking.emit(on)
 
 
 def default_cache_dir() -> Path:

@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 
-from display.voice._pyside_fix import emit
 from display.voice.wavfile import WavError, wav_info
 
 
@@ -131,12 +130,12 @@ class QtAudioOutput(AudioOutput):
         # Deferred: we are inside a QMediaPlayer signal, and the announcer's slot will call
         # play() again on this very player.
         if reason is None:
-            QTimer.singleShot(0, self, lambda: emit(self.done))
+            QTimer.singleShot(0, self, lambda: self.done.emit())
         else:
             self._fail_later(reason)
 
     def _fail_later(self, reason: str) -> None:
-        QTimer.singleShot(0, self, lambda: emit(self.failed, reason))
+        QTimer.singleShot(0, self, lambda: self.failed.emit(reason))
 
 
 class RecordingAudioOutput(AudioOutput):
@@ -195,6 +194,6 @@ class RecordingAudioOutput(AudioOutput):
         self._in_flight -= 1
         if reason is None:
             self.seconds_played += duration
-            emit(self.done)
+            self.done.emit()
         else:
-            emit(self.failed, reason)
+            self.failed.emit(reason)

@@ -75,8 +75,6 @@ def qt_application() -> Any:
         app = QApplication(["antrean-demo"])
     app.setApplicationName("Antrean demo")
     app.setFont(QFont("DejaVu Sans", 11))
-    # A long-running hall: see display.app.keep_singletons_alive.
-    app_module("display.app").keep_singletons_alive()
     return app
 
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from display.app import keep_singletons_alive
 from display.board import BoardWindow
 from display.core import AnnouncedStore, BoardCore, BoardFilterError
 from shared.clock import ManualClock
@@ -28,7 +27,6 @@ EXTRA_COUNTERS = 8  # small_hall has 4: 12 counters, enough for a burst from 10
 
 # PySide6 6.12.0 on Python 3.11 drops references to None/True (see display.app); a
 # board test makes enough Qt calls to bring the process down at exit without this.
-keep_singletons_alive()
 
 
 def hall_text(extra: int = EXTRA_COUNTERS) -> str:

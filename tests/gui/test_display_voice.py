@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
-from display.app import BoardApp, BoardOptions, keep_singletons_alive
+from display.app import BoardApp, BoardOptions
 from display.media import DUCKED_VOLUME, FULL_VOLUME, MediaArea
 from display.voice.announcer import Announcer
 from display.voice.audio import RecordingAudioOutput
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs
 
 # PySide6 6.12.0 on Python 3.11 drops references to None/True (see display.app); a
 # board test makes enough Qt calls to bring the process down at exit without this.
-keep_singletons_alive()
 
 
 def test_real_announcer_speaks_each_call_once_in_order_and_ducks_the_media(
