@@ -18,6 +18,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "display": ("display.cli", "the waiting-hall board and voice announcer"),
     "backup": ("shared.cli_backup", "back up and restore the hub's ledger"),
     "doctor": ("shared.cli_doctor", "check this PC for its job in the hall"),
+    "simulate": ("shared.cli_simulate",
+                 "simulate a service day against a real hub (soak and load tool)"),
     "demo": ("shared.cli_demo", "a whole hall on this PC (scripted where there is no screen)"),
 }
 
