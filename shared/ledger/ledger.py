@@ -353,7 +353,7 @@ class Ledger:
             ahead = self.reader.people_ahead(t)
             value["people_ahead"] = ahead
             value["estimated_wait_minutes"] = self.reader.estimated_wait_minutes(
-                t.queue, ahead, dt.date.fromisoformat(t.service_day))
+                t.queue, ahead, dt.date.fromisoformat(t.service_day), self.clock.now())
         return value
 
     # --- maintenance -----------------------------------------------------------------------

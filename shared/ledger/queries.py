@@ -209,12 +209,42 @@ class LedgerReader:
             numbers,
         ).fetchone()[0])
 
-    def estimated_wait_minutes(self, queue: str, people_ahead: int, day: dt.date) -> int:
+    def estimated_wait_minutes(self, queue: str, people_ahead: int, day: dt.date,
+                               now: dt.datetime | None = None) -> int:
         """People ahead × recent service time ÷ counters open for the queue (at least one, so a
-        closed hall still gives an honest order of magnitude)."""
+        closed hall still gives an honest order of magnitude). Given the moment of asking, the
+        wait also covers the time until the counters open (the 07:55 crowd) and any break
+        (Friday prayer, lunch) that falls inside it."""
         per_person = self.average_service_minutes(queue, day)
         counters = max(1, self.open_counters_for(queue))
-        return math.ceil(people_ahead * per_person / counters)
+        work = people_ahead * per_person / counters
+        if now is None:
+            return math.ceil(work)
+        return math.ceil(self._idle_minutes(queue, now, work) + work)
+
+    def _idle_minutes(self, queue: str, now: dt.datetime, work: float) -> float:
+        services = self.config.services_in_queue(queue)
+        if not services:
+            return 0.0
+        schedule = self.config.schedule_for(services[0])
+        local = now.astimezone(self.config.tz)
+        hours = schedule.hours_on(local.date())
+        if hours is None:
+            return 0.0
+        opens = dt.datetime.combine(local.date(), hours.start, self.config.tz)
+        start = max(local, opens)
+        idle = (start - local).total_seconds() / 60
+        end = start + dt.timedelta(minutes=work)
+        for brk in sorted(schedule.breaks.get(local.weekday(), ()),
+                          key=lambda b: b.range.start):
+            b_start = dt.datetime.combine(local.date(), brk.range.start, self.config.tz)
+            b_end = dt.datetime.combine(local.date(), brk.range.end, self.config.tz)
+            if b_end <= start or b_start >= end:
+                continue
+            paused = (b_end - max(start, b_start)).total_seconds() / 60
+            idle += paused
+            end += dt.timedelta(minutes=paused)
+        return idle
 
     # --- counters --------------------------------------------------------------------------
 

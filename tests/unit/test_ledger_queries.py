@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from shared.clock import ManualClock
+from shared.config import HallConfig
 from shared.ledger import model as m
 from shared.ledger.ledger import Ledger
 from shared.ledger.queries import LedgerReader, TicketView, percentile
 from shared.ledger.store import connect
-from tests.conftest import KIOSK, open_counter
+from tests.conftest import KIOSK, WIB, open_counter
 from tests.unit.test_ledger_support import called_label, wib
 
 MONDAY = dt.date(2026, 11, 30)
@@ -258,3 +259,26 @@ def test_a_ticket_as_a_dict_is_every_field_in_order(ledger: Ledger) -> None:
     assert list(as_dict) == [f.name for f in dataclasses.fields(TicketView)]
     as_dict["status"] = "finished"  # a copy: the view itself does not change
     assert t.status == m.WAITING
+
+
+def test_estimated_wait_covers_time_before_opening_and_breaks(
+    tmp_path: Path, small_config: HallConfig
+) -> None:
+    # Small hall: KTP opens 08:00 (tickets from 07:00), Monday break 12:00-13:00; standard
+    # times 10 and 8 minutes, so 9 minutes a person with one counter.
+    early = ManualClock(dt.datetime(2026, 11, 30, 7, 30, tzinfo=WIB))
+    led = Ledger(tmp_path / "l.db", small_config, early)
+    try:
+        first = led.issue_ticket("ktp-ganti", KIOSK)
+        assert first.value["estimated_wait_minutes"] == 30  # nobody ahead, counters open 08:00
+        second = led.issue_ticket("ktp-ganti", KIOSK)
+        assert second.value["estimated_wait_minutes"] == 30 + 9
+        reader = led.reader
+        before_break = dt.datetime(2026, 11, 30, 11, 55, tzinfo=WIB)
+        assert reader.estimated_wait_minutes("KTP", 2, MONDAY, before_break) == 18 + 60
+        in_break = dt.datetime(2026, 11, 30, 12, 30, tzinfo=WIB)
+        assert reader.estimated_wait_minutes("KTP", 1, MONDAY, in_break) == 30 + 9
+        after = dt.datetime(2026, 11, 30, 13, 30, tzinfo=WIB)
+        assert reader.estimated_wait_minutes("KTP", 1, MONDAY, after) == 9
+    finally:
+        led.close()
