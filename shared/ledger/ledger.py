@@ -291,6 +291,14 @@ class Ledger:
         if state.officer and state.officer != officer:
             raise refuse("counter_taken", f"counter {number} is in use by {state.officer}",
                          f"Loket {number} sedang dipakai petugas lain.")
+        elsewhere = self.conn.execute(
+            "SELECT counter FROM counters WHERE officer=? AND counter<>?", (officer, number)
+        ).fetchone()
+        if elsewhere is not None:
+            # One officer, one counter: the figures and the audit trail name who served whom.
+            raise refuse("officer_elsewhere",
+                         f"officer {officer} is signed in at counter {elsewhere[0]}",
+                         f"Anda masih masuk di loket {elsewhere[0]}. Keluar dahulu dari sana.")
         out.add(m.OFFICER_SIGNED_IN, None, {"counter": number, "officer": officer})
 
     def _sign_out(self, c: Command, now: dt.datetime, out: _Events) -> None:

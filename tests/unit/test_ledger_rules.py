@@ -388,3 +388,13 @@ def test_a_closed_counter_with_its_officer_must_open_before_calling(ledger: Ledg
     refused(ledger.call_next(3, who), "counter_not_open")
     ledger.run("open_counter", who, counter=3)
     assert called_label(ledger.call_next(3, who)) == "B-001"
+
+
+def test_an_officer_signs_in_at_one_counter_at_a_time(ledger: Ledger) -> None:
+    siti_at_1 = Actor("counter-1", "siti")
+    assert ledger.run("sign_in", siti_at_1, counter=1).ok
+    refused = ledger.run("sign_in", Actor("counter-2", "siti"), counter=2)
+    assert refused.refusal is not None and refused.refusal.code == "officer_elsewhere"
+    assert "loket 1" in refused.refusal.pesan
+    assert ledger.run("sign_out", siti_at_1, counter=1).ok
+    assert ledger.run("sign_in", Actor("counter-2", "siti"), counter=2).ok
