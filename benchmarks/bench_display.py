@@ -91,7 +91,12 @@ class Hall:
         self.replies: dict[str, Any] = {}
         for link in (self.kiosk, self.staff):
             link.replied.connect(lambda r: self.replies.__setitem__(r.command_id, r))
-        self.wait_all([self.staff.send("sign_in", {"counter": n}) for n in sorted(config.counters)])
+        sign_ins = []
+        for n in sorted(config.counters):
+            self.staff.officer = f"petugas-{n}"  # an officer signs in at one counter at a time
+            sign_ins.append(self.staff.send("sign_in", {"counter": n}))
+        self.staff.officer = "petugas"
+        self.wait_all(sign_ins)
         # (counter, service of its queue): tickets are issued and called round-robin over
         # these, so every call_next finds someone waiting. Services closed today drop out.
         pairs = []

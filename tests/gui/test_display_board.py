@@ -85,7 +85,14 @@ class Hall:
         return self.wait(self.send(link, kind, **args))[0]
 
     def open(self, *counters: int) -> None:
-        self.wait(*(self.send(self.staff, "sign_in", counter=n) for n in counters))
+        # One officer per counter (an officer signs in at one counter at a time); the staff
+        # link then acts for all of them.
+        ids = []
+        for n in counters:
+            self.staff.officer = f"petugas-{n}"
+            ids.append(self.send(self.staff, "sign_in", counter=n))
+        self.staff.officer = "petugas"
+        self.wait(*ids)
 
     def issue(self, service: str, n: int = 1) -> None:
         self.wait(*(self.send(self.kiosk, "issue_ticket", service=service) for _ in range(n)))
