@@ -1,0 +1,1 @@
+"""Example hall configurations shipped with Antrean (example data, not official)."""
