@@ -170,6 +170,9 @@ class ShownTicket:
     layout: TicketLayout
     print_state: str = "printing"  # printing | printed | failed
     print_error: str = ""
+    # Counters of this service are not serving yet (before opening) or on a break: until when.
+    paused_until: dt.datetime | None = None
+    pause_kind: str = ""  # "opening" | "break"
 
 
 @dataclass(frozen=True)
@@ -578,9 +581,26 @@ class KioskCore(QObject):
             people_ahead=content.people_ahead, wait_minutes=content.estimated_wait_minutes,
             issued_at=issued, counters_hint=hint, qr_payload=content.qr_payload, layout=layout,
         )
+        self.ticket = replace(self.ticket, **self._pause(service, issued))
         self.agency, self.service = agency, service
         self._go(Step.TICKET)
         self.printer.submit(t["ticket_id"], layout)
+
+    def _pause(self, service: Service, moment: dt.datetime) -> dict[str, Any]:
+        """Whether the visitor's counters are idle when the ticket is taken: before opening
+        (the 07:55 crowd) or in a break (lunch, Friday prayer), so the screen can say until
+        when — the wait on the ticket already includes it."""
+        schedule = self.config.schedule_for(service)
+        local = moment.astimezone(self.config.tz)
+        hours = schedule.hours_on(local.date())
+        if hours is not None and local.time() < hours.start:
+            opens = dt.datetime.combine(local.date(), hours.start, self.config.tz)
+            return {"paused_until": opens, "pause_kind": "opening"}
+        brk = schedule.break_at(local)
+        if brk is not None:
+            ends = dt.datetime.combine(local.date(), brk.range.end, self.config.tz)
+            return {"paused_until": ends, "pause_kind": "break"}
+        return {}
 
     def _show_refusal(self, result: Result) -> None:
         refusal = result.refusal

@@ -36,12 +36,14 @@ class TicketScreen(Screen):
         self.service = label("", "body", name="ticket_service")
         self.ahead = label("", "big", name="ticket_ahead")
         self.wait = label("", "body", name="ticket_wait")
+        self.pause = label("", "body", name="ticket_pause")
         self.counters = label("", "body", name="ticket_counters")
         self.when = label("", "hint", name="ticket_when")
         for w in (self.heading, self.number):
             self.left.addWidget(w)
         self.left.addWidget(self.priority, 0, Qt.AlignmentFlag.AlignHCenter)
-        for w in (self.agency, self.service, self.ahead, self.wait, self.counters, self.when):
+        for w in (self.agency, self.service, self.ahead, self.wait, self.pause, self.counters,
+                  self.when):
             self.left.addWidget(w)
         self.qr = label("", "body", wrap=False, name="ticket_qr")
         self.qr_hint = label("", "hint")
@@ -75,6 +77,9 @@ class TicketScreen(Screen):
         self.ahead.setText(core.t("people_ahead", n=t.people_ahead))
         self.wait.setText(core.t("estimated_wait",
                                  wait=i18n.wait_text(core.language, t.wait_minutes)))
+        if t.paused_until is not None:
+            self.pause.setText(core.t(f"pause_{t.pause_kind}", time=f"{t.paused_until:%H:%M}"))
+        self.pause.setVisible(t.paused_until is not None)
         self.counters.setText(core.t("served_at", counters=t.counters_hint)
                               if t.counters_hint else "")
         self.counters.setVisible(bool(t.counters_hint))

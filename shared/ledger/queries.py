@@ -211,13 +211,15 @@ class LedgerReader:
 
     def estimated_wait_minutes(self, queue: str, people_ahead: int, day: dt.date,
                                now: dt.datetime | None = None) -> int:
-        """People ahead × recent service time ÷ counters open for the queue (at least one, so a
-        closed hall still gives an honest order of magnitude). Given the moment of asking, the
+        """People ahead × recent service time ÷ counters open for the queue (or, when none is
+        open, the counters that serve it). Given the moment of asking, the
         wait also covers the time until the counters open (the 07:55 crowd) and any break
         (Friday prayer, lunch) that falls inside it."""
         per_person = self.average_service_minutes(queue, day)
-        counters = max(1, self.open_counters_for(queue))
-        work = people_ahead * per_person / counters
+        # Before opening and at a break no counter is open yet; they will be, so count the
+        # counters that serve the queue rather than promise a wait four times too long.
+        counters = self.open_counters_for(queue) or len(self.config.counters_for_queue(queue))
+        work = people_ahead * per_person / max(1, counters)
         if now is None:
             return math.ceil(work)
         return math.ceil(self._idle_minutes(queue, now, work) + work)

@@ -8,7 +8,15 @@ import datetime as dt
 from pytestqt.qtbot import QtBot
 
 from kiosk.core import Step
-from tests.gui.test_kiosk_flow import Kiosk, button, kiosk, label_text, screen_text, tap
+from tests.gui.test_kiosk_flow import (
+    Kiosk,
+    button,
+    kiosk,
+    label_text,
+    screen_text,
+    take_ticket,
+    tap,
+)
 
 __all__ = ["kiosk"]  # the fixture, shared with test_kiosk_flow
 
@@ -119,3 +127,37 @@ def test_quota_taken_while_the_visitor_chooses_gets_the_ledgers_answer(
     assert label_text(k, "message_body").startswith(
         "Kuota hari ini untuk layanan Perekaman KTP-el sudah habis.")
     assert k.link.reader.issued_today("s:ktp-baru", MONDAY) == 5
+
+
+def test_a_ticket_taken_before_opening_or_in_a_break_says_until_when(
+    qtbot: QtBot, kiosk: Kiosk
+) -> None:
+    k = kiosk
+    k.clock.set(dt.datetime(2026, 11, 30, 7, 40, tzinfo=WIB))  # tickets from 07:00, open 08:00
+    k.core.reset()
+    take_ticket(qtbot, k, "DUKCAPIL", "ktp-ganti")
+    qtbot.waitUntil(lambda: k.step is Step.TICKET)
+    assert label_text(k, "ticket_pause") == "Loket mulai melayani pukul 08:00."
+    assert k.core.ticket is not None and k.core.ticket.wait_minutes == 20  # until opening
+    tap(qtbot, k, "done")
+
+    k.clock.set(dt.datetime(2026, 11, 30, 12, 15, tzinfo=WIB))  # Monday break 12:00-13:00
+    k.core.reset()
+    take_ticket(qtbot, k, "DUKCAPIL", "ktp-ganti")
+    qtbot.waitUntil(lambda: k.step is Step.TICKET)
+    assert label_text(k, "ticket_pause") == "Loket sedang istirahat sampai pukul 13:00."
+    tap(qtbot, k, "done")
+
+    k.clock.set(dt.datetime(2026, 11, 30, 13, 30, tzinfo=WIB))
+    k.core.reset()
+    take_ticket(qtbot, k, "DUKCAPIL", "ktp-ganti")
+    qtbot.waitUntil(lambda: k.step is Step.TICKET)
+    assert not label_shown(k, "ticket_pause")
+    assert "13:00" not in screen_text(k)
+
+
+def label_shown(k: Kiosk, name: str) -> bool:
+    from PySide6.QtWidgets import QLabel
+
+    found = k.window.findChild(QLabel, name)
+    return found is not None and found.isVisible()

@@ -120,8 +120,10 @@ def test_the_estimate_uses_the_standard_time_until_there_is_history(
 
 def test_the_estimate_shares_the_line_among_open_counters(ledger: Ledger) -> None:
     # KTP holds ktp-baru (10 min) and ktp-ganti (8 min): 9 on average; counters 1 and 2 serve it.
-    assert ledger.reader.estimated_wait_minutes("KTP", 3, MONDAY) == 27
+    # Before any counter opens, both are expected to: ceil(27 / 2).
+    assert ledger.reader.estimated_wait_minutes("KTP", 3, MONDAY) == 14
     open_counter(ledger, 1)
+    assert ledger.reader.estimated_wait_minutes("KTP", 3, MONDAY) == 27  # one open, alone
     open_counter(ledger, 2)
     assert ledger.reader.estimated_wait_minutes("KTP", 3, MONDAY) == 14  # ceil(27 / 2)
     first = ledger.issue_ticket("ktp-ganti", KIOSK)
@@ -265,20 +267,21 @@ def test_estimated_wait_covers_time_before_opening_and_breaks(
     tmp_path: Path, small_config: HallConfig
 ) -> None:
     # Small hall: KTP opens 08:00 (tickets from 07:00), Monday break 12:00-13:00; standard
-    # times 10 and 8 minutes, so 9 minutes a person with one counter.
+    # times 10 and 8 minutes, so 9 minutes a person, shared by the two KTP counters (none is
+    # open yet, both are expected): 4.5 minutes a person.
     early = ManualClock(dt.datetime(2026, 11, 30, 7, 30, tzinfo=WIB))
     led = Ledger(tmp_path / "l.db", small_config, early)
     try:
         first = led.issue_ticket("ktp-ganti", KIOSK)
         assert first.value["estimated_wait_minutes"] == 30  # nobody ahead, counters open 08:00
         second = led.issue_ticket("ktp-ganti", KIOSK)
-        assert second.value["estimated_wait_minutes"] == 30 + 9
+        assert second.value["estimated_wait_minutes"] == 35  # ceil(30 + 4.5)
         reader = led.reader
         before_break = dt.datetime(2026, 11, 30, 11, 55, tzinfo=WIB)
-        assert reader.estimated_wait_minutes("KTP", 2, MONDAY, before_break) == 18 + 60
+        assert reader.estimated_wait_minutes("KTP", 2, MONDAY, before_break) == 9 + 60
         in_break = dt.datetime(2026, 11, 30, 12, 30, tzinfo=WIB)
-        assert reader.estimated_wait_minutes("KTP", 1, MONDAY, in_break) == 30 + 9
+        assert reader.estimated_wait_minutes("KTP", 1, MONDAY, in_break) == 35
         after = dt.datetime(2026, 11, 30, 13, 30, tzinfo=WIB)
-        assert reader.estimated_wait_minutes("KTP", 1, MONDAY, after) == 9
+        assert reader.estimated_wait_minutes("KTP", 1, MONDAY, after) == 5
     finally:
         led.close()
