@@ -24,14 +24,14 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
     "kiosk": frozenset({"issue_ticket", "cancel", "alert"}),
     "counter": frozenset({
         "call_next", "recall", "start", "finish", "no_show", "return_no_show", "transfer",
-        "cancel", "open_counter", "pause_counter", "close_counter", "sign_in", "sign_out",
-        "alert",
+        "cancel", "check_priority", "open_counter", "pause_counter", "close_counter",
+        "sign_in", "sign_out", "alert",
     }),
     "display": frozenset({"alert"}),
     "admin": frozenset({
         "issue_ticket", "call_next", "recall", "start", "finish", "no_show", "return_no_show",
-        "transfer", "cancel", "open_counter", "pause_counter", "close_counter", "sign_in",
-        "sign_out", "alert",
+        "transfer", "cancel", "check_priority", "open_counter", "pause_counter",
+        "close_counter", "sign_in", "sign_out", "alert",
     }),
 }
 

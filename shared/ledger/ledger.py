@@ -249,6 +249,20 @@ class Ledger:
             "queue": target.queue, "agency": target.agency, "to_front": to_front,
         })
 
+    def _check_priority(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number, t = self._active(c, (m.CALLED, m.SERVING), "check")
+        valid = c.args["valid"]
+        if not isinstance(valid, bool):
+            raise refuse("bad_args", "valid must be true or false", "Perintah tidak lengkap.")
+        if not t.priority:
+            raise refuse("not_priority", f"ticket {t.label} claims no priority",
+                         f"Nomor {t.label} bukan nomor prioritas.")
+        if t.priority_ok is not None:
+            raise refuse("already_checked", f"the priority of {t.label} was checked already",
+                         f"Prioritas nomor {t.label} sudah diperiksa.")
+        out.add(m.TICKET_PRIORITY_CHECKED, t.ticket_id, {
+            "counter": number, "valid": valid, "group": t.priority})
+
     def _cancel(self, c: Command, now: dt.datetime, out: _Events) -> None:
         t = self._ticket(c.args["ticket"])
         if t.status not in (m.WAITING, m.CALLED):

@@ -33,6 +33,8 @@ TICKET_NO_SHOW = "ticket.no_show"
 TICKET_REQUEUED = "ticket.requeued"
 TICKET_TRANSFERRED = "ticket.transferred"
 TICKET_CANCELLED = "ticket.cancelled"
+# The officer's check of a priority claim (UU 25/2009 groups): audited, counted in the figures.
+TICKET_PRIORITY_CHECKED = "ticket.priority_checked"
 COUNTER_OPENED = "counter.opened"
 COUNTER_PAUSED_EVENT = "counter.paused"
 COUNTER_CLOSED_EVENT = "counter.closed"
@@ -42,7 +44,8 @@ STATION_ALERT = "station.alert"
 
 EVENT_KINDS = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED,
-    TICKET_NO_SHOW, TICKET_REQUEUED, TICKET_TRANSFERRED, TICKET_CANCELLED, COUNTER_OPENED,
+    TICKET_NO_SHOW, TICKET_REQUEUED, TICKET_TRANSFERRED, TICKET_CANCELLED,
+    TICKET_PRIORITY_CHECKED, COUNTER_OPENED,
     COUNTER_PAUSED_EVENT, COUNTER_CLOSED_EVENT, OFFICER_SIGNED_IN, OFFICER_SIGNED_OUT,
     STATION_ALERT,
 )
@@ -60,6 +63,7 @@ COMMAND_ARGS: dict[str, dict[str, bool]] = {
     "return_no_show": {"ticket": True, "counter": False},
     "transfer": {"counter": True, "service": True, "to_front": False},
     "cancel": {"ticket": True, "reason": False},
+    "check_priority": {"counter": True, "valid": True},
     "open_counter": {"counter": True},
     "pause_counter": {"counter": True, "reason": False},
     "close_counter": {"counter": True},

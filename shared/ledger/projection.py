@@ -115,6 +115,11 @@ def _ended(status: str) -> m.EventHandler:
     return handler
 
 
+def _priority_checked(conn: sqlite3.Connection, e: m.Event) -> None:
+    conn.execute("UPDATE tickets SET priority_ok=? WHERE ticket_id=?",
+                 (1 if e.data["valid"] else 0, e.ticket_id))
+
+
 def _requeued(conn: sqlite3.Connection, e: m.Event) -> None:
     rank = e.seq - FRONT_OFFSET if e.data.get("to_front") else e.seq
     conn.execute(
@@ -176,6 +181,7 @@ _HANDLERS: dict[str, m.EventHandler] = {
     m.TICKET_NO_SHOW: _ended(m.NO_SHOW),
     m.TICKET_CANCELLED: _ended(m.CANCELLED),
     m.TICKET_REQUEUED: _requeued,
+    m.TICKET_PRIORITY_CHECKED: _priority_checked,
     m.TICKET_TRANSFERRED: _transferred,
     m.COUNTER_OPENED: _counter_status(m.COUNTER_OPEN),
     m.COUNTER_PAUSED_EVENT: _counter_status(m.COUNTER_PAUSED),

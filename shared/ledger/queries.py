@@ -36,6 +36,7 @@ class TicketView:
     ended_at: int | None
     transfers: int
     rank: int
+    priority_ok: int | None = None  # the officer's check of a priority claim: 1 ok, 0 not
 
     def to_dict(self) -> dict[str, Any]:
         # Every field is a str, int or None: a shallow copy is the whole dict, and
@@ -80,11 +81,16 @@ class Figures:
     avg_service_min: float | None
     p90_service_min: float | None
     standard_min: float | None
+    # Priority claims (UU 25/2009) and the officers' checks of them, for the audit.
+    priority: int = 0
+    priority_confirmed: int = 0
+    priority_rejected: int = 0
 
 
 _TICKET_COLS = (
     "ticket_id, label, queue, number, service, agency, priority, status, service_day, issued_at, "
-    "called_at, last_called_at, call_count, counter, officer, started_at, ended_at, transfers, rank"
+    "called_at, last_called_at, call_count, counter, officer, started_at, ended_at, transfers, "
+    "rank, priority_ok"
 )
 
 
@@ -311,8 +317,8 @@ class LedgerReader:
         service times (average and 90th percentile) against the published standard."""
         if by not in ("agency", "service"):
             raise ValueError("figures are by 'agency' or 'service'")
-        sql = (f"SELECT {by} AS key, status, issued_at, called_at, started_at, ended_at "
-               "FROM tickets WHERE service_day=?")
+        sql = (f"SELECT {by} AS key, status, issued_at, called_at, started_at, ended_at, "
+               "is_priority, priority_ok FROM tickets WHERE service_day=?")
         params: list[Any] = [day.isoformat()]
         if officer is not None:
             sql += " AND officer=?"
@@ -338,6 +344,9 @@ class LedgerReader:
                 avg_wait_min=_mean(waits), p90_wait_min=percentile(waits, 90),
                 avg_service_min=_mean(services), p90_service_min=percentile(services, 90),
                 standard_min=self._standard(key, by),
+                priority=sum(1 for r in rows if r["is_priority"]),
+                priority_confirmed=sum(1 for r in rows if r["priority_ok"] == 1),
+                priority_rejected=sum(1 for r in rows if r["priority_ok"] == 0),
             ))
         return out
 

@@ -132,7 +132,12 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial]
+def _m002_priority_check(conn: sqlite3.Connection) -> None:
+    # NULL: not checked (or no priority claimed); 1: the officer confirmed it; 0: rejected.
+    conn.execute("ALTER TABLE tickets ADD COLUMN priority_ok INTEGER")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_priority_check]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -398,3 +398,28 @@ def test_an_officer_signs_in_at_one_counter_at_a_time(ledger: Ledger) -> None:
     assert "loket 1" in refused.refusal.pesan
     assert ledger.run("sign_out", siti_at_1, counter=1).ok
     assert ledger.run("sign_in", Actor("counter-2", "siti"), counter=2).ok
+
+
+def test_the_officer_checks_a_priority_claim_once_and_the_figures_count_it(
+    ledger: Ledger,
+) -> None:
+    ledger.issue_ticket("kk", KIOSK, priority="lansia")
+    ledger.issue_ticket("kk", KIOSK, priority="ibu_hamil")
+    ledger.issue_ticket("kk", KIOSK)
+    who = open_counter(ledger, 1)
+    ledger.call_next(1, who)
+    ok = ledger.run("check_priority", who, counter=1, valid=True)
+    assert ok.ok and ok.value["ticket"]["priority_ok"] == 1
+    again = ledger.run("check_priority", who, counter=1, valid=False)
+    assert again.refusal is not None and again.refusal.code == "already_checked"
+    ledger.call_next(1, who)
+    assert ledger.run("check_priority", who, counter=1, valid=False).ok
+    ledger.call_next(1, who)  # the regular ticket
+    plain = ledger.run("check_priority", who, counter=1, valid=True)
+    assert plain.refusal is not None and plain.refusal.code == "not_priority"
+    bad = ledger.run("check_priority", who, counter=1, valid="yes")
+    assert bad.refusal is not None and bad.refusal.code == "bad_args"
+    day = ledger.config.service_day(ledger.clock.now())
+    [dukcapil] = [f for f in ledger.reader.figures(day) if f.key == "DUKCAPIL"]
+    assert (dukcapil.priority, dukcapil.priority_confirmed, dukcapil.priority_rejected) == (2, 1, 1)
+    assert ledger.verify()
