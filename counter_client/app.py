@@ -388,6 +388,27 @@ class CounterWindow(QWidget):
         for w in (self.ticket_caption, self.ticket_label, self.ticket_service, self.timers_label,
                   self.sla_label):
             cl.addWidget(w)
+        # A priority claim is checked by the officer once, with the visitor in front of them.
+        self.priority_row = QWidget()
+        pr = QHBoxLayout(self.priority_row)
+        pr.setContentsMargins(0, 4, 0, 0)
+        self.priority_question = QLabel("Prioritas sesuai?" if self.panel else
+                                        "Apakah pengunjung termasuk kelompok prioritas ini?")
+        self.priority_question.setObjectName("priorityQuestion")
+        # Short words in the 360-px panel, so neither button is clipped.
+        self.priority_yes = QPushButton("Sesuai" if self.panel else "Ya, sesuai")
+        self.priority_yes.setObjectName("priorityYes")
+        self.priority_no = QPushButton("Bukan" if self.panel else "Bukan prioritas")
+        self.priority_no.setObjectName("priorityNo")
+        for choice, valid in ((self.priority_yes, True), (self.priority_no, False)):
+            choice.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            choice.clicked.connect(
+                lambda _checked=False, v=valid: self.core.check_priority(v))
+        pr.addWidget(self.priority_question, 1)
+        pr.addWidget(self.priority_yes)
+        pr.addWidget(self.priority_no)
+        self.priority_row.hide()
+        cl.addWidget(self.priority_row)
         # The ticket never gives up height; on a short screen the waiting line does.
         card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
@@ -650,6 +671,7 @@ class CounterWindow(QWidget):
             # On the transfer and no-show pages the ticket keys are off, so '.', '-' and '+'
             # can be typed in the search field.
             _enable(action, on_main and name in s.enabled)
+        _show(self.priority_row, on_main and c.CHECK_PRIORITY in s.enabled)
         _enable(self.sign_in_button, s.online and s.busy is None)
         _text(self.sign_in_button, "Memeriksa…" if s.busy == c.SIGN_IN else "Masuk")
         self._render_pages()

@@ -45,9 +45,10 @@ OPEN = "open_counter"
 CLOSE = "close_counter"
 SIGN_IN = "sign_in"
 SIGN_OUT = "sign_out"
+CHECK_PRIORITY = "check_priority"
 
 ACTIONS = (CALL_NEXT, RECALL, START, FINISH, NO_SHOW, TRANSFER, RETURN_NO_SHOW, PAUSE, OPEN,
-           CLOSE, SIGN_OUT)
+           CLOSE, SIGN_OUT, CHECK_PRIORITY)
 
 # Message kinds for the message area.
 INFO = "info"
@@ -286,6 +287,11 @@ class CounterCore(QObject):
             args["to_front"] = to_front
         return self._run(TRANSFER, args)
 
+    def check_priority(self, valid: bool) -> str | None:
+        """Record whether the visitor in front of the officer belongs to the priority group
+        the ticket claims (UU 25/2009): audited, and counted in the day's figures."""
+        return self._run(CHECK_PRIORITY, {"valid": valid})
+
     def return_no_show(self, ticket_id: str) -> str | None:
         return self._run(RETURN_NO_SHOW, {"ticket": ticket_id})
 
@@ -493,6 +499,8 @@ class CounterCore(QObject):
             if active.status == m.CALLED:
                 on.update((RECALL, START, NO_SHOW))
             on.update((FINISH, TRANSFER))
+            if active.priority and active.priority_ok is None:
+                on.add(CHECK_PRIORITY)
         if no_shows:
             on.add(RETURN_NO_SHOW)
         return frozenset(on)
@@ -540,6 +548,9 @@ def _done_text(kind: str, label: str | None, args: dict[str, Any], cfg: HallConf
         return f"{n} dialihkan ke {where}."
     if kind == RETURN_NO_SHOW:
         return f"{n} dikembalikan ke antrean."
+    if kind == CHECK_PRIORITY:
+        return (f"Prioritas {n} dicatat sesuai." if args.get("valid")
+                else f"{n} dicatat bukan prioritas.")
     if kind == PAUSE:
         return "Loket istirahat. Tekan Buka loket untuk melayani lagi."
     if kind == OPEN:

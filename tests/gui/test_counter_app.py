@@ -577,3 +577,26 @@ def test_screenshot_script_writes_every_state(tmp_path: Path) -> None:
         for mode, size in SIZES.items():
             image = QImage(str(tmp_path / f"counter-{state}-{mode}.png"))
             assert (image.width(), image.height()) == size, (state, mode)
+
+
+def test_the_officer_checks_a_priority_claim_with_one_tap(hall: Hall, qtbot: QtBot) -> None:
+    hall.issue("kk", priority="lansia")
+    hall.issue("kk")
+    core, window, link = hall.signed_in(1)
+    assert not window.priority_row.isVisible()
+    click(qtbot, window, c.CALL_NEXT)
+    idle(qtbot, core)
+    qtbot.waitUntil(window.priority_row.isVisible, timeout=TIMEOUT)
+    assert "Lansia" in window.ticket_service.text()
+    qtbot.mouseClick(window.priority_no, Qt.MouseButton.LeftButton)
+    idle(qtbot, core)
+    qtbot.waitUntil(lambda: not window.priority_row.isVisible(), timeout=TIMEOUT)
+    assert "bukan prioritas" in window.message_label.text()
+    checked = [e for e in link.reader.events_after(0) if e.kind == m.TICKET_PRIORITY_CHECKED]
+    assert [(e.data["valid"], e.data["group"], e.officer) for e in checked] == [
+        (False, "lansia", "petugas-1")]
+    # The regular ticket next asks nothing.
+    click(qtbot, window, c.CALL_NEXT)
+    idle(qtbot, core)
+    assert core.state.current is not None and core.state.current.ticket.label == "KK-002"
+    assert not window.priority_row.isVisible()
