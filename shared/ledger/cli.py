@@ -162,7 +162,12 @@ def _figures(args: argparse.Namespace) -> int:
 
 
 _COLUMNS = ("agency", "issued", "served", "no-show", "cancelled", "waiting",
-            "avg wait", "p90 wait", "avg service", "standard")
+            "avg wait", "p90 wait", "avg service", "standard", "priority ok/no/all")
+
+
+def _priority(confirmed: int, rejected: int, claimed: int) -> str:
+    """Priority claims checked by officers: confirmed / rejected / all claimed."""
+    return f"{confirmed}/{rejected}/{claimed}" if claimed else "-"
 
 
 def format_figures(rows: list[Figures], config: HallConfig) -> str:
@@ -174,12 +179,14 @@ def format_figures(rows: list[Figures], config: HallConfig) -> str:
         (config.agencies[f.key].short_name if f.key in config.agencies else f.key,
          str(f.issued), str(f.served), str(f.no_show), str(f.cancelled), str(f.waiting),
          minutes(f.avg_wait_min), minutes(f.p90_wait_min), minutes(f.avg_service_min),
-         minutes(f.standard_min))
+         minutes(f.standard_min), _priority(f.priority_confirmed, f.priority_rejected, f.priority))
         for f in rows
     ]
     total = ("total", *(str(sum(getattr(f, k) for f in rows))
                         for k in ("issued", "served", "no_show", "cancelled", "waiting")),
-             "", "", "", "")
+             "", "", "", "",
+             _priority(*(sum(getattr(f, k) for f in rows)
+                         for k in ("priority_confirmed", "priority_rejected", "priority"))))
     table = [_COLUMNS, *body, total]
     widths = [max(len(r[i]) for r in table) for i in range(len(_COLUMNS))]
     lines = []
