@@ -1,4 +1,8 @@
-"""`antrean hub`: run the hub, enroll stations, add officers, restore from a replica."""
+"""`antrean hub`: run the hub, enroll stations, add officers, restore from a replica.
+
+`--tls` serves wss:// and https:// with the hub's own certificate (made once beside the ledger,
+see shared.hub.tls); `enroll` prints that certificate's fingerprint next to the token, for the
+station to pin."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import sys
 from pathlib import Path
 
 from shared.config import ConfigError, HallConfig, example_config_path, load_config
+from shared.hub import tls
 from shared.hub.auth import ROLES, AuthError, AuthStore
 
 DEFAULT_PORT = 8470
@@ -23,6 +28,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="0.0.0.0", help="address to listen on")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--no-mdns", action="store_true", help="do not advertise on the LAN")
+    p.add_argument("--tls", action="store_true",
+                   help="serve wss:// and https:// (the hall LAN is not trusted); the "
+                        f"certificate is made once beside the ledger ({tls.CERT_FILE}, "
+                        f"{tls.KEY_FILE})")
+    p.add_argument("--tls-cert", metavar="PEM", default=None,
+                   help="use this existing certificate instead (implies --tls; with --tls-key)")
+    p.add_argument("--tls-key", metavar="PEM", default=None,
+                   help="the private key of --tls-cert")
     p.add_argument("--simulated-clock", metavar="ISO[,SPEED]", default=None,
                    help="run on a simulated clock (tests, antrean simulate); never in a hall")
     p.add_argument("--restore-from", metavar="REPLICA",
@@ -39,19 +52,53 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add.add_argument("--name", required=True)
     add.add_argument("--pin", default=None, help="PIN (asked for when omitted)")
     sub.add_parser("stations", help="list enrolled stations")
+    sub.add_parser("fingerprint", help="print the TLS certificate's fingerprint (stations pin "
+                                       "it); makes the certificate if there is none yet")
 
 
 def auth_path(args: argparse.Namespace) -> Path:
     return Path(args.auth) if args.auth else Path(args.ledger).with_name("hub-auth.db")
 
 
+def tls_paths(args: argparse.Namespace) -> tuple[Path, Path]:
+    """The certificate and key: the pair given, or the hub's own beside the ledger (made when
+    missing). A pair given by hand must exist: it is never made up in its place."""
+    cert, key = getattr(args, "tls_cert", None), getattr(args, "tls_key", None)
+    if bool(cert) != bool(key):
+        raise tls.TlsError("give --tls-cert and --tls-key together")
+    if cert and key:
+        for path in (Path(cert), Path(key)):
+            if not path.is_file():
+                raise tls.TlsError(f"{path} does not exist")
+        return Path(cert), Path(key)
+    cert_path, key_path = tls.default_paths(args.ledger)
+    if tls.ensure_certificate(cert_path, key_path):
+        log.info("made the hub's TLS certificate %s (key %s, mode 0600)", cert_path, key_path)
+    return cert_path, key_path
+
+
+def uses_tls(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "tls", False) or getattr(args, "tls_cert", None)
+                or getattr(args, "tls_key", None))
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         if args.action == "enroll":
+            # The fingerprint first: a certificate problem must not leave a station enrolled
+            # with a token nobody saw.
+            fingerprint = tls.certificate_fingerprint(tls_paths(args)[0])
             store = AuthStore(auth_path(args))
             token = store.enroll(args.name, args.role, args.counter)
-            print(f"station {args.name} enrolled as {args.role}; its token (put it in the "
-                  f"station's config, shown once):\n{token}")
+            print(f"station {args.name} enrolled as {args.role}. Put these lines in its "
+                  f"/etc/antrean/station.env (the token is shown only this once):\n"
+                  f"ANTREAN_TOKEN={token}\n"
+                  f"{tls.FINGERPRINT_ENV}={fingerprint}\n"
+                  f"(the fingerprint of the hub's TLS certificate, for ANTREAN_HUB=wss://...; "
+                  f"the same for every station of this hub)")
+            return 0
+        if args.action == "fingerprint":
+            print(tls.certificate_fingerprint(tls_paths(args)[0]))
             return 0
         if args.action == "officer":
             pin = args.pin or getpass.getpass(f"PIN for {args.officer}: ")
@@ -63,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{st.name}\t{st.role}\t{st.counter or ''}")
             return 0
         return _serve(args)
-    except (AuthError, ConfigError, RestoreError) as e:
+    except (AuthError, ConfigError, RestoreError, tls.TlsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
@@ -149,7 +196,15 @@ def _serve(args: argparse.Namespace) -> int:
             clock = parse_simulated_clock(args.simulated_clock)
         except ValueError as e:
             raise RestoreError(str(e)) from None
+    ssl_context = None
+    scheme = "ws"
+    if uses_tls(args):
+        cert, key = tls_paths(args)
+        ssl_context = tls.server_context(cert, key)
+        scheme = "wss"
+        log.info("TLS certificate %s, fingerprint %s", cert, tls.certificate_fingerprint(cert))
     hub = Hub(config, ledger, AuthStore(auth_path(args)), clock)
-    print(f"Antrean hub for {config.mpp.name} on ws://{args.host}:{args.port}/ws", flush=True)
-    run_hub(hub, args.host, args.port, advertise=not args.no_mdns)
+    print(f"Antrean hub for {config.mpp.name} on {scheme}://{args.host}:{args.port}/ws",
+          flush=True)
+    run_hub(hub, args.host, args.port, advertise=not args.no_mdns, ssl_context=ssl_context)
     return 0

@@ -45,8 +45,10 @@ def lan_addresses(host: str = "0.0.0.0") -> list[str]:
 
 
 class Advertiser:
-    def __init__(self, port: int, hall_name: str, host: str = "0.0.0.0") -> None:
+    def __init__(self, port: int, hall_name: str, host: str = "0.0.0.0",
+                 tls: bool = False) -> None:
         self.port = port
+        self.tls = tls
         self.hall_name = hall_name
         self.host = host
         self._zc: Zeroconf | None = None
@@ -59,7 +61,7 @@ class Advertiser:
             SERVICE_TYPE, f"{name}.{SERVICE_TYPE}", port=self.port,
             addresses=[socket.inet_aton(a) for a in lan_addresses(self.host)],
             properties={"version": shared.__version__, "protocol": str(PROTOCOL_VERSION),
-                        "hall": self.hall_name[:200]},
+                        "hall": self.hall_name[:200], "tls": "1" if self.tls else "0"},
         )
 
     def start(self) -> None:
@@ -88,8 +90,11 @@ class _Collector(ServiceListener):
         info = zc.get_service_info(type_, name, timeout=1500)
         if info is None:
             return
+        # A TLS hub is still checked against the station's pinned fingerprint: mDNS only says
+        # where to look, never whom to trust.
+        scheme = "wss" if info.properties.get(b"tls") == b"1" else "ws"
         for addr in info.parsed_addresses(IPVersion.V4Only):  # a ws:// URL without brackets
-            self.found.append(f"ws://{addr}:{info.port}")
+            self.found.append(f"{scheme}://{addr}:{info.port}")
         if self.found:
             self.event.set()
 

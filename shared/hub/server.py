@@ -4,6 +4,7 @@ Stations connect over a WebSocket, say hello with their token, receive every eve
 sequence number they already hold, then live events as they are committed. Commands are
 executed one at a time on a single writer thread; the reply goes out only after the commit is
 durable. Plain HTTP serves health, the hall config and catch-up for other programs.
+With a TLS context (`antrean hub --tls`) the same routes are served as wss:// and https://.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import ssl
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -442,11 +444,13 @@ class Hub:
 def _events_frame(events: list[Event]) -> str:
     return p.dumps({"type": "events", "events": [e.to_dict() for e in events]})
 
-def run_hub(hub: Hub, host: str, port: int, advertise: bool = True) -> None:
-    """Serve until interrupted (SIGINT/SIGTERM)."""
+def run_hub(hub: Hub, host: str, port: int, advertise: bool = True,
+            ssl_context: ssl.SSLContext | None = None) -> None:
+    """Serve until interrupted (SIGINT/SIGTERM); over TLS when given an ssl_context."""
     from shared.hub.discovery import Advertiser
 
-    advertiser = Advertiser(port, hub.config.mpp.name, host) if advertise else None
+    advertiser = (Advertiser(port, hub.config.mpp.name, host, tls=ssl_context is not None)
+                  if advertise else None)
 
     async def on_start(app: web.Application) -> None:
         if advertiser is not None:
@@ -459,5 +463,5 @@ def run_hub(hub: Hub, host: str, port: int, advertise: bool = True) -> None:
     hub.app.on_startup.append(on_start)
     hub.app.on_cleanup.append(on_stop)
     web.run_app(hub.app, host=host, port=port, print=None, access_log=None,
-                handle_signals=True, shutdown_timeout=2.0)
+                handle_signals=True, shutdown_timeout=2.0, ssl_context=ssl_context)
 
