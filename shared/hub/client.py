@@ -2,7 +2,11 @@
 and any program that is not a Qt app. Qt apps use shared.station.hub_link.HubLink instead.
 
 Commands keep their id across reconnects, so a command whose reply was lost is sent again and
-the hub answers with the first result instead of acting twice."""
+the hub answers with the first result instead of acting twice.
+
+Over wss:// the hub's certificate must be the pinned one (its SHA-256 fingerprint, see
+shared.hub.tls): aiohttp checks it right after the TLS handshake, before the WebSocket upgrade
+and long before the hello with the token is sent."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from typing import Any
 import aiohttp
 
 from shared.hub import protocol as p
+from shared.hub import tls
 from shared.ledger.model import Event, Refusal, Result
 from shared.station.replica import Replica, ReplicaGap
 
@@ -30,9 +35,15 @@ class HubRefused(Exception):
 
 class HubClient:
     def __init__(self, url: str, token: str, replica: Replica | None = None,
-                 on_events: EventCallback | None = None) -> None:
+                 on_events: EventCallback | None = None, fingerprint: str | None = None
+                 ) -> None:
         self.url = url.rstrip("/") + ("" if url.rstrip("/").endswith("/ws") else "/ws")
         self.token = token
+        # Raises tls.TlsError for wss:// without a fingerprint, or a fingerprint with ws://.
+        self.pin = tls.station_pin(self.url, fingerprint)
+        self._ssl: aiohttp.Fingerprint | bool = (
+            aiohttp.Fingerprint(bytes.fromhex(self.pin)) if self.pin else True)
+        self.last_error: str | None = None
         self.replica = replica
         self.on_events = on_events
         self.last_seq = replica.last_seq if replica else 0
@@ -46,7 +57,12 @@ class HubClient:
         self.refused: str | None = None
 
     async def start(self, timeout: float = 10.0) -> None:
-        self._session = aiohttp.ClientSession()
+        # A connection refused for its certificate is closed by aiohttp with a TLS goodbye that
+        # may never be answered; on Pythons that need it, the connector aborts such leftovers
+        # when it closes instead of leaving them to the garbage collector.
+        cleanup = bool(self.pin) and getattr(aiohttp.connector, "NEEDS_CLEANUP_CLOSED", False)
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(enable_cleanup_closed=cleanup))
         self._task = asyncio.create_task(self._run())
         connected = asyncio.create_task(self.connected.wait())
         # Either the hub welcomes us, or it refuses us for good (the run task ends): the
@@ -57,7 +73,9 @@ class HubClient:
             connected.cancel()
             if self.refused:
                 raise HubRefused(self.refused)
-            raise TimeoutError(f"no welcome from the hub at {self.url} within {timeout:g} s")
+            why = f" (last error: {self.last_error})" if self.last_error else ""
+            raise TimeoutError(f"no welcome from the hub at {self.url} within {timeout:g} s"
+                               f"{why}")
 
     async def close(self) -> None:
         self._closing = True
@@ -99,16 +117,24 @@ class HubClient:
         delay = 0.1
         while not self._closing:
             try:
-                async with self._session.ws_connect(self.url, heartbeat=20.0,
-                                                    max_msg_size=0) as ws:
+                async with self._session.ws_connect(self.url, heartbeat=20.0, max_msg_size=0,
+                                                    ssl=self._ssl) as ws:
                     self._ws = ws
+                    self.last_error = None
                     await ws.send_str(p.dumps({"type": "hello", "token": self.token,
                                                "after": self.last_seq,
                                                "protocol": p.PROTOCOL_VERSION}))
                     delay = 0.1
                     await self._read(ws)
+            except aiohttp.ServerFingerprintMismatch as e:
+                # A fake or replaced hub. Nothing was sent to it; keep looking for the real one.
+                if self.last_error != tls.MISMATCH:
+                    log.error("%s at %s (expected %s, got %s); not sending this station's "
+                              "token", tls.MISMATCH, self.url, self.pin, e.got.hex())
+                self.last_error = tls.MISMATCH
             except (TimeoutError, aiohttp.ClientError, OSError) as e:
                 log.debug("hub connection failed: %s", e)
+                self.last_error = str(e) or type(e).__name__
             except ReplicaGap as e:
                 log.warning("%s; reconnecting to catch up", e)
             finally:

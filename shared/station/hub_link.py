@@ -6,11 +6,18 @@ asks for everything after the replica's last sequence number. Commands sent whil
 reachable keep their id and are sent again after a reconnect (the hub answers a repeated id
 with the first result); commands asked for while offline are refused at once, so an app never
 promises what it cannot guarantee.
+
+Over wss:// the link trusts exactly one certificate: the hub's, pinned by its SHA-256
+fingerprint (shared.hub.tls). Qt sees a self-signed certificate for a name it does not match;
+those errors are ignored only after the peer's certificate proved to be the pinned one, and the
+pin is checked again before the hello (the token) goes out. A different certificate is a fake or
+replaced hub: the link stays offline and keeps trying, and sends it nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import logging
 import os
@@ -20,12 +27,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, QUrl, Slot
+from PySide6.QtCore import QCryptographicHash, QTimer, QUrl, Slot
+from PySide6.QtNetwork import QSslConfiguration, QSslError
 from PySide6.QtWebSockets import QWebSocket
 
 from shared.clock import Clock
 from shared.config import ConfigError, HallConfig, loads_config
 from shared.hub import protocol as p
+from shared.hub import tls
 from shared.ledger.model import Command, Event, Refusal, Result
 from shared.ledger.queries import LedgerReader
 from shared.station.link import StationLink
@@ -52,19 +61,41 @@ def http_url(ws_url: str) -> str:
     return url.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
 
 
-def fetch_config(ws_url: str, token: str, timeout: float = 3.0) -> bytes:
-    req = urllib.request.Request(f"{http_url(ws_url)}/config",
-                                 headers={"Authorization": f"Bearer {token}"})
+def fetch_config(ws_url: str, token: str, pinned: str | None = None,
+                 timeout: float = 3.0) -> bytes:
+    """The hall config from the hub. Over https the certificate is checked against the pin
+    before the request (and its token) is sent; a mismatch raises tls.FingerprintMismatch."""
+    url = f"{http_url(ws_url)}/config"
+    headers = {"Authorization": f"Bearer {token}"}
+    if tls.is_tls_url(url):
+        if pinned is None:
+            raise tls.TlsError(f"{url}: no pinned fingerprint to check the hub against")
+        try:
+            reply = tls.pinned_get(url, pinned, headers, timeout)
+        except http.client.HTTPException as e:
+            raise OSError(f"bad answer from {url}: {e!r}") from None
+        if reply.status != 200:
+            raise OSError(f"{url} answered HTTP {reply.status}")
+        return reply.body
+    req = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return bytes(r.read())
 
 
 class HubLink(StationLink):
     def __init__(self, config: HallConfig, url: str, token: str, replica: Replica,
-                 device: str, clock: Clock | None = None) -> None:
+                 device: str, clock: Clock | None = None, fingerprint: str | None = None
+                 ) -> None:
+        try:
+            pin = tls.station_pin(url, fingerprint)
+        except tls.TlsError as e:
+            raise HubLinkError(str(e)) from None
         super().__init__(config, device, clock)
         self.url = url if url.rstrip("/").endswith("/ws") else url.rstrip("/") + "/ws"
         self.token = token
+        self.pin = pin
+        # Why the link is offline when it is the hub's certificate (for logs and screens).
+        self.tls_problem: str | None = None
         self.replica = replica
         self._reader = LedgerReader(replica.conn, config)
         self._pending: dict[str, dict[str, Any]] = {}
@@ -73,6 +104,13 @@ class HubLink(StationLink):
         self.refused_reason: str | None = None
         self.welcome: dict[str, Any] = {}
         self._ws = QWebSocket()
+        if self.pin is not None:
+            ssl = QSslConfiguration.defaultConfiguration()
+            # No certificate authority may vouch for a hub: a certificate some CA signed
+            # must still match the pin, so every certificate has to go through sslErrors.
+            ssl.setCaCertificates([])
+            self._ws.setSslConfiguration(ssl)
+            self._ws.sslErrors.connect(self._on_ssl_errors)
         self._ws.connected.connect(self._on_connected)
         self._ws.disconnected.connect(self._on_disconnected)
         self._ws.textMessageReceived.connect(self._on_text)
@@ -88,11 +126,24 @@ class HubLink(StationLink):
         down."""
         if not args.token:
             raise HubLinkError("a station on the LAN needs its token (--token or ANTREAN_TOKEN)")
+        try:
+            pin = tls.station_pin(args.hub, getattr(args, "hub_fingerprint", None))
+        except tls.TlsError as e:
+            raise HubLinkError(str(e)) from None
         replica = Replica(Path(args.replica) if args.replica else
                           default_replica_path(args.device))
         try:
-            raw = fetch_config(args.hub, args.token)
+            raw = fetch_config(args.hub, args.token, pin)
             replica.set_meta(CONFIG_META_KEY, raw.decode("utf-8"))
+        except tls.FingerprintMismatch as e:
+            # A fake hub answering must not stop a station that has its config already: it
+            # starts offline and keeps looking for the real hub.
+            log.error("%s: %s", args.hub, e)
+            cached = replica.get_meta(CONFIG_META_KEY)
+            if cached is None:
+                replica.close()
+                raise HubLinkError(f"{args.hub}: {e}") from None
+            raw = cached.encode("utf-8")
         except (OSError, urllib.error.URLError) as e:
             cached = replica.get_meta(CONFIG_META_KEY)
             if cached is None:
@@ -104,7 +155,7 @@ class HubLink(StationLink):
             config = loads_config(raw, f"{args.hub}/config")
         except ConfigError as e:
             raise HubLinkError(str(e)) from None
-        return cls(config, args.hub, args.token, replica, args.device)
+        return cls(config, args.hub, args.token, replica, args.device, fingerprint=pin)
 
     # --- StationLink -------------------------------------------------------------------------
 
@@ -147,8 +198,39 @@ class HubLink(StationLink):
         if not self._closing:
             self._ws.open(QUrl(self.url))
 
+    def _peer_fingerprint(self) -> str:
+        cert = self._ws.sslConfiguration().peerCertificate()
+        if cert.isNull():
+            return ""
+        return bytes(cert.digest(QCryptographicHash.Algorithm.Sha256).toHex().data()).decode()
+
+    def _refuse_certificate(self, seen: str) -> None:
+        problem = tls.MISMATCH
+        if self.tls_problem != problem:  # once per episode, not at every retry
+            log.error("%s at %s (expected %s, got %s); not sending this station's token",
+                      problem, self.url, self.pin, seen or "no certificate")
+        self.tls_problem = problem
+
+    @Slot(list)
+    def _on_ssl_errors(self, errors: list[QSslError]) -> None:
+        """Qt reports a self-signed certificate for another name: expected for the hub. Those
+        errors are ignored only when the certificate is exactly the pinned one."""
+        seen = self._peer_fingerprint()
+        if seen and seen == self.pin:
+            self._ws.ignoreSslErrors(errors)
+        else:
+            # Not ignoring them is the refusal: Qt ends the handshake and the connection.
+            self._refuse_certificate(seen)
+
     @Slot()
     def _on_connected(self) -> None:
+        if self.pin is not None:
+            # Checked again before the token goes out, whatever the handshake reported.
+            seen = self._peer_fingerprint()
+            if seen != self.pin:
+                self._refuse_certificate(seen)
+                self._ws.abort()
+                return
         self._ws.sendTextMessage(p.dumps({
             "type": "hello", "token": self.token, "after": self.replica.last_seq,
             "protocol": p.PROTOCOL_VERSION}))
@@ -182,6 +264,7 @@ class HubLink(StationLink):
 
     def _welcome(self, d: dict[str, Any]) -> None:
         self.welcome = d
+        self.tls_problem = None
         self.device = str(d.get("station") or self.device)
         self._backoff = BACKOFF_START_MS
         if d.get("config_digest") and d["config_digest"] != self.config.digest:

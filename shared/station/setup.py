@@ -18,7 +18,11 @@ def add_station_arguments(p: argparse.ArgumentParser, default_device: str) -> No
     p.add_argument("--ledger", default=None,
                    help="run with an in-process ledger file instead of a hub (one PC)")
     p.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
-                   help="hub address, e.g. ws://192.168.1.10:8470 (or ANTREAN_HUB)")
+                   help="hub address, e.g. wss://192.168.1.10:8470 (or ANTREAN_HUB)")
+    p.add_argument("--hub-fingerprint", default=os.environ.get("ANTREAN_HUB_FINGERPRINT"),
+                   metavar="SHA256HEX",
+                   help="the hub certificate's SHA-256 fingerprint, printed by 'antrean hub "
+                        "... enroll'; required with a wss:// hub (or ANTREAN_HUB_FINGERPRINT)")
     p.add_argument("--token", default=os.environ.get("ANTREAN_TOKEN"),
                    help="this station's enrollment token (or ANTREAN_TOKEN)")
     p.add_argument("--device", default=default_device, help="this station's name")
@@ -41,9 +45,12 @@ def open_link(args: argparse.Namespace) -> tuple[StationLink, object]:
                             pin_check=lambda officer, pin: auth.check_pin(officer, pin) == "ok")
         return local.link(args.device), local
     if args.hub:
-        from shared.station.hub_link import HubLink  # the LAN client
+        from shared.station.hub_link import HubLink, HubLinkError  # the LAN client
 
-        link = HubLink.from_args(args)
+        try:
+            link = HubLink.from_args(args)
+        except HubLinkError as e:
+            raise StationSetupError(str(e)) from None
         return link, link
     raise StationSetupError("give --ledger FILE (one PC) or --hub ADDRESS with --token")
 
