@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import http.client
+import ipaddress
 import json
 import os
 import re
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared import __version__
+from shared.hub import tls
 
 HUB_PORT = 8470
 UDEV_RULES = "deploy/udev/99-antrean-printer.rules"
@@ -96,10 +99,26 @@ class HubHealth:
     # stamped its answer.
     local_time: dt.datetime
     round_trip_s: float
+    # Over https: the fingerprint of the certificate the hub showed, and whether it was
+    # checked against a pin (a station's ANTREAN_HUB_FINGERPRINT).
+    tls_fingerprint: str = ""
+    pinned: bool = False
+
+
+def _is_loopback(url: str) -> bool:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class HubError(Exception):
-    pass
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def health_url(hub: str) -> str:
@@ -115,20 +134,69 @@ def health_url(hub: str) -> str:
     return urllib.parse.urlunsplit((scheme, netloc, "/health", "", ""))
 
 
-def fetch_health(hub: str, timeout: float = 3.0) -> HubHealth:
+MISMATCH_FIX = ("if the hub PC was reinstalled or its certificate replaced, put the new "
+                "fingerprint ('antrean hub --ledger /var/lib/antrean/ledger.db fingerprint' on the "
+                "hub PC) in every station.env; otherwise another PC is answering at this address: "
+                "find it and unplug it")
+
+
+def _get_https(url: str, pinned: str | None, timeout: float) -> tuple[bytes, str]:
+    """GET over TLS; the certificate is checked against `pinned` before the request goes out."""
+    try:
+        reply = tls.pinned_get(url, pinned, timeout=timeout, limit=64 * 1024)
+    except tls.FingerprintMismatch as e:
+        raise HubError(str(e), MISMATCH_FIX) from None
+    except (OSError, http.client.HTTPException) as e:
+        if isinstance(e, TimeoutError):
+            raise HubError(f"{url} did not answer within {timeout:g} s") from None
+        raise HubError(f"cannot reach {url}: {getattr(e, 'strerror', None) or e}") from None
+    if reply.status != 200:
+        raise HubError(f"{url} answered HTTP {reply.status}")
+    return reply.body, reply.peer_fingerprint
+
+
+def _speaks_tls(url: str, timeout: float) -> bool:
+    """Does the address answer Antrean's health page over TLS? (Only to explain a failure.)"""
+    try:
+        tls.pinned_get(url.replace("http://", "https://", 1), None, timeout=timeout)
+    except (OSError, http.client.HTTPException, tls.TlsError):
+        return False
+    return True
+
+
+def fetch_health(hub: str, timeout: float = 3.0, fingerprint: str | None = None) -> HubHealth:
+    """The hub's /health. Over https with a `fingerprint`, the hub must show that certificate;
+    without one the certificate is only reported (nothing secret is sent to /health)."""
     url = health_url(hub)
     before_wall, before = dt.datetime.now(dt.UTC), time.monotonic()
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as reply:
-            body = reply.read(64 * 1024)
-    except urllib.error.HTTPError as e:
-        raise HubError(f"{url} answered HTTP {e.code}") from None
-    except (urllib.error.URLError, OSError) as e:
-        reason = getattr(e, "reason", e)
-        if isinstance(reason, TimeoutError):
-            raise HubError(f"{url} did not answer within {timeout:g} s") from None
-        raise HubError(f"cannot reach {url}: {getattr(reason, 'strerror', None) or reason}"
-                       ) from None
+    seen = ""
+    if url.startswith("https://"):
+        body, seen = _get_https(url, fingerprint, timeout)
+    else:
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as reply:
+                body = reply.read(64 * 1024)
+        except urllib.error.HTTPError as e:
+            raise HubError(f"{url} answered HTTP {e.code}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+            reason = getattr(e, "reason", e)
+            if isinstance(reason, TimeoutError):
+                raise HubError(f"{url} did not answer within {timeout:g} s") from None
+            if not isinstance(reason, ConnectionRefusedError) and _speaks_tls(url, timeout):
+                tls_url = url.replace("http://", "https://", 1)
+                if not _is_loopback(url):
+                    raise HubError(
+                        f"the hub at {url} speaks TLS only",
+                        "put ANTREAN_HUB=wss://HUB:8470 and ANTREAN_HUB_FINGERPRINT=<its "
+                        "fingerprint> in station.env (both printed by 'antrean hub ... enroll')"
+                    ) from None
+                # On the hub PC itself: loopback cannot be listened in on.
+                url = tls_url
+                body, seen = _get_https(url, fingerprint, timeout)
+            else:
+                raise HubError(
+                    f"cannot reach {url}: {getattr(reason, 'strerror', None) or reason}"
+                ) from None
     rtt = time.monotonic() - before
     try:
         data = json.loads(body)
@@ -148,20 +216,28 @@ def fetch_health(hub: str, timeout: float = 3.0) -> HubHealth:
         url=url, ok=data.get("ok") is True, last_seq=int(data.get("last_seq") or 0),
         version=str(data.get("version", "")), hub_time=hub_time,
         local_time=before_wall + dt.timedelta(seconds=rtt / 2), round_trip_s=rtt,
+        tls_fingerprint=seen, pinned=bool(seen and fingerprint),
     )
 
 
 def check_hub(hub: str | None, timeout: float = 3.0, expected_version: str = __version__,
-              ) -> tuple[CheckResult, HubHealth | None]:
+              fingerprint: str | None = None) -> tuple[CheckResult, HubHealth | None]:
     if not hub:
         return CheckResult("hub", Status.SKIP, "no hub address (--hub or ANTREAN_HUB)"), None
+    pin: str | None = None
+    if fingerprint:
+        try:
+            pin = tls.parse_fingerprint(fingerprint)
+        except tls.TlsError as e:
+            return CheckResult("hub", Status.FAIL, str(e),
+                               "copy ANTREAN_HUB_FINGERPRINT again from the enroll output"), None
     try:
-        health = fetch_health(hub, timeout)
+        health = fetch_health(hub, timeout, pin)
     except HubError as e:
         return CheckResult(
             "hub", Status.FAIL, str(e),
-            "check the address in /etc/antrean/station.env, the network cable, and on the hub "
-            "PC: systemctl status antrean-hub (port 8470/tcp must be open)"), None
+            e.fix or "check the address in /etc/antrean/station.env, the network cable, and on "
+            "the hub PC: systemctl status antrean-hub (port 8470/tcp must be open)"), None
     if not health.ok:
         return CheckResult("hub", Status.FAIL, f"{health.url} says it is not healthy",
                            "on the hub PC: journalctl -u antrean-hub -n 50"), health
@@ -173,8 +249,29 @@ def check_hub(hub: str | None, timeout: float = 3.0, expected_version: str = __v
             f"hub runs Antrean {health.version or '(unknown)'}, this PC {expected_version}",
             "install the same Antrean version on every PC (deploy/install-station.sh)",
         ), health
-    return _ok("hub", f"{health.url}: Antrean {health.version}, {health.last_seq} events, "
-                      f"answered in {health.round_trip_s * 1000:.0f} ms"), health
+    detail = (f"{health.url}: Antrean {health.version}, {health.last_seq} events, "
+              f"answered in {health.round_trip_s * 1000:.0f} ms")
+    if health.pinned:
+        return _ok("hub", f"{detail}; its certificate is the pinned one"), health
+    if health.tls_fingerprint:
+        detail += f"; TLS certificate SHA-256 {health.tls_fingerprint}"
+        if _is_loopback(health.url):
+            return _ok("hub", detail), health
+        return CheckResult(
+            "hub", Status.WARN, f"{detail}, not checked against a pinned fingerprint",
+            "put ANTREAN_HUB_FINGERPRINT (printed by 'antrean hub ... enroll') in station.env; "
+            "stations refuse a wss:// hub without it"), health
+    if pin is not None:
+        return CheckResult("hub", Status.FAIL, f"{detail}, but a fingerprint was given for a "
+                           "hub address that is not encrypted",
+                           "use ANTREAN_HUB=wss://HUB:8470 with that fingerprint"), health
+    if not _is_loopback(health.url):
+        return CheckResult(
+            "hub", Status.WARN, f"{detail}; the link is not encrypted (ws://): station tokens "
+            "and officers' PINs cross the LAN in clear text",
+            "run the hub with --tls and give stations ANTREAN_HUB=wss://HUB:8470 and "
+            "ANTREAN_HUB_FINGERPRINT (docs/install-id.md)"), health
+    return _ok("hub", detail), health
 
 
 def check_clock(health: HubHealth | None, max_skew_s: float = 30.0) -> CheckResult:
@@ -561,11 +658,14 @@ def default_data_path() -> Path:
 
 def run_checks(*, role: str | None, config: str | None, hub: str | None,
                printer: str | None, data_path: str | Path, check_sound: bool | None = None,
-               ) -> list[CheckResult]:
+               hub_fingerprint: str | None = None) -> list[CheckResult]:
     """The checks this PC's role needs. Without a role everything is checked, and a missing
-    voice or speaker is only a warning (it matters on the display PC alone)."""
+    voice or speaker is only a warning (it matters on the display PC alone). The hub's
+    certificate is checked against `hub_fingerprint`, or ANTREAN_HUB_FINGERPRINT when unset
+    (as the station apps read it)."""
     results = [check_config(config)]
-    hub_result, health = check_hub(hub)
+    pin = hub_fingerprint or os.environ.get(tls.FINGERPRINT_ENV)
+    hub_result, health = check_hub(hub, fingerprint=pin)
     results += [hub_result, check_clock(health)]
     if role in (None, "kiosk"):
         results.append(check_printer(printer))
