@@ -51,6 +51,14 @@ elif [[ ! -f "$ETC/hall.toml" ]]; then
   die "no hall config yet: run again with --config /path/to/hall.toml"
 fi
 
+# This version's unit serves TLS only (--tls). A hall upgraded from plain ws:// must give every
+# station the new address and fingerprint, or it stays offline: say so before it happens.
+if [[ -f "$ROOT/var/lib/antrean/hub-auth.db" && ! -f "$ROOT/var/lib/antrean/hub-tls.crt" ]]; then
+  say "NOTE: the hub now encrypts its LAN link (wss://). Each station needs, in station.env:"
+  say "  ANTREAN_HUB=wss://THIS-PC:8470 and ANTREAN_HUB_FINGERPRINT=<fingerprint>; print it with:"
+  say "  sudo -u antrean $PREFIX/.venv/bin/antrean hub --ledger /var/lib/antrean/ledger.db fingerprint"
+  say "  (docs/install-id.md, 'Enkripsi jaringan', also says how to keep plain ws:// for now)"
+fi
 install_unit "$ANTREAN_SRC/deploy/systemd/antrean-hub.service" "$UNIT_DIR"
 install_unit "$ANTREAN_SRC/deploy/systemd/antrean-backup.service" "$UNIT_DIR"
 mkdir -p "$ROOT/srv/antrean-backup"
@@ -76,7 +84,12 @@ Hub installed. Next steps (docs/install-id.md):
                         --config /etc/antrean/hall.toml
   2. Enroll stations: sudo -u antrean $PREFIX/.venv/bin/antrean hub \\
                         --ledger /var/lib/antrean/ledger.db enroll --role kiosk --name kiosk-1
+                      It prints ANTREAN_TOKEN and ANTREAN_HUB_FINGERPRINT for the station's
+                      station.env (with ANTREAN_HUB=wss://THIS-PC:8470).
   3. Add officers:    sudo -u antrean $PREFIX/.venv/bin/antrean hub \\
                         --ledger /var/lib/antrean/ledger.db officer add NIP --name "Nama"
   4. Open port 8470/tcp (and 5353/udp for discovery) in the firewall, if one is on.
+  5. Keep a copy of /var/lib/antrean/hub-tls.crt and hub-tls.key off this PC (the backup
+     service copies them to /srv/antrean-backup): a new hub PC with them keeps the
+     fingerprint every station has pinned.
 EOF

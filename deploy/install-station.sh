@@ -97,7 +97,8 @@ else
 fi
 
 if grep -q 'paste-the-' "$env_file"; then
-  say "NOT started yet: edit $env_file (ANTREAN_HUB, ANTREAN_TOKEN, ANTREAN_ARGS), then:"
+  say "NOT started yet: edit $env_file (ANTREAN_HUB, ANTREAN_HUB_FINGERPRINT, ANTREAN_TOKEN,"
+  say "  ANTREAN_ARGS), then:"
   say "  $how"
 elif ((!desktop)); then
   systemctl_maybe restart "$unit"

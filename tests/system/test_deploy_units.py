@@ -21,6 +21,7 @@ import pytest
 
 from shared.backup import list_backups, verify_backup
 from shared.doctor import Status, check_hub, option_value, read_station_env
+from shared.hub.tls import certificate_fingerprint
 
 pytestmark = pytest.mark.slow
 
@@ -229,10 +230,16 @@ def test_hub_and_backup_units_commands_run(tmp_path: Path,
 
     def healthy() -> bool:
         assert hub.poll() is None, hub.stdout.read() if hub.stdout else hub.returncode
-        return check_hub(f"ws://127.0.0.1:{port}", timeout=1.0)[0].status is Status.OK
+        # The unit serves TLS: stations pin the certificate the hub made beside its ledger.
+        if not (state / "hub-tls.crt").exists():
+            return False
+        pin = certificate_fingerprint(state / "hub-tls.crt")
+        return check_hub(f"wss://127.0.0.1:{port}", timeout=1.0,
+                         fingerprint=pin)[0].status is Status.OK
 
     wait_for(healthy, 20, "the hub's /health")
     assert (state / "ledger.db").exists() and (state / "hub-auth.db").exists()
+    assert stat.S_IMODE((state / "hub-tls.key").stat().st_mode) == 0o600
 
     backup_cmd = command_of(DEPLOY / "systemd" / "antrean-backup.service", subs, {})
     assert backup_cmd[:3] == [str(ANTREAN), "backup", "run"]

@@ -344,7 +344,7 @@ def test_config_check(tmp_path: Path) -> None:
 
 def test_station_env_templates_parse() -> None:
     kiosk = read_station_env(DEPLOY / "stations" / "kiosk.env")
-    assert kiosk["ANTREAN_HUB"].startswith("ws://")
+    assert kiosk["ANTREAN_HUB"].startswith("wss://") and kiosk["ANTREAN_HUB_FINGERPRINT"]
     assert option_value(kiosk["ANTREAN_ARGS"], "--printer") == "usb:04b8:0e15"
     assert parse_printer_spec(option_value(kiosk["ANTREAN_ARGS"], "--printer") or "").kind == "usb"
     counter = read_station_env(DEPLOY / "stations" / "counter.env")
