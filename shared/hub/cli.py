@@ -197,14 +197,13 @@ def _serve(args: argparse.Namespace) -> int:
         except ValueError as e:
             raise RestoreError(str(e)) from None
     ssl_context = None
-    scheme = "ws"
+    where = f"ws://{args.host}:{args.port}/ws"
     if uses_tls(args):
         cert, key = tls_paths(args)
         ssl_context = tls.server_context(cert, key)
-        scheme = "wss"
-        log.info("TLS certificate %s, fingerprint %s", cert, tls.certificate_fingerprint(cert))
+        where = (f"wss://{args.host}:{args.port}/ws, certificate {cert} with SHA-256 "
+                 f"fingerprint {tls.certificate_fingerprint(cert)}")
     hub = Hub(config, ledger, AuthStore(auth_path(args)), clock)
-    print(f"Antrean hub for {config.mpp.name} on {scheme}://{args.host}:{args.port}/ws",
-          flush=True)
+    print(f"Antrean hub for {config.mpp.name} on {where}", flush=True)
     run_hub(hub, args.host, args.port, advertise=not args.no_mdns, ssl_context=ssl_context)
     return 0
