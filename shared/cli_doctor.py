@@ -1,7 +1,7 @@
 """`antrean doctor`: check this PC for its job in the hall and say how to fix what is wrong.
 
     antrean doctor --role kiosk --printer usb:04b8:0e15        (hub address from ANTREAN_HUB)
-    antrean doctor --role display --hub ws://192.168.10.2:8470
+    antrean doctor --role display --hub wss://192.168.10.2:8470 --hub-fingerprint SHA256HEX
     antrean doctor --role hub --config /etc/antrean/hall.toml --ledger /var/lib/antrean/ledger.db
 
 Exit status 0 when nothing FAILed (warnings allowed), 1 otherwise.
@@ -33,7 +33,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="this PC's job; without it every check runs and sound only warns")
     p.add_argument("--config", default=None, help="hall config TOML to validate")
     p.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
-                   help="hub address, e.g. ws://192.168.10.2:8470 (or ANTREAN_HUB)")
+                   help="hub address, e.g. wss://192.168.10.2:8470 (or ANTREAN_HUB)")
+    p.add_argument("--hub-fingerprint", default=os.environ.get("ANTREAN_HUB_FINGERPRINT"),
+                   help="the hub certificate's SHA-256 fingerprint printed at enrollment "
+                        "(or ANTREAN_HUB_FINGERPRINT)")
     p.add_argument("--printer", default=None,
                    help="ticket printer: usb:VID:PID, net:HOST[:PORT] or a device path")
     p.add_argument("--ledger", default=None,
@@ -48,6 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     hub, printer, replica = args.hub, args.printer, args.replica
+    fingerprint = args.hub_fingerprint
     env_path = args.station_env or (STATION_ENV if os.access(STATION_ENV, os.R_OK) else None)
     if env_path:
         try:
@@ -57,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         app_args = env.get("ANTREAN_ARGS", "")
         hub = hub or env.get("ANTREAN_HUB")
+        fingerprint = fingerprint or env.get("ANTREAN_HUB_FINGERPRINT")
         printer = printer or option_value(app_args, "--printer")
         replica = replica or option_value(app_args, "--replica")
     if hub is None and args.role == "hub":
@@ -64,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     data_path = args.ledger or replica or (
         "/var/lib/antrean/ledger.db" if args.role == "hub" else default_data_path())
     results = run_checks(role=args.role, config=args.config, hub=hub, printer=printer,
-                         data_path=data_path)
+                         data_path=data_path, hub_fingerprint=fingerprint)
     overall = worst(results)
     if args.json:
         print(json.dumps({"status": overall.value,

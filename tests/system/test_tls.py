@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import socket
@@ -395,3 +396,27 @@ def test_a_plain_ws_client_to_a_tls_hub_fails_cleanly(qtbot: QtBot, tls_hub: Tls
     assert tls_hub.log_path is not None
     log_text = tls_hub.log_path.read_text()
     assert "Traceback" not in log_text and "connected from" not in log_text
+
+
+def test_doctor_reads_the_pin_from_station_env(tls_hub: TlsHub, tmp_path: Path) -> None:
+    """`antrean doctor --station-env FILE` checks the hub with the fingerprint in that file."""
+    tls_hub.start()
+    env = tmp_path / "station.env"
+
+    def doctor(fingerprint: str) -> subprocess.CompletedProcess[str]:
+        env.write_text(f"ANTREAN_HUB=wss://127.0.0.1:{tls_hub.port}\n"
+                       f"ANTREAN_HUB_FINGERPRINT={fingerprint}\n")
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("ANTREAN_")}
+        return subprocess.run(
+            [sys.executable, "-m", "shared.cli", "doctor", "--role", "display",
+             "--station-env", str(env), "--json"],
+            capture_output=True, text=True, timeout=60, check=False, cwd=REPO, env=clean)
+
+    def hub_check(run: subprocess.CompletedProcess[str]) -> dict[str, str]:
+        checks = json.loads(run.stdout)["checks"]
+        return next(c for c in checks if c["name"].lower().startswith("hub"))
+
+    good = hub_check(doctor(tls_hub.fingerprint))
+    assert good["status"] == "OK" and "pinned" in good["detail"], good
+    wrong = hub_check(doctor("0" * 64))
+    assert wrong["status"] == "FAIL" and tls.MISMATCH in wrong["detail"], wrong
