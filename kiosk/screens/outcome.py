@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk import i18n
 from kiosk.screens.base import Screen
@@ -106,19 +106,27 @@ class TicketScreen(Screen):
         self.done.setText(core.t("done"))
 
 
+def sentence_column(screen: Screen, name: str, spacing: int = 36
+                    ) -> tuple[QVBoxLayout, QLabel, QLabel]:
+    """The layout of the screens that say one thing: a title and a large sentence, centred,
+    with room below for buttons."""
+    box = QVBoxLayout(screen)
+    box.setContentsMargins(72, 48, 72, 48)
+    box.setSpacing(spacing)
+    box.addStretch(1)
+    title = label("", "title", name=f"{name}_title")
+    body = label("", "huge", name=f"{name}_body")
+    box.addWidget(title)
+    box.addWidget(body)
+    return box, title, body
+
+
 class MessageScreen(Screen):
     """A plain sentence: why no number now, and when to come back. One button: back."""
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(72, 48, 72, 48)
-        box.setSpacing(36)
-        box.addStretch(1)
-        self.title = label("", "title", name="message_title")
-        self.body = label("", "huge", name="message_body")
-        box.addWidget(self.title)
-        box.addWidget(self.body)
+        box, self.title, self.body = sentence_column(self, "message")
         box.addStretch(1)
         self.back = button("", "primary", core.back, "back")
         box.addWidget(self.back)
@@ -137,14 +145,7 @@ class OfflineScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(72, 48, 72, 48)
-        box.setSpacing(40)
-        box.addStretch(1)
-        self.title = label("", "title", name="offline_title")
-        self.body = label("", "huge", name="offline_body")
-        box.addWidget(self.title)
-        box.addWidget(self.body)
+        box, self.title, self.body = sentence_column(self, "offline", spacing=40)
         box.addStretch(2)
 
     def update_content(self) -> None:
@@ -172,14 +173,7 @@ class SlowScreen(Screen):
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(72, 48, 72, 48)
-        box.setSpacing(36)
-        box.addStretch(1)
-        self.title = label("", "title", name="slow_title")
-        self.body = label("", "huge", name="slow_body")
-        box.addWidget(self.title)
-        box.addWidget(self.body)
+        box, self.title, self.body = sentence_column(self, "slow")
         box.addStretch(1)
         row = QHBoxLayout()
         self.cancel = button("", "secondary", core.reset, "cancel")
