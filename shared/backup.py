@@ -154,19 +154,24 @@ def _open_source(src: Path) -> sqlite3.Connection:
         raise BackupError(f"cannot open ledger {src}: {e}") from None
 
 
+def _prepare(src: str | Path, dest_dir: str | Path, keep: int) -> tuple[Path, Path]:
+    if keep < 1:
+        raise ValueError("keep must be at least 1")
+    folder = Path(dest_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BackupError(f"cannot create backup folder {folder}: {e.strerror or e}") from None
+    return Path(src), folder
+
+
 def backup_ledger(src: str | Path, dest_dir: str | Path, keep: int = 48, *,
                   skip_unchanged: bool = False, now: dt.datetime | None = None) -> Path:
     """Write a checked, timestamped copy of the ledger `src` into `dest_dir` and keep only the
     newest `keep` copies. With `skip_unchanged`, returns the newest existing copy instead when
     the ledger has no new events since it (the loop mode: quiet nights do not push the last
     useful copies out)."""
-    if keep < 1:
-        raise ValueError("keep must be at least 1")
-    source, folder = Path(src), Path(dest_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise BackupError(f"cannot create backup folder {folder}: {e.strerror or e}") from None
+    source, folder = _prepare(src, dest_dir, keep)
     stem = source.stem
     conn = _open_source(source)
     try:
@@ -250,13 +255,7 @@ def backup_database(src: str | Path, dest_dir: str | Path, keep: int = 48, *,
     """A checked, timestamped copy of another SQLite file (the hub's station and officer store,
     hub-auth.db, which a station's replica cannot give back). Same atomic write and pruning as
     backup_ledger; an unchanged file returns the newest copy when `skip_unchanged`."""
-    if keep < 1:
-        raise ValueError("keep must be at least 1")
-    source, folder = Path(src), Path(dest_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise BackupError(f"cannot create backup folder {folder}: {e.strerror or e}") from None
+    source, folder = _prepare(src, dest_dir, keep)
     stem = source.stem
     conn = _open_source(source)
     tmp = folder / f".{stem}-{uuid.uuid4().hex}{_TMP_SUFFIX}"
