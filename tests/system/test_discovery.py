@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import time
 import os
 import subprocess
 import sys
@@ -107,7 +108,12 @@ def test_a_hub_process_is_found_by_discover_and_answers_at_that_address(
             health = json.load(r)
         assert health["mpp"] == "Mal Pelayanan Publik Uji"
         assert health["protocol"] == PROTOCOL_VERSION
-        assert "advertising the hub on mDNS" in hub.log_path.read_text()
+        # The hub logs once zeroconf's register call returns, which may be just after a
+        # browser has already seen the announcement.
+        deadline = time.monotonic() + 10
+        while "advertising the hub on mDNS" not in hub.log_path.read_text():
+            assert time.monotonic() < deadline, hub.log_path.read_text()
+            time.sleep(0.05)  # polling the hub process's log, bounded by the deadline
     finally:
         hub.stop()
     # Stopped, it withdraws the announcement (zeroconf sends a goodbye on unregister).

@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -339,7 +340,13 @@ def test_hub_client_with_a_wrong_fingerprint_never_says_hello(
     assert fake_hub.connections_ended >= 1 and fake_hub.received == b""
     # The right pin gets through, and the hub's log says so: the checks above could fail.
     assert asyncio.run(attempt(tls_hub.url, tls_hub.fingerprint)) == "connected"
-    assert "station kiosk-1 (kiosk) connected from" in tls_hub.log_path.read_text()
+    # The hub logs the connection just after it welcomes the station, so the line may land a
+    # moment after the client saw the welcome.
+    log_path = tls_hub.log_path
+    deadline = time.monotonic() + 10
+    while "station kiosk-1 (kiosk) connected from" not in log_path.read_text():
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.02)  # polling another process's log file, bounded by the deadline
 
 
 # --- mistakes in the station's settings -----------------------------------------------------------
