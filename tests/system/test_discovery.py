@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import time
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
