@@ -159,11 +159,12 @@ class CounterWindow(QWidget):
         self.buttons: dict[str, QToolButton] = {}
         self._make_actions()
 
-        self.offline_banner = QLabel(
+        self._offline_text = (
             "Tidak terhubung ke server antrean.\nTombol mati; menyambung lagi…"
             if panel else
             "Tidak terhubung ke server antrean. Tombol dimatikan sampai sambungan pulih; "
             "aplikasi menyambung kembali sendiri.")
+        self.offline_banner = QLabel(self._offline_text)
         self.offline_banner.setObjectName("offline")
         self.offline_banner.setWordWrap(not panel)
         self.offline_banner.hide()
@@ -658,6 +659,11 @@ class CounterWindow(QWidget):
     def _render(self) -> None:
         s = self.core.state
         _show(self.offline_banner, not s.online)
+        if not s.online:
+            # When retrying cannot help (refused, wrong certificate), say so instead.
+            reason = s.offline_reason
+            _text(self.offline_banner, f"Tidak terhubung ke server antrean. {reason}"
+                  if reason else self._offline_text)
         # The page follows the sign-in state, whichever way it changed.
         if not s.signed_in and self._shown_page != SIGN_IN_PAGE:
             self._shown_page = SIGN_IN_PAGE

@@ -125,6 +125,7 @@ class CounterState:
     no_shows: tuple[TicketView, ...]
     enabled: frozenset[str]
     now_ms: int
+    offline_reason: str | None = None  # why retrying will not help (refused, certificate)
 
     @property
     def signed_in(self) -> bool:
@@ -448,7 +449,7 @@ class CounterCore(QObject):
         busy = self._pending.kind if self._pending else None
         if counter is None:
             return CounterState(None, "", (), None, self._online, m.COUNTER_CLOSED, busy, None,
-                                (), (), None, (), frozenset(), now_ms)
+                                (), (), None, (), frozenset(), now_ms, self._offline_reason())
         reader = self.link.reader
         day = cfg.service_day(now)
         view = reader.counter(counter.number)
@@ -479,7 +480,11 @@ class CounterCore(QObject):
             no_shows=no_shows,
             enabled=self._enabled(view.status, active, no_shows, busy),
             now_ms=now_ms,
+            offline_reason=self._offline_reason(),
         )
+
+    def _offline_reason(self) -> str | None:
+        return None if self._online else self.link.offline_reason()
 
     def _enabled(self, status: str, active: TicketView | None, no_shows: tuple[TicketView, ...],
                  busy: str | None) -> frozenset[str]:

@@ -37,6 +37,9 @@ class SwitchableLink(StationLink):
     def reader(self) -> LedgerReader:
         return self.inner.reader
 
+    def offline_reason(self) -> str | None:
+        return self.inner.offline_reason()
+
     def send(self, kind: str, args: dict[str, Any] | None = None,
              command_id: str | None = None) -> str:
         cid = command_id or uuid.uuid4().hex
@@ -91,4 +94,7 @@ class SwitchableLink(StationLink):
     @Slot(bool)
     def _on_inner_online(self, online: bool) -> None:
         if self.connected:
-            self._set_online(online)
+            if online == self.is_online():
+                self._reason_changed()  # the inner link says why it is (still) offline
+            else:
+                self._set_online(online)

@@ -198,6 +198,13 @@ class HubLink(StationLink):
         if not self._closing:
             self._ws.open(QUrl(self.url))
 
+    def offline_reason(self) -> str | None:
+        if self.refused_reason:
+            return "Perangkat ini ditolak server antrean. Hubungi petugas TI."
+        if self.tls_problem:
+            return "Sertifikat server antrean tidak cocok. Hubungi petugas TI."
+        return None
+
     def _peer_fingerprint(self) -> str:
         cert = self._ws.sslConfiguration().peerCertificate()
         if cert.isNull():
@@ -209,7 +216,8 @@ class HubLink(StationLink):
         if self.tls_problem != problem:  # once per episode, not at every retry
             log.error("%s at %s (expected %s, got %s); not sending this station's token",
                       problem, self.url, self.pin, seen or "no certificate")
-        self.tls_problem = problem
+            self.tls_problem = problem
+            self._reason_changed()
 
     @Slot(list)
     def _on_ssl_errors(self, errors: list[QSslError]) -> None:
@@ -294,6 +302,7 @@ class HubLink(StationLink):
         log.warning("hub error %s: %s", code, d.get("message"))
         if code in ("unknown_token", "protocol", "replica_ahead"):
             self.refused_reason = str(d.get("message") or code)
+            self._reason_changed()
         msg_id = d.get("id")
         if msg_id and msg_id in self._pending:
             self._pending.pop(msg_id)

@@ -35,6 +35,8 @@ class StationLink(QObject):
 
     events_applied = Signal(list)  # list[Event], in sequence order
     replied = Signal(object)  # Result
+    # Emitted when the link goes on- or offline, and again (False) when the offline_reason()
+    # of an offline link changes, so the app can say why.
     online_changed = Signal(bool)
 
     def __init__(self, config: HallConfig, device: str, clock: Clock | None = None,
@@ -54,6 +56,11 @@ class StationLink(QObject):
 
     def is_online(self) -> bool:
         return self._online
+
+    def offline_reason(self) -> str | None:
+        """Why the link is offline when retrying will not help, in Indonesian for staff (the
+        station was refused, or the hub's certificate does not match); None otherwise."""
+        return None
 
     def send(self, kind: str, args: dict[str, Any] | None = None,
              command_id: str | None = None) -> str:
@@ -80,6 +87,9 @@ class StationLink(QObject):
 
     def _submit(self, cmd: Command) -> None:
         raise NotImplementedError
+
+    def _reason_changed(self) -> None:
+        self.online_changed.emit(self._online)
 
     def _set_online(self, online: bool) -> None:
         if online != self._online:

@@ -600,3 +600,32 @@ def test_the_officer_checks_a_priority_claim_with_one_tap(hall: Hall, qtbot: QtB
     idle(qtbot, core)
     assert core.state.current is not None and core.state.current.ticket.label == "KK-002"
     assert not window.priority_row.isVisible()
+
+
+def test_a_refused_station_says_why_it_stays_offline(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    """Retrying cannot help a station the hub refuses: the banner tells the officer to call IT
+    instead of promising to reconnect."""
+    from shared.station.hub_link import HubLink
+    from shared.station.replica import Replica
+    from tests.system.inproc_hub import ThreadedHub
+
+    hub = ThreadedHub(small_config, tmp_path, clock)
+    link = HubLink(small_config, hub.url, "a-token-the-hub-never-issued",
+                   Replica(tmp_path / "replica.db"), "counter-1", clock)
+    core = CounterCore(link, 1, tick_ms=50)
+    window = CounterWindow(core)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: link.refused_reason is not None, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: "Hubungi petugas TI" in window.offline_banner.text(),
+                        timeout=TIMEOUT)
+        assert window.offline_banner.isVisible()
+        assert "ditolak" in window.offline_banner.text()
+    finally:
+        core.stop()
+        link.close()
+        hub.stop()
