@@ -4,12 +4,15 @@ tests) or the hub on the LAN."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from pathlib import Path
 
 from shared.config import ConfigError, HallConfig, example_config_path, load_config
 from shared.hub.auth import AuthStore
 from shared.station.link import LocalLedger, StationLink
+
+log = logging.getLogger(__name__)
 
 
 def add_station_arguments(p: argparse.ArgumentParser, default_device: str) -> None:
@@ -18,7 +21,8 @@ def add_station_arguments(p: argparse.ArgumentParser, default_device: str) -> No
     p.add_argument("--ledger", default=None,
                    help="run with an in-process ledger file instead of a hub (one PC)")
     p.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
-                   help="hub address, e.g. wss://192.168.1.10:8470 (or ANTREAN_HUB)")
+                   help="hub address, e.g. wss://192.168.1.10:8470 (or ANTREAN_HUB); "
+                        "found on the LAN by mDNS when omitted")
     p.add_argument("--hub-fingerprint", default=os.environ.get("ANTREAN_HUB_FINGERPRINT"),
                    metavar="SHA256HEX",
                    help="the hub certificate's SHA-256 fingerprint, printed by 'antrean hub "
@@ -44,6 +48,8 @@ def open_link(args: argparse.Namespace) -> tuple[StationLink, object]:
         local = LocalLedger(ledger, cfg,
                             pin_check=lambda officer, pin: auth.check_pin(officer, pin) == "ok")
         return local.link(args.device), local
+    if not args.hub and args.token:
+        args.hub = _discover_hub()
     if args.hub:
         from shared.station.hub_link import HubLink, HubLinkError  # the LAN client
 
@@ -53,6 +59,19 @@ def open_link(args: argparse.Namespace) -> tuple[StationLink, object]:
             raise StationSetupError(str(e)) from None
         return link, link
     raise StationSetupError("give --ledger FILE (one PC) or --hub ADDRESS with --token")
+
+
+def _discover_hub() -> str:
+    """No address given: ask the LAN (mDNS). A static address always works too; this only
+    saves typing one on every station."""
+    from shared.hub.discovery import discover
+
+    found = discover(timeout=3.0)
+    if not found:
+        raise StationSetupError("no hub found on the LAN (mDNS); give --hub ADDRESS "
+                                "(or ANTREAN_HUB)")
+    log.info("found the hub at %s on the LAN", found[0])
+    return found[0]
 
 
 def _hall_config(path: str | None) -> HallConfig:

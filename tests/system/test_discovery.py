@@ -8,6 +8,7 @@ with the reason zeroconf gave, and the address test still runs.
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 import json
 import os
@@ -19,10 +20,13 @@ from pathlib import Path
 
 import ifaddr
 import pytest
+from pytestqt.qtbot import QtBot
 from zeroconf import Zeroconf
 
 from shared.hub.discovery import SERVICE_TYPE, Advertiser, discover, lan_addresses
 from shared.hub.protocol import PROTOCOL_VERSION
+from shared.station.hub_link import HubLink
+from shared.station.setup import add_station_arguments, open_link
 from tests.system.conftest import DATA, HubProcess
 
 
@@ -118,3 +122,28 @@ def test_a_hub_process_is_found_by_discover_and_answers_at_that_address(
         hub.stop()
     # Stopped, it withdraws the announcement (zeroconf sends a goodbye on unregister).
     assert not [u for u in discover(timeout=1.0) if u.endswith(f":{hub.port}")]
+
+
+def test_a_station_without_an_address_finds_the_hub_on_the_lan(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    reason = multicast_unavailable()
+    if reason:
+        pytest.skip(reason)
+    hub = AdvertisingHub(tmp_path, DATA / "small_hall.toml")
+    token = hub.enroll("papan-1", "display")
+    hub.start()
+    parser = argparse.ArgumentParser()
+    add_station_arguments(parser, "papan-1")
+    args = parser.parse_args([f"--token={token}", "--replica", str(tmp_path / "r.db")])
+    args.hub = None  # as on a station whose environment names no hub
+    link = None
+    try:
+        link, _owner = open_link(args)
+        assert isinstance(link, HubLink)
+        assert link.url.endswith(f":{hub.port}/ws")
+        qtbot.waitUntil(link.is_online, timeout=10000)
+    finally:
+        if link is not None:
+            link.close()
+        hub.stop()
