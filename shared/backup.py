@@ -154,6 +154,14 @@ def _open_source(src: Path) -> sqlite3.Connection:
         raise BackupError(f"cannot open ledger {src}: {e}") from None
 
 
+def _publish(tmp: Path, final: Path) -> Path:
+    """Make a checked copy durable under its final name: the data, the rename, the folder."""
+    _fsync_file(tmp)
+    os.replace(tmp, final)
+    _fsync_dir(final.parent)
+    return final
+
+
 def _prepare(src: str | Path, dest_dir: str | Path, keep: int) -> tuple[Path, Path]:
     if keep < 1:
         raise ValueError("keep must be at least 1")
@@ -188,10 +196,8 @@ def backup_ledger(src: str | Path, dest_dir: str | Path, keep: int = 48, *,
             finally:
                 copy.close()
             _check_prefix_of(conn, info, source)
-            _fsync_file(tmp)
-            final = folder / backup_name(stem, now or dt.datetime.now(dt.UTC), info.last_seq)
-            os.replace(tmp, final)
-            _fsync_dir(folder)
+            final = _publish(tmp, folder / backup_name(
+                stem, now or dt.datetime.now(dt.UTC), info.last_seq))
         except sqlite3.Error as e:
             raise BackupError(f"backup of {source} failed: {e}") from None
         except OSError as e:
@@ -271,10 +277,7 @@ def backup_database(src: str | Path, dest_dir: str | Path, keep: int = 48, *,
         existing = list_backups(folder, stem)
         if skip_unchanged and existing and existing[-1].read_bytes() == tmp.read_bytes():
             return existing[-1]
-        _fsync_file(tmp)
-        final = folder / backup_name(stem, now or dt.datetime.now(dt.UTC), None)
-        os.replace(tmp, final)
-        _fsync_dir(folder)
+        final = _publish(tmp, folder / backup_name(stem, now or dt.datetime.now(dt.UTC), None))
     except sqlite3.Error as e:
         raise BackupError(f"backup of {source} failed: {e}") from None
     except OSError as e:

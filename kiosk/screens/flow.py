@@ -92,13 +92,7 @@ class AgencyScreen(Screen):
         box.setContentsMargins(36, 20, 36, 24)
         box.setSpacing(14)
         self.title, self.hint = _title_block(box, "agency_title")
-        self.grid_host = QWidget()
-        self.grid = grid(3)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid_host.setLayout(self.grid)
-        box.addWidget(self.grid_host, 1)
-        self.nav = NavBar(core)
-        box.addWidget(self.nav)
+        self.grid_host, self.grid, self.nav = _paged_grid(box, core, 3)
 
     def update_content(self) -> None:
         core = self.core
@@ -159,13 +153,7 @@ class ServiceScreen(Screen):
         self.agency = label("", "big", name="service_agency")
         box.addWidget(self.agency)
         self.title, self.hint = _title_block(box, "service_title")
-        self.grid_host = QWidget()
-        self.grid = grid(1)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid_host.setLayout(self.grid)
-        box.addWidget(self.grid_host, 1)
-        self.nav = NavBar(core)
-        box.addWidget(self.nav)
+        self.grid_host, self.grid, self.nav = _paged_grid(box, core, 1)
 
     def update_content(self) -> None:
         core = self.core
@@ -272,3 +260,16 @@ class PriorityScreen(Screen):
         self.back.setText(core.t("back"))
         for group, b in self.group_buttons.items():
             b.setText(i18n.priority_text(core.language, group))
+
+
+def _paged_grid(box: QVBoxLayout, core: KioskCore, columns: int
+                ) -> tuple[QWidget, QGridLayout, NavBar]:
+    """The tiles of a paged choice (agencies, services) above their page navigation."""
+    host = QWidget()
+    tiles = grid(columns)
+    tiles.setContentsMargins(0, 0, 0, 0)
+    host.setLayout(tiles)
+    box.addWidget(host, 1)
+    nav = NavBar(core)
+    box.addWidget(nav)
+    return host, tiles, nav
