@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 QR_PREFIX = "ANTREAN:"
 # Statuses a print queue reports (kiosk.printing.PrinterStatus values).
 PAPER_LOW, PAPER_OUT, PRINTER_OK = "paper_low", "paper_out", "ok"
+PRINTER_OFFLINE, PRINTER_UNREACHABLE = "offline", "unreachable"
+# Statuses in which the next ticket will not come out of the printer.
+PRINTER_DOWN = frozenset({PAPER_OUT, PRINTER_OFFLINE, PRINTER_UNREACHABLE})
 ALERT_MESSAGE_MAX = 500  # the ledger refuses longer alert messages
 PIN_TRIES = 5
 PIN_LOCK = dt.timedelta(seconds=60)
@@ -427,8 +430,8 @@ class KioskCore(QObject):
     def staff_notice(self) -> str:
         """A discreet line for staff about the printer ("" when all is well)."""
         key = {PAPER_LOW: "staff_paper_low", PAPER_OUT: "staff_paper_out",
-               "offline": "staff_printer_offline", "error": "staff_printer_error"}.get(
-                   self.printer_status)
+               PRINTER_OFFLINE: "staff_printer_offline",
+               PRINTER_UNREACHABLE: "staff_printer_unreachable"}.get(self.printer_status)
         return self.t(key) if key else ""
 
     def printer_status_text(self) -> str:

@@ -14,6 +14,7 @@ import pytest
 from kiosk import cli
 from kiosk.core import pin_matches
 from kiosk.printing import PrinterSettings, printer_from_address
+from kiosk.printing.printers import NEVER_ANSWERS_HINT
 from shared import cli as antrean_cli
 from shared import doctor
 from shared.config import ConfigError
@@ -140,6 +141,13 @@ def test_bad_printer_argument_exits_with_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith('antrean kiosk: --printer "laser": ')
     assert "net:HOST[:PORT]" in err and "Traceback" not in err
+
+
+def test_the_hint_for_a_silent_printer_names_a_real_kiosk_option() -> None:
+    flag = "--no-printer-status"
+    assert flag in NEVER_ANSWERS_HINT
+    assert cli.printer_settings(parse("--printer", "net:192.168.10.21", flag)).status_check is False
+    assert cli.printer_settings(parse("--printer", "net:192.168.10.21")).status_check is True
 
 
 def test_arguments_and_pin_hash(capsys: pytest.CaptureFixture[str]) -> None:

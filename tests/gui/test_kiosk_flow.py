@@ -50,11 +50,11 @@ class Kiosk:
 def make_kiosk(qtbot: QtBot, tmp_path: Path, config: HallConfig, clock: ManualClock,
                printer: TicketPrinter | None = None, link: StationLink | None = None,
                local: LocalLedger | None = None, size: tuple[int, int] = PORTRAIT,
-               **settings: Any) -> Kiosk:
+               worker_options: dict[str, Any] | None = None, **settings: Any) -> Kiosk:
     local = local or LocalLedger(tmp_path / "hall.db", config, clock)
     link = link or local.link("kiosk-1")
     printer = printer or DummyPrinter("80mm")
-    worker = PrintWorker(printer)
+    worker = PrintWorker(printer, **(worker_options or {}))
     options: dict[str, Any] = {"paper": "80mm", "admin_pin_hash": ADMIN_PIN_HASH,
                                "idle_timeout_ms": 60_000, "reply_timeout_ms": 3_000}
     options.update(settings)
