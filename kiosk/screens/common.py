@@ -82,6 +82,9 @@ def stylesheet(u: float) -> str:
         border-radius: {px(6)}; padding: {px(4)} {px(12)}; }}
     QLabel[role="pin_dots"] {{ font-size: {px(72)}; font-weight: bold; letter-spacing: {px(16)}; }}
     QWidget[role="header_bar"] {{ background: {BLUE}; }}
+    QWidget[role="veil"] {{ background: rgba(17, 17, 17, 170); }}
+    QWidget[role="countdown_panel"] {{ background: {WHITE}; border: {px(6)} solid {BLUE};
+        border-radius: {px(28)}; }}
     QPushButton {{ font-size: {px(36)}; border-radius: {px(18)}; padding: {px(12)} {px(28)};
         min-height: {px(110)}; }}
     QPushButton[role="primary"] {{ background: {BLUE}; color: {WHITE}; border: none;
