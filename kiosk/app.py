@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from kiosk import i18n
 from kiosk.core import KioskCore, Step
 from kiosk.screens import SCREENS, Screen
-from kiosk.screens.common import ElidedLabel, button, label, stylesheet
+from kiosk.screens.common import ElidedLabel, button, label, scale_layouts, stylesheet
 from kiosk.tap_guard import WATCHED, TapGuard, monotonic_ms
 
 log = logging.getLogger(__name__)
@@ -87,12 +87,11 @@ class CountdownVeil(QWidget):
         self.inner.addWidget(self.text)
         self.box.addWidget(self.panel)
         self.box.addStretch(1)
+        self.box.setContentsMargins(48, 48, 48, 48)  # kiosk pixels, scaled with the window
+        self.inner.setContentsMargins(48, 48, 48, 48)
         self.hide()
 
-    def show_seconds(self, text: str, u: float) -> None:
-        margin = max(1, round(48 * u))
-        self.box.setContentsMargins(margin, margin, margin, margin)
-        self.inner.setContentsMargins(margin, margin, margin, margin)
+    def show_seconds(self, text: str) -> None:
         self.text.setText(text)
 
 
@@ -195,6 +194,7 @@ class KioskWindow(QWidget):
         # (the ticket number's type size) to the real width.
         screen.resize(self.stack.size())
         screen.refresh(self.portrait, self._u)
+        scale_layouts(self, self._u)
         self.stack.setCurrentWidget(screen)
         self._tick()
 
@@ -218,7 +218,7 @@ class KioskWindow(QWidget):
             self.countdown.hide()
             return
         text = self.core.t("countdown_one") if seconds == 1 else self.core.t("countdown", n=seconds)
-        self.countdown.show_seconds(text, self._u)
+        self.countdown.show_seconds(text)
         self.countdown.setGeometry(self.rect())
         self.countdown.show()
         self.countdown.raise_()

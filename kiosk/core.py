@@ -479,6 +479,15 @@ class KioskCore(QObject):
                PRINTER_UNREACHABLE: "staff_printer_unreachable"}.get(self.printer_status)
         return self.t(key) if key else ""
 
+    def printer_notice(self) -> str:
+        """What a visitor should know before taking a number when the ticket will not print:
+        the number is shown on screen instead ("" while the printer prints)."""
+        if self.printer_status not in PRINTER_DOWN:
+            return ""
+        cause = self.t("visitor_paper_out" if self.printer_status == PAPER_OUT
+                       else "visitor_printer_down")
+        return f"{cause} {self.t('visitor_number_on_screen')}"
+
     def printer_status_text(self) -> str:
         key = f"status_{self.printer_status}"
         return self.t(key) if key in i18n.TEXTS else self.printer_status

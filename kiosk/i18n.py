@@ -107,6 +107,14 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "Back to the start in {n} seconds — touch the screen to continue"),
     "countdown_one": ("Kembali ke awal dalam 1 detik — sentuh layar untuk melanjutkan",
                       "Back to the start in 1 second — touch the screen to continue"),
+    "visitor_paper_out": ("Kertas tiket sedang habis.", "The ticket paper has run out."),
+    "visitor_printer_down": ("Printer tiket sedang tidak dapat mencetak.",
+                             "The ticket printer cannot print right now."),
+    "visitor_number_on_screen": ("Anda tetap mendapat nomor antrean: nomor ditampilkan di "
+                                 "layar, siapkan ponsel untuk memotretnya atau catat nomornya.",
+                                 "You still get a queue number: it is shown on the screen, so "
+                                 "have your phone ready to take a photo of it, or write it "
+                                 "down."),
     "staff_paper_low": ("Petugas: kertas printer hampir habis — siapkan gulungan baru",
                         "Staff: printer paper is low — have a new roll ready"),
     "staff_paper_out": ("Petugas: kertas printer habis — pasang gulungan baru",

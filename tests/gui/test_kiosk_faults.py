@@ -267,3 +267,45 @@ def test_a_refilled_printer_is_seen_at_the_next_ticket(
         assert not k.window.staff_notice.isVisible()
     finally:
         close_kiosk(k)
+
+
+PAPER_OUT_UP_FRONT = ("Kertas tiket sedang habis. Anda tetap mendapat nomor antrean: nomor "
+                      "ditampilkan di layar, siapkan ponsel untuk memotretnya atau catat nomornya.")
+
+
+def test_paper_out_is_said_on_the_welcome_screen_and_the_number_still_comes(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    fake = FakeNetworkPrinter(answers=PAPER_OUT_ANSWERS)
+    printer = EscposTicketPrinter(network(fake.port, paper="80mm", timeout=0.3))
+    k = make_kiosk(qtbot, tmp_path, small_config, clock, printer=printer,
+                   worker_options={"fault_interval_ms": 100})
+    try:
+        qtbot.waitUntil(lambda: k.core.printer_status == "paper_out", timeout=5000)
+        assert k.step is Step.WELCOME
+        assert label_text(k, "printer_notice") == PAPER_OUT_UP_FRONT
+        assert button(k, "take_number").isVisible()  # the hall still issues numbers
+        tap(qtbot, k, "language")
+        assert label_text(k, "printer_notice").startswith("The ticket paper has run out.")
+        tap(qtbot, k, "language")
+        take_ticket(qtbot, k, "DUKCAPIL", "kk")
+        qtbot.waitUntil(lambda: label_text(k, "print_status") == PRINT_FAILED, timeout=5000)
+        assert label_text(k, "ticket_number") == "KK-001"
+        tap(qtbot, k, "done")
+
+        fake.answers = None  # silent now: still no paper ticket, said differently
+        qtbot.waitUntil(lambda: k.core.printer_status == "unreachable", timeout=5000)
+        assert label_text(k, "printer_notice").startswith(
+            "Printer tiket sedang tidak dapat mencetak. Anda tetap mendapat nomor antrean")
+        fake.answers = HEALTHY  # a new roll: the welcome screen no longer warns
+        qtbot.waitUntil(lambda: k.core.printer_status == "ok", timeout=5000)
+        assert "printer_notice" not in visible_label_names(k)
+    finally:
+        close_kiosk(k)
+        fake.stop()
+
+
+def visible_label_names(k: Kiosk) -> set[str]:
+    from PySide6.QtWidgets import QLabel
+
+    return {w.objectName() for w in k.window.findChildren(QLabel) if w.isVisible()}
