@@ -89,7 +89,8 @@ def _run_gui(args: argparse.Namespace, settings: PrinterSettings) -> int:
         return 2
     pin_hash = args.admin_pin_hash or (hash_pin(args.admin_pin) if args.admin_pin else None)
     if pin_hash is None:
-        log.warning("no admin PIN set: the admin menu and leaving kiosk mode are locked")
+        log.warning("no admin PIN set: the admin menu and leaving kiosk mode are locked "
+                    "(antrean kiosk --hash-pin PIN prints a hash for ANTREAN_ADMIN_PIN_HASH)")
     worker = PrintWorker(make_printer(settings))
     core = KioskCore(link, worker, link.clock, link.config,
                      KioskSettings(paper=settings.paper, admin_pin_hash=pin_hash))

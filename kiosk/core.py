@@ -201,8 +201,9 @@ class _PendingIssue:
 
 
 def hash_pin(pin: str, salt: bytes | None = None, iterations: int = 60_000) -> str:
-    """A storable PIN hash: ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``. A station config
-    holds this, never the PIN; 60k rounds keep a check under ~50 ms on a kiosk PC's GUI thread."""
+    """A storable PIN hash: ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``. The station's
+    ANTREAN_ADMIN_PIN_HASH holds this, never the PIN; 60k rounds keep a check under ~50 ms on
+    a kiosk PC's GUI thread."""
     salt = salt if salt is not None else secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
     return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
@@ -216,7 +217,8 @@ def pin_matches(pin: str, stored: str) -> bool:
         digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt_hex),
                                      int(rounds))
     except ValueError:
-        log.error("admin PIN hash is malformed; the admin menu stays locked")
+        log.error("admin PIN hash is malformed; the admin menu stays locked (make a new one "
+                  "with antrean kiosk --hash-pin PIN)")
         return False
     return hmac.compare_digest(digest.hex(), digest_hex)
 

@@ -46,8 +46,11 @@ class WelcomeScreen(Screen):
         box.addWidget(self.date)
         box.addWidget(self.time)
         box.addStretch(1)
-        for w in (self.closed_title, self.closed_body, self.printer, self.take, self.hint):
-            box.addWidget(w)
+        box.addWidget(self.closed_title)
+        box.addWidget(self.closed_body)
+        box.addWidget(self.printer)
+        box.addWidget(self.take)
+        box.addWidget(self.hint)
         box.addStretch(2)
         self._minute: tuple[int, int] | None = None
 
@@ -66,10 +69,10 @@ class WelcomeScreen(Screen):
         closed = notice is not None
         self.closed_title.setText(core.t("closed_title"))
         self.closed_body.setText(notice.body(core.language) if notice else "")
-        for w in (self.closed_title, self.closed_body):
-            w.setVisible(closed)
-        for w in (self.take, self.hint):
-            w.setVisible(not closed)
+        self.closed_title.setVisible(closed)
+        self.closed_body.setVisible(closed)
+        self.take.setVisible(not closed)
+        self.hint.setVisible(not closed)
         printer = "" if closed else core.printer_notice()
         # A landscape screen has no height to spare: the printer's news matters more than the
         # logo.
