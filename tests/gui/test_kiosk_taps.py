@@ -56,18 +56,18 @@ class Hand:
         self.window = window
 
     def press(self, pos: QPoint) -> None:
-        if self.device is None:
-            QTest.mousePress(self.window, Qt.MouseButton.LeftButton,
-                             Qt.KeyboardModifier.NoModifier, pos)
-        else:
-            QTest.touchEvent(self.window, self.device).press(0, pos, self.window).commit()
+        self._send(pressed=True, pos=pos)
 
     def release(self, pos: QPoint) -> None:
+        self._send(pressed=False, pos=pos)
+
+    def _send(self, *, pressed: bool, pos: QPoint) -> None:
         if self.device is None:
-            QTest.mouseRelease(self.window, Qt.MouseButton.LeftButton,
-                               Qt.KeyboardModifier.NoModifier, pos)
-        else:
-            QTest.touchEvent(self.window, self.device).release(0, pos, self.window).commit()
+            send = QTest.mousePress if pressed else QTest.mouseRelease
+            send(self.window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+            return
+        touch = QTest.touchEvent(self.window, self.device)
+        (touch.press if pressed else touch.release)(0, pos, self.window).commit()
 
     def tap(self, pos: QPoint) -> None:
         self.press(pos)
@@ -203,11 +203,7 @@ def slow_kiosk(qtbot: QtBot, tmp_path: Path, small_config: HallConfig,
 
 def done_button_spot(qtbot: QtBot, k: Kiosk, link: HeldRepliesLink) -> QPoint:
     """Where "Selesai" is on the ticket screen (from a first visitor's ticket)."""
-    tap(qtbot, k, "take_number")
-    tap(qtbot, k, "agency:DUKCAPIL")
-    tap(qtbot, k, "service:kk")
-    tap(qtbot, k, "priority:none")
-    qtbot.waitUntil(lambda: bool(link.held), timeout=5000)
+    wait_for_a_number(qtbot, k, link)
     link.release()
     assert k.step is Step.TICKET
     spot = rect_in_window(k, button(k, "done")).center()
