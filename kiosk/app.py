@@ -2,14 +2,17 @@
 
 Header (MPP name, clock, language switch) · one screen per step · a discreet staff line. Taps
 call the core; the core's `changed` repaints the current screen. The window turns its grids
-between portrait (1080×1920) and landscape (1920×1080) by its own shape.
+between portrait (1080×1920) and landscape (1920×1080) by its own shape. Every tap passes a
+`TapGuard` first, so it acts only on the screen it was aimed at, and the idle countdown lies over
+everything until a touch cancels it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -24,12 +27,17 @@ from PySide6.QtWidgets import (
 from kiosk import i18n
 from kiosk.core import KioskCore, Step
 from kiosk.screens import SCREENS, Screen
-from kiosk.screens.common import ElidedLabel, button, label, stylesheet
+from kiosk.screens.common import ElidedLabel, button, label, scale_layouts, stylesheet
+from kiosk.tap_guard import WATCHED, TapGuard, monotonic_ms
 
 log = logging.getLogger(__name__)
 
 ADMIN_HOLD_MS = 3_000  # a long press in the top-left corner opens the PIN pad
 CORNER = 140  # kiosk pixels
+# The smallest window the kiosk lays out without clipping: a third of the portrait hall screen
+# (1080×1920), which fits a portrait kiosk beside the other windows of the demo on a 1366×768
+# laptop. The hall's own kiosk is always full screen.
+MINIMUM_SIZE = QSize(360, 640)
 
 
 class CornerHold(QWidget):
@@ -55,10 +63,42 @@ class CornerHold(QWidget):
         self._timer.stop()
         event.accept()
 
+    def cancel(self) -> None:
+        """The screen changed under the finger: that press no longer opens anything."""
+        self._timer.stop()
+
+
+class CountdownVeil(QWidget):
+    """Over the whole window while the idle countdown runs: "Kembali ke awal dalam 10 detik —
+    sentuh layar untuk melanjutkan". A touch anywhere cancels it (and does nothing else)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("countdown")
+        self.setProperty("role", "veil")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.box = QVBoxLayout(self)
+        self.box.addStretch(1)
+        self.panel = QWidget()
+        self.panel.setProperty("role", "countdown_panel")
+        self.panel.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.inner = QVBoxLayout(self.panel)
+        self.text = label("", "huge", name="countdown_text")
+        self.inner.addWidget(self.text)
+        self.box.addWidget(self.panel)
+        self.box.addStretch(1)
+        self.box.setContentsMargins(48, 48, 48, 48)  # kiosk pixels, scaled with the window
+        self.inner.setContentsMargins(48, 48, 48, 48)
+        self.hide()
+
+    def show_seconds(self, text: str) -> None:
+        self.text.setText(text)
+
 
 class KioskWindow(QWidget):
     def __init__(self, core: KioskCore, kiosk_mode: bool = False,
-                 admin_hold_ms: int = ADMIN_HOLD_MS, parent: QWidget | None = None) -> None:
+                 admin_hold_ms: int = ADMIN_HOLD_MS, parent: QWidget | None = None,
+                 input_clock: Callable[[], float] = monotonic_ms) -> None:
         super().__init__(parent)
         self.core = core
         self.kiosk_mode = kiosk_mode
@@ -69,7 +109,9 @@ class KioskWindow(QWidget):
         self._u = 0.0
         self.portrait = True
         # The hall's screen decides the size; content never pushes the window larger.
-        self.setMinimumSize(1, 1)
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.guard = TapGuard(core.settings.settle_ms, input_clock)
+        self._screen_key: tuple[object, ...] | None = None
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -110,6 +152,7 @@ class KioskWindow(QWidget):
 
         self.corner = CornerHold(self, admin_hold_ms)
         self.corner.held.connect(core.request_admin)
+        self.countdown = CountdownVeil(self)
 
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
@@ -117,6 +160,7 @@ class KioskWindow(QWidget):
         self._ticker.start()
 
         core.changed.connect(self.refresh)
+        core.countdown_changed.connect(self._show_countdown)
         core.quit_requested.connect(self._leave_kiosk_mode)
         app = QApplication.instance()
         if app is not None:
@@ -131,6 +175,14 @@ class KioskWindow(QWidget):
 
     def refresh(self) -> None:
         core = self.core
+        key = (core.step, core.agency_page, core.service_page,
+               core.agency.code if core.agency else "",
+               core.ticket.ticket_id if core.ticket else "")
+        if key != self._screen_key:
+            # Another screen (or another page of tiles) under the visitor's finger.
+            self._screen_key = key
+            self.guard.screen_changed()
+            self.corner.cancel()
         self.language.setText(core.t("language_switch"))
         notice = core.staff_notice()
         self.staff_notice.setText(notice)
@@ -142,6 +194,7 @@ class KioskWindow(QWidget):
         # (the ticket number's type size) to the real width.
         screen.resize(self.stack.size())
         screen.refresh(self.portrait, self._u)
+        scale_layouts(self, self._u)
         self.stack.setCurrentWidget(screen)
         self._tick()
 
@@ -159,6 +212,17 @@ class KioskWindow(QWidget):
     def _toggle_language(self) -> None:
         self.core.toggle_language()
 
+    def _show_countdown(self) -> None:
+        seconds = self.core.countdown
+        if seconds is None:
+            self.countdown.hide()
+            return
+        text = self.core.t("countdown_one") if seconds == 1 else self.core.t("countdown", n=seconds)
+        self.countdown.show_seconds(text)
+        self.countdown.setGeometry(self.rect())
+        self.countdown.show()
+        self.countdown.raise_()
+
     def _apply_scale(self) -> None:
         w, h = max(1, self.width()), max(1, self.height())
         u = min(w, h) / 1080
@@ -169,6 +233,8 @@ class KioskWindow(QWidget):
         size = round(CORNER * u)
         self.corner.setGeometry(0, 0, size, size)
         self.corner.raise_()
+        self.countdown.setGeometry(self.rect())
+        self.countdown.raise_()
         self.portrait = portrait
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -179,11 +245,22 @@ class KioskWindow(QWidget):
             self.refresh()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() not in WATCHED:
+            return False
+        target = watched if isinstance(watched, QWidget) and (
+            watched is self or self.isAncestorOf(watched)) else None
+        if target is None and (watched is not self.windowHandle() or watched is None):
+            return False  # another window of the application (the demo has four)
+        ignore = self.guard.judge(event, target, self._claim_press)
+        # Kept from the widget, not from the window: Qt's note of which widget holds the mouse
+        # is made and cleared at the window, and must stay true.
+        return ignore and target is not None
+
+    def _claim_press(self) -> bool:
         # Any touch anywhere keeps the visitor's session alive (reading the requirements
-        # counts), so the idle timeout only fires when nobody is there.
-        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
-            self.core.touch()
-        return False
+        # counts), so the idle timeout only fires when nobody is there. A touch that cancels
+        # the countdown is only that: it presses nothing underneath.
+        return self.core.touch()
 
     def _leave_kiosk_mode(self) -> None:
         self._may_close = True

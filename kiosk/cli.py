@@ -2,6 +2,7 @@
 
     antrean kiosk --ledger hall.db --windowed                      # one PC, a window
     antrean kiosk --hub ws://10.0.0.2:8470 --token T --printer usb:0416:5011 --paper 58mm
+    antrean kiosk --hub ws://10.0.0.2:8470 --token T --printer net:192.168.10.21:9100
     antrean kiosk --screenshots docs/screenshots                   # render every screen, exit
     antrean kiosk --hash-pin 2468                                  # print a hash for the config
 """
@@ -14,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from kiosk.printing import PrinterSettings, printer_settings_from_mapping
+from kiosk.printing import PRINTER_ADDRESS_FORMS, PrinterSettings, printer_from_address
 from kiosk.ticket import PAPERS
 from shared.config import ConfigError
 from shared.station.setup import StationSetupError, add_station_arguments, open_link
@@ -26,10 +27,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_station_arguments(p, default_device="kiosk-1")
     p.add_argument("--windowed", action="store_true",
                    help="run in a window (default: full screen, kiosk mode)")
-    p.add_argument("--printer", default="dummy",
-                   help="dummy | file:/dev/usb/lp0 | network:HOST[:PORT] | usb:VID:PID "
-                        "(default: dummy, prints nowhere)")
-    p.add_argument("--paper", choices=PAPERS, default="58mm", help="thermal paper width")
+    p.add_argument("--printer", default="dummy", metavar="ADDRESS",
+                   help=f"the ticket printer: {PRINTER_ADDRESS_FORMS} (default: %(default)s)")
+    p.add_argument("--paper", choices=PAPERS, default="58mm",
+                   help="thermal paper width (default: %(default)s)")
+    p.add_argument("--no-printer-status", dest="printer_status", action="store_false",
+                   help="print without asking the printer for its paper status first, for a "
+                        "printer or print server that never answers (paper out is then noticed "
+                        "only by the printer's own light)")
     p.add_argument("--admin-pin", default=None,
                    help="admin PIN (visible in the process list: prefer --admin-pin-hash)")
     p.add_argument("--admin-pin-hash", default=os.environ.get("ANTREAN_ADMIN_PIN_HASH"),
@@ -40,26 +45,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="render every screen in portrait and landscape into DIR and exit")
 
 
-def printer_settings(spec: str, paper: str) -> PrinterSettings:
-    """--printer text to PrinterSettings; raises ConfigError naming what is wrong."""
-    kind, _, rest = spec.partition(":")
-    table: dict[str, object] = {"kind": kind, "paper": paper}
-    if kind == "file":
-        table["device"] = rest
-    elif kind == "network":
-        host, _, port = rest.partition(":")
-        table["host"] = host
-        if port:
-            if not port.isdigit():
-                raise ConfigError("--printer", "port", f'"{port}" is not a port number')
-            table["port"] = int(port)
-    elif kind == "usb":
-        vendor, _, product = rest.partition(":")
-        table["vendor_id"], table["product_id"] = vendor, product
-    elif kind != "dummy" or rest:
-        raise ConfigError("--printer", "kind",
-                          f'"{spec}": use dummy, file:PATH, network:HOST[:PORT] or usb:VID:PID')
-    return printer_settings_from_mapping(table, "--printer", "")
+def printer_settings(args: argparse.Namespace) -> PrinterSettings:
+    """The printer the arguments name; raises ConfigError with one line naming what is wrong."""
+    return printer_from_address(args.printer, args.paper, status_check=args.printer_status)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(written)} screenshots in {args.screenshots}")
         return 0
     try:
-        settings = printer_settings(args.printer, args.paper)
+        settings = printer_settings(args)
     except ConfigError as e:
         print(f"antrean kiosk: {e}", file=sys.stderr)
         return 2
@@ -101,7 +89,8 @@ def _run_gui(args: argparse.Namespace, settings: PrinterSettings) -> int:
         return 2
     pin_hash = args.admin_pin_hash or (hash_pin(args.admin_pin) if args.admin_pin else None)
     if pin_hash is None:
-        log.warning("no admin PIN set: the admin menu and leaving kiosk mode are locked")
+        log.warning("no admin PIN set: the admin menu and leaving kiosk mode are locked "
+                    "(antrean kiosk --hash-pin PIN prints a hash for ANTREAN_ADMIN_PIN_HASH)")
     worker = PrintWorker(make_printer(settings))
     core = KioskCore(link, worker, link.clock, link.config,
                      KioskSettings(paper=settings.paper, admin_pin_hash=pin_hash))

@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 QR_PREFIX = "ANTREAN:"
 # Statuses a print queue reports (kiosk.printing.PrinterStatus values).
 PAPER_LOW, PAPER_OUT, PRINTER_OK = "paper_low", "paper_out", "ok"
+PRINTER_OFFLINE, PRINTER_UNREACHABLE = "offline", "unreachable"
+# Statuses in which the next ticket will not come out of the printer.
+PRINTER_DOWN = frozenset({PAPER_OUT, PRINTER_OFFLINE, PRINTER_UNREACHABLE})
 ALERT_MESSAGE_MAX = 500  # the ledger refuses longer alert messages
 PIN_TRIES = 5
 PIN_LOCK = dt.timedelta(seconds=60)
@@ -198,8 +201,9 @@ class _PendingIssue:
 
 
 def hash_pin(pin: str, salt: bytes | None = None, iterations: int = 60_000) -> str:
-    """A storable PIN hash: ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``. A station config
-    holds this, never the PIN; 60k rounds keep a check under ~50 ms on a kiosk PC's GUI thread."""
+    """A storable PIN hash: ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``. The station's
+    ANTREAN_ADMIN_PIN_HASH holds this, never the PIN; 60k rounds keep a check under ~50 ms on
+    a kiosk PC's GUI thread."""
     salt = salt if salt is not None else secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
     return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
@@ -213,7 +217,8 @@ def pin_matches(pin: str, stored: str) -> bool:
         digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt_hex),
                                      int(rounds))
     except ValueError:
-        log.error("admin PIN hash is malformed; the admin menu stays locked")
+        log.error("admin PIN hash is malformed; the admin menu stays locked (make a new one "
+                  "with antrean kiosk --hash-pin PIN)")
         return False
     return hmac.compare_digest(digest.hex(), digest_hex)
 
@@ -229,16 +234,27 @@ class KioskSettings:
     agencies_per_page: int = 12
     services_per_page: int = 6
     ask_priority: bool = True
-    idle_timeout_ms: int = 45_000  # back to the welcome screen when nobody touches
+    # Nobody touches the screen for idle_timeout_ms: a countdown of countdown_s seconds warns
+    # before the visitor's choices are dropped and the kiosk goes back to the welcome screen
+    # (35 s + 10 s: the 45 s the kiosk always waited, now with a warning).
+    idle_timeout_ms: int = 35_000
+    countdown_s: int = 10
+    countdown_tick_ms: int = 1_000  # one second of the countdown (the tests shorten it)
     ticket_timeout_ms: int = 20_000  # how long a printed ticket stays on screen
     failed_ticket_timeout_ms: int = 120_000  # long enough to photograph or copy the number
     reply_timeout_ms: int = 4_000  # then "please wait / try again"
+    # A screen ignores taps for this long after it appears. A double tap's second touch comes
+    # 50-250 ms after the first (the hall trial saw 100-120 ms), and so does a finger that
+    # bounces on a touchscreen; nobody reads a new screen and aims at one of its buttons in
+    # under about half a second. 400 ms eats the one and never the other.
+    settle_ms: int = 400
     admin_pin_hash: str | None = None
     logo_dirs: tuple[Path, ...] = ()
 
 
 class KioskCore(QObject):
     changed = Signal()  # anything on screen may have changed
+    countdown_changed = Signal()  # the idle countdown started, ticked, or was cancelled
     quit_requested = Signal()  # an admin chose to leave kiosk mode
 
     def __init__(self, link: StationLink, printer: PrintQueue, clock: Clock,
@@ -268,10 +284,14 @@ class KioskCore(QObject):
         self._pin_failures = 0
         self._pin_locked_until: dt.datetime | None = None
         self._test_prints = 0
+        # Seconds left before an idle reset, while the countdown is on screen; else None.
+        self.countdown: int | None = None
 
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.timeout.connect(self._on_idle)
+        self._countdown_timer = QTimer(self)
+        self._countdown_timer.timeout.connect(self._on_countdown_tick)
         self._reply_timer = QTimer(self)
         self._reply_timer.setSingleShot(True)
         self._reply_timer.timeout.connect(self._on_reply_late)
@@ -292,11 +312,18 @@ class KioskCore(QObject):
         self.touch()
         self.changed.emit()
 
-    def touch(self) -> None:
-        """Any tap: the visitor is still there."""
+    def touch(self) -> bool:
+        """Any tap: the visitor is still there. True when the tap cancelled the countdown
+        (so it is not also a tap on whatever lies under the finger)."""
+        cancelled = self.countdown is not None
         self._restart_idle()
+        return cancelled
 
     def _restart_idle(self) -> None:
+        if self.countdown is not None:
+            self.countdown = None
+            self._countdown_timer.stop()
+            self.countdown_changed.emit()
         if self.step in (Step.WELCOME, Step.OFFLINE):
             self._idle.stop()
             return
@@ -307,10 +334,33 @@ class KioskCore(QObject):
             ms = self.settings.idle_timeout_ms
         self._idle.start(ms)
 
+    def _loses_choices(self) -> bool:
+        """Whether going back to the start now would take something from the visitor: every
+        step but a printed ticket (its visitor holds the paper)."""
+        return not (self.step is Step.TICKET and self.ticket is not None
+                    and self.ticket.print_state == "printed")
+
     @Slot()
     def _on_idle(self) -> None:
+        if self._loses_choices() and self.settings.countdown_s > 0:
+            log.info("idle on %s: counting down %d s", self.step, self.settings.countdown_s)
+            self.countdown = self.settings.countdown_s
+            self._countdown_timer.start(self.settings.countdown_tick_ms)
+            self.countdown_changed.emit()
+            return
         log.info("idle on %s: back to the start", self.step)
         self.reset()
+
+    @Slot()
+    def _on_countdown_tick(self) -> None:
+        if self.countdown is None:
+            return
+        self.countdown -= 1
+        if self.countdown > 0:
+            self.countdown_changed.emit()
+            return
+        log.info("nobody touched %s during the countdown: back to the start", self.step)
+        self.reset()  # stops the countdown
 
     def reset(self) -> None:
         """Back to the welcome screen in Indonesian, forgetting the visitor's choices."""
@@ -427,9 +477,18 @@ class KioskCore(QObject):
     def staff_notice(self) -> str:
         """A discreet line for staff about the printer ("" when all is well)."""
         key = {PAPER_LOW: "staff_paper_low", PAPER_OUT: "staff_paper_out",
-               "offline": "staff_printer_offline", "error": "staff_printer_error"}.get(
-                   self.printer_status)
+               PRINTER_OFFLINE: "staff_printer_offline",
+               PRINTER_UNREACHABLE: "staff_printer_unreachable"}.get(self.printer_status)
         return self.t(key) if key else ""
+
+    def printer_notice(self) -> str:
+        """What a visitor should know before taking a number when the ticket will not print:
+        the number is shown on screen instead ("" while the printer prints)."""
+        if self.printer_status not in PRINTER_DOWN:
+            return ""
+        cause = self.t("visitor_paper_out" if self.printer_status == PAPER_OUT
+                       else "visitor_printer_down")
+        return f"{cause} {self.t('visitor_number_on_screen')}"
 
     def printer_status_text(self) -> str:
         key = f"status_{self.printer_status}"

@@ -8,7 +8,7 @@ and the visitor keeps the number on screen whatever the printer does.
     worker = PrintWorker(make_printer(settings))
     worker.printed.connect(...)            # (ticket_id)
     worker.failed.connect(...)             # (ticket_id, reason in English)
-    worker.status_changed.connect(...)     # ok | paper_low | paper_out | offline | unknown
+    worker.status_changed.connect(...)     # a PrinterStatus value: ok, paper_out, unreachable ...
     worker.submit(ticket_id, layout)
     ...
     worker.shutdown()                      # before the application quits
@@ -26,6 +26,12 @@ from kiosk.ticket import TicketLayout
 log = logging.getLogger(__name__)
 
 DEFAULT_STATUS_INTERVAL_MS = 30_000
+# While the printer is in trouble it is asked more often, so the staff line follows what really
+# happens (paper refilled, or a printer out of paper that then goes silent) within seconds.
+DEFAULT_FAULT_INTERVAL_MS = 5_000
+# Statuses that say the printer needs someone (UNKNOWN does not: a device file never can say).
+FAULTS = frozenset({PrinterStatus.PAPER_LOW, PrinterStatus.PAPER_OUT, PrinterStatus.OFFLINE,
+                    PrinterStatus.UNREACHABLE})
 
 
 class _PrintThreadJobs(QObject):
@@ -35,10 +41,12 @@ class _PrintThreadJobs(QObject):
     failed = Signal(str, str)
     status_checked = Signal(str)
 
-    def __init__(self, printer: TicketPrinter, status_interval_ms: int) -> None:
+    def __init__(self, printer: TicketPrinter, status_interval_ms: int,
+                 fault_interval_ms: int) -> None:
         super().__init__()
         self._printer = printer
         self._interval_ms = status_interval_ms
+        self._fault_interval_ms = fault_interval_ms
         self._timer: QTimer | None = None
 
     @Slot()
@@ -57,16 +65,16 @@ class _PrintThreadJobs(QObject):
         except PrinterError as exc:
             log.warning("ticket %s not printed: %s", ticket_id, exc)
             self.failed.emit(ticket_id, str(exc))
-            # Staff should see why at once, not at the next periodic check.
-            self.check_status()
-            return
         except Exception as exc:
             # A bug in a backend must not kill the print thread or leave the kiosk waiting for a
             # signal that never comes.
             log.exception("ticket %s: printing crashed", ticket_id)
             self.failed.emit(ticket_id, f"printing failed unexpectedly: {exc!r}")
-            return
-        self.printed.emit(ticket_id)
+        else:
+            self.printed.emit(ticket_id)
+        # Whatever happened, staff should see the printer as it is now, not as it was at the
+        # last periodic check (a refilled roll, a fault that just began).
+        self.check_status()
 
     @Slot()
     def check_status(self) -> None:
@@ -75,6 +83,10 @@ class _PrintThreadJobs(QObject):
         except Exception:
             log.exception("printer status check crashed")
             status = PrinterStatus.UNKNOWN
+        if self._timer is not None:
+            interval = self._fault_interval_ms if status in FAULTS else self._interval_ms
+            if self._timer.interval() != interval:
+                self._timer.setInterval(interval)
         self.status_checked.emit(str(status))
 
     @Slot()
@@ -94,8 +106,9 @@ class PrintWorker(QObject):
     """Prints tickets and watches the printer on a thread of its own.
 
     Jobs run one at a time in the order submitted. The printer's status is checked when the
-    worker starts, every `status_interval_ms`, after every failed ticket and on
-    `check_status_now()`; `status_changed` is emitted when the answer differs from the last one.
+    worker starts, every `status_interval_ms` (every `fault_interval_ms` while it is in
+    trouble), after every ticket and on `check_status_now()`; `status_changed` is emitted when
+    the answer differs from the last one.
     """
 
     printed = Signal(str)  # ticket_id
@@ -112,12 +125,14 @@ class PrintWorker(QObject):
         printer: TicketPrinter,
         status_interval_ms: int = DEFAULT_STATUS_INTERVAL_MS,
         parent: QObject | None = None,
+        fault_interval_ms: int = DEFAULT_FAULT_INTERVAL_MS,
     ) -> None:
         super().__init__(parent)
         self._status: str | None = None
         self._thread = QThread()
         self._thread.setObjectName("antrean-print")
-        self._jobs = _PrintThreadJobs(printer, status_interval_ms)
+        self._jobs = _PrintThreadJobs(printer, status_interval_ms,
+                                      min(fault_interval_ms, status_interval_ms))
         self._jobs.moveToThread(self._thread)
         self._submit_requested.connect(self._jobs.print_ticket)
         self._check_requested.connect(self._jobs.check_status)

@@ -37,8 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hub-fingerprint", default=os.environ.get("ANTREAN_HUB_FINGERPRINT"),
                    help="the hub certificate's SHA-256 fingerprint printed at enrollment "
                         "(or ANTREAN_HUB_FINGERPRINT)")
-    p.add_argument("--printer", default=None,
-                   help="ticket printer: usb:VID:PID, net:HOST[:PORT] or a device path")
+    p.add_argument("--printer", default=None, metavar="ADDRESS",
+                   help="the kiosk's ticket printer, as given to antrean kiosk --printer: "
+                        "net:HOST[:PORT], usb:VENDOR:PRODUCT, serial:DEVICE[,BAUD], file:DEVICE")
     p.add_argument("--ledger", default=None,
                    help="the hub's ledger file (hub PC), for the disk check")
     p.add_argument("--replica", default=None,

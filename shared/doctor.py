@@ -5,8 +5,8 @@ found, and a fix IT staff can type). The checks touch the real thing (an HTTP re
 a TCP connection to the printer, the USB bus in sysfs, espeak-ng, the sound cards) with short
 timeouts, so the doctor answers within seconds even when everything is down.
 
-shared must not import the apps, so the printer check speaks the few bytes of ESC/POS it needs
-itself instead of using kiosk's printer code.
+The printer check reads the --printer address with the kiosk's own grammar (so the doctor
+accepts exactly what the kiosk accepts) and speaks the few bytes of ESC/POS it needs itself.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import http.client
+import importlib
 import ipaddress
 import json
 import os
@@ -29,6 +30,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from shared import __version__
 from shared.hub import tls
@@ -293,50 +295,31 @@ def check_clock(health: HubHealth | None, max_skew_s: float = 30.0) -> CheckResu
 # --- printer --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PrinterSpec:
-    kind: str  # usb, network, device
-    host: str = ""
-    port: int = 9100
-    vendor_id: int = 0
-    product_id: int = 0
-    device: str = ""
-
-    def describe(self) -> str:
-        if self.kind == "usb":
-            return f"USB printer {self.vendor_id:04x}:{self.product_id:04x}"
-        if self.kind == "network":
-            return f"network printer {self.host}:{self.port}"
-        return f"printer device {self.device}"
+# The kiosk's printer-address grammar, loaded by module name at run time the way shared/cli.py
+# loads each subcommand: shared imports no app (tests/unit/test_boundaries.py), yet the doctor
+# must accept exactly the addresses `antrean kiosk --printer` accepts, so it asks the kiosk.
+KIOSK_PRINTER_SETTINGS = "kiosk.printing.settings"
 
 
-def parse_printer_spec(spec: str) -> PrinterSpec:
-    """usb:04b8:0e15, net:192.168.1.50[:9100] (also tcp: or network:), /dev/usb/lp0,
-    file:/dev/usb/lp0, serial:/dev/ttyUSB0 or COM3."""
-    text = spec.strip()
-    kind, _, rest = text.partition(":")
-    kind = kind.lower()
-    if kind == "usb":
-        m = re.fullmatch(r"(?:0x)?([0-9a-fA-F]{1,4}):(?:0x)?([0-9a-fA-F]{1,4})", rest)
-        if not m:
-            raise ValueError(f"bad USB printer {spec!r}: use usb:VENDOR:PRODUCT as lsusb "
-                             "shows them, e.g. usb:04b8:0e15")
-        return PrinterSpec("usb", vendor_id=int(m[1], 16), product_id=int(m[2], 16))
-    if kind in ("net", "tcp", "network"):
-        host, _, port = rest.rpartition(":") if rest.count(":") == 1 else (rest, "", "")
-        host = host.strip("[]")
-        if not host:
-            raise ValueError(f"bad network printer {spec!r}: use net:HOST or net:HOST:PORT")
-        try:
-            return PrinterSpec("network", host=host, port=int(port) if port else 9100)
-        except ValueError:
-            raise ValueError(f"bad port in {spec!r}") from None
-    if kind in ("file", "serial"):
-        return PrinterSpec("device", device=rest)
-    if text.startswith("/") or re.fullmatch(r"COM\d+", text, re.IGNORECASE):
-        return PrinterSpec("device", device=text)
-    raise ValueError(f"unknown printer {spec!r}: use usb:VID:PID, net:HOST[:PORT] or a device "
-                     "path such as /dev/usb/lp0")
+class PrinterAddress(Protocol):
+    """What the checks read of the kiosk's PrinterSettings."""
+
+    kind: str  # usb, network, serial, file, dummy
+    host: str
+    port: int
+    vendor_id: int | None
+    product_id: int | None
+    device: str
+
+    def describe(self) -> str: ...
+
+
+def printer_from_address(address: str) -> PrinterAddress:
+    """The kiosk's reading of a --printer address; raises ValueError (the kiosk's
+    PrinterAddressError) with one line naming the accepted forms."""
+    settings: PrinterAddress = importlib.import_module(KIOSK_PRINTER_SETTINGS) \
+        .printer_from_address(address)
+    return settings
 
 
 # DLE EOT 4: "transmit the roll paper sensor status" (Epson ESC/POS). The reply byte always has
@@ -365,7 +348,7 @@ def paper_status(reply: bytes) -> CheckResult:
     return _ok(name, "paper loaded")
 
 
-def _check_network_printer(p: PrinterSpec, timeout: float) -> CheckResult:
+def _check_network_printer(p: PrinterAddress, timeout: float) -> CheckResult:
     what = p.describe()
     try:
         sock = socket.create_connection((p.host, p.port), timeout=timeout)
@@ -388,7 +371,8 @@ def _check_network_printer(p: PrinterSpec, timeout: float) -> CheckResult:
                                f"{what} is reachable but its paper status is unknown (no answer "
                                f"within {timeout:g} s)",
                                "check the paper by eye; some printers and print servers never "
-                               "answer status queries")
+                               "answer status queries (start such a kiosk with "
+                               "--no-printer-status)")
         except OSError as e:
             return CheckResult("printer", Status.WARN,
                                f"{what} is reachable but dropped the status query: {e}",
@@ -397,7 +381,7 @@ def _check_network_printer(p: PrinterSpec, timeout: float) -> CheckResult:
     return CheckResult("printer", result.status, f"{what}: {result.detail}", result.fix)
 
 
-def _check_usb_printer(p: PrinterSpec, sysfs: Path, dev_root: Path) -> CheckResult:
+def _check_usb_printer(p: PrinterAddress, sysfs: Path, dev_root: Path) -> CheckResult:
     what = p.describe()
     if not sysfs.is_dir():
         return CheckResult("printer", Status.WARN, f"cannot look for the {what}: no {sysfs}",
@@ -427,16 +411,17 @@ def _check_usb_printer(p: PrinterSpec, sysfs: Path, dev_root: Path) -> CheckResu
                        "plug the printer in and switch it on; lsusb must list it")
 
 
-def _check_device_printer(p: PrinterSpec) -> CheckResult:
+def _check_device_printer(p: PrinterAddress) -> CheckResult:
     what = p.describe()
     if re.fullmatch(r"COM\d+", p.device, re.IGNORECASE):
-        return CheckResult("printer", Status.SKIP, f"{what}: serial ports are not checked here")
+        return CheckResult("printer", Status.SKIP, f"{what}: COM ports are not checked here")
     if not os.path.exists(p.device):
         return CheckResult("printer", Status.FAIL, f"{what} does not exist",
                            "plug the printer in and switch it on, or correct the device path")
     if not os.access(p.device, os.W_OK):
-        return CheckResult("printer", Status.FAIL, f"this user may not write to {p.device}",
-                           f"add the user to group lp (and install {UDEV_RULES})")
+        fix = ("add the user to group dialout" if p.kind == "serial"
+               else f"add the user to group lp (and install {UDEV_RULES})")
+        return CheckResult("printer", Status.FAIL, f"this user may not write to {p.device}", fix)
     return _ok("printer", f"{what} is present and writable")
 
 
@@ -446,13 +431,18 @@ def check_printer(spec: str | None, timeout: float = 2.0,
     if not spec:
         return CheckResult("printer", Status.SKIP, "no --printer given")
     try:
-        p = parse_printer_spec(spec)
+        p = printer_from_address(spec)
     except ValueError as e:
         return CheckResult("printer", Status.FAIL, str(e), "correct --printer")
     if p.kind == "network":
         return _check_network_printer(p, timeout)
     if p.kind == "usb":
         return _check_usb_printer(p, sysfs, dev_root)
+    if p.kind == "dummy":
+        return CheckResult("printer", Status.WARN, "--printer dummy: this kiosk prints no tickets "
+                           "(numbers are shown on screen only)",
+                           "give the kiosk its printer, e.g. --printer net:192.168.10.21:9100 or "
+                           "--printer usb:04b8:0e15")
     return _check_device_printer(p)
 
 

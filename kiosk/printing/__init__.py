@@ -14,12 +14,21 @@ from kiosk.printing.printers import (
     make_printer,
     parse_status,
 )
-from kiosk.printing.settings import PRINTER_KINDS, PrinterSettings, printer_settings_from_mapping
+from kiosk.printing.settings import (
+    PRINTER_ADDRESS_FORMS,
+    PRINTER_KINDS,
+    PrinterAddressError,
+    PrinterSettings,
+    printer_from_address,
+    printer_settings_from_mapping,
+)
 
 __all__ = [
+    "PRINTER_ADDRESS_FORMS",
     "PRINTER_KINDS",
     "DummyPrinter",
     "EscposTicketPrinter",
+    "PrinterAddressError",
     "PrinterError",
     "PrinterSettings",
     "PrinterStatus",
@@ -27,6 +36,7 @@ __all__ = [
     "make_printer",
     "parse_status",
     "printable_text",
+    "printer_from_address",
     "printer_settings_from_mapping",
     "render_escpos",
     "render_png",

@@ -29,8 +29,11 @@ class PrinterStatus(enum.StrEnum):
     OK = "ok"
     PAPER_LOW = "paper_low"
     PAPER_OUT = "paper_out"
-    OFFLINE = "offline"  # unreachable, or the printer says it is off line (cover open, error)
-    UNKNOWN = "unknown"  # no usable answer: never read as "fine"
+    OFFLINE = "offline"  # the printer says it is off line: cover open, paper jam, error
+    # Cannot be reached: no connection, unplugged, or it connects and then never answers (a
+    # printer that has gone silent says nothing about its paper either).
+    UNREACHABLE = "unreachable"
+    UNKNOWN = "unknown"  # reachable, but it cannot say (a device file, status checks off, noise)
 
 
 class PrinterError(Exception):
@@ -110,6 +113,8 @@ def _explain(settings: PrinterSettings, exc: BaseException) -> str:
     if isinstance(exc, PermissionError) or getattr(exc, "errno", None) in (
         errno.EACCES, errno.EPERM
     ):
+        if settings.kind == "serial":
+            return f"no permission to use the {what}; add the kiosk user to group dialout"
         return (f"no permission to use the {what}; install deploy/udev/99-antrean-printer.rules "
                 "and add the kiosk user to group lp")
     if isinstance(exc, FileNotFoundError) or getattr(exc, "errno", None) == errno.ENOENT:
@@ -163,6 +168,9 @@ def _can_read(settings: PrinterSettings) -> bool:
 
 
 _ERRORS = (OSError, escpos_errors.Error, ValueError)
+# Said wherever a printer did not answer, so IT staff know the one setting that helps.
+NEVER_ANSWERS_HINT = ("if this printer never answers status queries, start the kiosk with "
+                      "--no-printer-status")
 
 
 class EscposTicketPrinter:
@@ -192,11 +200,14 @@ class EscposTicketPrinter:
             self._printer = None
 
     def _query(self, printer: Escpos) -> PrinterStatus:
+        """The printer's answer to DLE EOT 1 and 4; raises OSError on a timeout. A printer that
+        hangs up or answers with noise is UNREACHABLE: nothing it says can be used, which is
+        what the staff must hear (and a wrong address gives exactly that)."""
         online = printer.query_status(RT_STATUS_ONLINE)
         if _status_byte(online) is None:
-            return PrinterStatus.UNKNOWN  # do not ask a second question of a confused printer
-        paper = printer.query_status(RT_STATUS_PAPER)
-        return parse_status(online, paper)
+            return PrinterStatus.UNREACHABLE  # do not ask a second question of a confused printer
+        status = parse_status(online, printer.query_status(RT_STATUS_PAPER))
+        return PrinterStatus.UNREACHABLE if status is PrinterStatus.UNKNOWN else status
 
     def print_ticket(self, layout: TicketLayout) -> None:
         if layout.paper != self.settings.paper:
@@ -236,37 +247,41 @@ class EscposTicketPrinter:
         except OSError as exc:
             if not _is_timeout(exc):
                 raise
-            status = PrinterStatus.UNKNOWN
+            raise PrinterError(
+                f"{what} did not answer a status query within {self.settings.timeout:g} s "
+                f"({NEVER_ANSWERS_HINT})"
+            ) from exc
         if status is PrinterStatus.PAPER_OUT:
             raise PrinterError(f"{what} is out of paper")
         if status is PrinterStatus.OFFLINE:
             raise PrinterError(f"{what} is off line (cover open, paper jam or error)")
-        if status is PrinterStatus.UNKNOWN:
-            raise PrinterError(
-                f"{what} did not answer a status query within {self.settings.timeout:g} s "
-                "(set status_check = false only if this printer never answers)"
-            )
+        if status is PrinterStatus.UNREACHABLE:
+            raise PrinterError(f"{what} gave no usable answer to a status query (check that this "
+                               f"is the printer's address; {NEVER_ANSWERS_HINT})")
 
     def status(self) -> PrinterStatus:
         with self._lock:
             try:
                 printer = self._connect()
             except _ERRORS as exc:
-                log.info("status of %s: offline (%s)", self.settings.describe(),
+                log.info("status of %s: unreachable (%s)", self.settings.describe(),
                          _explain(self.settings, exc))
                 self._release(force=True)
-                return PrinterStatus.OFFLINE
-            if not _can_read(self.settings):
+                return PrinterStatus.UNREACHABLE
+            if not (self.settings.status_check and _can_read(self.settings)):
+                # It is there, and that is all it can tell (or all it may be asked).
                 self._release(force=False)
                 return PrinterStatus.UNKNOWN
             try:
                 result = self._query(printer)
-            except (*_ERRORS, NotImplementedError) as exc:
-                log.info("status of %s: unknown (%s)", self.settings.describe(),
-                         _explain(self.settings, exc))
+            except NotImplementedError:  # a backend that cannot read
                 result = PrinterStatus.UNKNOWN
+            except _ERRORS as exc:
+                log.info("status of %s: unreachable (%s)", self.settings.describe(),
+                         _explain(self.settings, exc))
+                result = PrinterStatus.UNREACHABLE
             # A late answer would otherwise be read as the reply to the next question.
-            self._release(force=result is PrinterStatus.UNKNOWN)
+            self._release(force=result in (PrinterStatus.UNKNOWN, PrinterStatus.UNREACHABLE))
             return result
 
     def close(self) -> None:

@@ -1,20 +1,23 @@
-"""Printer settings of a kiosk station, read from the `[printer]` table of its config.
+"""A kiosk's ticket printer: its address as people write it, and the settings it stands for.
 
-Examples (TOML)::
+The one place the printer-address grammar is defined. `antrean kiosk --printer ADDRESS`, the
+printer check of `antrean doctor` and the guides all go through `printer_from_address`:
 
-    [printer]                       [printer]
-    kind = "usb"                    kind = "network"
-    vendor_id = 0x0416              host = "192.168.10.21"
-    product_id = 0x5011             paper = "80mm"
-    paper = "58mm"                  profile = "TM-T20II"
-                                    qr_native = true
+    net:192.168.10.21:9100     a network printer (also network: or tcp:; the port defaults to 9100)
+    usb:04b8:0e15              a USB printer, vendor:product as lsusb shows them
+    serial:/dev/ttyUSB0,19200  a serial port (or serial:COM3), baud rate 9600 unless given
+    file:/dev/usb/lp0          a printer device file (Linux usblp)
+    dummy                      no printer: tickets are shown on screen only
 
-A broken table is refused with `shared.config.ConfigError` naming the field, never a traceback.
+A bad address is refused with one line naming the accepted forms, never a traceback.
+`printer_settings_from_mapping` is the validated constructor underneath (its fields are those of
+`PrinterSettings`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -128,7 +131,8 @@ def _bool(data: Mapping[str, Any], key: str, source: str, path: str, default: bo
 def printer_settings_from_mapping(
     data: Mapping[str, Any], source: str, path: str = "printer"
 ) -> PrinterSettings:
-    """Read a station config's `[printer]` table; `path` is how its fields are named in errors."""
+    """Validated settings from a table of PrinterSettings' fields (what `printer_from_address`
+    builds); `path` is how its fields are named in errors."""
     if not isinstance(data, Mapping):
         raise ConfigError(source, path, "must be a table")
     kind = _text(data, "kind", source, path, None)
@@ -217,3 +221,103 @@ def printer_settings_from_mapping(
     if kind == "file":
         return PrinterSettings(**common, device=_text(data, "device", source, path, None) or "")
     return PrinterSettings(**common)
+
+
+# --- the printer address --------------------------------------------------------------------
+
+PRINTER_ADDRESS_FORMS = (
+    "net:HOST[:PORT] (or network: or tcp:; port 9100 unless given), usb:VENDOR:PRODUCT "
+    "(as lsusb shows them), serial:DEVICE[,BAUD] (e.g. serial:/dev/ttyUSB0 or serial:COM3,19200), "
+    "file:DEVICE (e.g. file:/dev/usb/lp0) or dummy (no printer)"
+)
+# Every spelling people reach for first; each names one kind of PrinterSettings.
+_ADDRESS_KINDS: dict[str, PrinterKind] = {
+    "net": "network", "network": "network", "tcp": "network",
+    "usb": "usb", "serial": "serial", "file": "file", "dummy": "dummy",
+}
+_HEX_ID = re.compile(r"(?:0x)?([0-9a-f]{1,4})", re.IGNORECASE)
+
+
+class PrinterAddressError(ConfigError):
+    """A printer address that cannot be used: one line that says why and what is accepted."""
+
+    def __init__(self, address: str, problem: str, source: str = "--printer") -> None:
+        super().__init__(source, address, problem)
+
+    def __str__(self) -> str:
+        return f'{self.source} "{self.field_path}": {self.problem}; use {PRINTER_ADDRESS_FORMS}'
+
+
+def printer_from_address(address: str, paper: str = "58mm", *, status_check: bool = True,
+                         source: str = "--printer") -> PrinterSettings:
+    """The settings a printer address stands for (see the module's docstring for the forms);
+    raises PrinterAddressError naming the accepted forms. `paper` is "58mm" or "80mm"."""
+    text = address.strip()
+    scheme, colon, rest = text.partition(":")
+    kind = _ADDRESS_KINDS.get(scheme.lower()) if colon or scheme.lower() == "dummy" else None
+
+    def fail(problem: str) -> PrinterAddressError:
+        return PrinterAddressError(address, problem, source)
+
+    if kind is None:
+        if not text:
+            raise fail("is empty")
+        if not colon and (text.startswith(("/", "\\")) or text.upper().startswith("COM")):
+            raise fail("a device needs its kind in front, file: or serial:")
+        raise fail(f'"{scheme}" is not a kind of printer' if colon else "is not a printer address")
+    # tcp://host:9100 is how some people write it; the slashes say nothing more.
+    rest = rest.removeprefix("//") if kind == "network" else rest
+    table: dict[str, Any] = {"kind": kind, "paper": paper, "status_check": status_check}
+    if kind == "dummy":
+        if rest:
+            raise fail("dummy takes no address")
+    elif kind == "network":
+        table.update(_network_address(rest, fail))
+    elif kind == "usb":
+        ids = rest.split(":")
+        matches = [_HEX_ID.fullmatch(part) for part in ids]
+        if len(ids) != 2 or not all(matches):
+            raise fail("a USB printer is usb:VENDOR:PRODUCT with the hexadecimal ids lsusb "
+                       "shows, e.g. usb:04b8:0e15")
+        table["vendor_id"], table["product_id"] = (m[1] for m in matches if m)
+    elif kind == "serial":
+        device, comma, baud = rest.partition(",")
+        if not device.strip():
+            raise fail("a serial printer needs its port, e.g. serial:/dev/ttyUSB0 or serial:COM3")
+        table["device"] = device.strip()
+        if comma:
+            if not baud.strip().isdigit():
+                raise fail(f'"{baud}" is not a baud rate such as 9600 or 19200')
+            table["baudrate"] = int(baud)
+    else:  # file
+        if not rest.strip():
+            raise fail("a printer device file needs its path, e.g. file:/dev/usb/lp0")
+        table["device"] = rest.strip()
+    try:
+        return printer_settings_from_mapping(table, source, "")
+    except ConfigError as e:
+        raise fail(f"{e.field_path} {e.problem}") from None
+
+
+def _network_address(rest: str, fail: Callable[[str], PrinterAddressError]
+                     ) -> dict[str, Any]:
+    """HOST, HOST:PORT, [IPv6] or [IPv6]:PORT."""
+    if rest.startswith("["):
+        host, bracket, tail = rest[1:].partition("]")
+        if not bracket or (tail and not tail.startswith(":")):
+            raise fail("an IPv6 address goes in brackets, e.g. net:[fd00::21]:9100")
+        port = tail[1:] if tail else None
+    elif rest.count(":") > 1:
+        raise fail("an IPv6 address goes in brackets, e.g. net:[fd00::21]:9100")
+    else:
+        host, colon, tail = rest.partition(":")
+        port = tail if colon else None
+    host = host.strip()
+    if not host or any(c.isspace() or c in "/\\@?#" for c in host):
+        raise fail("a network printer is net:HOST or net:HOST:PORT, e.g. net:192.168.10.21:9100")
+    found: dict[str, Any] = {"host": host}
+    if port is not None:
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise fail(f'"{port}" is not a port number (1-65535)')
+        found["port"] = int(port)
+    return found

@@ -78,10 +78,15 @@ def stylesheet(u: float) -> str:
     QLabel[role="status_failed"] {{ font-size: {px(38)}; font-weight: bold; color: {WHITE};
         background: {RED}; border-radius: {px(14)}; }}
     QLabel[role="error"] {{ font-size: {px(36)}; font-weight: bold; color: {RED}; }}
+    QLabel[role="visitor_notice"] {{ font-size: {px(34)}; font-weight: bold; color: {NOTICE_INK};
+        background: {NOTICE_BG}; border: {px(3)} solid #B58A00; border-radius: {px(14)}; }}
     QLabel[role="notice"] {{ font-size: {px(22)}; color: {NOTICE_INK}; background: {NOTICE_BG};
         border-radius: {px(6)}; padding: {px(4)} {px(12)}; }}
     QLabel[role="pin_dots"] {{ font-size: {px(72)}; font-weight: bold; letter-spacing: {px(16)}; }}
     QWidget[role="header_bar"] {{ background: {BLUE}; }}
+    QWidget[role="veil"] {{ background: rgba(17, 17, 17, 170); }}
+    QWidget[role="countdown_panel"] {{ background: {WHITE}; border: {px(6)} solid {BLUE};
+        border-radius: {px(28)}; }}
     QPushButton {{ font-size: {px(36)}; border-radius: {px(18)}; padding: {px(12)} {px(28)};
         min-height: {px(110)}; }}
     QPushButton[role="primary"] {{ background: {BLUE}; color: {WHITE}; border: none;
@@ -134,6 +139,32 @@ def button(text: str, role: str, on_click: Callable[[], None], name: str = "") -
         b.setObjectName(name)
     b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     return b
+
+
+def scale_layouts(root: QWidget, u: float) -> None:
+    """Margins and spacings of every layout under `root` are written in kiosk pixels where the
+    layout is built; this sets them in real pixels for the scale `u`, as the stylesheet does for
+    type and buttons, so a small window is the same screen, smaller (not the same margins
+    around squashed content)."""
+    for layout in root.findChildren(QLayout):
+        base = layout.property("kiosk_px")
+        if base is None:
+            m = layout.contentsMargins()
+            if isinstance(layout, QGridLayout):
+                gaps = [layout.horizontalSpacing(), layout.verticalSpacing()]
+            else:
+                gaps = [layout.spacing(), layout.spacing()]
+            base = [m.left(), m.top(), m.right(), m.bottom(), *gaps]
+            layout.setProperty("kiosk_px", base)
+        left, top, right, bottom, across, down = (int(v) for v in base)
+        layout.setContentsMargins(*(round(v * u) for v in (left, top, right, bottom)))
+        if isinstance(layout, QGridLayout):
+            if across >= 0:
+                layout.setHorizontalSpacing(round(across * u))
+            if down >= 0:
+                layout.setVerticalSpacing(round(down * u))
+        elif across >= 0:
+            layout.setSpacing(round(across * u))
 
 
 def keep_space_when_hidden(w: QWidget) -> None:

@@ -18,19 +18,25 @@ if TYPE_CHECKING:
 
 
 class WelcomeScreen(Screen):
-    """The MPP's name and logo, today's date and time, and one giant button."""
+    """The MPP's name and logo, today's date and time, and one giant button. When no service
+    issues numbers (a holiday, before opening, after the cut-off) it says so and when to come
+    back, and there is no button to lead nowhere; when the printer cannot print it says so
+    before anyone taps (the number will be on the screen)."""
 
     def __init__(self, core: KioskCore) -> None:
         super().__init__(core)
         box = QVBoxLayout(self)
         box.setContentsMargins(60, 40, 60, 60)
+        self.box = box
         self.logo = label("", "body")
         self.greeting = label("", "hint", name="welcome_greeting")
         self.mpp = label(core.config.mpp.name, "huge", name="welcome_mpp")
         self.kabupaten = label(core.config.mpp.kabupaten, "big")
         self.date = label("", "big", name="welcome_date")
         self.time = label("", "title", name="welcome_time")
-        self.notice = label("", "error", name="hall_notice")
+        self.closed_title = label("", "title", name="closed_title")
+        self.closed_body = label("", "big", name="hall_notice")
+        self.printer = label("", "visitor_notice", name="printer_notice")
         self.take = button("", "giant", core.start, "take_number")
         self.hint = label("", "hint", name="touch_hint")
         box.addStretch(2)
@@ -40,10 +46,13 @@ class WelcomeScreen(Screen):
         box.addWidget(self.date)
         box.addWidget(self.time)
         box.addStretch(1)
-        box.addWidget(self.notice)
+        box.addWidget(self.closed_title)
+        box.addWidget(self.closed_body)
+        box.addWidget(self.printer)
         box.addWidget(self.take)
         box.addWidget(self.hint)
         box.addStretch(2)
+        self._minute: tuple[int, int] | None = None
 
     def update_content(self) -> None:
         core = self.core
@@ -53,17 +62,36 @@ class WelcomeScreen(Screen):
             size = self.s(220 if self.portrait else 140)  # landscape has little height
             self.logo.setPixmap(pix.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.SmoothTransformation))
-        self.logo.setVisible(not pix.isNull())
         self.greeting.setText(core.t("welcome"))
         self.take.setText(core.t("take_number"))
         self.hint.setText(core.t("touch_to_start"))
         notice = core.hall_notice()
-        self.notice.setText(notice.body(core.language) if notice else "")
-        self.notice.setVisible(notice is not None)
+        closed = notice is not None
+        self.closed_title.setText(core.t("closed_title"))
+        self.closed_body.setText(notice.body(core.language) if notice else "")
+        self.closed_title.setVisible(closed)
+        self.closed_body.setVisible(closed)
+        self.take.setVisible(not closed)
+        self.hint.setVisible(not closed)
+        printer = "" if closed else core.printer_notice()
+        # A landscape screen has no height to spare: the printer's news matters more than the
+        # logo.
+        self.logo.setVisible(not pix.isNull() and (self.portrait or not printer))
+        self.printer.setText(printer)
+        # A margin, not stylesheet padding: Qt measures wrapped text with the margin right.
+        self.printer.setMargin(self.s(20))
+        self.printer.setVisible(bool(printer))
         self.tick()
 
     def tick(self) -> None:
         now = self.core.now()
+        minute = (now.hour, now.minute)
+        if self._minute is not None and minute != self._minute:
+            # Opening time, the cut-off, midnight: what the screen offers changes by the clock.
+            self._minute = minute
+            self.update_content()
+            return
+        self._minute = minute
         self.date.setText(i18n.date_text(self.core.language, now.date()))
         self.time.setText(i18n.time_text(now, self.core.config.mpp.timezone))
 

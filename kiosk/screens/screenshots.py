@@ -147,7 +147,16 @@ def _render_orientation(app: QApplication, config: HallConfig, outdir: Path, ori
             shot("offline")
             core.link._set_online(True)  # type: ignore[attr-defined]
             shot("welcome-paper-low")
+            core._on_printer_status("paper_out")
+            shot("welcome-paper-out")
             core._on_printer_status("ok")
+            # Nobody has touched the screen for a while: the warning before the kiosk starts
+            # over.
+            core.start()
+            core.choose_agency("DUKCAPIL")
+            core._on_idle()
+            shot("countdown")
+            core.reset()
             core.request_admin()
             core.enter_pin("0000")
             shot("pin")
@@ -162,11 +171,12 @@ def _render_orientation(app: QApplication, config: HallConfig, outdir: Path, ori
             core.choose_priority(None)
             wait(lambda: core.ticket is not None and core.ticket.print_state == "printed")
             shot("ticket-before-opening")
+            clock.set(MONDAY_0930.replace(hour=6, minute=45))
+            core.reset()
+            shot("welcome-before-opening")
             clock.set(HOLIDAY_1000)
             core.reset()
             shot("welcome-holiday")
-            core.start()
-            shot("closed-holiday")
         finally:
             window.close()
             worker.shutdown()

@@ -14,6 +14,7 @@ from shared.clock import ManualClock
 from shared.config import HallConfig
 from tests.gui.test_kiosk_flow import (
     ADMIN_PIN,
+    READING_MS,
     Kiosk,
     close_kiosk,
     kiosk,
@@ -27,6 +28,7 @@ __all__ = ["kiosk"]
 
 def long_press_corner(qtbot: QtBot, k: Kiosk) -> None:
     corner = k.window.corner
+    k.taps.advance(READING_MS)
     qtbot.mousePress(corner, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
     qtbot.waitUntil(lambda: k.step is Step.PIN, timeout=3000)
     qtbot.mouseRelease(corner, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
@@ -42,6 +44,7 @@ def test_short_touch_in_the_corner_does_nothing(qtbot: QtBot, kiosk: Kiosk) -> N
     k = kiosk
     corner = k.window.corner
     assert corner.geometry().topLeft() == QPoint(0, 0) and corner.isVisible()
+    k.taps.advance(READING_MS)
     qtbot.mouseClick(corner, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
     assert not corner._timer.isActive()  # released before the hold: nothing will open
     assert k.step is Step.WELCOME
@@ -126,7 +129,8 @@ def test_pin_hash_round_trip() -> None:
 def test_admin_menu_left_open_times_out(
     qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
 ) -> None:
-    k = make_kiosk(qtbot, tmp_path, small_config, clock, idle_timeout_ms=400)
+    k = make_kiosk(qtbot, tmp_path, small_config, clock, idle_timeout_ms=400,
+                   countdown_tick_ms=30)
     try:
         long_press_corner(qtbot, k)
         type_pin(qtbot, k, ADMIN_PIN)

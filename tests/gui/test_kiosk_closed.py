@@ -28,28 +28,53 @@ def tile_text(k: Kiosk, name: str) -> str:
     return button(k, name).text_content()  # type: ignore[attr-defined]
 
 
-def test_holiday_says_when_to_come_back(qtbot: QtBot, kiosk: Kiosk) -> None:
+def welcome_offers_no_number(k: Kiosk) -> None:
+    """The welcome screen of a closed hall: it says so, and has no button that leads nowhere."""
+    assert k.step is Step.WELCOME
+    assert not button_shown(k, "take_number")
+    assert "Ambil nomor antrean" not in screen_text(k)
+    assert "Sentuh tombol biru untuk mulai" not in screen_text(k)
+    assert label_text(k, "closed_title") == "Nomor antrean belum dapat diambil"
+
+
+def test_holiday_says_so_and_when_to_come_back_on_the_welcome_screen(
+    qtbot: QtBot, kiosk: Kiosk
+) -> None:
     k = kiosk
     k.clock.set(dt.datetime(2026, 12, 25, 10, 0, tzinfo=WIB))
     k.core.reset()
-    expected = ("Hari ini libur (Hari Raya Natal). "
-                "Silakan datang kembali pada Senin, 28 Desember 2026.")
-    # Already on the welcome screen, and the big button still answers.
-    assert expected in screen_text(k)
-    tap(qtbot, k, "take_number")
-    assert k.step is Step.CLOSED
-    assert label_text(k, "message_body") == expected
-    tap(qtbot, k, "back")
-    assert k.step is Step.WELCOME
+    welcome_offers_no_number(k)
+    assert label_text(k, "hall_notice") == (
+        "Hari ini libur (Hari Raya Natal). Silakan datang kembali pada Senin, "
+        "28 Desember 2026.")
+    tap(qtbot, k, "language")
+    assert label_text(k, "closed_title") == "A number cannot be taken now"
+    assert label_text(k, "hall_notice") == (
+        "Today is a holiday (Hari Raya Natal). Please come back on Monday, 28 December 2026.")
     assert k.link.reader.last_seq() == 0
 
 
-def test_before_tickets_open_says_from_when(qtbot: QtBot, kiosk: Kiosk) -> None:
+def test_before_tickets_open_says_from_when_and_offers_the_button_at_opening(
+    qtbot: QtBot, kiosk: Kiosk
+) -> None:
     k = kiosk
-    k.clock.set(dt.datetime(2026, 11, 30, 6, 30, tzinfo=WIB))
+    k.clock.set(dt.datetime(2026, 11, 30, 6, 59, 30, tzinfo=WIB))
     k.core.reset()
+    welcome_offers_no_number(k)
+    assert "Pengambilan nomor antrean dibuka pukul 07:00." in label_text(k, "hall_notice")
+    # 07:00: the first numbers can be taken, and the screen offers them by itself.
+    k.clock.set(dt.datetime(2026, 11, 30, 7, 0, 5, tzinfo=WIB))
+    qtbot.waitUntil(lambda: button_shown(k, "take_number"), timeout=3000)
+    assert not label_shown(k, "hall_notice") and not label_shown(k, "closed_title")
     tap(qtbot, k, "take_number")
-    assert "Pengambilan nomor antrean dibuka pukul 07:00." in label_text(k, "message_body")
+    assert k.step is Step.AGENCY
+
+
+def button_shown(k: Kiosk, name: str) -> bool:
+    from PySide6.QtWidgets import QAbstractButton
+
+    found = k.window.current_screen().findChild(QAbstractButton, name)
+    return found is not None and found.isVisible()
 
 
 def test_agency_closed_today_is_marked_and_explained(qtbot: QtBot, kiosk: Kiosk) -> None:

@@ -27,6 +27,7 @@ from tests.gui.test_kiosk_flow import (
     take_ticket,
     tap,
 )
+from tests.unit.test_printing import HEALTHY, FakeNetworkPrinter, network
 
 __all__ = ["kiosk"]
 
@@ -191,8 +192,9 @@ def test_unreachable_network_printer(
                                                   paper="80mm", timeout=1.0))
     k = make_kiosk(qtbot, tmp_path, small_config, clock, printer=printer)
     try:
-        qtbot.waitUntil(lambda: k.core.printer_status == "offline", timeout=5000)
-        assert "Petugas: printer tidak terhubung" in screen_text(k)
+        qtbot.waitUntil(lambda: k.core.printer_status == "unreachable", timeout=5000)
+        assert ("Petugas: printer tidak dapat dihubungi — periksa daya dan kabelnya"
+                in screen_text(k))
         take_ticket(qtbot, k, "DUKCAPIL", "kk")
         qtbot.waitUntil(lambda: label_text(k, "print_status") == PRINT_FAILED, timeout=5000)
         assert label_text(k, "ticket_number") == "KK-001"
@@ -210,7 +212,7 @@ def test_paper_low_shows_a_discreet_staff_notice(
     try:
         qtbot.waitUntil(lambda: k.window.staff_notice.isVisible(), timeout=5000)
         notice = k.window.staff_notice
-        assert notice.text() == "Petugas: kertas printer hampir habis"
+        assert notice.text() == "Petugas: kertas printer hampir habis — siapkan gulungan baru"
         # Discreet: small type, not one of the visitor's buttons.
         assert notice.height() < button(k, "take_number").height() / 2
         qtbot.waitUntil(lambda: any("paper_low" in str(a["message"])
@@ -220,3 +222,90 @@ def test_paper_low_shows_a_discreet_staff_notice(
                         timeout=5000)
     finally:
         close_kiosk(k)
+
+
+PAPER_OUT_ANSWERS = {1: b"\x1a", 4: b"\x72"}  # off line because the paper ran out
+STAFF_PAPER_OUT = "Petugas: kertas printer habis — pasang gulungan baru"
+STAFF_UNREACHABLE = "Petugas: printer tidak dapat dihubungi — periksa daya dan kabelnya"
+
+
+def test_printer_badge_follows_a_printer_that_runs_out_of_paper_then_goes_silent(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    fake = FakeNetworkPrinter(answers=PAPER_OUT_ANSWERS)  # a network printer on 127.0.0.1
+    printer = EscposTicketPrinter(network(fake.port, paper="80mm", timeout=0.3))
+    # The periodic check is far away; only the quicker checks of a printer in trouble and the
+    # check after each ticket can keep the badge true.
+    k = make_kiosk(qtbot, tmp_path, small_config, clock, printer=printer,
+                   worker_options={"status_interval_ms": 600_000, "fault_interval_ms": 100})
+    try:
+        notice = k.window.staff_notice
+        qtbot.waitUntil(lambda: notice.isVisible() and notice.text() == STAFF_PAPER_OUT,
+                        timeout=5000)
+        fake.answers = None  # the printer goes silent: it accepts, and never says a word
+        qtbot.waitUntil(lambda: notice.text() == STAFF_UNREACHABLE, timeout=5000)
+        assert k.core.printer_status == "unreachable" and STAFF_PAPER_OUT not in screen_text(k)
+        fake.answers = HEALTHY  # switched off and on again, with a new roll
+        qtbot.waitUntil(lambda: not notice.isVisible(), timeout=5000)
+        assert k.core.printer_status == "ok"
+    finally:
+        close_kiosk(k)
+        fake.stop()
+
+
+def test_a_refilled_printer_is_seen_at_the_next_ticket(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    printer = DummyPrinter("80mm", status=PrinterStatus.PAPER_LOW)
+    k = make_kiosk(qtbot, tmp_path, small_config, clock, printer=printer,
+                   worker_options={"status_interval_ms": 600_000, "fault_interval_ms": 600_000})
+    try:
+        qtbot.waitUntil(lambda: k.core.printer_status == "paper_low", timeout=5000)
+        printer.reported_status = PrinterStatus.OK  # a new roll, and nobody told the kiosk
+        take_ticket(qtbot, k, "DUKCAPIL", "kk")
+        qtbot.waitUntil(lambda: k.core.printer_status == "ok", timeout=5000)
+        assert not k.window.staff_notice.isVisible()
+    finally:
+        close_kiosk(k)
+
+
+PAPER_OUT_UP_FRONT = ("Kertas tiket sedang habis. Anda tetap mendapat nomor antrean: nomor "
+                      "ditampilkan di layar, siapkan ponsel untuk memotretnya atau catat nomornya.")
+
+
+def test_paper_out_is_said_on_the_welcome_screen_and_the_number_still_comes(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    fake = FakeNetworkPrinter(answers=PAPER_OUT_ANSWERS)
+    printer = EscposTicketPrinter(network(fake.port, paper="80mm", timeout=0.3))
+    k = make_kiosk(qtbot, tmp_path, small_config, clock, printer=printer,
+                   worker_options={"fault_interval_ms": 100})
+    try:
+        qtbot.waitUntil(lambda: k.core.printer_status == "paper_out", timeout=5000)
+        assert k.step is Step.WELCOME
+        assert label_text(k, "printer_notice") == PAPER_OUT_UP_FRONT
+        assert button(k, "take_number").isVisible()  # the hall still issues numbers
+        tap(qtbot, k, "language")
+        assert label_text(k, "printer_notice").startswith("The ticket paper has run out.")
+        tap(qtbot, k, "language")
+        take_ticket(qtbot, k, "DUKCAPIL", "kk")
+        qtbot.waitUntil(lambda: label_text(k, "print_status") == PRINT_FAILED, timeout=5000)
+        assert label_text(k, "ticket_number") == "KK-001"
+        tap(qtbot, k, "done")
+
+        fake.answers = None  # silent now: still no paper ticket, said differently
+        qtbot.waitUntil(lambda: k.core.printer_status == "unreachable", timeout=5000)
+        assert label_text(k, "printer_notice").startswith(
+            "Printer tiket sedang tidak dapat mencetak. Anda tetap mendapat nomor antrean")
+        fake.answers = HEALTHY  # a new roll: the welcome screen no longer warns
+        qtbot.waitUntil(lambda: k.core.printer_status == "ok", timeout=5000)
+        assert "printer_notice" not in visible_label_names(k)
+    finally:
+        close_kiosk(k)
+        fake.stop()
+
+
+def visible_label_names(k: Kiosk) -> set[str]:
+    from PySide6.QtWidgets import QLabel
+
+    return {w.objectName() for w in k.window.findChildren(QLabel) if w.isVisible()}

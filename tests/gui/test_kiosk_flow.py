@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from kiosk.app import KioskWindow
@@ -30,6 +30,21 @@ ADMIN_PIN = "2468"
 ADMIN_PIN_HASH = hash_pin(ADMIN_PIN, iterations=1000)
 PORTRAIT = (1080, 1920)
 LANDSCAPE = (1920, 1080)
+READING_MS = 1_000  # how long a visitor looks at a new screen before tapping it
+
+
+class TapClock:
+    """The kiosk window's input clock in tests (milliseconds since the kiosk started): it moves
+    only when a test says so, so the time between two taps is exactly what the test means."""
+
+    def __init__(self) -> None:
+        self.ms = 0.0
+
+    def __call__(self) -> float:
+        return self.ms
+
+    def advance(self, ms: float) -> None:
+        self.ms += ms
 
 
 @dataclass
@@ -41,6 +56,7 @@ class Kiosk:
     printer: TicketPrinter
     worker: PrintWorker
     clock: ManualClock
+    taps: TapClock
 
     @property
     def step(self) -> Step:
@@ -50,26 +66,30 @@ class Kiosk:
 def make_kiosk(qtbot: QtBot, tmp_path: Path, config: HallConfig, clock: ManualClock,
                printer: TicketPrinter | None = None, link: StationLink | None = None,
                local: LocalLedger | None = None, size: tuple[int, int] = PORTRAIT,
-               **settings: Any) -> Kiosk:
+               worker_options: dict[str, Any] | None = None, **settings: Any) -> Kiosk:
     local = local or LocalLedger(tmp_path / "hall.db", config, clock)
     link = link or local.link("kiosk-1")
     printer = printer or DummyPrinter("80mm")
-    worker = PrintWorker(printer)
+    worker = PrintWorker(printer, **(worker_options or {}))
     options: dict[str, Any] = {"paper": "80mm", "admin_pin_hash": ADMIN_PIN_HASH,
                                "idle_timeout_ms": 60_000, "reply_timeout_ms": 3_000}
     options.update(settings)
     core = KioskCore(link, worker, clock, config, KioskSettings(**options))
-    window = KioskWindow(core, admin_hold_ms=300)
+    taps = TapClock()
+    window = KioskWindow(core, admin_hold_ms=300, input_clock=taps)
     qtbot.addWidget(window)
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
-    return Kiosk(core, window, link, local, printer, worker, clock)
+    return Kiosk(core, window, link, local, printer, worker, clock, taps)
 
 
 def close_kiosk(k: Kiosk) -> None:
     k.window.close()
     k.worker.shutdown()
+    # What the print thread said before it stopped (a ticket printed, the printer's status)
+    # reaches the core now, while its ledger is still open.
+    QApplication.processEvents()
     k.local.close()
 
 
@@ -91,6 +111,8 @@ def button(k: Kiosk, name: str) -> QAbstractButton:
 
 
 def tap(qtbot: QtBot, k: Kiosk, name: str) -> None:
+    """A visitor who reads the screen, then taps the button."""
+    k.taps.advance(READING_MS)
     qtbot.mouseClick(button(k, name), Qt.MouseButton.LeftButton)
 
 
@@ -210,7 +232,8 @@ def test_back_at_every_step(qtbot: QtBot, kiosk: Kiosk) -> None:
 def test_english_switch_on_every_screen_and_back_to_indonesian_when_idle(
     qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
 ) -> None:
-    k = make_kiosk(qtbot, tmp_path, small_config, clock, idle_timeout_ms=400)
+    k = make_kiosk(qtbot, tmp_path, small_config, clock, idle_timeout_ms=400,
+                   countdown_tick_ms=30)
     try:
         tap(qtbot, k, "language")
         assert "Take a queue number" in screen_text(k)

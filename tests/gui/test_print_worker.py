@@ -90,8 +90,8 @@ def test_closed_port_gives_failed_with_the_reason(qtbot: Any, make_worker: MakeW
     ticket_id, reason = blocker.args
     assert ticket_id == "t-9"
     assert "refused the connection" in reason
-    # A failure triggers a status check at once: the closed port reads as offline.
-    qtbot.waitUntil(lambda: worker.status == "offline", timeout=5000)
+    # A failure triggers a status check at once: the closed port cannot be reached.
+    qtbot.waitUntil(lambda: worker.status == "unreachable", timeout=5000)
 
 
 def test_gui_keeps_running_while_a_silent_printer_is_waited_for(

@@ -31,7 +31,7 @@ from shared.doctor import (
     health_url,
     indonesian_espeak_voices,
     option_value,
-    parse_printer_spec,
+    printer_from_address,
     read_station_env,
 )
 
@@ -256,17 +256,26 @@ def test_usb_printer_lookup(tmp_path: Path) -> None:
 
 
 def test_device_printers_and_specs(tmp_path: Path) -> None:
-    assert check_printer("/dev/null").status is Status.OK
+    assert check_printer("file:/dev/null").status is Status.OK
     gone = check_printer(f"file:{tmp_path / 'lp0'}")
     assert gone.status is Status.FAIL and "does not exist" in gone.detail
+    serial = check_printer(f"serial:{tmp_path / 'ttyUSB0'},19200")
+    assert serial.status is Status.FAIL and "does not exist" in serial.detail
+    assert check_printer("serial:COM3").status is Status.SKIP
+    dummy = check_printer("dummy")
+    assert dummy.status is Status.WARN and "prints no tickets" in dummy.detail
     assert check_printer(None).status is Status.SKIP
-    assert check_printer("bluetooth:x").status is Status.FAIL
-    spec = parse_printer_spec("usb:0x04B8:0E15")
+    for bad in ("bluetooth:x", "/dev/usb/lp0", "usb:epson"):
+        result = check_printer(bad)
+        # The kiosk's own refusal, naming every accepted form.
+        assert result.status is Status.FAIL and "net:HOST[:PORT]" in result.detail, bad
+        assert "serial:DEVICE[,BAUD]" in result.detail and "file:DEVICE" in result.detail
+    spec = printer_from_address("usb:0x04B8:0E15")
     assert (spec.vendor_id, spec.product_id) == (0x04B8, 0x0E15)
-    spec = parse_printer_spec("net:192.168.10.21")
+    spec = printer_from_address("net:192.168.10.21")
     assert (spec.host, spec.port) == ("192.168.10.21", 9100)
     with pytest.raises(ValueError, match="usb:VENDOR:PRODUCT"):
-        parse_printer_spec("usb:epson")
+        printer_from_address("usb:epson")
 
 
 # --- voice, sound, disk, config ---------------------------------------------------------------
@@ -346,7 +355,8 @@ def test_station_env_templates_parse() -> None:
     kiosk = read_station_env(DEPLOY / "stations" / "kiosk.env")
     assert kiosk["ANTREAN_HUB"].startswith("wss://") and kiosk["ANTREAN_HUB_FINGERPRINT"]
     assert option_value(kiosk["ANTREAN_ARGS"], "--printer") == "usb:04b8:0e15"
-    assert parse_printer_spec(option_value(kiosk["ANTREAN_ARGS"], "--printer") or "").kind == "usb"
+    assert printer_from_address(option_value(kiosk["ANTREAN_ARGS"], "--printer") or "").kind \
+        == "usb"
     counter = read_station_env(DEPLOY / "stations" / "counter.env")
     assert option_value(counter["ANTREAN_ARGS"], "--counter") == "3"
     display = read_station_env(DEPLOY / "stations" / "display.env")
