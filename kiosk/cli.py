@@ -11,15 +11,24 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
 from kiosk.printing import PrinterSettings, printer_settings_from_mapping
 from kiosk.ticket import PAPERS
+from shared.cli import SettingsError
 from shared.config import ConfigError
-from shared.station.setup import StationSetupError, add_station_arguments, open_link
+from shared.station.setup import (
+    StationSetupError,
+    add_station_arguments,
+    check_station_arguments,
+    open_link,
+)
 
 log = logging.getLogger(__name__)
+# What kiosk.core.hash_pin makes: pbkdf2_sha256$<rounds>$<salt hex>$<hash hex>.
+PIN_HASH = re.compile(r"pbkdf2_sha256\$\d+\$[0-9a-f]+\$[0-9a-f]{64}")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -60,6 +69,20 @@ def printer_settings(spec: str, paper: str) -> PrinterSettings:
         raise ConfigError("--printer", "kind",
                           f'"{spec}": use dummy, file:PATH, network:HOST[:PORT] or usb:VID:PID')
     return printer_settings_from_mapping(table, "--printer", "")
+
+
+def check(args: argparse.Namespace) -> None:
+    """The printer, the admin PIN hash and the hub settings, before any window opens."""
+    if args.hash_pin or args.screenshots:
+        return
+    try:
+        printer_settings(args.printer, args.paper)
+        check_station_arguments(args)
+    except (ConfigError, StationSetupError) as e:
+        raise SettingsError(str(e)) from None
+    if args.admin_pin_hash and not PIN_HASH.fullmatch(args.admin_pin_hash.strip()):
+        raise SettingsError("the admin PIN hash (--admin-pin-hash or ANTREAN_ADMIN_PIN_HASH) "
+                            "is not one printed by 'antrean kiosk --hash-pin PIN'")
 
 
 def run(args: argparse.Namespace) -> int:
