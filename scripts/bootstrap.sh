@@ -10,9 +10,8 @@ VENV="${ANTREAN_VENV:-$ANTREAN_ROOT/.venv}"
 # (every library `ldd` lists for PySide6's plugins/platforms/libqxcb.so: a desktop install does
 # not bring libxcb-icccm4, -keysyms1, -cursor0 and friends, and without them Qt aborts), its
 # Wayland plugin, Qt Multimedia (PulseAudio), USB printers (libusb), the Indonesian voice
-# (espeak-ng), a font with good coverage, and python3-venv for the virtual environment. The
-# tests also use sox (to measure rendered audio), systemd's systemd-analyze (to verify the
-# deploy units), shellcheck and git.
+# (espeak-ng), a font with good coverage, python3-venv for the virtual environment, and
+# systemd (the deploy kit's units; the tests verify them with its systemd-analyze).
 DEBIAN_PACKAGES=(
   python3 python3-venv python3-pip
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3
@@ -22,14 +21,16 @@ DEBIAN_PACKAGES=(
   libxcb-util1 libxcb-xfixes0 libxcb-xkb1
   libwayland-client0 libwayland-cursor0 libwayland-egl1
   libpulse0 libusb-1.0-0 espeak-ng fonts-dejavu-core
-  sox systemd shellcheck git
+  systemd
 )
 # Only where the tests run (scripts/test.sh sets ANTREAN_BOOTSTRAP=tests), never on a hall's
 # PCs: a virtual X server with a small window manager and the X tools that drive and measure
 # real windows (xdotool; xwininfo and xprop from x11-utils), a browser and its WebDriver for
-# the web pages, poppler-utils for PDFs, and PostgreSQL, which the tests start themselves.
+# the web pages, poppler-utils for PDFs, PostgreSQL, which the tests start themselves, sox (to
+# measure rendered audio), shellcheck and git.
 TEST_PACKAGES=(
   xvfb openbox xdotool x11-utils chromium chromium-driver poppler-utils postgresql
+  sox shellcheck git
 )
 wanted=("${DEBIAN_PACKAGES[@]}")
 [[ "${ANTREAN_BOOTSTRAP:-}" == tests ]] && wanted+=("${TEST_PACKAGES[@]}")

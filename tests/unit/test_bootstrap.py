@@ -26,7 +26,8 @@ PLATFORM_PLUGINS = [QT / "plugins" / "platforms" / "libqxcb.so",
 # The programs the tests start (tests/xserver.py, tests/system/test_real_windows.py) and the
 # ones the web and database tests that follow use; the bootstrap must bring each one.
 TEST_PROGRAMS = ["Xvfb", "openbox", "xdotool", "xwininfo", "xprop", "chromium", "chromedriver",
-                 "pdftotext", "pg_ctlcluster"]
+                 "pdftotext", "pg_ctlcluster", "postgres", "sox", "shellcheck", "git",
+                 "systemd-analyze", "espeak-ng"]
 
 needs_dpkg = pytest.mark.skipif(shutil.which("dpkg-query") is None,
                                 reason="not a Debian system: the bootstrap's packages are Debian's")
