@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from shared.demo.layout import Box
+
 START_TIMEOUT_S = 15.0
 INSTALL_HINT = "scripts/test.sh's bootstrap installs it"
 OPENBOX_RC = Path("/etc/xdg/openbox/rc.xml")  # Debian's, from the openbox package
@@ -39,40 +41,11 @@ class Edges:
 
 
 @dataclass(frozen=True)
-class Rect:
-    x: int
-    y: int
-    width: int
-    height: int
-
-    @property
-    def right(self) -> int:
-        return self.x + self.width
-
-    @property
-    def bottom(self) -> int:
-        return self.y + self.height
-
-    @property
-    def area(self) -> int:
-        return self.width * self.height
-
-    def overlap(self, other: Rect) -> int:
-        w = min(self.right, other.right) - max(self.x, other.x)
-        h = min(self.bottom, other.bottom) - max(self.y, other.y)
-        return max(w, 0) * max(h, 0)
-
-    def contains(self, other: Rect) -> bool:
-        return (self.x <= other.x and self.y <= other.y and other.right <= self.right
-                and other.bottom <= self.bottom)
-
-
-@dataclass(frozen=True)
 class XWindow:
     id: int
     title: str
-    client: Rect  # the app's own area, in root coordinates
-    frame: Rect  # with the window manager's title bar and borders
+    client: Box  # the app's own area, in root coordinates
+    frame: Box  # with the window manager's title bar and borders
 
 
 @dataclass
@@ -83,15 +56,15 @@ class XServer:
     home: Path
 
     @property
-    def screen(self) -> Rect:
-        return Rect(0, 0, self.width, self.height)
+    def screen(self) -> Box:
+        return Box(0, 0, self.width, self.height)
 
-    def work_area(self) -> Rect:
+    def work_area(self) -> Box:
         """The screen without the reserved edges, as the window manager announces it
         (_NET_WORKAREA, which Qt's QScreen.availableGeometry reports)."""
         out = self.x("xprop", "-root", "_NET_WORKAREA", check=False)
         numbers = [int(n) for n in re.findall(r"\d+", out.partition("=")[2])]
-        return Rect(*numbers[:4]) if len(numbers) >= 4 else self.screen
+        return Box(*numbers[:4]) if len(numbers) >= 4 else self.screen
 
     def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
         """An environment for a program on this display (and on no other): Qt picks its xcb
@@ -117,10 +90,10 @@ class XServer:
             info = self.x("xwininfo", "-id", str(wid), check=False)
             if "IsViewable" not in info:
                 continue  # unmapped between the search and now
-            client = Rect(*(int(_field(info, name)) for name in (
+            client = Box(*(int(_field(info, name)) for name in (
                 "Absolute upper-left X", "Absolute upper-left Y", "Width", "Height")))
             left, right, top, bottom = self.frame_extents(wid)
-            frame = Rect(client.x - left, client.y - top, client.width + left + right,
+            frame = Box(client.x - left, client.y - top, client.width + left + right,
                          client.height + top + bottom)
             title = self.x("xdotool", "getwindowname", str(wid), check=False).strip()
             windows.append(XWindow(wid, title, client, frame))

@@ -29,6 +29,20 @@ class Box:
     def bottom(self) -> int:
         return self.y + self.height
 
+    @property
+    def area(self) -> int:
+        return self.width * self.height
+
+    def overlap(self, other: Box) -> int:
+        """The area both cover."""
+        w = min(self.right, other.right) - max(self.x, other.x)
+        h = min(self.bottom, other.bottom) - max(self.y, other.y)
+        return max(w, 0) * max(h, 0)
+
+    def contains(self, other: Box) -> bool:
+        return (self.x <= other.x and self.y <= other.y and other.right <= self.right
+                and other.bottom <= self.bottom)
+
 
 @dataclass(frozen=True)
 class Tiling:
@@ -44,6 +58,9 @@ def tile(area: Box, kiosk_min: tuple[int, int], board_min: tuple[int, int],
     """Frame boxes for the windows in `area`; the minimums are frame sizes too. On a screen
     too small for the minimums the tiles still fill `area` (the windows, which keep their
     minimum size, then overlap) and `fits` is False."""
+    # Every tile gets at least a pixel each way, so that is every window's least minimum.
+    kiosk_min, board_min = _at_least_1(kiosk_min), _at_least_1(board_min)
+    counter_mins = [_at_least_1(m) for m in counter_mins]
     n = max(len(counter_mins), 1)
     # The counters share the width equally, so the widest minimum counts for each of them.
     counters_min_w = n * max((w for w, _ in counter_mins), default=0)
@@ -71,3 +88,7 @@ def tile(area: Box, kiosk_min: tuple[int, int], board_min: tuple[int, int],
     return Tiling(kiosk=Box(area.x, area.y, kiosk_w, area.height),
                   board=Box(x0, area.y, right_w, board_h), counters=counters, fits=fits,
                   needs=needs)
+
+
+def _at_least_1(size: tuple[int, int]) -> tuple[int, int]:
+    return max(size[0], 1), max(size[1], 1)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.xserver import Edges, Rect, XServer, XWindow, running_xserver, wait_for
+from tests.xserver import Box, Edges, XServer, XWindow, running_xserver, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +64,7 @@ def windowed_demo(workdir: Path, width: int = 1920, height: int = 1080,
                 proc.wait(timeout=20)
 
 
-def problems(windows: list[XWindow], area: Rect) -> list[str]:
+def problems(windows: list[XWindow], area: Box) -> list[str]:
     """What is wrong with the tiling (nothing when the four frames partition `area`)."""
     found = []
     if len(windows) != 4:
@@ -85,7 +85,7 @@ def problems(windows: list[XWindow], area: Rect) -> list[str]:
     return found
 
 
-def settled_windows(demo: RunningDemo, area: Rect) -> list[XWindow]:
+def settled_windows(demo: RunningDemo, area: Box) -> list[XWindow]:
     """The demo's windows once they are tiled, or (after SETTLE_S) as they are."""
     last: list[XWindow] = []
 
@@ -115,7 +115,7 @@ def test_the_demo_starts_on_a_real_x_display(demo: RunningDemo) -> None:
 
 def test_four_windows_tile_the_free_area_without_overlap_or_black(demo: RunningDemo) -> None:
     area = demo.x.work_area()
-    assert area == Rect(PANELS.left, PANELS.top, 1920 - PANELS.left, 1080 - PANELS.top)
+    assert area == Box(PANELS.left, PANELS.top, 1920 - PANELS.left, 1080 - PANELS.top)
     windows = settled_windows(demo, area)
     assert demo.proc.poll() is None, demo.output()[1][-2000:]
     assert problems(windows, area) == [], windows

@@ -17,22 +17,15 @@ def boxes(t: Tiling) -> list[Box]:
     return [t.kiosk, t.board, *t.counters]
 
 
-def overlap(a: Box, b: Box) -> int:
-    w = min(a.right, b.right) - max(a.x, b.x)
-    h = min(a.bottom, b.bottom) - max(a.y, b.y)
-    return max(w, 0) * max(h, 0)
-
-
 def assert_partition(t: Tiling, area: Box) -> None:
     tiles = boxes(t)
     for b in tiles:
         assert b.width > 0 and b.height > 0, b
-        assert area.x <= b.x and area.y <= b.y and b.right <= area.right \
-            and b.bottom <= area.bottom, (b, area)
+        assert area.contains(b), (b, area)
     for i, a in enumerate(tiles):
         for b in tiles[i + 1:]:
-            assert overlap(a, b) == 0, (a, b)
-    assert sum(b.width * b.height for b in tiles) == area.width * area.height
+            assert a.overlap(b) == 0, (a, b)
+    assert sum(b.area for b in tiles) == area.area
 
 
 def test_a_full_hd_screen_is_tiled_kiosk_left_board_top_counters_below() -> None:
