@@ -33,7 +33,7 @@ from shared.demo.plan import DemoPlan, make_plan, monday_morning, next_opening, 
 from shared.indonesian import jam, tanggal
 
 FRAME_POLL_MS = 50
-FRAME_WAIT_MS = 3000  # how long the window manager gets to frame the windows
+FRAME_WAIT_MS = 10_000  # how long the window manager gets to frame the windows
 
 
 @dataclass(frozen=True)
@@ -257,26 +257,28 @@ def place_windows(hall: Hall, area: Any) -> Tiling:
 
 
 def place_when_framed(hall: Hall, screen: Any) -> Any:
-    """Place the windows now, and again once the window manager has framed them: the frames'
-    sizes are known only after the windows are shown. A desktop that draws no frames (or a
-    slow one) gets the first placement after FRAME_WAIT_MS. Says so once when the screen is
-    too small for the windows' minimum sizes. Returns the timer (keep it alive)."""
+    """Place the windows now, and again each time the window manager's frames around them
+    change: their sizes are known only once the windows are shown and framed. Stops when all
+    are framed, or after FRAME_WAIT_MS on a desktop that draws none; then says, once, when
+    the screen is too small for the windows' minimum sizes. Returns the timer (keep it)."""
     from PySide6.QtCore import QTimer
 
     windows = hall.windows()
     tiling = place_windows(hall, screen.availableGeometry())
+    placed_with = [frame_margins(w) for w in windows]
     timer = QTimer()
     timer.setInterval(FRAME_POLL_MS)
     deadline = time.monotonic() + FRAME_WAIT_MS / 1000
 
     def check() -> None:
-        nonlocal tiling
-        framed = all(any(frame_margins(w)) for w in windows)
-        if not framed and time.monotonic() < deadline:
+        nonlocal tiling, placed_with
+        margins = [frame_margins(w) for w in windows]
+        if margins != placed_with:
+            placed_with = margins
+            tiling = place_windows(hall, screen.availableGeometry())
+        if not all(any(m) for m in margins) and time.monotonic() < deadline:
             return
         timer.stop()
-        if framed:
-            tiling = place_windows(hall, screen.availableGeometry())
         if not tiling.fits:
             area = screen.availableGeometry()
             say(f"antrean demo: the screen's free area ({area.width()}x{area.height()}) is "

@@ -118,7 +118,8 @@ def test_four_windows_tile_the_free_area_without_overlap_or_black(demo: RunningD
     assert area == Box(PANELS.left, PANELS.top, 1920 - PANELS.left, 1080 - PANELS.top)
     windows = settled_windows(demo, area)
     assert demo.proc.poll() is None, demo.output()[1][-2000:]
-    assert problems(windows, area) == [], windows
+    found = problems(windows, area)
+    assert not found, "\n".join(found)
     by_place = sorted(windows, key=lambda w: (w.frame.y, w.frame.x))
     kiosk, board, counter_a, counter_b = by_place
     # The kiosk at the left, full height and portrait; the board at the top right; the two
