@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FINGERPRINT = "ab" * 32
 
 REFUSED = [
-    (["kiosk", "--ledger", "hall.db", "--printer", "bluetooth:1"], "use dummy, file:PATH"),
+    (["kiosk", "--ledger", "hall.db", "--printer", "bluetooth:1"], "usb:V"),  # the forms
     (["kiosk", "--ledger", "hall.db", "--printer", "network:10.0.0.9:ninety"],
      "is not a port number"),
     (["kiosk", "--ledger", "hall.db", "--admin-pin-hash", "2468"], "--hash-pin PIN"),
