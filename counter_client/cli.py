@@ -14,7 +14,13 @@ import sys
 from pathlib import Path
 
 from counter_client import core as c
-from shared.station.setup import StationSetupError, add_station_arguments, open_link
+from shared.cli import SettingsError
+from shared.station.setup import (
+    StationSetupError,
+    add_station_arguments,
+    check_station_arguments,
+    open_link,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,17 @@ def parse_keys(specs: list[str]) -> dict[str, tuple[str, ...]]:
                              f"{', '.join(KEY_ACTIONS)}")
         keys[KEY_ACTIONS[name.strip()]] = tuple(value.split())
     return keys
+
+
+def check(args: argparse.Namespace) -> None:
+    """The key bindings and the hub settings, before any window opens."""
+    if args.screenshots is not None:
+        return
+    try:
+        parse_keys(args.key)
+        check_station_arguments(args)
+    except (ValueError, StationSetupError) as e:
+        raise SettingsError(str(e)) from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -13,7 +13,13 @@ import re
 import sys
 from pathlib import Path
 
-from shared.station.setup import StationSetupError, add_station_arguments, open_link
+from shared.cli import SettingsError
+from shared.station.setup import (
+    StationSetupError,
+    add_station_arguments,
+    check_station_arguments,
+    open_link,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="where the last announced call is kept (default: next to the replica)")
     p.add_argument("--screenshots", type=Path, default=None, metavar="DIR",
                    help="render the board at the hall's sizes to PNG files in DIR and exit")
+
+
+def check(args: argparse.Namespace) -> None:
+    """The hub settings, before any window opens."""
+    if args.screenshots is None:
+        try:
+            check_station_arguments(args)
+        except StationSetupError as e:
+            raise SettingsError(str(e)) from None
 
 
 def run(args: argparse.Namespace) -> int:

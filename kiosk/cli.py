@@ -12,15 +12,24 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
 from kiosk.printing import PRINTER_ADDRESS_FORMS, PrinterSettings, printer_from_address
 from kiosk.ticket import PAPERS
+from shared.cli import SettingsError
 from shared.config import ConfigError
-from shared.station.setup import StationSetupError, add_station_arguments, open_link
+from shared.station.setup import (
+    StationSetupError,
+    add_station_arguments,
+    check_station_arguments,
+    open_link,
+)
 
 log = logging.getLogger(__name__)
+# What kiosk.core.hash_pin makes: pbkdf2_sha256$<rounds>$<salt hex>$<hash hex>.
+PIN_HASH = re.compile(r"pbkdf2_sha256\$\d+\$[0-9a-f]+\$[0-9a-f]{64}")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -48,6 +57,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def printer_settings(args: argparse.Namespace) -> PrinterSettings:
     """The printer the arguments name; raises ConfigError with one line naming what is wrong."""
     return printer_from_address(args.printer, args.paper, status_check=args.printer_status)
+
+
+def check(args: argparse.Namespace) -> None:
+    """The printer, the admin PIN hash and the hub settings, before any window opens."""
+    if args.hash_pin or args.screenshots:
+        return
+    try:
+        printer_settings(args.printer, args.paper)
+        check_station_arguments(args)
+    except (ConfigError, StationSetupError) as e:
+        raise SettingsError(str(e)) from None
+    if args.admin_pin_hash and not PIN_HASH.fullmatch(args.admin_pin_hash.strip()):
+        raise SettingsError("the admin PIN hash (--admin-pin-hash or ANTREAN_ADMIN_PIN_HASH) "
+                            "is not one printed by 'antrean kiosk --hash-pin PIN'")
 
 
 def run(args: argparse.Namespace) -> int:

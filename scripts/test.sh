@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, then runs the lint checks and the whole test suite.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+ANTREAN_BOOTSTRAP=tests source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$ANTREAN_ROOT"
 ruff check .
 mypy shared kiosk counter_client display

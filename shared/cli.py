@@ -8,7 +8,8 @@ import importlib
 import logging
 import sys
 
-# subcommand -> (module, help). Each module has `add_arguments(parser)` and `run(args) -> int`.
+# subcommand -> (module, help). Each module has `add_arguments(parser)` and `run(args) -> int`,
+# and may have `check(args)`: the settings it refuses, checked before anything starts.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "config": ("shared.cli_config", "check a hall config file"),
     "ledger": ("shared.ledger.cli", "inspect, verify and rebuild a ledger file"),
@@ -38,17 +39,44 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+class SettingsError(Exception):
+    """A setting the subcommand refuses before it starts; the message is one line of English."""
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The command line as `main()` reads it (argparse exits 2 with a usage line on a bad one)."""
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    args = build_parser(chosen).parse_args(argv)
+    return build_parser(chosen).parse_args(argv)
+
+
+def check(args: argparse.Namespace) -> None:
+    """The settings validation `main()` runs before it starts anything (no window, no hub, no
+    network, no file opened): the subcommand module's `check(args)`, when it has one. Raises
+    SettingsError. tests/unit/test_documented_commands.py runs every documented command line
+    through `parse` and `check`."""
+    validate = getattr(importlib.import_module(args._module), "check", None)
+    if validate is not None:
+        validate(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    try:
+        check(args)
+    except SettingsError as e:
+        print(f"antrean {args.command}: {e}", file=sys.stderr)
+        return 2
     module = importlib.import_module(args._module)
     return int(module.run(args) or 0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m shared.cli`: run the imported module, not this __main__ copy of it, whose
+    # SettingsError is another class than the one the subcommands raise.
+    from shared.cli import main as imported_main
+
+    sys.exit(imported_main())

@@ -25,6 +25,7 @@ from shared.backup import (
     run_backups,
     verify_backup,
 )
+from shared.cli import SettingsError
 
 DEFAULT_LEDGER = "/var/lib/antrean/ledger.db"
 
@@ -68,18 +69,26 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _run(args: argparse.Namespace) -> int:
+def check(args: argparse.Namespace) -> None:
+    if args.action != "run":
+        return
     if args.keep < 1:
-        print("error: --keep must be at least 1", file=sys.stderr)
+        raise SettingsError("--keep must be at least 1")
+    if args.every is not None and args.every <= 0:
+        raise SettingsError("--every must be more than 0 seconds")
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        check(args)
+    except SettingsError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     if args.every is None:
         print(backup_ledger(args.ledger, args.dest, args.keep))
         for other in args.also:
             print(backup_database(other, args.dest, args.keep))
         return 0
-    if args.every <= 0:
-        print("error: --every must be more than 0 seconds", file=sys.stderr)
-        return 2
     stop = threading.Event()
     # systemd stops the service with SIGTERM: finish the copy in hand, then leave.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -21,9 +21,6 @@ from typing import Any
 from shared.clock import Clock, ManualClock, SimulatedClock, SystemClock
 from shared.config import HallConfig
 from shared.demo.hall import (
-    BOARD_SIZE,
-    COUNTER_SIZE,
-    KIOSK_SIZE,
     DemoError,
     Hall,
     app_module,
@@ -31,8 +28,12 @@ from shared.demo.hall import (
     prepare_data_dir,
 )
 from shared.demo.hub import EmbeddedHub, HubStartError, port_is_free
+from shared.demo.layout import Box, Tiling, tile
 from shared.demo.plan import DemoPlan, make_plan, monday_morning, next_opening, open_now
 from shared.indonesian import jam, tanggal
+
+FRAME_POLL_MS = 50
+FRAME_WAIT_MS = 10_000  # how long the window manager gets to frame the windows
 
 
 @dataclass(frozen=True)
@@ -230,21 +231,63 @@ def windowed_clock(config: HallConfig, plan: DemoPlan) -> tuple[Clock, str]:
                    f"{moment_text(config, clock)}")
 
 
-def place_windows(hall: Hall, area: Any) -> None:
-    """Kiosk at the left, full height; the board at the top right; the counters below it.
-    Each app scales itself to its window. On a small screen the windows overlap; move them."""
-    x, y, w, h = area.x(), area.y(), area.width(), area.height()
-    kw = min(round(h * KIOSK_SIZE[0] / KIOSK_SIZE[1]), w // 3)
-    hall.kiosk_window.setGeometry(x, y, kw, h)
-    right = w - kw
-    bh = min(round(right * BOARD_SIZE[1] / BOARD_SIZE[0]), round(h * 0.55))
-    bw = round(bh * BOARD_SIZE[0] / BOARD_SIZE[1])
-    hall.board.window.setGeometry(x + kw, y, bw, bh)
-    n = len(hall.counters)
-    cw = max(right // n, 480)
-    ch = max(min(h - bh, COUNTER_SIZE[1]), 600)
-    for i, station in enumerate(hall.counters):
-        station.window.setGeometry(x + kw + i * min(cw, right // n), y + h - ch, cw, ch)
+def frame_margins(window: Any) -> tuple[int, int, int, int]:
+    """left, top, right, bottom of the frame the window manager draws around `window` (all 0
+    until it has framed the window, and on a desktop that draws none)."""
+    frame, inner = window.frameGeometry(), window.geometry()
+    return (inner.x() - frame.x(), inner.y() - frame.y(), frame.right() - inner.right(),
+            frame.bottom() - inner.bottom())
+
+
+def place_windows(hall: Hall, area: Any) -> Tiling:
+    """Tile the four windows over `area` (the screen's free area, without panels), frames
+    included: no overlap, nothing left uncovered, each window at least its minimum size when
+    the screen has room for that."""
+    windows = [hall.kiosk_window, hall.board.window, *(c.window for c in hall.counters)]
+    margins = [frame_margins(w) for w in windows]
+    mins = [(w.minimumWidth() + left + right, w.minimumHeight() + top + bottom)
+            for w, (left, top, right, bottom) in zip(windows, margins, strict=True)]
+    tiling = tile(Box(area.x(), area.y(), area.width(), area.height()), mins[0], mins[1],
+                  mins[2:])
+    boxes = [tiling.kiosk, tiling.board, *tiling.counters]
+    for w, (left, top, right, bottom), box in zip(windows, margins, boxes, strict=True):
+        w.move(box.x, box.y)  # a window's position is its frame's, its size is without it
+        w.resize(max(box.width - left - right, 1), max(box.height - top - bottom, 1))
+    return tiling
+
+
+def place_when_framed(hall: Hall, screen: Any) -> Any:
+    """Place the windows now, and again each time the window manager's frames around them
+    change: their sizes are known only once the windows are shown and framed. Stops when all
+    are framed, or after FRAME_WAIT_MS on a desktop that draws none; then says, once, when
+    the screen is too small for the windows' minimum sizes. Returns the timer (keep it)."""
+    from PySide6.QtCore import QTimer
+
+    windows = hall.windows()
+    tiling = place_windows(hall, screen.availableGeometry())
+    placed_with = [frame_margins(w) for w in windows]
+    timer = QTimer()
+    timer.setInterval(FRAME_POLL_MS)
+    deadline = time.monotonic() + FRAME_WAIT_MS / 1000
+
+    def check() -> None:
+        nonlocal tiling, placed_with
+        margins = [frame_margins(w) for w in windows]
+        if margins != placed_with:
+            placed_with = margins
+            tiling = place_windows(hall, screen.availableGeometry())
+        if not all(any(m) for m in margins) and time.monotonic() < deadline:
+            return
+        timer.stop()
+        if not tiling.fits:
+            area = screen.availableGeometry()
+            say(f"antrean demo: the screen's free area ({area.width()}x{area.height()}) is "
+                f"smaller than the four windows need ({tiling.needs[0]}x{tiling.needs[1]}), "
+                f"so they overlap; move them by hand or use a bigger screen")
+
+    timer.timeout.connect(check)
+    timer.start()
+    return timer
 
 
 def run_windows(options: DemoOptions) -> int:
@@ -262,11 +305,12 @@ def run_windows(options: DemoOptions) -> int:
         stack.enter_context(flushed_qt_objects())
         stack.callback(hall.close)
         describe(hall, options, clock_note)
-        screen = app.primaryScreen()
-        if screen is not None:
-            place_windows(hall, screen.availableGeometry())
         for window in hall.windows():
             window.show()
+        screen = app.primaryScreen()
+        if screen is not None:
+            placing = place_when_framed(hall, screen)
+            stack.callback(placing.stop)
         say("The hall is open: take a number at the kiosk, sign in at a counter and call it. "
             "Close the windows (or press Ctrl+C here) to stop.")
         # Ctrl+C: Python only sees the signal when it runs, so give it a turn now and then.

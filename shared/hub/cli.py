@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from shared.cli import SettingsError
 from shared.config import ConfigError, HallConfig, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import ROLES, AuthError, AuthStore
@@ -80,6 +81,21 @@ def tls_paths(args: argparse.Namespace) -> tuple[Path, Path]:
 def uses_tls(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "tls", False) or getattr(args, "tls_cert", None)
                 or getattr(args, "tls_key", None))
+
+
+def check(args: argparse.Namespace) -> None:
+    """What the hub refuses on its command line, before it opens the ledger or a port."""
+    if not 0 <= args.port <= 65535:
+        raise SettingsError(f"--port {args.port} is not a port number")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise SettingsError("give --tls-cert and --tls-key together")
+    if args.simulated_clock:
+        from shared.clock import parse_simulated_clock
+
+        try:
+            parse_simulated_clock(args.simulated_clock)
+        except ValueError as e:
+            raise SettingsError(str(e)) from None
 
 
 def run(args: argparse.Namespace) -> int:

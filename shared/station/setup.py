@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import urllib.parse
 from pathlib import Path
 
 from shared.config import ConfigError, HallConfig, example_config_path, load_config
+from shared.hub import tls
 from shared.hub.auth import AuthStore
 from shared.station.link import LocalLedger, StationLink
 
@@ -37,6 +39,32 @@ class StationSetupError(Exception):
     pass
 
 
+NO_LINK = "give --ledger FILE (one PC) or --hub ADDRESS with --token"
+
+
+def check_station_arguments(args: argparse.Namespace) -> None:
+    """What `open_link` would refuse in these arguments, found before anything is opened:
+    neither a ledger nor a hub, a hub address that is not ws:// or wss://, no token, or a
+    fingerprint that does not fit the address. Raises StationSetupError."""
+    if args.ledger:
+        return
+    if args.hub:
+        parts = urllib.parse.urlsplit(args.hub.strip())
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise StationSetupError(f"--hub {args.hub!r} is not a hub address such as "
+                                    f"wss://192.168.10.2:8470")
+        if not args.token:
+            raise StationSetupError("a station on the LAN needs its token (--token or "
+                                    "ANTREAN_TOKEN)")
+        try:
+            tls.station_pin(args.hub, args.hub_fingerprint)
+        except tls.TlsError as e:
+            raise StationSetupError(str(e)) from None
+        return
+    if not args.token:
+        raise StationSetupError(NO_LINK)
+
+
 def open_link(args: argparse.Namespace) -> tuple[StationLink, object]:
     """Returns the link and the object that owns its resources (close it on exit)."""
     if args.ledger:
@@ -58,7 +86,7 @@ def open_link(args: argparse.Namespace) -> tuple[StationLink, object]:
         except HubLinkError as e:
             raise StationSetupError(str(e)) from None
         return link, link
-    raise StationSetupError("give --ledger FILE (one PC) or --hub ADDRESS with --token")
+    raise StationSetupError(NO_LINK)
 
 
 def _discover_hub() -> str:
