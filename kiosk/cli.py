@@ -64,7 +64,7 @@ def check(args: argparse.Namespace) -> None:
     if args.hash_pin or args.screenshots:
         return
     try:
-        printer_settings(args.printer, args.paper)
+        printer_settings(args)
         check_station_arguments(args)
     except (ConfigError, StationSetupError) as e:
         raise SettingsError(str(e)) from None

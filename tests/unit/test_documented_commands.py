@@ -67,7 +67,6 @@ NOT_ANTREAN = {"ANTREAN_CAGE_ARGS", "ANTREAN_VENV", "ANTREAN_ROOT", "ANTREAN_SRC
 # Documented lines that other branches of issue 10 make work; each flips to XPASS (a failure,
 # xfail is strict) when its fix is merged, and its entry goes.
 EXPECTED_TO_FAIL = [
-    (re.compile(r"--printer[ =](net|tcp|serial):"), "issue 10 item 1 (one printer grammar)"),
     (re.compile(r"\bofficer (list|disable|reset-pin)\b|\benroll list\b|\brevoke\b"),
      "issue 10 item 10 (hub officer list/disable/reset-pin, enroll list/revoke)"),
 ]
