@@ -39,10 +39,13 @@ from counter_client.core import CounterCore, CounterState, TransferTarget, clock
 from counter_client.models import PRIORITY_WORDS, WaitingLineModel
 from shared.clock import from_ms
 from shared.indonesian import jam, tanggal
+from shared.config import HallConfig
 from shared.ledger import model as m
+from shared.ledger.queries import Alert
 
 # Default keys. A USB number pad: Enter or '+' calls the next visitor, '.' or '-' recalls.
-# Simple caller buttons usually send one of these, or an F-key.
+# Simple caller buttons usually send one of these, or an F-key. "Enter" means both Enter keys
+# (see `key_sequences`); the number pad's keys match their main-keyboard twins.
 DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     c.CALL_NEXT: ("F1", "Enter", "+"),
     c.RECALL: ("F2", ".", "-"),
@@ -88,6 +91,8 @@ QWidget { font-family: 'DejaVu Sans'; font-size: 15px; color: #1d2430; }
 #statusChip { border-radius: 6px; padding: 4px 12px; font-weight: bold; font-size: 16px; }
 #offline { background: #b3261e; color: white; font-weight: bold; font-size: 16px;
            padding: 8px 12px; }
+#alert { background: #fde7c8; color: #5c2e00; border-bottom: 2px solid #e07b00;
+         font-weight: bold; font-size: 16px; padding: 6px 12px; }
 #card { background: white; border: 1px solid #c9d1dc; border-radius: 10px; }
 #ticketCaption { color: #4a5566; font-size: 16px; }
 #ticketLabel { font-size: 72px; font-weight: bold; color: #17375e; }
@@ -168,6 +173,11 @@ class CounterWindow(QWidget):
         self.offline_banner.setObjectName("offline")
         self.offline_banner.setWordWrap(not panel)
         self.offline_banner.hide()
+        # Stations' problems (a kiosk out of paper) until the station says it is fixed.
+        self.alert_banner = QLabel("")
+        self.alert_banner.setObjectName("alert")
+        self.alert_banner.setWordWrap(True)
+        self.alert_banner.hide()
 
         self.message_label = QLabel("")
         self.message_label.setObjectName("message")
@@ -188,6 +198,7 @@ class CounterWindow(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addWidget(self.offline_banner)
+        outer.addWidget(self.alert_banner)
         outer.addWidget(self.stack, 1)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(10, 6, 10, 10)
@@ -225,7 +236,7 @@ class CounterWindow(QWidget):
                 short = PANEL_LABELS.get(name, text)
                 shown = f"{short} · {_key_name(keys[0])}" if keys else short
             action = QAction(shown, self)
-            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcuts(key_sequences(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             # A held key must not fire the action again and again.
             action.setAutoRepeat(False)
@@ -664,6 +675,9 @@ class CounterWindow(QWidget):
             reason = s.offline_reason
             _text(self.offline_banner, f"Tidak terhubung ke server antrean. {reason}"
                   if reason else self._offline_text)
+        _show(self.alert_banner, bool(s.alerts))
+        if s.alerts:
+            _text(self.alert_banner, alert_text(s.alerts, self.core.config))
         # The page follows the sign-in state, whichever way it changed.
         if not s.signed_in and self._shown_page != SIGN_IN_PAGE:
             self._shown_page = SIGN_IN_PAGE
@@ -695,7 +709,7 @@ class CounterWindow(QWidget):
         chip = f"background: {bg}; color: {fg};"
         if self.status_chip.styleSheet() != chip:
             self.status_chip.setStyleSheet(chip)
-        _text(self.officer_label, f"Petugas: {s.officer}")
+        _text(self.officer_label, f"Petugas: {s.officer_shown}")
         now = from_ms(s.now_ms).astimezone(self.core.config.tz)
         zone = self.core.config.mpp.timezone
         _text(self.clock_label, f"{tanggal(now.date())}, {jam(now, zone)}")
@@ -817,9 +831,39 @@ class _LineView(QTableView):
         return QSize(hint.width(), 90) if self._compact else hint
 
 
+# Qt tells the main keyboard's Enter (Key_Return) from the number pad's (Key_Enter); an officer
+# does not, and the button and the guide say "Enter" for both.
+_ENTER_KEYS = ("Enter", "Return")
+
+
+def key_sequences(keys: Sequence[str]) -> list[QKeySequence]:
+    """The shortcuts for an action's keys: "Enter" (or "Return") binds both Enter keys. A number
+    pad key needs no binding of its own: Qt retries a key pressed with the keypad modifier
+    without it, so the pad's '+' is '+'."""
+    out: list[QKeySequence] = []
+    for key in keys:
+        for name in _ENTER_KEYS if key in _ENTER_KEYS else (key,):
+            seq = QKeySequence(name)
+            if seq not in out:
+                out.append(seq)
+    return out
+
+
+def alert_text(alerts: Sequence[Alert], config: HallConfig) -> str:
+    """The banner's lines: one per open problem, naming the station, with the time it began."""
+    lines = []
+    for a in alerts:
+        what = a.message.strip() or a.kind
+        if a.device not in what:  # a station's own words may not name it
+            what = f"{a.device}: {what}"
+        since = jam(from_ms(a.since_ms).astimezone(config.tz), config.mpp.timezone)
+        lines.append(f"⚠ {what} (sejak {since})")
+    return "\n".join(lines)
+
+
 def _key_name(key: str) -> str:
     """How a key is named on the button: the officer's number pad says 'Enter', '+', '.'."""
-    return {"Enter": "Enter", "+": "+", "-": "−", ".": "."}.get(key, key)
+    return {"Enter": "Enter", "Return": "Enter", "+": "+", "-": "−", ".": "."}.get(key, key)
 
 
 # Widgets are only touched when what they show changes: a redraw every second of the timers

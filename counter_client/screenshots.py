@@ -28,6 +28,7 @@ MORNING = dt.datetime(2026, 11, 30, 8, 10, tzinfo=WIB)  # a Monday
 STATES = ("signed-out", "idle", "called", "serving", "transfer", "paused", "offline")
 SIZES = {"full": (1366, 768), "panel": (360, 768)}
 OFFICER = "198705122010"
+OFFICER_NAME = "Siti Rahmawati"
 PIN = "1234"
 
 
@@ -99,7 +100,8 @@ def capture(outdir: Path, cfg: HallConfig, counter: int, mode: str,
     clock = ManualClock(MORNING)
     db = workdir / f"ledger-{mode}.db"
     stage_hall(db, cfg, clock, counter)
-    local = LocalLedger(db, cfg, clock, pin_check=lambda who, pin: pin == PIN)
+    local = LocalLedger(db, cfg, clock, pin_check=lambda who, pin: pin == PIN,
+                        officer_names={OFFICER: OFFICER_NAME}.get)
     link = SwitchableLink(local.link(f"counter-{counter}"))
     core = CounterCore(link, counter, repeat_guard_s=0)
     window = CounterWindow(core, panel=(mode == "panel"))
