@@ -89,7 +89,8 @@ def open_hall(kind: str, qtbot: QtBot, tmp_path: Path, config: HallConfig,
     ledger agree."""
     if kind == "embedded":
         local = LocalLedger(tmp_path / "hall.db", config, clock,
-                            pin_check=lambda who, pin: pin == PIN)
+                            pin_check=lambda who, pin: pin == PIN,
+                            officer_names=lambda who: OFFICER_NAMES.get(who, who.title()))
         h = Hall(qtbot, config, clock, local.link, local.link("kiosk-1"))
         try:
             yield h

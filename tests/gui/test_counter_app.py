@@ -69,6 +69,89 @@ def test_wrong_pin_is_refused_in_the_message_area_then_right_pin_signs_in(
     assert window.pin_edit.text() == ""  # the PIN does not linger on screen
 
 
+def test_the_officer_is_greeted_and_shown_by_name(hall: Hall, qtbot: QtBot) -> None:
+    core, window, _ = hall.signed_in(1, "siti")
+    assert window.message_label.text() == "Selamat bertugas, Siti Rahmawati. Anda di Loket 1."
+    assert window.officer_label.text() == "Petugas: Siti Rahmawati"
+    assert core.state.officer == "siti"  # the ledger still records who by ID
+    click(qtbot, window, c.PAUSE)
+    idle(qtbot, core)
+    click(qtbot, window, c.SIGN_OUT)
+    idle(qtbot, core)
+    assert core.officer_name is None and window.stack.currentIndex() == 0
+
+
+def test_one_pc_mode_greets_the_officer_by_the_name_they_were_added_with(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    """`antrean counter --ledger FILE`: the PIN and the name come from the same officer store
+    `antrean hub --ledger FILE officer add` writes."""
+    import argparse
+
+    from counter_client import cli
+    from shared.hub.auth import AuthStore
+    from shared.station.setup import open_link
+    from tests.conftest import DATA
+
+    ledger = tmp_path / "hall.db"
+    auth = AuthStore(ledger.with_name("hub-auth.db"))
+    auth.add_officer("198501012010011001", "Siti Rahmawati", "2468")
+    auth.close()
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(["--ledger", str(ledger), "--hall-config",
+                              str(DATA / "small_hall.toml"), "--counter", "1"])
+    link, owner = open_link(args)
+    core = CounterCore(link, 1, tick_ms=50)
+    window = CounterWindow(core)
+    qtbot.addWidget(window)
+    try:
+        window.officer_edit.setText("198501012010011001")
+        window.pin_edit.setText("2468")
+        qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: core.state.signed_in, timeout=TIMEOUT)
+        assert window.message_label.text() == (
+            "Selamat bertugas, Siti Rahmawati. Anda di Loket 1.")
+        assert window.officer_label.text() == "Petugas: Siti Rahmawati"
+    finally:
+        core.stop()
+        owner.close()  # type: ignore[attr-defined]
+
+
+def test_the_first_connection_is_not_a_reconnection(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    """A LAN counter starts offline and connects a moment later: that is no "Tersambung
+    kembali"; losing the link and getting it back is."""
+    from shared.station.hub_link import HubLink
+    from shared.station.replica import Replica
+    from tests.system.inproc_hub import ThreadedHub
+
+    hub = ThreadedHub(small_config, tmp_path, clock)
+    token = hub.auth.enroll("counter-1", "counter", 1)
+    inner = HubLink(small_config, hub.url, token, Replica(tmp_path / "replica.db"), "counter-1",
+                    clock)
+    link = SwitchableLink(inner)
+    core = CounterCore(link, 1, tick_ms=50)
+    window = CounterWindow(core)
+    qtbot.addWidget(window)
+    window.show()
+    messages: list[str] = []
+    core.message.connect(lambda text, kind: messages.append(text))
+    try:
+        assert not core.state.online
+        qtbot.waitUntil(lambda: core.state.online, timeout=TIMEOUT)
+        assert messages == []
+        assert window.message_label.text() == "Masukkan ID petugas dan PIN."
+        link.unplug()
+        link.plug_in()
+        qtbot.waitUntil(lambda: core.state.online, timeout=TIMEOUT)
+        assert messages == ["Tersambung kembali ke server antrean."]
+    finally:
+        core.stop()
+        inner.close()
+        hub.stop()
+
+
 def test_counter_bound_by_number_and_taken_counter_refused(hall: Hall, qtbot: QtBot) -> None:
     hall.signed_in(1, "siti")
     core, window, _ = hall.counter(1, device="counter-1b")
