@@ -38,8 +38,8 @@ from counter_client import core as c
 from counter_client.core import CounterCore, CounterState, TransferTarget, clock_text, minutes_text
 from counter_client.models import PRIORITY_WORDS, WaitingLineModel
 from shared.clock import from_ms
-from shared.indonesian import jam, tanggal
 from shared.config import HallConfig
+from shared.indonesian import jam, tanggal
 from shared.ledger import model as m
 from shared.ledger.queries import Alert
 
