@@ -84,6 +84,7 @@ PANEL_LABELS = {
 
 SIGN_IN_PAGE, MAIN_PAGE, TRANSFER_PAGE, NO_SHOW_PAGE = range(4)
 PANEL_WIDTH = 360  # the side panel's width at the screen's edge
+NARROW_WIDTH = 1000  # a full window narrower than this leaves the services out of the line
 
 # The window's sizes (fonts, paddings, minimum heights) are those of a 1366×768 counter PC; a
 # window with less room gets all of them times 0.85 or 0.7 (a quarter of a 1920×1080 screen,
@@ -323,6 +324,10 @@ class CounterWindow(QWidget):
         scale = self._scale_for(event.size())
         if scale != self.scale and self._needs:
             self._apply_scale(scale)
+        if not self.panel:
+            # A narrow window's line shows numbers and waits; the services would be "…".
+            self.line_view.setColumnHidden(WaitingLineModel.SERVICE,
+                                           event.size().width() < NARROW_WIDTH)
         super().resizeEvent(event)
 
     # --- building ------------------------------------------------------------------------------
