@@ -1,4 +1,4 @@
-"""The hall board: calls shown and announced exactly once, filters, offline badge.
+"""The hall board: calls shown and announced exactly once, filters, the staff line (offline).
 
 A real ledger (LocalLedger on a tmp_path SQLite file) drives a real BoardCore and BoardWindow
 offscreen. The announcer is `RecordingAnnouncer`, a fake that only records announce() calls:
@@ -282,7 +282,7 @@ class UnpluggableLink(StationLink):
             self.events_applied.emit(held)
 
 
-def test_offline_badge_and_catch_up_on_reconnect(
+def test_offline_staff_line_and_catch_up_on_reconnect(
     qtbot: QtBot, make_hall: Any, small_config: HallConfig, clock: ManualClock,
     tmp_path: Path
 ) -> None:
@@ -383,3 +383,21 @@ def test_counter_tiles_page_when_they_do_not_fit(
     for _ in range(grid.pages() - 1):
         window.next_page()
     assert [t.number for t in grid.visible_rows()] == first  # type: ignore[attr-defined]
+
+
+def test_a_new_service_day_starts_a_clean_board(
+    qtbot: QtBot, make_hall: Any, small_config: HallConfig, tmp_path: Path, clock: ManualClock
+) -> None:
+    hall = make_hall(small_config)
+    hall.issue("bpjs-daftar", 2)
+    hall.wait(hall.kiosk.send("alert", {"kind": "printer", "state": "open",
+                                        "message": "Kiosk kiosk-1: tiket B-002 gagal dicetak."}))
+    core, window = make_board(qtbot, hall.local.link("display-1"), small_config,
+                              tmp_path / "board.db")
+    assert window.staff_line.items() == ["Kiosk kiosk-1: tiket B-002 gagal dicetak."]
+    assert [w.waiting for w in core.waiting if w.code == "BPJSKES"] == [2]
+    clock.advance(days=1)
+    window.tick_clock()  # the board's clock runs every second
+    # Yesterday's unresolved problem and yesterday's line are not today's.
+    assert window.staff_line.items() == [] and not window.staff_line.isVisible()
+    assert [w.waiting for w in core.waiting if w.code == "BPJSKES"] == [0]
