@@ -52,11 +52,14 @@ class Hall:
 
     def counter(self, number: int | None = 1, *, panel: bool = False, guard_s: float = 0.0,
                 reply_timeout_ms: int = 3000, device: str | None = None,
+                keys: dict[str, tuple[str, ...]] | None = None,
+                monotonic: Callable[[], float] | None = None,
                 ) -> tuple[CounterCore, CounterWindow, SwitchableLink]:
         link = SwitchableLink(self.new_link(device or f"counter-{number}"))
         core = CounterCore(link, number, tick_ms=50, repeat_guard_s=guard_s,
-                           reply_timeout_ms=reply_timeout_ms)
-        window = CounterWindow(core, panel=panel)
+                           reply_timeout_ms=reply_timeout_ms,
+                           **({"monotonic": monotonic} if monotonic else {}))
+        window = CounterWindow(core, panel=panel, keys=keys)
         self.qtbot.addWidget(window)
         window.resize(360 if panel else 1366, 768)
         window.show()

@@ -373,17 +373,7 @@ def test_keyboard_and_number_pad_shortcuts(hall: Hall, qtbot: QtBot) -> None:
 
 def test_keys_are_configurable(hall: Hall, qtbot: QtBot) -> None:
     hall.issue("ktp-baru")
-    link = SwitchableLink(hall.new_link("counter-1"))
-    core = CounterCore(link, 1, tick_ms=50, repeat_guard_s=0)
-    hall.cores.append(core)
-    window = CounterWindow(core, keys={c.CALL_NEXT: ("Space",)})
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.officer_edit.setText("siti")
-    window.pin_edit.setText(PIN)
-    qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
-    idle(qtbot, core)
+    core, window, _ = hall.signed_in(1, "siti", keys={c.CALL_NEXT: ("Space",)})
     activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_F1)  # no longer bound
     assert core.state.busy is None and window.ticket_label.text() == "—"

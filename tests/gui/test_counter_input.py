@@ -21,7 +21,6 @@ from pytestqt.qtbot import QtBot
 
 from counter_client import core as c
 from counter_client.app import LABELS, MAIN_PAGE, NO_SHOW_PAGE, TRANSFER_PAGE, CounterWindow
-from counter_client.core import CounterCore
 from counter_client.switchable import SwitchableLink
 from shared.clock import ManualClock
 from shared.config import HallConfig
@@ -246,19 +245,8 @@ def test_a_held_key_calls_one_visitor(hall: Hall, qtbot: QtBot, p: Press) -> Non
 def test_a_double_click_on_call_next_calls_one_visitor(hall: Hall, qtbot: QtBot) -> None:
     hall.issue("ktp-baru", 3)
     now = [100.0]
-    link = SwitchableLink(hall.new_link("counter-1"))
     # The app's own repeat guard (1 s), on a clock the test moves.
-    core = CounterCore(link, 1, tick_ms=50, monotonic=lambda: now[0])
-    hall.cores.append(core)
-    window = CounterWindow(core)
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    window.officer_edit.setText("siti")
-    window.pin_edit.setText(PIN)
-    qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
-    idle(qtbot, core)
+    core, window, link = hall.signed_in(1, "siti", guard_s=1.0, monotonic=lambda: now[0])
     button = window.buttons[c.CALL_NEXT]
 
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
