@@ -8,11 +8,13 @@ the next visitor. Refusals and news go to a message line, never to a dialog that
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
@@ -37,12 +39,15 @@ from PySide6.QtWidgets import (
 from counter_client import core as c
 from counter_client.core import CounterCore, CounterState, TransferTarget, clock_text, minutes_text
 from counter_client.models import PRIORITY_WORDS, WaitingLineModel
-from shared.clock import from_ms
+from shared.clock import from_ms, to_ms
+from shared.config import Counter, HallConfig
 from shared.indonesian import jam, tanggal
 from shared.ledger import model as m
+from shared.ledger.queries import Alert, TicketView
 
 # Default keys. A USB number pad: Enter or '+' calls the next visitor, '.' or '-' recalls.
-# Simple caller buttons usually send one of these, or an F-key.
+# Simple caller buttons usually send one of these, or an F-key. "Enter" means both Enter keys
+# (see `key_sequences`); the number pad's keys match their main-keyboard twins.
 DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     c.CALL_NEXT: ("F1", "Enter", "+"),
     c.RECALL: ("F2", ".", "-"),
@@ -78,6 +83,21 @@ PANEL_LABELS = {
 }
 
 SIGN_IN_PAGE, MAIN_PAGE, TRANSFER_PAGE, NO_SHOW_PAGE = range(4)
+PANEL_WIDTH = 360  # the side panel's width at the screen's edge
+NARROW_WIDTH = 1000  # a full window narrower than this leaves the services out of the line
+
+# The window's sizes (fonts, paddings, minimum heights) are those of a 1366×768 counter PC; a
+# window with less room gets all of them times 0.85 or 0.7 (a quarter of a 1920×1080 screen,
+# the demo; a side panel on a laptop), whichever is the largest that fits (_fit_minimum).
+SCALES = (1.0, 0.85, 0.7)
+# What _fit_minimum measured, by (panel, counter, hall config, button texts): the same for
+# every such window, and measuring costs a few hundred milliseconds.
+_NEEDS: dict[tuple[object, ...], dict[float, list[QSize]]] = {}
+MIN_FONT_PX = 11  # never smaller, whatever the scale
+# The alert banner: how many alerts it lists (beyond, the rest are counted) and how many
+# characters of each, in the full window and in the side panel.
+ALERTS_SHOWN = {False: 2, True: 1}
+ALERT_TEXT_MAX = {False: 120, True: 60}
 
 STYLE = """
 QWidget { font-family: 'DejaVu Sans'; font-size: 15px; color: #1d2430; }
@@ -88,9 +108,11 @@ QWidget { font-family: 'DejaVu Sans'; font-size: 15px; color: #1d2430; }
 #statusChip { border-radius: 6px; padding: 4px 12px; font-weight: bold; font-size: 16px; }
 #offline { background: #b3261e; color: white; font-weight: bold; font-size: 16px;
            padding: 8px 12px; }
+#alert { background: #fde7c8; color: #5c2e00; border-bottom: 2px solid #e07b00;
+         font-weight: bold; font-size: 16px; padding: 6px 12px; }
 #card { background: white; border: 1px solid #c9d1dc; border-radius: 10px; }
 #ticketCaption { color: #4a5566; font-size: 16px; }
-#ticketLabel { font-size: 72px; font-weight: bold; color: #17375e; }
+#ticketLabel { font-size: 64px; font-weight: bold; color: #17375e; }
 #ticketService { font-size: 17px; }
 #timers { font-size: 16px; color: #333; }
 #sla { background: #fde7c8; color: #7a3e00; border: 2px solid #e07b00; border-radius: 6px;
@@ -107,6 +129,8 @@ QToolButton, QPushButton { background: white; border: 2px solid #17375e; border-
 QToolButton:disabled, QPushButton:disabled { border-color: #c3c9d2; color: #9aa3ae;
     background: #f4f5f7; }
 QToolButton:pressed, QPushButton:pressed { background: #dbe5f3; }
+#signOut { padding: 4px 12px; font-size: 14px; }
+#boundCounter { font-size: 18px; font-weight: bold; }
 #callNext { background: #1b7f3b; border-color: #12602b; color: white; font-size: 26px; }
 #callNext:disabled { background: #b9cfc0; border-color: #b9cfc0; color: #eef3ef; }
 #primary { background: #17375e; color: white; }
@@ -149,7 +173,12 @@ class CounterWindow(QWidget):
         self.panel = panel
         self.setObjectName("root")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(STYLE + (PANEL_STYLE if panel else ""))
+        self.scale = 1.0
+        # Sizes at scale 1, for _apply_scale.
+        self._base_min_height: dict[QWidget, int] = {}
+        self._base_min_width: dict[QWidget, int] = {}
+        self._needs: dict[float, list[QSize]] = {}  # scale -> least sizes, by width
+        self.setStyleSheet(_scaled_style(STYLE + (PANEL_STYLE if panel else ""), 1.0))
         if panel:
             self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
         self._keys = {**DEFAULT_KEYS, **(keys or {})}
@@ -166,8 +195,13 @@ class CounterWindow(QWidget):
             "aplikasi menyambung kembali sendiri.")
         self.offline_banner = QLabel(self._offline_text)
         self.offline_banner.setObjectName("offline")
-        self.offline_banner.setWordWrap(not panel)
+        self.offline_banner.setWordWrap(True)
         self.offline_banner.hide()
+        # Stations' problems (a kiosk out of paper) until the station says it is fixed.
+        self.alert_banner = QLabel("")
+        self.alert_banner.setObjectName("alert")
+        self.alert_banner.setWordWrap(True)
+        self.alert_banner.hide()
 
         self.message_label = QLabel("")
         self.message_label.setObjectName("message")
@@ -180,14 +214,14 @@ class CounterWindow(QWidget):
         self.stack.addWidget(self._build_transfer())
         self.stack.addWidget(self._build_no_shows())
 
-        outer = QVBoxLayout(self)
+        outer = self._outer = QVBoxLayout(self)
         # The pages differ in minimum size; letting the layout push each one onto the window
         # would resize a side panel under the officer's hands (and warns on some platforms).
         outer.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
-        self.setMinimumSize(320, 600)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
         outer.addWidget(self.offline_banner)
+        outer.addWidget(self.alert_banner)
         outer.addWidget(self.stack, 1)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(10, 6, 10, 10)
@@ -198,6 +232,103 @@ class CounterWindow(QWidget):
         core.message.connect(self.show_message)
         self.show_message("Masukkan ID petugas dan PIN.", c.INFO)
         self._render()
+        self._fit_minimum()
+
+    # --- size --------------------------------------------------------------------------------
+
+    def _min_height(self, widget: QWidget, px: int) -> None:
+        self._base_min_height[widget] = px
+        widget.setMinimumHeight(max(round(px * self.scale), widget.minimumSizeHint().height()))
+
+    def _apply_scale(self, scale: float) -> None:
+        """Every size in the style sheet and every minimum height times `scale`."""
+        self.scale = scale
+        self.setStyleSheet(_scaled_style(STYLE + (PANEL_STYLE if self.panel else ""), scale))
+        for widget, px in self._base_min_height.items():
+            # Never below what its text needs at this scale's font.
+            widget.setMinimumHeight(0)
+            widget.setMinimumHeight(max(round(px * scale), widget.minimumSizeHint().height()))
+        for widget, px in self._base_min_width.items():
+            widget.setMinimumWidth(round(px * scale))
+
+    def _fit_minimum(self) -> None:
+        """The window's minimum size: what its layout needs in the fullest state it can show
+        (a priority ticket over its standard time, offline, alerts, the longest names of the
+        hall), at the compact scale. Smaller, something would be clipped or cut; the tests walk
+        every widget at this size. Where the window has room for the same at scale 1, it
+        uses scale 1."""
+        key = (self.panel, self.core.counter, self.core.config.digest,
+               tuple(b.text() for b in self.buttons.values()))
+        if key in _NEEDS:  # every window of this kind and hall measures the same
+            self._needs = _NEEDS[key]
+            self.setMinimumSize(self._needs[min(SCALES)][0])
+            self._apply_scale(self._scale_for(self.size()))
+            return
+        worst = _worst_case(self.core)
+        shown, message = self._shown_page, (self.message_label.text(),
+                                            self.message_label.property("kind"))
+        size = self.size()
+        self._shown_page = MAIN_PAGE
+        self.stack.setCurrentIndex(MAIN_PAGE)
+        self._render(worst)
+        self.show_message(_longest_message(self.core.config), c.ERROR)
+        for scale in SCALES:
+            self._apply_scale(scale)
+            self._needs[scale] = self._measure(compact=scale == min(SCALES))
+        self._shown_page = shown
+        self.stack.setCurrentIndex(shown)
+        self._render()
+        self.show_message(*message)
+        self.resize(size)
+        _NEEDS[key] = self._needs
+        self.setMinimumSize(self._needs[min(SCALES)][0])
+        self._apply_scale(self._scale_for(self.size()))
+
+    def _measure(self, compact: bool) -> list[QSize]:
+        """The smallest sizes that fit: at the narrowest width the layout allows and, unless
+        `compact`, at the widths of common screens (a wider window wraps less)."""
+        # A new style changes the hints at once; each layout keeps its cached sizes until it
+        # is told.
+        lay_out(self)
+        least = self._outer.totalMinimumSize()
+        widths = [least.width()] + ([] if compact else [
+            w for w in (PANEL_WIDTH, 1366, 1920) if w > least.width()])
+        return [QSize(w, self._least_height(w, least.height())) for w in widths]
+
+    def _least_height(self, width: int, low: int) -> int:
+        """Bisect for the least height at which nothing is clipped (the same walk the tests
+        do): Qt's own height-for-width sums are not exact across nested layouts."""
+        high = max(low, 400)
+        while clipped_widgets(self, (width, high)) and high < 4000:
+            high *= 2
+        while low < high:
+            mid = (low + high) // 2
+            if clipped_widgets(self, (width, mid)):
+                low = mid + 1
+            else:
+                high = mid
+        return high
+
+    def _scale_for(self, size: QSize) -> float:
+        for scale in sorted(SCALES, reverse=True):
+            fits = [need for need in self._needs.get(scale, []) if need.width() <= size.width()]
+            if fits and size.height() >= fits[-1].height():
+                return scale
+        return min(SCALES)
+
+    def minimum_size_at(self, scale: float) -> QSize:
+        """The least size at which everything fits at `scale`."""
+        return QSize(self._needs[scale][0])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        scale = self._scale_for(event.size())
+        if scale != self.scale and self._needs:
+            self._apply_scale(scale)
+        if not self.panel:
+            # A narrow window's line shows numbers and waits; the services would be "…".
+            self.line_view.setColumnHidden(WaitingLineModel.SERVICE,
+                                           event.size().width() < NARROW_WIDTH)
+        super().resizeEvent(event)
 
     # --- building ------------------------------------------------------------------------------
 
@@ -224,8 +355,11 @@ class CounterWindow(QWidget):
             if self.panel and name != c.CALL_NEXT:
                 short = PANEL_LABELS.get(name, text)
                 shown = f"{short} · {_key_name(keys[0])}" if keys else short
+            elif name in (c.PAUSE, c.OPEN, c.CLOSE):
+                # The counter's own buttons are one line: the ticket's keep the room.
+                shown = f"{text} · {hint}" if hint else text
             action = QAction(shown, self)
-            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcuts(key_sequences(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             # A held key must not fire the action again and again.
             action.setAutoRepeat(False)
@@ -248,7 +382,7 @@ class CounterWindow(QWidget):
         self.addAction(self.back_action)
         call = self.buttons[c.CALL_NEXT]
         call.setObjectName("callNext")
-        call.setMinimumHeight(96 if not self.panel else 66)
+        self._min_height(call, 76 if not self.panel else 66)
 
     def _build_sign_in(self) -> QWidget:
         page = QWidget()
@@ -274,12 +408,16 @@ class CounterWindow(QWidget):
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_edit.setPlaceholderText("PIN")
         self.counter_combo = QComboBox()
+        # The longest "Loket 12 — Agency (queues)" must not set the window's width.
+        self.counter_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.counter_combo.setMinimumContentsLength(16)
         for counter in self.core.counter_choices():
             agency = cfg.agencies[counter.agency].short_name
             self.counter_combo.addItem(
                 f"{counter.name} — {agency} ({', '.join(counter.queues)})", counter.number)
         self.bound_counter_label = QLabel("")
-        self.bound_counter_label.setStyleSheet("font-size: 18px; font-weight: bold;")
+        self.bound_counter_label.setObjectName("boundCounter")
         self.bound_counter_label.setWordWrap(True)
         if self.core.counter is not None:
             counter = cfg.counters[self.core.counter]
@@ -304,8 +442,8 @@ class CounterWindow(QWidget):
         lay.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
         self.sign_in_button = QPushButton("Masuk")
         self.sign_in_button.setObjectName("primary")
-        self.sign_in_button.setMinimumHeight(56)
-        self.sign_in_button.setMinimumWidth(300)
+        self._min_height(self.sign_in_button, 56)
+        self._base_min_width[self.sign_in_button] = 300
         self.sign_in_button.clicked.connect(self._sign_in)
         self.pin_edit.returnPressed.connect(self._sign_in)
         self.officer_edit.returnPressed.connect(self.pin_edit.setFocus)
@@ -329,10 +467,12 @@ class CounterWindow(QWidget):
         self.status_chip = QLabel()
         self.status_chip.setObjectName("statusChip")
         self.officer_label = QLabel()
+        # In the narrow panel a long name takes two lines; the full window's header has room.
+        self.officer_label.setWordWrap(self.panel)
         self.clock_label = QLabel()
         sign_out = self.buttons[c.SIGN_OUT]
         sign_out.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        sign_out.setStyleSheet("padding: 4px 12px; font-size: 14px;")
+        sign_out.setObjectName("signOut")
         if self.panel:
             hl = QGridLayout(header)
             hl.setContentsMargins(10, 6, 10, 6)
@@ -344,7 +484,7 @@ class CounterWindow(QWidget):
             hl.addWidget(sign_out, 2, 1, Qt.AlignmentFlag.AlignRight)
         else:
             hl2 = QHBoxLayout(header)
-            hl2.setContentsMargins(16, 10, 16, 10)
+            hl2.setContentsMargins(16, 8, 16, 8)
             names = QVBoxLayout()
             names.addWidget(self.counter_label)
             names.addWidget(self.queues_label)
@@ -366,25 +506,26 @@ class CounterWindow(QWidget):
             cl.setContentsMargins(8, 4, 8, 6)
             cl.setSpacing(2)
         else:
-            cl.setContentsMargins(16, 10, 16, 12)
+            cl.setContentsMargins(16, 8, 16, 10)
         self.ticket_caption = QLabel()
         self.ticket_caption.setObjectName("ticketCaption")
+        self.ticket_caption.setWordWrap(True)
         self.ticket_label = QLabel()
         self.ticket_label.setObjectName("ticketLabel")
         self.ticket_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.ticket_service = QLabel()
         self.ticket_service.setObjectName("ticketService")
-        # In the side panel the column's labels do not wrap: their heights are then exact and
-        # the layout never squeezes the ticket; long names are elided instead.
-        self.ticket_service.setWordWrap(not self.panel)
+        # Long names wrap: the window's minimum size leaves room for the longest (see
+        # _fit_minimum), so nothing is cut.
+        self.ticket_service.setWordWrap(True)
         self.ticket_service.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.timers_label = QLabel()
         self.timers_label.setObjectName("timers")
-        self.timers_label.setWordWrap(not self.panel)
+        self.timers_label.setWordWrap(True)
         self.timers_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.sla_label = QLabel()
         self.sla_label.setObjectName("sla")
-        self.sla_label.setWordWrap(not self.panel)
+        self.sla_label.setWordWrap(True)
         self.sla_label.hide()
         for w in (self.ticket_caption, self.ticket_label, self.ticket_service, self.timers_label,
                   self.sla_label):
@@ -396,6 +537,7 @@ class CounterWindow(QWidget):
         self.priority_question = QLabel("Prioritas sesuai?" if self.panel else
                                         "Apakah pengunjung termasuk kelompok prioritas ini?")
         self.priority_question.setObjectName("priorityQuestion")
+        self.priority_question.setWordWrap(True)
         # Short words in the 360-px panel, so neither button is clipped.
         self.priority_yes = QPushButton("Sesuai" if self.panel else "Ya, sesuai")
         self.priority_yes.setObjectName("priorityYes")
@@ -420,7 +562,7 @@ class CounterWindow(QWidget):
         for i, name in enumerate((c.RECALL, c.START, c.FINISH, c.NO_SHOW, c.TRANSFER,
                                   c.RETURN_NO_SHOW)):
             b = self.buttons[name]
-            b.setMinimumHeight(36 if self.panel else 58)
+            self._min_height(b, 36 if self.panel else 54)
             if self.panel:
                 b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
             ticket_grid.addWidget(b, i // cols, i % cols)
@@ -428,16 +570,18 @@ class CounterWindow(QWidget):
         counter_grid.setSpacing(8)
         for i, name in enumerate((c.PAUSE, c.OPEN, c.CLOSE)):
             b = self.buttons[name]
-            b.setMinimumHeight(36 if self.panel else 48)
+            self._min_height(b, 36 if self.panel else 40)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
             if self.panel:
-                b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
-            counter_grid.addWidget(b, 0, i)
+                counter_grid.addWidget(b, 0, i)
+            else:  # under the waiting line, which has height to spare: two columns
+                counter_grid.addWidget(b, i // 2, i % 2, 1, 2 if i == 2 else 1)
 
         # The waiting line.
         self.line_title = QLabel("Antrean menunggu")
         self.line_title.setObjectName("sectionTitle")
         self.line_summary = QLabel()
-        self.line_summary.setWordWrap(not self.panel)
+        self.line_summary.setWordWrap(True)
         self.line_model = WaitingLineModel(self.core.config, self)
         self.line_view = _LineView(compact=self.panel)
         self.line_view.setModel(self.line_model)
@@ -455,19 +599,25 @@ class CounterWindow(QWidget):
             hh.setSectionResizeMode(WaitingLineModel.PRIORITY, QHeaderView.ResizeMode.Stretch)
         self.figures_label = QLabel()
         self.figures_label.setObjectName("figures")
-        self.figures_label.setWordWrap(not self.panel)
+        self.figures_label.setWordWrap(True)
 
         line_box = QVBoxLayout()
         line_box.setSpacing(4)
         if self.panel:
             self.line_title.hide()
-            self.line_view.setMinimumHeight(0)
+            # It gives up its height first: the summary above it says how many wait.
+            self.line_view.setMinimumHeight(1)
             self.buttons[c.CALL_NEXT].setSizePolicy(QSizePolicy.Policy.Expanding,
                                                    QSizePolicy.Policy.Minimum)
         line_box.addWidget(self.line_title)
         line_box.addWidget(self.line_summary)
         line_box.addWidget(self.line_view, 1)
         line_box.addWidget(self.figures_label)
+        if not self.panel:
+            # Opening, pausing and closing the counter belong with its day, not with the
+            # ticket at the desk; and the ticket's column is the one that runs out of height.
+            line_box.addSpacing(6)
+            line_box.addLayout(counter_grid)
 
         lay = QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -475,11 +625,12 @@ class CounterWindow(QWidget):
         body = QWidget()
         lay.addWidget(body, 1)
         left = QVBoxLayout()
-        left.setSpacing(6 if self.panel else 10)
+        left.setSpacing(6 if self.panel else 8)
         left.addWidget(card)
         left.addWidget(self.buttons[c.CALL_NEXT])
         left.addLayout(ticket_grid)
-        left.addLayout(counter_grid)
+        if self.panel:
+            left.addLayout(counter_grid)
         if self.panel:
             bl = QVBoxLayout(body)
             bl.setContentsMargins(8, 6, 8, 0)
@@ -488,7 +639,7 @@ class CounterWindow(QWidget):
             bl.addLayout(line_box, 1)
         else:
             bh = QHBoxLayout(body)
-            bh.setContentsMargins(16, 14, 16, 0)
+            bh.setContentsMargins(16, 10, 16, 0)
             bh.setSpacing(18)
             left.addStretch(1)
             bh.addLayout(left, 3)
@@ -523,11 +674,11 @@ class CounterWindow(QWidget):
         lay.addWidget(self.transfer_front)
         row = QHBoxLayout()
         self.transfer_cancel = QPushButton("Batal")
-        self.transfer_cancel.setMinimumHeight(52)
+        self._min_height(self.transfer_cancel, 52)
         self.transfer_cancel.clicked.connect(self.show_main)
         self.transfer_ok = QPushButton("Alihkan")
         self.transfer_ok.setObjectName("primary")
-        self.transfer_ok.setMinimumHeight(52)
+        self._min_height(self.transfer_ok, 52)
         self.transfer_ok.clicked.connect(self._do_transfer)
         row.addWidget(self.transfer_cancel)
         row.addWidget(self.transfer_ok)
@@ -553,11 +704,11 @@ class CounterWindow(QWidget):
         lay.addWidget(self.no_show_list, 1)
         row = QHBoxLayout()
         self.no_show_cancel = QPushButton("Batal")
-        self.no_show_cancel.setMinimumHeight(52)
+        self._min_height(self.no_show_cancel, 52)
         self.no_show_cancel.clicked.connect(self.show_main)
         self.no_show_ok = QPushButton("Kembalikan ke antrean")
         self.no_show_ok.setObjectName("primary")
-        self.no_show_ok.setMinimumHeight(52)
+        self._min_height(self.no_show_ok, 52)
         self.no_show_ok.clicked.connect(self._do_return)
         row.addWidget(self.no_show_cancel)
         row.addWidget(self.no_show_ok)
@@ -656,14 +807,22 @@ class CounterWindow(QWidget):
         self.message_label.style().polish(self.message_label)
 
     @Slot()
-    def _render(self) -> None:
-        s = self.core.state
+    def _render(self, state: CounterState | None = None) -> None:
+        s = state or self.core.state
         _show(self.offline_banner, not s.online)
         if not s.online:
             # When retrying cannot help (refused, wrong certificate), say so instead.
             reason = s.offline_reason
-            _text(self.offline_banner, f"Tidak terhubung ke server antrean. {reason}"
-                  if reason else self._offline_text)
+            lead = "Terputus." if self.panel else "Tidak terhubung ke server antrean."
+            _text(self.offline_banner, f"{lead} {reason}" if reason else self._offline_text)
+        # The narrow panel has room for one banner: cut off, the offline one (the alerts it
+        # knows may be old by now).
+        alerts = bool(s.alerts) and (s.online or not self.panel)
+        _show(self.alert_banner, alerts)
+        if alerts:
+            _text(self.alert_banner, alert_text(s.alerts, self.core.config,
+                                                ALERTS_SHOWN[self.panel],
+                                                ALERT_TEXT_MAX[self.panel]))
         # The page follows the sign-in state, whichever way it changed.
         if not s.signed_in and self._shown_page != SIGN_IN_PAGE:
             self._shown_page = SIGN_IN_PAGE
@@ -680,7 +839,7 @@ class CounterWindow(QWidget):
         _show(self.priority_row, on_main and c.CHECK_PRIORITY in s.enabled)
         _enable(self.sign_in_button, s.online and s.busy is None)
         _text(self.sign_in_button, "Memeriksa…" if s.busy == c.SIGN_IN else "Masuk")
-        self._render_pages()
+        self._render_pages(s)
         if s.counter is None or not s.signed_in:
             return
         self.setWindowTitle(f"Antrean — {s.counter.name}")
@@ -695,7 +854,7 @@ class CounterWindow(QWidget):
         chip = f"background: {bg}; color: {fg};"
         if self.status_chip.styleSheet() != chip:
             self.status_chip.setStyleSheet(chip)
-        _text(self.officer_label, f"Petugas: {s.officer}")
+        _text(self.officer_label, f"Petugas: {s.officer_shown}")
         now = from_ms(s.now_ms).astimezone(self.core.config.tz)
         zone = self.core.config.mpp.timezone
         _text(self.clock_label, f"{tanggal(now.date())}, {jam(now, zone)}")
@@ -719,6 +878,7 @@ class CounterWindow(QWidget):
             else:
                 _text(self.ticket_service, "Belum ada yang menunggu.")
             _text(self.timers_label, "")
+            _show(self.timers_label, True)
             _show(self.sla_label, False)
             return
         t = cur.ticket
@@ -731,34 +891,25 @@ class CounterWindow(QWidget):
         _text(self.ticket_label, t.label)
         prio = f" · {PRIORITY_WORDS.get(t.priority, t.priority)}" if t.priority else ""
         moved = " · dialihkan" if t.transfers else ""
-        service = f"{cur.agency_name} · {cur.service_name}{prio}{moved}"
+        _text(self.ticket_service, f"{cur.agency_name} · {cur.service_name}{prio}{moved}")
+        now = (f"dipanggil {clock_text(cur.since_call_s)} lalu" if cur.serving_s is None
+               else f"dilayani {clock_text(cur.serving_s)}")
         if self.panel:
-            service = self._elide(self.ticket_service, service)
-        _text(self.ticket_service, service)
-        if self.panel:
-            now = (f"dipanggil {clock_text(cur.since_call_s)} lalu" if cur.serving_s is None
-                   else f"dilayani {clock_text(cur.serving_s)}")
-            _text(self.timers_label,
-                  f"Tunggu {minutes_text(cur.waited_s)} · standar {cur.standard_minutes} menit\n"
-                  f"{now[0].upper()}{now[1:]}")
+            timers = (f"Tunggu {minutes_text(cur.waited_s)} · standar {cur.standard_minutes} "
+                      f"menit\n{now[0].upper()}{now[1:]}")
+            warning = f"⚠ Lewat standar {cur.standard_minutes} menit\n{now[0].upper()}{now[1:]}"
         else:
-            parts = [f"Menunggu {minutes_text(cur.waited_s)} sebelum dipanggil"]
-            if cur.serving_s is None:
-                parts.append(f"dipanggil {clock_text(cur.since_call_s)} lalu")
-            else:
-                parts.append(f"dilayani {clock_text(cur.serving_s)}")
-            parts.append(f"standar {cur.standard_minutes} menit")
-            _text(self.timers_label, " · ".join(parts))
-        if cur.over_standard and self.panel:
-            _text(self.sla_label, f"⚠ Lewat standar {cur.standard_minutes} menit")
-            _show(self.sla_label, True)
-        elif cur.over_standard:
-            _text(self.sla_label,
-                f"⚠ Melewati standar pelayanan {cur.standard_minutes} menit "
-                f"(sudah {minutes_text(cur.service_s)}).")
-            _show(self.sla_label, True)
-        else:
-            _show(self.sla_label, False)
+            waited = f"menunggu {minutes_text(cur.waited_s)} sebelum dipanggil"
+            timers = (f"{waited[0].upper()}{waited[1:]} · {now} · "
+                      f"standar {cur.standard_minutes} menit")
+            warning = (f"⚠ Lewat standar {cur.standard_minutes} menit: sudah "
+                       f"{minutes_text(cur.service_s)} · {now}")
+        # Over the standard time the warning takes the timers' place: the same facts, in amber.
+        _text(self.timers_label, timers)
+        _show(self.timers_label, not cur.over_standard)
+        _show(self.sla_label, cur.over_standard)
+        if cur.over_standard:
+            _text(self.sla_label, warning)
 
     def _render_line(self, s: CounterState) -> None:
         self.line_model.set_line(s.line, s.now_ms)
@@ -774,17 +925,17 @@ class CounterWindow(QWidget):
         f = s.figures
         if f is not None:
             avg = f"{f.avg_service_min:.0f} menit" if f.avg_service_min is not None else "-"
-            sep = "<br>" if self.panel else " · "
-            _text(self.figures_label,
-                  f"<b>Hari ini Anda</b>: {f.served} selesai · {f.no_show} tidak hadir{sep}"
-                  f"rata-rata layanan {avg}")
+            if self.panel:
+                avg = f"{f.avg_service_min:.0f} mnt" if f.avg_service_min is not None else "-"
+                _text(self.figures_label, f"<b>Hari ini</b>: {f.served} selesai · "
+                      f"{f.no_show} tidak hadir · rata-rata {avg}")
+            else:
+                _text(self.figures_label,
+                      f"<b>Hari ini Anda</b>: {f.served} selesai · {f.no_show} tidak hadir · "
+                      f"rata-rata layanan {avg}")
 
-    def _elide(self, label: QLabel, text: str) -> str:
-        width = max(120, self.width() - 50)
-        return label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width)
-
-    def _render_pages(self) -> None:
-        s = self.core.state
+    def _render_pages(self, state: CounterState | None = None) -> None:
+        s = state or self.core.state
         ok = s.online and s.busy is None
         _enable(self.transfer_ok, ok and self.transfer_list.currentItem() is not None
                                     and c.TRANSFER in s.enabled)
@@ -817,9 +968,148 @@ class _LineView(QTableView):
         return QSize(hint.width(), 90) if self._compact else hint
 
 
+# Qt tells the main keyboard's Enter (Key_Return) from the number pad's (Key_Enter); an officer
+# does not, and the button and the guide say "Enter" for both.
+_ENTER_KEYS = ("Enter", "Return")
+
+
+def key_sequences(keys: Sequence[str]) -> list[QKeySequence]:
+    """The shortcuts for an action's keys: "Enter" (or "Return") binds both Enter keys. A number
+    pad key needs no binding of its own: Qt retries a key pressed with the keypad modifier
+    without it, so the pad's '+' is '+'."""
+    out: list[QKeySequence] = []
+    for key in keys:
+        for name in _ENTER_KEYS if key in _ENTER_KEYS else (key,):
+            seq = QKeySequence(name)
+            if seq not in out:
+                out.append(seq)
+    return out
+
+
+def alert_text(alerts: Sequence[Alert], config: HallConfig, lines: int = 2,
+               chars: int = 120) -> str:
+    """The banner's lines: one per open problem, naming the station, with the time it began;
+    beyond `lines`, how many more (the banner must not push the buttons off a small screen)."""
+    listed = alerts if len(alerts) <= lines else alerts[: max(1, lines - 1)]
+    out = []
+    for a in listed:
+        what = " ".join(a.message.split()) or a.kind
+        if a.device not in what:  # a station's own words may not name it
+            what = f"{a.device}: {what}"
+        if len(what) > chars:
+            what = what[: chars - 1].rstrip() + "…"
+        since = jam(from_ms(a.since_ms).astimezone(config.tz), config.mpp.timezone)
+        out.append(f"⚠ {what} (sejak {since})")
+    more = len(alerts) - len(listed)
+    if more and len(out) < lines:
+        out.append(f"⚠ … dan {more} peringatan lain")
+    elif more:
+        out[-1] += f" · +{more} lagi"
+    return "\n".join(out)
+
+
+def lay_out(window: QWidget) -> None:
+    """Lay the window out now, shown or not. A hidden widget that its parent's layout resizes
+    gets no resize event, so its own layout must be run by hand, parents first."""
+    for widget in [window, *window.findChildren(QWidget)]:
+        layout = widget.layout()
+        if layout is not None and widget.window() is window:
+            layout.invalidate()
+            layout.activate()
+
+
+def clipped_widgets(window: QWidget, size: tuple[int, int] | None = None) -> list[str]:
+    """The labels and buttons of the shown page that get less room than they need (narrower or
+    lower than their minimum size hint, lower than their wrapped text, or past the window's
+    edge), at the window's size or laid out at `size`. Empty when nothing is cut."""
+    if size is not None:
+        window.resize(*size)
+        lay_out(window)
+    bottom, right = window.height(), window.width()
+    out = []
+    shown: list[QLabel | QAbstractButton] = [
+        *window.findChildren(QLabel), *window.findChildren(QAbstractButton)]
+    for w in shown:
+        if not w.isVisibleTo(window) or not w.text():
+            continue
+        need = w.minimumSizeHint()
+        height = need.height()
+        if isinstance(w, QLabel) and w.wordWrap():
+            height = max(height, w.heightForWidth(w.width()))
+        corner = w.mapTo(window, w.rect().bottomRight())
+        if (w.width() < need.width() or w.height() < height or corner.y() >= bottom
+                or corner.x() >= right):
+            out.append(f"{type(w).__name__} {w.text()!r}: {w.width()}×{w.height()}, "
+                       f"needs {need.width()}×{height}")
+    return out
+
+
+def _scaled_style(css: str, scale: float) -> str:
+    """The style sheet with every pixel size times `scale`; fonts never below MIN_FONT_PX."""
+    if scale == 1.0:
+        return css
+
+    def px(m: re.Match[str]) -> str:
+        font, n = m.group(1) or "", int(m.group(2))
+        return f"{font}{max(MIN_FONT_PX if font else 1, round(n * scale))}px"
+
+    return re.sub(r"(font-size:\s*)?\b(\d+)px", px, css)
+
+
+def _longest_message(config: HallConfig) -> str:
+    """The longest message line the counter writes (a transfer to the longest service)."""
+    svc = max(config.services.values(), key=lambda s: len(config.agencies[s.agency].short_name)
+              + len(s.name))
+    return f"WWWW-888 dialihkan ke {config.agencies[svc.agency].short_name} · {svc.name}."
+
+
+def _worst_case(core: CounterCore) -> CounterState:
+    """The fullest state this window can show: the counter with the longest names (or the
+    bound one), a priority ticket with the longest service, label and timers, over its
+    standard time, called many times, offline with a reason, and alerts on the banner."""
+    cfg = core.config
+    counters = ([cfg.counters[core.counter]] if core.counter is not None
+                else list(cfg.counters.values()))
+
+    def header(counter: Counter) -> int:
+        queues = sum(len(cfg.queues[q].name) + len(q) for q in counter.queues)
+        return len(counter.name) + len(cfg.agencies[counter.agency].short_name) + queues
+
+    counter = max(counters, key=header)
+    services = [svc for q in counter.queues for svc in cfg.services_in_queue(q)] or list(
+        cfg.services.values())
+    svc = max(services, key=lambda x: len(cfg.agencies[x.agency].short_name) + len(x.name))
+    agency = cfg.agencies[svc.agency].short_name
+    prefix = max(counter.queues, key=len)
+    label = f"{'W' * len(prefix)}-888"  # the widest letters and digits of its length
+    group = max(PRIORITY_WORDS, key=lambda g: len(PRIORITY_WORDS[g]))
+    long_s = 10 * 3600 - 1
+    ticket = TicketView(
+        ticket_id="worst", label=label, queue=prefix, number=888, service=svc.code,
+        agency=svc.agency, priority=group, status=m.CALLED, service_day="2026-12-31",
+        issued_at=0, called_at=0, last_called_at=0, call_count=9, counter=counter.number,
+        officer="x", started_at=None, ended_at=None, transfers=8, rank=0, priority_ok=None)
+    current = c.CurrentTicket(ticket, svc.name, agency, 120, long_s, long_s, None)
+    summaries = tuple(c.QueueSummary(q, cfg.queues[q].name, 888, long_s)
+                      for q in counter.queues)
+    words = "Kiosk kiosk-88: tiket WWWW-888 gagal dicetak (printer tidak menjawab: periksa "
+    words += "kabel, daya dan kertas, lalu coba cetak ulang)"
+    alert = Alert("worst", "kiosk-88", "printer", words, 0, 0, 0)
+    sample_day = from_ms(0).replace(year=2026, month=9, day=30, hour=23, minute=59)
+    return c.CounterState(
+        counter=counter, agency_name=cfg.agencies[counter.agency].short_name,
+        queue_names=tuple((q, cfg.queues[q].name) for q in counter.queues),
+        officer="198501012010011001", online=False, status=m.COUNTER_OPEN, busy=None,
+        current=current, line=(), summaries=summaries,
+        figures=c.OfficerFigures(8888, 8888, 0, 888.0), no_shows=(),
+        enabled=frozenset({c.CHECK_PRIORITY}), now_ms=to_ms(sample_day),
+        offline_reason="Perangkat ini ditolak server antrean. Hubungi petugas TI.",
+        officer_name="Dra. Sri Wahyuningsih Kusumawardhani", alerts=(alert,) * 3)
+
+
 def _key_name(key: str) -> str:
     """How a key is named on the button: the officer's number pad says 'Enter', '+', '.'."""
-    return {"Enter": "Enter", "+": "+", "-": "−", ".": "."}.get(key, key)
+    return {"Enter": "Enter", "Return": "Enter", "+": "+", "-": "−", ".": "."}.get(key, key)
 
 
 # Widgets are only touched when what they show changes: a redraw every second of the timers

@@ -30,7 +30,6 @@ KEY_ACTIONS = {
     "no_show": c.NO_SHOW, "transfer": c.TRANSFER, "return_no_show": c.RETURN_NO_SHOW,
     "pause": c.PAUSE, "open": c.OPEN, "close": c.CLOSE,
 }
-PANEL_WIDTH = 360
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -92,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtGui import QFont, QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from counter_client.app import CounterWindow
+    from counter_client.app import PANEL_WIDTH, CounterWindow
     from counter_client.core import CounterCore
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -27,7 +27,7 @@ from shared.clock import Clock, to_ms
 from shared.config import Counter, HallConfig
 from shared.ledger import model as m
 from shared.ledger.model import Event, Result
-from shared.ledger.queries import TicketView
+from shared.ledger.queries import Alert, TicketView
 from shared.station.link import StationLink
 
 log = logging.getLogger(__name__)
@@ -126,6 +126,13 @@ class CounterState:
     enabled: frozenset[str]
     now_ms: int
     offline_reason: str | None = None  # why retrying will not help (refused, certificate)
+    officer_name: str | None = None  # the officer's name from the hub, when it has one
+    alerts: tuple[Alert, ...] = ()  # stations' open problems today (a kiosk out of paper)
+
+    @property
+    def officer_shown(self) -> str | None:
+        """How the screen names the officer: by name, else by ID."""
+        return self.officer_name or self.officer
 
     @property
     def signed_in(self) -> bool:
@@ -172,13 +179,20 @@ class CounterCore(QObject):
             raise ValueError(f"counter {counter} is not in the hall config")
         self.counter: int | None = counter
         self.officer: str | None = None
+        # What the screen calls the officer: the name the hub knows them by, else their ID.
+        self.officer_name: str | None = None
         self._pending: _Pending | None = None
         self._online = link.is_online()
+        # "Tersambung kembali" only after a real loss: a HubLink starts offline and its first
+        # connection is no news.
+        self._was_online = self._online
         self._repeat_guard_s = repeat_guard_s
         self._monotonic = monotonic
         self._last_call_at: float | None = None
         self._dirty = False
         self._stopped = False
+        self._alerts: tuple[Alert, ...] = ()
+        self._alerts_day: dt.date | None = None  # the day _alerts were read for; None: stale
         self._state = self._compute()
 
         link.replied.connect(self._on_replied)
@@ -349,10 +363,13 @@ class CounterCore(QObject):
         label = ticket["label"] if ticket else None
         if kind == SIGN_IN:
             self.officer = pending.extra["officer"]
+            shown = str(result.value.get("officer_name") or "").strip()
+            self.officer_name = shown or None
             name = self.config.counters[pending.args["counter"]].name
-            self.message.emit(f"Selamat bertugas, {self.officer}. Anda di {name}.", DONE)
+            self.message.emit(f"Selamat bertugas, {self.officer_name or self.officer}. "
+                              f"Anda di {name}.", DONE)
         elif kind == SIGN_OUT:
-            self.officer = None
+            self.officer = self.officer_name = None
             self.link.officer = None
             self.message.emit("Anda sudah keluar.", DONE)
         elif kind == CALL_NEXT:
@@ -366,6 +383,8 @@ class CounterCore(QObject):
 
     @Slot(list)
     def _on_events(self, events: list[Event]) -> None:
+        if any(e.kind == m.STATION_ALERT for e in events):
+            self._alerts_day = None
         pending = self._pending
         if pending is not None and pending.kind != SIGN_IN and any(
             e.command_id == pending.command_id for e in events
@@ -390,8 +409,11 @@ class CounterCore(QObject):
     @Slot(bool)
     def _on_online(self, online: bool) -> None:
         self._online = online
+        self._alerts_day = None
         if online:
-            self.message.emit("Tersambung kembali ke server antrean.", DONE)
+            if self._was_online:
+                self.message.emit("Tersambung kembali ke server antrean.", DONE)
+            self._was_online = True
             self._resend()
         self.refresh()
 
@@ -447,11 +469,13 @@ class CounterCore(QObject):
         cfg = self.config
         counter = cfg.counters.get(self.counter) if self.counter is not None else None
         busy = self._pending.kind if self._pending else None
+        day = cfg.service_day(now)
+        alerts = self._open_alerts(day)
         if counter is None:
             return CounterState(None, "", (), None, self._online, m.COUNTER_CLOSED, busy, None,
-                                (), (), None, (), frozenset(), now_ms, self._offline_reason())
+                                (), (), None, (), frozenset(), now_ms, self._offline_reason(),
+                                alerts=alerts)
         reader = self.link.reader
-        day = cfg.service_day(now)
         view = reader.counter(counter.number)
         active = reader.active_ticket(counter.number)
         current = self._current(active, now_ms) if active is not None else None
@@ -481,7 +505,17 @@ class CounterCore(QObject):
             enabled=self._enabled(view.status, active, no_shows, busy),
             now_ms=now_ms,
             offline_reason=self._offline_reason(),
+            officer_name=self.officer_name,
+            alerts=alerts,
         )
+
+    def _open_alerts(self, day: dt.date) -> tuple[Alert, ...]:
+        # Read again only when an alert arrived, the link came back or the day changed: the
+        # state is recomputed every second.
+        if self._alerts_day != day:
+            self._alerts = tuple(self.link.reader.open_alerts(day))
+            self._alerts_day = day
+        return self._alerts
 
     def _offline_reason(self) -> str | None:
         return None if self._online else self.link.offline_reason()

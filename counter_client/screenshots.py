@@ -25,9 +25,10 @@ from shared.ledger.model import Actor
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 MORNING = dt.datetime(2026, 11, 30, 8, 10, tzinfo=WIB)  # a Monday
-STATES = ("signed-out", "idle", "called", "serving", "transfer", "paused", "offline")
+STATES = ("signed-out", "idle", "called", "serving", "alert", "transfer", "paused", "offline")
 SIZES = {"full": (1366, 768), "panel": (360, 768)}
 OFFICER = "198705122010"
+OFFICER_NAME = "Siti Rahmawati"
 PIN = "1234"
 
 
@@ -89,7 +90,7 @@ def _ok(result: object) -> None:
 
 
 def capture(outdir: Path, cfg: HallConfig, counter: int, mode: str,
-            workdir: Path) -> list[Path]:
+            workdir: Path, size: tuple[int, int] | None = None) -> list[Path]:
     """Walk one window through every state, saving a PNG of each."""
     from counter_client.app import CounterWindow
     from counter_client.core import CounterCore
@@ -99,11 +100,12 @@ def capture(outdir: Path, cfg: HallConfig, counter: int, mode: str,
     clock = ManualClock(MORNING)
     db = workdir / f"ledger-{mode}.db"
     stage_hall(db, cfg, clock, counter)
-    local = LocalLedger(db, cfg, clock, pin_check=lambda who, pin: pin == PIN)
+    local = LocalLedger(db, cfg, clock, pin_check=lambda who, pin: pin == PIN,
+                        officer_names={OFFICER: OFFICER_NAME}.get)
     link = SwitchableLink(local.link(f"counter-{counter}"))
     core = CounterCore(link, counter, repeat_guard_s=0)
     window = CounterWindow(core, panel=(mode == "panel"))
-    window.resize(*SIZES[mode])
+    window.resize(*(size or SIZES[mode]))
     window.show()
     saved: list[Path] = []
 
@@ -132,6 +134,15 @@ def capture(outdir: Path, cfg: HallConfig, counter: int, mode: str,
         clock.advance(minutes=standard + 3, seconds=12)
         core.refresh()
         shot("serving")
+        # A kiosk runs out of paper: every counter shows it until the kiosk says it is fixed.
+        kiosk = local.link("kiosk-1")
+        kiosk.send("alert", {"kind": "printer", "state": "open",
+                             "message": "Kiosk kiosk-1: kertas printer habis."})
+        _wait(lambda: bool(core.state.alerts))
+        shot("alert")
+        kiosk.send("alert", {"kind": "printer", "state": "resolved",
+                             "message": "Kiosk kiosk-1: printer normal kembali."})
+        _wait(lambda: not core.state.alerts)
         window.open_transfer()
         if window.transfer_list.count() > 1:
             window.transfer_list.setCurrentRow(1)

@@ -2,8 +2,8 @@
 
 `BoardApp` is what `antrean display` runs and what the demo embeds. It owns the pieces it
 makes (announcer, state file, media area) and closes them; the link belongs to the caller.
-Failure to set up the voice never stops the board: it runs silent with a "Suara bermasalah"
-badge, and the reason is logged for IT staff.
+Failure to set up the voice never stops the board: it runs silent with "Suara papan
+bermasalah" on its staff line, and the reason is logged for IT staff.
 """
 
 from __future__ import annotations

@@ -6,7 +6,10 @@ Everything is painted relative to the widget's own size, so one layout serves 19
 Reading distance drives the sizes. Signage practice puts the legible distance at about
 250 × the letter height, so 10 m needs letters of ~40 mm; on a 55" screen (0.63 mm per pixel at
 1080p) that is ~65 px. The current call's number is ~4× that, counter tiles' numbers are
-kept at or above it, and everything smaller (titles, the date) is for people close by.
+kept near it, and no text is smaller than `MIN_TEXT_PX` (28 px at 1080p, ~18 mm: still
+readable from the middle of the hall): a line that would be smaller is left out instead (the
+agency names under many small counter tiles). Every text painted is recorded in the widget's
+`texts`, so tests check the sizes of what was really drawn.
 
 Many counters: a page of counter tiles holds only as many tiles as fit at that minimum size
 (12 on a 1920×1080 board without media), and pages rotate every `page_seconds`. Paging keeps
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt, QTimer, Signal
@@ -49,6 +53,7 @@ from display.models import (
 )
 from shared.config import HallConfig
 from shared.indonesian import jam, tanggal
+from shared.ledger.queries import Alert
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +82,25 @@ PAGE_SECONDS = 10.0
 MIN_TILE_HEIGHT = 0.13
 MIN_TILE_WIDTH = 0.115
 
+# The smallest text on the board, in pixels of a board whose short side is 1080 px.
+MIN_TEXT_PX = 28
+# The smallest window the board lays out in (a corner of a desktop, the demo): everything is
+# relative to the size, so it is the 1080p board scaled down.
+MIN_SIZE = (360, 360)
+
+
+@dataclass(frozen=True)
+class PaintedText:
+    """One text as it was last painted: what, at which pixel size, and whether it was cut."""
+
+    text: str
+    px: int
+    elided: bool = False
+
+
+def min_text_px(width: float, height: float) -> float:
+    return MIN_TEXT_PX * min(width, height) / 1080
+
 
 def font(px: float, bold: bool = True, family: str = FAMILY) -> QFont:
     f = QFont(family)
@@ -97,10 +121,13 @@ def fitted(text: str, px: float, width: float, bold: bool = True,
 
 def draw_text(p: QPainter, rect: QRectF, text: str, px: float, color: QColor,
               align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter, bold: bool = True,
-              family: str = FAMILY) -> None:
-    p.setFont(fitted(text, px, rect.width(), bold, family))
+              family: str = FAMILY, log: list[PaintedText] | None = None) -> None:
+    f = fitted(text, px, rect.width(), bold, family)
+    p.setFont(f)
     p.setPen(color)
     p.drawText(rect, int(align | Qt.AlignmentFlag.AlignVCenter), text)
+    if log is not None and text:
+        log.append(PaintedText(text, f.pixelSize()))
 
 
 def elided(text: str, f: QFont, width: float) -> str:
@@ -108,7 +135,8 @@ def elided(text: str, f: QFont, width: float) -> str:
 
 
 class HeaderBar(QWidget):
-    """Logo and name of the MPP, date and time in Indonesian, and discreet status badges."""
+    """Logo and name of the MPP, date and time in Indonesian. What is for staff (offline, the
+    voice, a kiosk out of paper) is on the `StaffLine`, so the name never has to give way."""
 
     def __init__(self, config: HallConfig, logo: QPixmap | None,
                  parent: QWidget | None = None) -> None:
@@ -117,24 +145,16 @@ class HeaderBar(QWidget):
         self.logo = logo
         self.date_text = ""
         self.time_text = ""
-        self._badges: dict[str, str] = {}  # key -> Indonesian text
+        self.portrait = False  # a narrow board: three lines, the name across the whole width
+        self.texts: list[PaintedText] = []
 
     def set_moment(self, date_text: str, time_text: str) -> None:
         if (date_text, time_text) != (self.date_text, self.time_text):
             self.date_text, self.time_text = date_text, time_text
             self.update()
 
-    def set_badge(self, key: str, text: str | None) -> None:
-        if text:
-            self._badges[key] = text
-        else:
-            self._badges.pop(key, None)
-        self.update()
-
-    def badges(self) -> list[str]:
-        return list(self._badges.values())
-
     def paintEvent(self, event: QPaintEvent) -> None:
+        self.texts = []
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = QRectF(self.rect())
@@ -155,40 +175,100 @@ class HeaderBar(QWidget):
             p.setBrush(ACCENT)
             p.setPen(Qt.PenStyle.NoPen)
             p.drawEllipse(QRectF(x, pad, logo_size, logo_size))
-            draw_text(p, QRectF(x, pad, logo_size, logo_size), "MPP", logo_size * 0.36,
-                      ACCENT_TEXT)
+            draw_text(p, QRectF(x, pad, logo_size, logo_size), "MPP", logo_size * 0.38,
+                      ACCENT_TEXT, log=self.texts)
         x += logo_size + pad
+        if self.portrait:
+            self._paint_portrait(p, x, r.width() - x - pad, h)
+            p.end()
+            return
 
         right_w = r.width() * 0.30
         clock_rect = QRectF(r.width() - right_w - pad, 0, right_w, h)
-        draw_text(p, QRectF(clock_rect.x(), pad * 0.6, right_w, h * 0.48), self.time_text,
-                  h * 0.42, TEXT, Qt.AlignmentFlag.AlignRight)
-        draw_text(p, QRectF(clock_rect.x(), h * 0.55, right_w, h * 0.32), self.date_text,
-                  h * 0.24, MUTED, Qt.AlignmentFlag.AlignRight, bold=False)
+        draw_text(p, QRectF(clock_rect.x(), pad * 0.5, right_w, h * 0.46), self.time_text,
+                  h * 0.40, TEXT, Qt.AlignmentFlag.AlignRight, log=self.texts)
+        draw_text(p, QRectF(clock_rect.x(), h * 0.54, right_w, h * 0.36), self.date_text,
+                  h * 0.27, MUTED, Qt.AlignmentFlag.AlignRight, bold=False, log=self.texts)
 
-        # Badges sit left of the clock, small: for staff, not for the visitors.
-        badge_right = clock_rect.x() - pad
-        f = font(h * 0.2, bold=True)
-        p.setFont(f)
+        name_w = max(10.0, clock_rect.x() - x - pad)
+        draw_text(p, QRectF(x, pad * 0.5, name_w, h * 0.46), self.config.mpp.name, h * 0.34,
+                  TEXT, Qt.AlignmentFlag.AlignLeft, log=self.texts)
+        draw_text(p, QRectF(x, h * 0.54, name_w, h * 0.36), self.config.mpp.kabupaten,
+                  h * 0.27, MUTED, Qt.AlignmentFlag.AlignLeft, bold=False, log=self.texts)
+        p.end()
+
+    def _paint_portrait(self, p: QPainter, x: float, w: float, h: float) -> None:
+        left, right = Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignRight
+        draw_text(p, QRectF(x, h * 0.04, w, h * 0.36), self.config.mpp.name, h * 0.2, TEXT,
+                  left, log=self.texts)
+        clock_w = w * 0.36
+        draw_text(p, QRectF(x + w - clock_w, h * 0.42, clock_w, h * 0.52), self.time_text,
+                  h * 0.26, TEXT, right, log=self.texts)
+        rest = w - clock_w - h * 0.1
+        draw_text(p, QRectF(x, h * 0.42, rest, h * 0.26), self.config.mpp.kabupaten,
+                  h * 0.15, MUTED, left, bold=False, log=self.texts)
+        draw_text(p, QRectF(x, h * 0.68, rest, h * 0.26), self.date_text, h * 0.15, MUTED,
+                  left, bold=False, log=self.texts)
+
+
+class StaffLine(QWidget):
+    """One line for the hall's staff, shown only when there is something to say: the board is
+    offline, its voice fails, a station reports a problem (a kiosk out of paper) until the
+    station says it is fixed. As large as the smallest board text, so staff read it from
+    anywhere in the hall."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._items: dict[str, str] = {}  # key -> Indonesian text, in the order they came
+        self.texts: list[PaintedText] = []
+        self.hide()
+
+    def set_item(self, key: str, text: str | None) -> None:
+        if text:
+            self._items[key] = text
+        else:
+            self._items.pop(key, None)
+        self.setVisible(bool(self._items))
+        self.update()
+
+    def set_alerts(self, alerts: list[Alert]) -> None:
+        for key in [k for k in self._items if k.startswith("alert:")]:
+            del self._items[key]
+        for a in alerts:
+            what = a.message.strip() or a.kind
+            self._items[f"alert:{a.key}"] = what if a.device in what else f"{a.device}: {what}"
+        self.setVisible(bool(self._items))
+        self.update()
+
+    def items(self) -> list[str]:
+        return list(self._items.values())
+
+    def line(self, f: QFont, width: float) -> str:
+        """Every item, or as many as fit and how many more there are."""
+        items = self.items()
         fm = QFontMetricsF(f)
-        by = h * 0.5 - h * 0.17
-        for key, text in reversed(list(self._badges.items())):
-            w = fm.horizontalAdvance(text) + h * 0.35
-            rect = QRectF(badge_right - w, by, w, h * 0.34)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(OFFLINE if key == "offline" else WARNING)
-            p.drawRoundedRect(rect, h * 0.08, h * 0.08)
-            p.setPen(TEXT)
-            p.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
-            badge_right -= w + pad * 0.6
+        for n in range(len(items), 0, -1):
+            more = f" (+{len(items) - n} lagi)" if n < len(items) else ""
+            text = "⚠ " + "  ·  ".join(items[:n]) + more
+            if fm.horizontalAdvance(text) <= width or n == 1:
+                return text
+        return ""
 
-        name_w = max(10.0, badge_right - x - pad)
-        name = self.config.mpp.name
-        draw_text(p, QRectF(x, pad * 0.6, name_w, h * 0.48), name, h * 0.34, TEXT,
-                  Qt.AlignmentFlag.AlignLeft)
-        sub = f"{self.config.mpp.kabupaten}"
-        draw_text(p, QRectF(x, h * 0.55, name_w, h * 0.32), sub, h * 0.24, MUTED,
-                  Qt.AlignmentFlag.AlignLeft, bold=False)
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self.texts = []
+        p = QPainter(self)
+        r = QRectF(self.rect())
+        offline = "offline" in self._items
+        p.fillRect(r, OFFLINE if offline else WARNING)
+        pad = r.height() * 0.4
+        f = font(r.height() * 0.56, bold=True)
+        area = r.adjusted(pad, 0, -pad, 0)
+        text = self.line(f, area.width())
+        shown = elided(text, f, area.width())
+        p.setFont(f)
+        p.setPen(TEXT)
+        p.drawText(area, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
+        self.texts.append(PaintedText(text, f.pixelSize(), elided=shown != text))
         p.end()
 
 
@@ -207,6 +287,7 @@ class CurrentCallView(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(BLINK_PERIOD_MS)
         self._timer.timeout.connect(self._blink_step)
+        self.texts: list[PaintedText] = []
 
     def set_call(self, call: CallEntry | None, fresh: bool) -> None:
         self.call = call
@@ -235,6 +316,8 @@ class CurrentCallView(QWidget):
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        log: list[PaintedText] = []
+        self.texts = log
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = QRectF(self.rect())
@@ -246,7 +329,7 @@ class CurrentCallView(QWidget):
             p.setBrush(PANEL)
             p.drawRoundedRect(r, radius, radius)
             draw_text(p, r.adjusted(w * 0.05, 0, -w * 0.05, 0), "Menunggu panggilan",
-                      h * 0.09, MUTED)
+                      h * 0.09, MUTED, log=log)
             p.end()
             self.painted.emit()
             return
@@ -258,15 +341,15 @@ class CurrentCallView(QWidget):
         inner = r.adjusted(w * 0.04, h * 0.03, -w * 0.04, -h * 0.03)
         iw, ih, x, y = inner.width(), inner.height(), inner.x(), inner.y()
         title = "PANGGILAN ULANG" if call.is_recall else "NOMOR ANTREAN"
-        draw_text(p, QRectF(x, y, iw, ih * 0.12), title, ih * 0.09, sub)
+        draw_text(p, QRectF(x, y, iw, ih * 0.12), title, ih * 0.09, sub, log=log)
         draw_text(p, QRectF(x, y + ih * 0.12, iw, ih * 0.40), call.label, ih * 0.36, fg,
-                  family=CONDENSED)
+                  family=CONDENSED, log=log)
         draw_text(p, QRectF(x, y + ih * 0.53, iw, ih * 0.08), "silakan menuju", ih * 0.065,
-                  sub, bold=False)
+                  sub, bold=False, log=log)
         draw_text(p, QRectF(x, y + ih * 0.62, iw, ih * 0.24), call.counter_name.upper(),
-                  ih * 0.21, fg)
+                  ih * 0.21, fg, log=log)
         draw_text(p, QRectF(x, y + ih * 0.87, iw, ih * 0.13), call.agency_name, ih * 0.09,
-                  sub, bold=False)
+                  sub, bold=False, log=log)
         p.end()
         self.painted.emit()
 
@@ -285,13 +368,28 @@ class _ModelView(QWidget):
 
 
 class RecentCallsView(_ModelView):
-    """The last calls, newest first: number and counter, for those who looked away."""
+    """The last calls, newest first: number and counter, for those who looked away. As many
+    rows as fit at a readable size, up to `visible_rows`."""
 
     def __init__(self, model: CallsModel, rows: int, parent: QWidget | None = None) -> None:
         super().__init__(model, parent)
         self.visible_rows = rows
+        self.board_size = (1920, 1080)  # the whole board's, which sets the smallest text
+        self.texts: list[PaintedText] = []
+
+    def rows_that_fit(self) -> int:
+        r = self.rect()
+        w, h = r.width(), r.height()
+        title_h = h * 0.15
+        # The counter's name is 0.58 of a row: a row under ~48 px (at 1080p) would make it
+        # smaller than the smallest board text.
+        min_row = min_text_px(*self.board_size) / 0.58
+        free = h - title_h - w * 0.02
+        return max(1, min(self.visible_rows, int(free // max(1.0, min_row))))
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        log: list[PaintedText] = []
+        self.texts = log
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = QRectF(self.rect())
@@ -299,35 +397,40 @@ class RecentCallsView(_ModelView):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(PANEL)
         p.drawRoundedRect(r, min(w, h) * 0.04, min(w, h) * 0.04)
-        title_h = h * 0.14
+        title_h = h * 0.15
         pad = w * 0.04
         draw_text(p, QRectF(pad, 0, w - 2 * pad, title_h), "PANGGILAN SEBELUMNYA",
-                  title_h * 0.5, MUTED, Qt.AlignmentFlag.AlignLeft)
-        rows: list[CallEntry] = self.model.rows()[: self.visible_rows]
-        row_h = (h - title_h - pad * 0.5) / max(1, self.visible_rows)
+                  title_h * 0.64, MUTED, Qt.AlignmentFlag.AlignLeft, log=log)
+        n = self.rows_that_fit()
+        rows: list[CallEntry] = self.model.rows()[:n]
+        row_h = (h - title_h - pad * 0.5) / n
         for i, call in enumerate(rows):
             y = title_h + i * row_h
             if i % 2 == 0:
                 p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(PANEL_DIM)
                 p.drawRect(QRectF(pad * 0.5, y, w - pad, row_h))
-            draw_text(p, QRectF(pad, y, w * 0.42, row_h), call.label, row_h * 0.62, TEXT,
-                      Qt.AlignmentFlag.AlignLeft, family=CONDENSED)
+            draw_text(p, QRectF(pad, y, w * 0.42, row_h), call.label, row_h * 0.64, TEXT,
+                      Qt.AlignmentFlag.AlignLeft, family=CONDENSED, log=log)
             draw_text(p, QRectF(w * 0.46, y, w * 0.50 - pad, row_h),
-                      call.counter_name.upper(), row_h * 0.5, ACCENT,
-                      Qt.AlignmentFlag.AlignRight)
+                      call.counter_name.upper(), row_h * 0.58, ACCENT,
+                      Qt.AlignmentFlag.AlignRight, log=log)
         if not rows:
-            draw_text(p, QRectF(pad, title_h, w - 2 * pad, row_h), "—", row_h * 0.5, MUTED,
-                      Qt.AlignmentFlag.AlignLeft)
+            draw_text(p, QRectF(pad, title_h, w - 2 * pad, row_h), "—", row_h * 0.58, MUTED,
+                      Qt.AlignmentFlag.AlignLeft, log=log)
         p.end()
 
 
-def grid_for(n: int, width: float, height: float, aspect: float = 1.5) -> tuple[int, int]:
-    """Columns and rows for n tiles that make the tiles as large as possible."""
+def grid_for(n: int, width: float, height: float, aspect: float = 1.5,
+             max_cols: int | None = None, max_rows: int | None = None) -> tuple[int, int]:
+    """Columns and rows for n tiles that make the tiles as large as possible, within the
+    limits (the columns and rows of a full page of minimum-size tiles)."""
     best = (1, max(1, n))
     best_size = -1.0
-    for cols in range(1, max(1, n) + 1):
+    for cols in range(1, min(max(1, n), max_cols or n) + 1):
         rows = math.ceil(n / cols)
+        if max_rows is not None and rows > max_rows:
+            continue
         tw, th = width / cols, height / rows
         size = min(tw / aspect, th)
         if size > best_size:
@@ -348,16 +451,30 @@ class PagedGrid(_ModelView):
         self.page = 0
         self.board_size = board_size
         self.min_tile = (MIN_TILE_WIDTH, MIN_TILE_HEIGHT)
+        self.texts: list[PaintedText] = []
+
+    def min_tile_size(self) -> tuple[float, float]:
+        """The smallest tile, in pixels. It follows the board's short side, so a portrait
+        board is not cramped."""
+        unit = min(self.board_size)
+        return unit * self.min_tile[0] * 16 / 9, unit * self.min_tile[1]
+
+    def page_grid(self) -> tuple[int, int]:
+        """Columns and rows of a full page of minimum-size tiles (and their gaps)."""
+        min_w, min_h = self.min_tile_size()
+        area = self._tiles_rect()
+        gap = self._gap(area)
+        cols = max(1, int((area.width() + gap) // (min_w + gap)))
+        rows = max(1, int((area.height() + gap) // (min_h + gap)))
+        return cols, rows
 
     def per_page(self) -> int:
-        bw, bh = self.board_size
-        unit = min(bw, bh)
-        # The minimum tile follows the board's short side, so a portrait board is not cramped.
-        min_w, min_h = unit * self.min_tile[0] * 16 / 9, unit * self.min_tile[1]
-        area = self._tiles_rect()
-        cols = max(1, int(area.width() // min_w))
-        rows = max(1, int(area.height() // min_h))
+        cols, rows = self.page_grid()
         return cols * rows
+
+    @staticmethod
+    def _gap(area: QRectF) -> float:
+        return min(area.width(), area.height()) * 0.02
 
     def pages(self) -> int:
         return max(1, math.ceil(self.model.rowCount() / self.per_page()))
@@ -377,29 +494,31 @@ class PagedGrid(_ModelView):
         return self.model.rows()[page * n: (page + 1) * n]
 
     def _title_h(self) -> float:
-        return min(self.board_size) * 0.045
+        return min(self.board_size) * 0.048
 
     def _tiles_rect(self) -> QRectF:
         r = QRectF(self.rect())
         return r.adjusted(0, self._title_h(), 0, 0)
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        self.texts = []
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         r = QRectF(self.rect())
         th = self._title_h()
-        draw_text(p, QRectF(0, 0, r.width() * 0.6, th), self.title, th * 0.6, MUTED,
-                  Qt.AlignmentFlag.AlignLeft)
+        draw_text(p, QRectF(0, 0, r.width() * 0.6, th), self.title, th * 0.62, MUTED,
+                  Qt.AlignmentFlag.AlignLeft, log=self.texts)
         pages = self.pages()
         if pages > 1:
             draw_text(p, QRectF(r.width() * 0.6, 0, r.width() * 0.4, th),
-                      f"Halaman {min(self.page, pages - 1) + 1}/{pages}", th * 0.5, MUTED,
-                      Qt.AlignmentFlag.AlignRight, bold=False)
+                      f"Halaman {min(self.page, pages - 1) + 1}/{pages}", th * 0.62, MUTED,
+                      Qt.AlignmentFlag.AlignRight, bold=False, log=self.texts)
         rows = self.visible_rows()
         area = self._tiles_rect()
         if rows:
-            cols, nrows = grid_for(len(rows), area.width(), area.height(), self.tile_aspect)
-            gap = min(area.width(), area.height()) * 0.02
+            cols, nrows = grid_for(len(rows), area.width(), area.height(), self.tile_aspect,
+                                   *self.page_grid())
+            gap = self._gap(area)
             tw = (area.width() - gap * (cols - 1)) / cols
             tile_h = (area.height() - gap * (nrows - 1)) / nrows
             if self.max_tile_h is not None:
@@ -420,7 +539,8 @@ class PagedGrid(_ModelView):
 
 
 class CounterGridView(PagedGrid):
-    """A tile per counter: its name, agency and the number it is serving."""
+    """A tile per counter: its name, the number it is serving, and its agency when the tiles
+    are large enough for the agency names to be read (a board over a few counters)."""
 
     title = "LOKET"
     tile_aspect = 1.55
@@ -429,11 +549,22 @@ class CounterGridView(PagedGrid):
                  parent: QWidget | None = None) -> None:
         super().__init__(model, board_size, parent)
         self.highlight: int | None = None
+        self._agency_px: float | None = None  # None: this page's tiles show no agency
 
     def set_highlight(self, counter: int | None) -> None:
         if counter != self.highlight:
             self.highlight = counter
             self.update()
+
+    def begin_page(self, rows: list[object], tile_w: float, tile_h: float) -> None:
+        # Every agency name of the page at one readable size, or none: one name dropped
+        # alone, or shrunk alone, would look like a fault.
+        iw, ih = tile_w * 0.88, tile_h * 0.9
+        px = float(ih * 0.16)
+        for row in rows:
+            if isinstance(row, CounterTile):
+                px = min(px, fitted(row.agency_name, px, iw, bold=False).pixelSize())
+        self._agency_px = px if px >= min_text_px(*self.board_size) else None
 
     def paint_tile(self, p: QPainter, rect: QRectF, row: object) -> None:
         assert isinstance(row, CounterTile)
@@ -455,21 +586,28 @@ class CounterGridView(PagedGrid):
         inner = rect.adjusted(pad, h * 0.05, -pad, -h * 0.05)
         iw, ih, x, y = inner.width(), inner.height(), inner.x(), inner.y()
         head_color = ACCENT if row.state not in (TILE_CLOSED,) else MUTED
-        draw_text(p, QRectF(x, y, iw, ih * 0.26), row.name.upper(), ih * 0.22, head_color)
-        draw_text(p, QRectF(x, y + ih * 0.26, iw, ih * 0.18), row.agency_name, ih * 0.14,
-                  MUTED if row.state == TILE_CLOSED else TEXT, bold=False)
+        log = self.texts
+        draw_text(p, QRectF(x, y, iw, ih * 0.30), row.name.upper(), ih * 0.25, head_color,
+                  log=log)
+        top = y + ih * 0.30
+        if self._agency_px is not None:
+            draw_text(p, QRectF(x, top, iw, ih * 0.2), row.agency_name, self._agency_px,
+                      MUTED if row.state == TILE_CLOSED else TEXT, bold=False, log=log)
+            top += ih * 0.2
+        rest = y + ih - top
         if row.label:
-            draw_text(p, QRectF(x, y + ih * 0.46, iw, ih * 0.54), row.label, ih * 0.44, TEXT,
-                      family=CONDENSED)
+            draw_text(p, QRectF(x, top, iw, rest), row.label, min(ih * 0.5, rest * 0.86),
+                      TEXT, family=CONDENSED, log=log)
         else:
             words = {TILE_READY: "Siap melayani", TILE_PAUSED: "Istirahat",
                      TILE_CLOSED: "Tutup"}.get(row.state, "")
-            draw_text(p, QRectF(x, y + ih * 0.46, iw, ih * 0.54), words, ih * 0.2, MUTED,
-                      bold=False)
+            draw_text(p, QRectF(x, top, iw, rest), words, ih * 0.24, MUTED, bold=False,
+                      log=log)
 
 
 class WaitingView(PagedGrid):
-    """How many people wait, per agency."""
+    """How many people wait, per agency. Tiles are as wide as the longest agency name needs at
+    the smallest board text, so no name is ever cut."""
 
     title = "JUMLAH MENUNGGU"
     tile_aspect = 3.2
@@ -481,15 +619,27 @@ class WaitingView(PagedGrid):
         self.min_tile = (MIN_TILE_WIDTH * 1.25, MIN_TILE_HEIGHT * 0.45)
         self._name_font = font(10, bold=False)
 
+    def _name_px(self) -> float:
+        return min_text_px(*self.board_size) * 1.05
+
+    def min_tile_size(self) -> tuple[float, float]:
+        min_w, min_h = super().min_tile_size()
+        f = font(self._name_px(), bold=False)
+        longest = max((QFontMetricsF(f).horizontalAdvance(r.name)
+                       for r in self.model.rows() if isinstance(r, AgencyWaiting)), default=0.0)
+        # The name takes what the count (0.22 of the tile) and the paddings (0.2 of the
+        # tile's height each side, at most max_tile_h) leave.
+        max_h = min(self.board_size) * (self.max_tile_h or self.min_tile[1])
+        return max(min_w, (longest + 0.4 * max_h) / 0.76), min_h
+
     def begin_page(self, rows: list[object], tile_w: float, tile_h: float) -> None:
         # One size for every name on the page: a long name shrinking alone looks like a fault.
         name_w = tile_w * 0.78 - tile_h * 0.4
-        px = tile_h * 0.34
+        px = tile_h * 0.38
         for row in rows:
             assert isinstance(row, AgencyWaiting)
             px = min(px, fitted(row.name, px, name_w, bold=False).pixelSize())
-        # A floor, so one very long name is elided rather than shrinking every name.
-        self._name_font = font(max(px, tile_h * 0.27), bold=False)
+        self._name_font = font(max(px, self._name_px()), bold=False)
 
     def paint_tile(self, p: QPainter, rect: QRectF, row: object) -> None:
         assert isinstance(row, AgencyWaiting)
@@ -502,10 +652,14 @@ class WaitingView(PagedGrid):
         name_rect = QRectF(rect.x() + pad, rect.y(), w - count_w - 2 * pad, h)
         p.setFont(self._name_font)
         p.setPen(TEXT)
+        shown = elided(row.name, self._name_font, name_rect.width())
         p.drawText(name_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                   elided(row.name, self._name_font, name_rect.width()))
+                   shown)
+        self.texts.append(PaintedText(row.name, self._name_font.pixelSize(),
+                                      elided=shown != row.name))
         draw_text(p, QRectF(rect.right() - count_w - pad, rect.y(), count_w, h),
-                  str(row.waiting), h * 0.55, ACCENT, Qt.AlignmentFlag.AlignRight)
+                  str(row.waiting), h * 0.55, ACCENT, Qt.AlignmentFlag.AlignRight,
+                  log=self.texts)
 
 
 class RunningText(QWidget):
@@ -521,6 +675,7 @@ class RunningText(QWidget):
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.text = " ".join(text.split())
+        self.texts: list[PaintedText] = []
         self.offset = 0.0
         self._strip: QPixmap | None = None
         self._timer = QTimer(self)
@@ -536,6 +691,7 @@ class RunningText(QWidget):
     def _render_strip(self) -> QPixmap:
         h = self.height()
         f = font(h * 0.52, bold=True)
+        self.texts = [PaintedText(self.text, f.pixelSize())]
         span = math.ceil(QFontMetricsF(f).horizontalAdvance(self.text) + h * 3)
         strip = QPixmap(span, h)
         strip.fill(ACCENT)
@@ -588,9 +744,11 @@ class BoardWindow(QWidget):
         self.counter_grid = CounterGridView(self.counters_model, size, self)
         self.waiting = WaitingView(self.waiting_model, size, self)
         self.media = media
+        self.staff_line = StaffLine(self)
         self.running_text = (
             RunningText(self.config.mpp.running_text, self)
             if self.config.mpp.running_text.strip() else None)
+        self.setMinimumSize(*MIN_SIZE)
 
         self._root = QVBoxLayout(self)
         # The board is sized by the hall's screen, never by its contents; without this, Qt
@@ -601,6 +759,7 @@ class BoardWindow(QWidget):
         self._right = QVBoxLayout()
         self._root.addWidget(self.header)
         self._root.addLayout(self._body, 1)
+        self._root.addWidget(self.staff_line)
         if self.running_text is not None:
             self._root.addWidget(self.running_text)
         self._portrait: bool | None = None
@@ -613,6 +772,7 @@ class BoardWindow(QWidget):
         core.waiting_changed.connect(self.waiting_model.set_rows)
         core.online_changed.connect(self._on_online)
         core.voice_problem_changed.connect(self._on_voice_problem)
+        core.alerts_changed.connect(self.staff_line.set_alerts)
         # Pick up whatever the core already knows (it may have started before us).
         self._on_current(core.current, False)
         self.calls_model.set_rows(core.history)
@@ -620,6 +780,7 @@ class BoardWindow(QWidget):
         self.waiting_model.set_rows(core.waiting)
         self._on_online(core.online)
         self._on_voice_problem(core.voice_problem)
+        self.staff_line.set_alerts(core.alerts)
 
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(1000)
@@ -638,14 +799,15 @@ class BoardWindow(QWidget):
         self.counter_grid.set_highlight(call.counter if call is not None else None)
 
     def _on_online(self, online: bool) -> None:
-        self.header.set_badge("offline", None if online else "Terputus dari server")
+        self.staff_line.set_item("offline", None if online else "Papan terputus dari server")
 
     def _on_voice_problem(self, problem: str) -> None:
-        self.header.set_badge("voice", "Suara bermasalah" if problem else None)
+        self.staff_line.set_item("voice", "Suara papan bermasalah" if problem else None)
 
     def tick_clock(self) -> None:
         now = self.core.clock.now().astimezone(self.config.tz)
         self.header.set_moment(tanggal(now.date()), jam(now, self.config.mpp.timezone))
+        self.core.tick()
 
     def next_page(self) -> None:
         self.counter_grid.next_page()
@@ -663,7 +825,11 @@ class BoardWindow(QWidget):
         unit = min(w, h) / 1080
         gap = round(16 * unit)
         self.counter_grid.board_size = self.waiting.board_size = (w, h)
-        self.header.setFixedHeight(round((0.085 if not portrait else 0.055) * h))
+        self.recent_calls.board_size = (w, h)
+        # Two lines (three on a portrait board) no smaller than the smallest board text.
+        self.header.portrait = portrait
+        self.header.setFixedHeight(round((190 if portrait else 108) * unit))
+        self.staff_line.setFixedHeight(round(54 * unit))
         if self.running_text is not None:
             self.running_text.setFixedHeight(round(64 * unit))
         for lay in (self._root, self._left, self._right):

@@ -35,7 +35,7 @@ from shared.clock import Clock, to_ms
 from shared.config import HallConfig
 from shared.ledger import model as m
 from shared.ledger.model import Event
-from shared.ledger.queries import Call
+from shared.ledger.queries import Alert, Call
 from shared.speech import call_text
 from shared.station.link import StationLink
 
@@ -111,6 +111,7 @@ class BoardCore(QObject):
     waiting_changed = Signal(list)  # list[AgencyWaiting], in config order
     online_changed = Signal(bool)
     voice_problem_changed = Signal(str)  # "" when the voice works again
+    alerts_changed = Signal(list)  # list[Alert]: stations' open problems, for the staff line
     announced = Signal(str, str)  # (key, text) handed to the announcer
 
     def __init__(
@@ -144,6 +145,8 @@ class BoardCore(QObject):
         self.waiting: list[AgencyWaiting] = []
         self.online = link.is_online()
         self.voice_problem = ""
+        self.alerts: list[Alert] = []
+        self._day: dt.date | None = None  # the service day the rows were built for
         self._last_seen_seq = 0  # highest call seq shown (or skipped by the filter)
         self._started = False
 
@@ -151,6 +154,7 @@ class BoardCore(QObject):
         # current call is painted, and once for a burst of events rather than once per event.
         self._dirty_counters: set[int] = set()
         self._waiting_dirty = False
+        self._alerts_dirty = False
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
@@ -179,6 +183,7 @@ class BoardCore(QObject):
     def rebuild(self) -> None:
         """(Re)build everything from the reader: at start and after a reconnect."""
         day = self.config.service_day(self.clock.now())
+        self._day = day
         newest_first = self._recent_calls(day)
         if newest_first:
             self._last_seen_seq = max(self._last_seen_seq, newest_first[0].call.seq)
@@ -189,6 +194,13 @@ class BoardCore(QObject):
                         entries[1: self.history_size + 1], fresh=spoke)
         self._set_tiles({n: self._tile(n) for n in self.counter_numbers})
         self._set_waiting(self._waiting_rows(day))
+        self._set_alerts(self.link.reader.open_alerts(day))
+
+    def tick(self) -> None:
+        """Called every second or so: at the start of a new service day everything is built
+        again (the waiting counts restart, yesterday's alerts are no longer shown)."""
+        if self._started and self.config.service_day(self.clock.now()) != self._day:
+            self.rebuild()
 
     def _recent_calls(self, day: dt.date) -> list[_Candidate]:
         """Today's calls, newest first: enough for the history and for everything still fresh
@@ -230,7 +242,9 @@ class BoardCore(QObject):
                 self._dirty_counters.add(counter)
             if e.kind in _TICKET_KINDS:
                 self._waiting_dirty = True
-        if self._dirty_counters or self._waiting_dirty:
+            elif e.kind == m.STATION_ALERT:
+                self._alerts_dirty = True
+        if self._dirty_counters or self._waiting_dirty or self._alerts_dirty:
             self._refresh_timer.start()
 
     def _take_new_calls(self) -> None:
@@ -267,7 +281,7 @@ class BoardCore(QObject):
         own_name = counter.name if counter and counter.name != f"Loket {entry.counter}" else None
         try:
             text = call_text(entry.label, entry.counter, self.config.voice,
-                             counter_label=own_name)
+                             counter_label=own_name, recall=entry.is_recall)
             self.announcer.announce(str(entry.seq), text)
         except Exception as e:  # the board must keep showing calls whatever the voice does
             log.exception("announcement of %s failed", entry.label)
@@ -287,6 +301,10 @@ class BoardCore(QObject):
         if self._waiting_dirty:
             self._waiting_dirty = False
             self._set_waiting(self._waiting_rows(self.config.service_day(self.clock.now())))
+        if self._alerts_dirty:
+            self._alerts_dirty = False
+            self._set_alerts(self.link.reader.open_alerts(
+                self.config.service_day(self.clock.now())))
 
     @Slot(bool)
     def _on_online(self, online: bool) -> None:
@@ -385,6 +403,11 @@ class BoardCore(QObject):
         if rows != self.waiting:
             self.waiting = rows
             self.waiting_changed.emit(list(rows))
+
+    def _set_alerts(self, alerts: list[Alert]) -> None:
+        if alerts != self.alerts:
+            self.alerts = alerts
+            self.alerts_changed.emit(list(alerts))
 
 
 class _Candidate:

@@ -13,12 +13,16 @@ import os
 import random
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 # Screenshots need no screen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia*=false")
+
+from PySide6.QtCore import QEventLoop
 
 from shared.clock import ManualClock
 from shared.config import HallConfig, example_config_path, load_config
@@ -28,6 +32,9 @@ from shared.ledger.model import Actor
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 MORNING = dt.datetime(2026, 11, 30, 8, 0, tzinfo=WIB)  # a Monday
+
+# The board that is also shown with a kiosk's alert on its staff line.
+ALERT_SHOT = ("40", 1920, 1080)
 
 # (counters, width, height): the sizes the hall uses.
 SHOTS: tuple[tuple[str, int, int], ...] = (
@@ -80,6 +87,26 @@ def build_morning(path: Path, config: HallConfig, clock: ManualClock, seed: int 
         led.close()
 
 
+def _with_alert(app: Any, local: Any, core: Any, window: Any, path: Path) -> Path:
+    """The same board with the staff line a kiosk's paper-out puts on it (sent through the
+    ledger like the kiosk's own)."""
+    kiosk = local.link("kiosk-2")
+    kiosk.send("alert", {"kind": "printer", "state": "open",
+                         "message": "Kiosk kiosk-2: kertas printer habis."})
+    deadline = time.monotonic() + 10
+    while not core.alerts and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    if not core.alerts:
+        raise RuntimeError("the board did not learn of the kiosk's alert")
+    app.processEvents()
+    window.grab().save(str(path))
+    kiosk.send("alert", {"kind": "printer", "state": "resolved",
+                         "message": "Kiosk kiosk-2: printer normal kembali."})
+    while core.alerts and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    return path
+
+
 def two_counter_agencies(config: HallConfig) -> list[str]:
     """Agencies whose counters add up to two: a board over one corner of the hall."""
     per_agency: dict[str, int] = {}
@@ -120,10 +147,13 @@ def render(out_dir: Path, config: HallConfig | None = None, media: Path | None =
                 window = BoardWindow(core, media=area, logo=load_logo(cfg), size=(w, h))
                 window.show()
                 app.processEvents()
-                name = f"display-{len(core.counter_numbers)}-{w}x{h}.png"
-                path = out_dir / name
+                name = f"display-{len(core.counter_numbers)}-{w}x{h}"
+                path = out_dir / f"{name}.png"
                 window.grab().save(str(path))
                 made.append(path)
+                if (counters, w, h) == ALERT_SHOT:
+                    alert = out_dir / f"{name}-alert.png"
+                    made.append(_with_alert(app, local, core, window, alert))
                 window.close()
                 window.deleteLater()
                 core.deleteLater()

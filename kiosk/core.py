@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -43,7 +44,8 @@ from kiosk.ticket import Paper, TicketContent, TicketLayout, layout_ticket
 from shared.clock import Clock, from_ms
 from shared.config import PRIORITY_GROUPS, Agency, HallConfig, Service
 from shared.ledger.availability import ticket_window
-from shared.ledger.model import Result
+from shared.ledger.model import ALERT_OPEN, ALERT_RESOLVED, Result
+from shared.ledger.queries import alert_key
 from shared.station.link import StationLink
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,9 @@ PRINTER_OFFLINE, PRINTER_UNREACHABLE = "offline", "unreachable"
 # Statuses in which the next ticket will not come out of the printer.
 PRINTER_DOWN = frozenset({PAPER_OUT, PRINTER_OFFLINE, PRINTER_UNREACHABLE})
 ALERT_MESSAGE_MAX = 500  # the ledger refuses longer alert messages
+ALERT_PRINTER = "printer"  # the alert kind: one open printer problem per kiosk
+# Printer statuses that raise a staff alert, and how the alert says it.
+_PRINTER_PROBLEMS = {PAPER_LOW: "kertas printer hampir habis", PAPER_OUT: "kertas printer habis"}
 PIN_TRIES = 5
 PIN_LOCK = dt.timedelta(seconds=60)
 
@@ -705,6 +710,8 @@ class KioskCore(QObject):
         elif self.ticket is not None and self.ticket.ticket_id == ticket_id:
             self.ticket = replace(self.ticket, print_state="printed")
             self._restart_idle()
+        if self.printer_status not in _PRINTER_PROBLEMS:
+            self._printer_ok_again()  # a ticket came out: the printer works
         self.changed.emit()
 
     @Slot(str, str)
@@ -719,19 +726,40 @@ class KioskCore(QObject):
             self.ticket = replace(self.ticket, print_state="failed", print_error=reason)
             self._restart_idle()  # longer: time to photograph the screen
         log.error("ticket %s was not printed: %s", ticket_id, reason)
-        message = f"Kiosk {self.link.device}: tiket {label} gagal dicetak ({reason})"
-        self.link.send("alert", {"kind": "printer", "message": message[:ALERT_MESSAGE_MAX]})
+        self._printer_alert(ALERT_OPEN, f"tiket {label} gagal dicetak ({reason})")
         self.changed.emit()
 
     @Slot(str)
     def _on_printer_status(self, status: str) -> None:
         status = str(getattr(status, "value", status)).lower()
         if status != self.printer_status:
-            previous, self.printer_status = self.printer_status, status
-            if status in (PAPER_LOW, PAPER_OUT) and previous not in (PAPER_LOW, PAPER_OUT):
-                self.link.send("alert", {"kind": "printer", "message":
-                                         f"Kiosk {self.link.device}: printer {status}"})
+            self.printer_status = status
+            if status in _PRINTER_PROBLEMS:
+                self._printer_alert(ALERT_OPEN, _PRINTER_PROBLEMS[status])
+            elif status == PRINTER_OK:
+                self._printer_ok_again()
             self.changed.emit()
+
+    def _printer_alert(self, state: str, what: str) -> None:
+        # Staff read it on every counter and board until this kiosk says the printer is OK.
+        message = f"Kiosk {self.link.device}: {what}."
+        self.link.send("alert", {"kind": ALERT_PRINTER, "state": state,
+                                 "message": message[:ALERT_MESSAGE_MAX]})
+
+    def _printer_ok_again(self) -> None:
+        """Resolve this kiosk's printer alert if the ledger shows one open (also one left from
+        before a restart). Offline the resolution would be lost: the next "OK" (or the next
+        ticket printed) tries again."""
+        if not self.link.is_online():
+            return
+        mine = alert_key(self.link.device, ALERT_PRINTER)
+        try:
+            still_open = any(a.key == mine for a in self.link.reader.open_alerts())
+        except sqlite3.Error as e:  # the ledger copy closed with the app: nothing to tell
+            log.info("printer OK, but the ledger copy cannot be read: %s", e)
+            return
+        if still_open:
+            self._printer_alert(ALERT_RESOLVED, "printer normal kembali")
 
     # --- admin --------------------------------------------------------------------------------
 

@@ -30,6 +30,9 @@ LABEL_RE = re.compile(r"^(?P<prefix>[A-Z0-9]{1,4})-(?P<number>[0-9]{3,})$")
 
 # The word for "counter" when no counter name is given, and the joiner between spelled parts.
 _COUNTER_WORD = {"id": "loket", "en": "counter"}
+# Said before a recall, so a visitor who heard the first call knows this is the same number
+# again and not a new one (hall systems such as SiolaQ and Qmatic mark a recall the same way).
+RECALL_WORDS = {"id": "Panggilan ulang.", "en": "Calling again."}
 _SEPARATOR = ", "
 
 # Runs of 2+ capital letters inside free text (counter names, templates) are acronyms to spell.
@@ -125,14 +128,18 @@ def call_text(
     *,
     language: str | None = None,
     counter_label: str | None = None,
+    recall: bool = False,
 ) -> str:
     """The announcement for calling ticket `label` to a counter, ready for a TTS engine.
 
     >>> call_text("A-001", 3, voice)  # voice.style == "digits"
     'Nomor antrean, A, nol, nol, satu. Silakan menuju loket tiga.'
+    >>> call_text("A-001", 3, voice, recall=True)
+    'Panggilan ulang. Nomor antrean, A, nol, nol, satu. Silakan menuju loket tiga.'
 
     `language` defaults to the voice's language; "en" uses `voice.english_template`.
     `counter_label` replaces "loket <number>" with the counter's own name (digits are spoken).
+    `recall` starts the announcement with "Panggilan ulang." (the same ticket called again).
     """
     lang = voice.language if language is None else language
     _check_language(lang)
@@ -151,6 +158,8 @@ def call_text(
         number if p == "{number}" else counter if p == "{counter}" else _spell_out(p, lang)
         for p in pieces
     )
+    if recall:
+        spoken = f"{RECALL_WORDS[lang]} {spoken}"
     spoken = _tidy(spoken)
     if re.search(r"[0-9]", spoken):  # a bug guard: an engine must never see a digit
         raise AssertionError(f"announcement still contains digits: {spoken!r}")

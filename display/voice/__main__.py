@@ -2,6 +2,7 @@
 
     python -m display.voice text A-001 3                 # the words that would be spoken
     python -m display.voice render A-001 3 --out call.wav  # chime + voice as one WAV file
+    python -m display.voice render A-001 3 --recall --out recall.wav   # "Panggilan ulang. …"
     python -m display.voice check                        # is an Indonesian voice installed?
 
 `--config hall.toml` takes the voice settings (style, language, rate, repeat) from a hall config.
@@ -52,12 +53,12 @@ def _describe(path: Path) -> str:
 
 
 def cmd_text(args: argparse.Namespace) -> None:
-    print(call_text(args.label, args.counter, _voice(args)))
+    print(call_text(args.label, args.counter, _voice(args), recall=args.recall))
 
 
 def cmd_render(args: argparse.Namespace) -> None:
     voice = _voice(args)
-    text = call_text(args.label, args.counter, voice)
+    text = call_text(args.label, args.counter, voice, recall=args.recall)
     with tempfile.TemporaryDirectory(prefix="antrean-voice-") as tmp:
         cache = Path(args.cache) if args.cache else Path(tmp)
         with _synthesizer(args, voice, cache) as synth:
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, parents=[common])
         p.add_argument("label", help="ticket label, e.g. A-001")
         p.add_argument("counter", type=int, help="counter (loket) number")
+        p.add_argument("--recall", action="store_true",
+                       help="the ticket called again (says \"Panggilan ulang\" first)")
         p.set_defaults(func=func)
         if name == "render":
             p.add_argument("--out", required=True, type=Path)

@@ -3,8 +3,9 @@
 A voice pack is a folder of WAV files named after the word they say, lower case:
 `nomor.wav`, `antrean.wav`, `silakan.wav`, `menuju.wav`, `loket.wav`, one per letter (`k.wav`
 says "ka"), and the number words (`nol.wav` .. `sembilan.wav`, `sepuluh.wav`, `sebelas.wav`,
-`belas.wav`, `puluh.wav`, `seratus.wav`, `ratus.wav`, `seribu.wav`, `ribu.wav`). A human
-recording of ~60 words sounds far better than any synthetic voice and covers every call.
+`belas.wav`, `puluh.wav`, `seratus.wav`, `ratus.wav`, `seribu.wav`, `ribu.wav`), and
+`panggilan.wav` and `ulang.wav` for a recall ("Panggilan ulang."). A human recording of ~60
+words sounds far better than any synthetic voice and covers every call.
 All clips of a pack must share one format (e.g. 22,050 Hz mono 16-bit).
 """
 

@@ -130,6 +130,13 @@ class AuthStore:
                 (officer, name, salt, _pin_hash(pin, salt), time.time()),
             )
 
+    def officer_name(self, officer: str) -> str | None:
+        """The name an officer was added with (what screens greet them by), or None."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT name FROM officers WHERE officer=?", (officer,)).fetchone()
+        return str(row[0]) if row and row[0] else None
+
     def check_pin(self, officer: object, pin: object, now: float | None = None) -> str:
         """'ok', 'bad' or 'locked'. After five wrong PINs an officer id is locked for a minute,
         so a PIN cannot be guessed from a counter in any useful time."""

@@ -18,7 +18,7 @@ import logging
 import sqlite3
 import ssl
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
@@ -433,6 +433,10 @@ class Hub:
             "sign_in", {"counter": msg.counter}, Actor(s.station.name, msg.officer), msg.id))
         if result.ok:
             s.officer, s.officer_counter = msg.officer, msg.counter
+            # The counter greets the officer by the name they were added with, not their ID.
+            name = self.auth.officer_name(msg.officer)
+            if name:
+                result = replace(result, value={**result.value, "officer_name": name})
         await self._result(s, result)
 
     async def _result(self, s: _Session, result: Result) -> None:

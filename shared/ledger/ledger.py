@@ -39,7 +39,7 @@ from shared.ledger.projection import (
     projection_dump,
     replay,
 )
-from shared.ledger.queries import LedgerReader, TicketView
+from shared.ledger.queries import LedgerReader, TicketView, alert_key
 from shared.ledger.store import connect, immediate
 
 log = logging.getLogger(__name__)
@@ -326,10 +326,22 @@ class Ledger:
 
     def _alert(self, c: Command, now: dt.datetime, out: _Events) -> None:
         kind, message = c.args["kind"], c.args["message"]
-        if not isinstance(kind, str) or not isinstance(message, str) or len(message) > 500:
-            raise refuse("bad_args", "an alert needs a kind and a message (≤ 500 characters)",
-                         "Perintah tidak lengkap.")
-        out.add(m.STATION_ALERT, None, {"kind": kind, "message": message})
+        state = c.args.get("state", m.ALERT_OPEN)
+        if not isinstance(kind, str) or not kind.strip() or len(kind) > 40 or (
+            not isinstance(message, str) or len(message) > 500
+        ):
+            raise refuse("bad_args", "an alert needs a kind (1-40 characters) and a message "
+                         "(≤ 500 characters)", "Perintah tidak lengkap.")
+        if state not in m.ALERT_STATES:
+            raise refuse("bad_args", f"an alert's state is {' or '.join(m.ALERT_STATES)}, "
+                         f"not {state!r}", "Perintah tidak lengkap.")
+        # The key comes from the station that sent it (the hub checked its token), so no
+        # station can resolve another's problem.
+        key = alert_key(c.actor.device, kind)
+        if state == m.ALERT_RESOLVED and key not in {a.key for a in self.reader.open_alerts()}:
+            return  # nothing open: a repeated "OK again" writes nothing
+        out.add(m.STATION_ALERT, None,
+                {"kind": kind, "message": message, "state": state, "key": key})
 
     # --- checks ----------------------------------------------------------------------------
 

@@ -52,6 +52,13 @@ EVENT_KINDS = (
 # Events a board shows and announces.
 CALL_KINDS = (TICKET_CALLED, TICKET_RECALLED)
 
+# A station alert opens a problem (paper out, a failed print) or resolves it. The problem is
+# named by its key, "<station>:<kind>", so a station's "printer OK again" resolves every
+# printer alert it raised. An alert written before alerts had a state is an open one.
+ALERT_OPEN = "open"
+ALERT_RESOLVED = "resolved"
+ALERT_STATES = (ALERT_OPEN, ALERT_RESOLVED)
+
 # Command kinds and the argument names each takes (name -> required).
 COMMAND_ARGS: dict[str, dict[str, bool]] = {
     "issue_ticket": {"service": True, "priority": False},
@@ -69,7 +76,7 @@ COMMAND_ARGS: dict[str, dict[str, bool]] = {
     "close_counter": {"counter": True},
     "sign_in": {"counter": True},
     "sign_out": {"counter": True},
-    "alert": {"kind": True, "message": True},
+    "alert": {"kind": True, "message": True, "state": False},
 }
 
 

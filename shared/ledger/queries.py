@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from shared.clock import from_ms
+from shared.clock import from_ms, to_ms
 from shared.config import HallConfig
 from shared.ledger import model as m
 from shared.ledger.projection import event_from_row
@@ -85,6 +85,23 @@ class Figures:
     priority: int = 0
     priority_confirmed: int = 0
     priority_rejected: int = 0
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A station's open problem (paper out, a failed print), as staff see it."""
+
+    key: str  # "<station>:<kind>": one problem of one station
+    device: str  # the station that raised it
+    kind: str  # e.g. "printer"
+    message: str  # the station's latest words on it, Indonesian, for staff
+    since_ms: int  # when this problem was first raised (since it was last resolved)
+    at_ms: int  # the latest alert about it
+    seq: int
+
+
+def alert_key(device: str, kind: str) -> str:
+    return f"{device}:{kind}"
 
 
 _TICKET_COLS = (
@@ -293,6 +310,34 @@ class LedgerReader:
             (*m.CALL_KINDS, day and day.isoformat(), day and day.isoformat(), limit),
         ).fetchall()
         return [_call(r) for r in rows]
+
+    # --- alerts ----------------------------------------------------------------------------
+
+    def open_alerts(self, day: dt.date | None = None) -> list[Alert]:
+        """Problems raised by stations and not resolved since, oldest first; with `day`, only
+        those raised or repeated on that service day (yesterday's unresolved print failure
+        is not today's news: a printer still out of paper says so again when it starts).
+
+        An alert from before alerts had a state (data without "state"/"key") is open, keyed
+        by its station and kind, so the station's next "OK again" resolves it too."""
+        rows = self.conn.execute(
+            "SELECT * FROM events WHERE kind=? ORDER BY seq", (m.STATION_ALERT,)).fetchall()
+        open_: dict[str, Alert] = {}
+        for row in rows:
+            e = event_from_row(row)
+            kind = str(e.data.get("kind", ""))
+            key = str(e.data.get("key") or alert_key(e.device, kind))
+            if e.data.get("state", m.ALERT_OPEN) == m.ALERT_RESOLVED:
+                open_.pop(key, None)
+                continue
+            first = open_.get(key)
+            open_[key] = Alert(key, e.device, kind, str(e.data.get("message", "")),
+                               first.since_ms if first else e.at_ms, e.at_ms, e.seq)
+        alerts = sorted(open_.values(), key=lambda a: a.seq)
+        if day is not None:
+            start = to_ms(dt.datetime.combine(day, dt.time(), self.config.tz))
+            alerts = [a for a in alerts if a.at_ms >= start]
+        return alerts
 
     def events_after(self, seq: int, limit: int = 10000) -> list[m.Event]:
         rows = self.conn.execute(

@@ -13,6 +13,7 @@ import logging
 import sqlite3
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from shared.ledger.store import LedgerError, connect
 log = logging.getLogger(__name__)
 
 PinCheck = Callable[[str, str], bool]
+OfficerNames = Callable[[str], str | None]
 
 
 class StationLink(QObject):
@@ -134,12 +136,15 @@ class LocalLedger(QObject):
     _stop = Signal()
 
     def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None,
-                 pin_check: PinCheck | None = None, parent: QObject | None = None) -> None:
+                 pin_check: PinCheck | None = None, officer_names: OfficerNames | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.path = Path(path)
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.pin_check = pin_check
+        # The officers' names, as the hub's sign-in reply carries them (one-PC mode).
+        self.officer_names = officer_names
         connect(self.path).close()  # create and migrate before any reader opens it
         self._thread = QThread()
         self._thread.setObjectName("ledger-writer")
@@ -168,7 +173,7 @@ class LocalLedger(QObject):
                 link.events_applied.emit(events)
         sender = self._pending.pop(result.command_id, None)
         if sender is not None:
-            sender.replied.emit(result)
+            sender.deliver(result)
 
     def close(self) -> None:
         if self._thread.isRunning():
@@ -187,6 +192,7 @@ class EmbeddedLink(StationLink):
         self._local = local
         self._conn: sqlite3.Connection | None = connect(local.path, readonly=True)
         self._reader = LedgerReader(self._conn, local.config)
+        self._sign_ins: dict[str, str] = {}  # command id -> officer
         self._set_online(True)
 
     @property
@@ -209,7 +215,20 @@ class EmbeddedLink(StationLink):
             QTimer.singleShot(0, lambda: self.replied.emit(result))
             return cid
         self.officer = officer
-        return self.send("sign_in", {"counter": counter})
+        cid = self.send("sign_in", {"counter": counter})
+        self._sign_ins[cid] = officer
+        return cid
+
+    def deliver(self, result: Result) -> None:
+        """The ledger's answer to a command of this link; a sign-in's carries the officer's
+        name, as a hub's does."""
+        officer = self._sign_ins.pop(result.command_id, None)
+        names = self._local.officer_names
+        if officer is not None and result.ok and names is not None:
+            name = names(officer)
+            if name:
+                result = replace(result, value={**result.value, "officer_name": name})
+        self.replied.emit(result)
 
     def close_reader(self) -> None:
         if self._conn is not None:

@@ -2,14 +2,12 @@
 
 Every test runs against a real ledger through a real StationLink, twice: "embedded"
 (LocalLedger/EmbeddedLink in this process) and "hub" (HubLink to a real hub on 127.0.0.1, each
-station with its own replica). Each counter's link is wrapped in `SwitchableLink`, which can cut
-the connection by hand (offline) or go deaf (lost replies) without stopping the hall.
+station with its own replica); see `tests.gui.counter_hall`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,134 +22,23 @@ from counter_client.switchable import SwitchableLink
 from shared.clock import ManualClock
 from shared.config import HallConfig
 from shared.ledger import model as m
-from shared.station.link import LocalLedger, StationLink
-
-PIN = "1234"
-TIMEOUT = 5000
-
-
-@dataclass
-class Hall:
-    """A running hall of one link kind: a kiosk link to issue tickets, and counter windows."""
-
-    qtbot: QtBot
-    config: HallConfig
-    clock: ManualClock
-    new_link: Callable[[str], StationLink]
-    kiosk: StationLink
-    cores: list[CounterCore] = field(default_factory=list)
-
-    def issue(self, service: str, n: int = 1, priority: str | None = None) -> list[str]:
-        labels = []
-        for _ in range(n):
-            args = {"service": service} if priority is None else {
-                "service": service, "priority": priority}
-            with self.qtbot.waitSignal(self.kiosk.replied, timeout=TIMEOUT) as got:
-                self.kiosk.send("issue_ticket", args)
-            result = got.args[0]
-            assert result.ok, result.refusal
-            labels.append(result.value["ticket"]["label"])
-        return labels
-
-    def counter(self, number: int | None = 1, *, panel: bool = False, guard_s: float = 0.0,
-                reply_timeout_ms: int = 3000, device: str | None = None,
-                ) -> tuple[CounterCore, CounterWindow, SwitchableLink]:
-        link = SwitchableLink(self.new_link(device or f"counter-{number}"))
-        core = CounterCore(link, number, tick_ms=50, repeat_guard_s=guard_s,
-                           reply_timeout_ms=reply_timeout_ms)
-        window = CounterWindow(core, panel=panel)
-        self.qtbot.addWidget(window)
-        window.resize(360 if panel else 1366, 768)
-        window.show()
-        self.qtbot.waitExposed(window)
-        self.cores.append(core)
-        return core, window, link
-
-    def signed_in(self, number: int = 1, officer: str | None = None, **kw: object
-                  ) -> tuple[CounterCore, CounterWindow, SwitchableLink]:
-        core, window, link = self.counter(number, **kw)  # type: ignore[arg-type]
-        window.officer_edit.setText(officer or f"petugas-{number}")
-        window.pin_edit.setText(PIN)
-        self.qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
-        idle(self.qtbot, core)
-        assert core.state.signed_in, window.message_label.text()
-        return core, window, link
-
-
-OFFICERS = ("siti", "budi", "petugas-1", "petugas-2", "petugas-3")
+from tests.gui.counter_hall import (
+    PIN,
+    TIMEOUT,
+    Hall,
+    activate,
+    called_events,
+    click,
+    idle,
+    open_hall,
+)
 
 
 @pytest.fixture(params=["embedded", "hub"])
 def hall(request: pytest.FixtureRequest, qtbot: QtBot, tmp_path: Path,
          small_config: HallConfig, clock: ManualClock) -> Iterator[Hall]:
-    """The same hall either in this process (LocalLedger/EmbeddedLink) or behind a real hub
-    on 127.0.0.1 (HubLink over a WebSocket, each station with its own replica). The hub
-    shares the test's ManualClock, so the counter's timers and the ledger agree."""
-    if request.param == "embedded":
-        local = LocalLedger(tmp_path / "hall.db", small_config, clock,
-                            pin_check=lambda who, pin: pin == PIN)
-        h = Hall(qtbot, small_config, clock, local.link, local.link("kiosk-1"))
-        try:
-            yield h
-        finally:
-            for core in h.cores:
-                core.stop()
-            local.close()
-        return
-
-    from shared.station.hub_link import HubLink
-    from shared.station.replica import Replica
-    from tests.system.inproc_hub import ThreadedHub
-
-    hub = ThreadedHub(small_config, tmp_path, clock)
-    for officer in OFFICERS:
-        hub.auth.add_officer(officer, officer.title(), PIN)
-    links: list[HubLink] = []
-
-    def new_link(device: str) -> StationLink:
-        if device.startswith("kiosk"):
-            role, counter = "kiosk", None
-        else:  # "counter-3", "counter-3b", "counter-None"
-            role = "counter"
-            digits = "".join(ch for ch in device.removeprefix("counter-") if ch.isdigit())
-            counter = int(digits) if digits else None
-        token = hub.auth.enroll(device, role, counter)
-        link = HubLink(small_config, hub.url, token, Replica(tmp_path / f"replica-{device}.db"),
-                       device, clock)
-        links.append(link)
-        qtbot.waitUntil(link.is_online, timeout=TIMEOUT)
-        return link
-
-    h = Hall(qtbot, small_config, clock, new_link, new_link("kiosk-1"))
-    try:
+    with open_hall(request.param, qtbot, tmp_path, small_config, clock) as h:
         yield h
-    finally:
-        for core in h.cores:
-            core.stop()
-        for link in links:
-            link.close()
-        hub.stop()
-        # ThreadedHub.stop() leaves its asyncio loop (and the loop's self-pipe sockets) open.
-        hub._loop.close()
-
-
-def idle(qtbot: QtBot, core: CounterCore) -> None:
-    qtbot.waitUntil(lambda: core.state.busy is None, timeout=TIMEOUT)
-
-
-def click(qtbot: QtBot, window: CounterWindow, action: str) -> None:
-    button = window.buttons[action]
-    assert button.isEnabled(), f"{action} is disabled"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-
-def called_events(link: StationLink) -> list[m.Event]:
-    return [e for e in link.reader.events_after(0) if e.kind == m.TICKET_CALLED]
-
-
-def activate(qtbot: QtBot, window: CounterWindow) -> None:
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=TIMEOUT)
 
 
 # --- signing in ----------------------------------------------------------------------------
@@ -180,6 +67,89 @@ def test_wrong_pin_is_refused_in_the_message_area_then_right_pin_signs_in(
     assert "Kartu Keluarga (KK)" in window.queues_label.text()
     assert window.status_chip.text() == "Buka"
     assert window.pin_edit.text() == ""  # the PIN does not linger on screen
+
+
+def test_the_officer_is_greeted_and_shown_by_name(hall: Hall, qtbot: QtBot) -> None:
+    core, window, _ = hall.signed_in(1, "siti")
+    assert window.message_label.text() == "Selamat bertugas, Siti Rahmawati. Anda di Loket 1."
+    assert window.officer_label.text() == "Petugas: Siti Rahmawati"
+    assert core.state.officer == "siti"  # the ledger still records who by ID
+    click(qtbot, window, c.PAUSE)
+    idle(qtbot, core)
+    click(qtbot, window, c.SIGN_OUT)
+    idle(qtbot, core)
+    assert core.officer_name is None and window.stack.currentIndex() == 0
+
+
+def test_one_pc_mode_greets_the_officer_by_the_name_they_were_added_with(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    """`antrean counter --ledger FILE`: the PIN and the name come from the same officer store
+    `antrean hub --ledger FILE officer add` writes."""
+    import argparse
+
+    from counter_client import cli
+    from shared.hub.auth import AuthStore
+    from shared.station.setup import open_link
+    from tests.conftest import DATA
+
+    ledger = tmp_path / "hall.db"
+    auth = AuthStore(ledger.with_name("hub-auth.db"))
+    auth.add_officer("198501012010011001", "Siti Rahmawati", "2468")
+    auth.close()
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args(["--ledger", str(ledger), "--hall-config",
+                              str(DATA / "small_hall.toml"), "--counter", "1"])
+    link, owner = open_link(args)
+    core = CounterCore(link, 1, tick_ms=50)
+    window = CounterWindow(core)
+    qtbot.addWidget(window)
+    try:
+        window.officer_edit.setText("198501012010011001")
+        window.pin_edit.setText("2468")
+        qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: core.state.signed_in, timeout=TIMEOUT)
+        assert window.message_label.text() == (
+            "Selamat bertugas, Siti Rahmawati. Anda di Loket 1.")
+        assert window.officer_label.text() == "Petugas: Siti Rahmawati"
+    finally:
+        core.stop()
+        owner.close()  # type: ignore[attr-defined]
+
+
+def test_the_first_connection_is_not_a_reconnection(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    """A LAN counter starts offline and connects a moment later: that is no "Tersambung
+    kembali"; losing the link and getting it back is."""
+    from shared.station.hub_link import HubLink
+    from shared.station.replica import Replica
+    from tests.system.inproc_hub import ThreadedHub
+
+    hub = ThreadedHub(small_config, tmp_path, clock)
+    token = hub.auth.enroll("counter-1", "counter", 1)
+    inner = HubLink(small_config, hub.url, token, Replica(tmp_path / "replica.db"), "counter-1",
+                    clock)
+    link = SwitchableLink(inner)
+    core = CounterCore(link, 1, tick_ms=50)
+    window = CounterWindow(core)
+    qtbot.addWidget(window)
+    window.show()
+    messages: list[str] = []
+    core.message.connect(lambda text, kind: messages.append(text))
+    try:
+        assert not core.state.online
+        qtbot.waitUntil(lambda: core.state.online, timeout=TIMEOUT)
+        assert messages == []
+        assert window.message_label.text() == "Masukkan ID petugas dan PIN."
+        link.unplug()
+        link.plug_in()
+        qtbot.waitUntil(lambda: core.state.online, timeout=TIMEOUT)
+        assert messages == ["Tersambung kembali ke server antrean."]
+    finally:
+        core.stop()
+        inner.close()
+        hub.stop()
 
 
 def test_counter_bound_by_number_and_taken_counter_refused(hall: Hall, qtbot: QtBot) -> None:
@@ -403,17 +373,7 @@ def test_keyboard_and_number_pad_shortcuts(hall: Hall, qtbot: QtBot) -> None:
 
 def test_keys_are_configurable(hall: Hall, qtbot: QtBot) -> None:
     hall.issue("ktp-baru")
-    link = SwitchableLink(hall.new_link("counter-1"))
-    core = CounterCore(link, 1, tick_ms=50, repeat_guard_s=0)
-    hall.cores.append(core)
-    window = CounterWindow(core, keys={c.CALL_NEXT: ("Space",)})
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.officer_edit.setText("siti")
-    window.pin_edit.setText(PIN)
-    qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
-    idle(qtbot, core)
+    core, window, _ = hall.signed_in(1, "siti", keys={c.CALL_NEXT: ("Space",)})
     activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_F1)  # no longer bound
     assert core.state.busy is None and window.ticket_label.text() == "—"
@@ -481,8 +441,9 @@ def test_service_level_warning_when_the_clock_passes_the_standard_time(
     assert not window.sla_label.isVisible()
     hall.clock.advance(minutes=2, seconds=1)
     qtbot.waitUntil(window.sla_label.isVisible, timeout=TIMEOUT)
-    assert "Melewati standar pelayanan 10 menit" in window.sla_label.text()
-    assert "12 menit" in window.sla_label.text()
+    # The warning takes the timers' place, with the same facts.
+    assert window.sla_label.text() == "⚠ Lewat standar 10 menit: sudah 12 menit · dilayani 12:00"
+    assert not window.timers_label.isVisible()
 
 
 def test_waiting_line_counts_and_longest_wait(hall: Hall, qtbot: QtBot) -> None:
@@ -532,7 +493,7 @@ def test_side_panel_fits_a_laptop_screen(hall: Hall, qtbot: QtBot) -> None:
         assert w.height() >= need, f"{w} is squeezed"
         previous_bottom = bottom
     assert label.height() >= label.sizeHint().height()  # KTP-001 readable, not clipped
-    assert window.buttons[c.CALL_NEXT].height() >= 60
+    assert window.buttons[c.CALL_NEXT].height() >= window.buttons[c.CALL_NEXT].minimumHeight()
 
 
 def _id(hall: Hall, label: str) -> str:

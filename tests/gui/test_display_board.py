@@ -1,4 +1,4 @@
-"""The hall board: calls shown and announced exactly once, filters, offline badge.
+"""The hall board: calls shown and announced exactly once, filters, the staff line (offline).
 
 A real ledger (LocalLedger on a tmp_path SQLite file) drives a real BoardCore and BoardWindow
 offscreen. The announcer is `RecordingAnnouncer`, a fake that only records announce() calls:
@@ -177,7 +177,7 @@ def test_rapid_calls_from_ten_counters_are_all_shown_and_announced_in_order(
     qtbot.waitUntil(lambda: {t.label for t in window.counters_model.rows() if t.label} == labels)
 
 
-def test_a_recall_announces_again(
+def test_a_recall_announces_again_and_says_it_is_a_recall(
     qtbot: QtBot, make_hall: Any, small_config: HallConfig, tmp_path: Path
 ) -> None:
     hall = make_hall(small_config)
@@ -190,10 +190,15 @@ def test_a_recall_announces_again(
     hall.run(hall.staff, "recall", counter=3)
 
     assert len(voice.calls) == 2
-    assert voice.calls[0][1] == voice.calls[1][1]
+    first, again = voice.calls[0][1], voice.calls[1][1]
+    # A visitor who heard the first call must hear that this is the same number again.
+    assert not first.startswith("Panggilan ulang")
+    assert again == f"Panggilan ulang. {first}"
     assert voice.calls[0][0] != voice.calls[1][0]
     assert core.current is not None and core.current.is_recall
     assert "B-001" in window.current_call.text()
+    window.grab()  # the board says it too
+    assert "PANGGILAN ULANG" in [t.text for t in window.current_call.texts]
     assert core.history == []  # the same ticket is not listed twice
 
 
@@ -277,7 +282,7 @@ class UnpluggableLink(StationLink):
             self.events_applied.emit(held)
 
 
-def test_offline_badge_and_catch_up_on_reconnect(
+def test_offline_staff_line_and_catch_up_on_reconnect(
     qtbot: QtBot, make_hall: Any, small_config: HallConfig, clock: ManualClock,
     tmp_path: Path
 ) -> None:
@@ -288,17 +293,17 @@ def test_offline_badge_and_catch_up_on_reconnect(
     link = UnpluggableLink(hall.local.link("display-1"))
     voice = RecordingAnnouncer()
     core, window = make_board(qtbot, link, small_config, tmp_path / "b.db", voice)
-    assert window.header.badges() == []
+    assert window.staff_line.items() == []
 
     link.unplug()
-    assert window.header.badges() == ["Terputus dari server"]
+    assert window.staff_line.items() == ["Papan terputus dari server"]
     hall.call(1)  # KTP-001, missed
     clock.advance(seconds=small_config.rules.announce_freshness_seconds + 60)
     hall.call(3)  # B-001, missed but fresh
     assert voice.calls == [] and window.current_call.text() == "Menunggu panggilan"
 
     link.plug()
-    assert window.header.badges() == []
+    assert window.staff_line.items() == []
     assert "B-001" in window.current_call.text()
     assert [c.label for c in core.history] == ["KTP-001"]
     assert len(voice.calls) == 1 and "B, nol, nol, satu" in voice.calls[0][1]
@@ -356,7 +361,7 @@ def test_a_failing_voice_is_reported_and_the_board_keeps_going(
                               BrokenAnnouncer())
     hall.call(1)
     assert "KTP-001" in window.current_call.text()
-    assert window.header.badges() == ["Suara bermasalah"]
+    assert window.staff_line.items() == ["Suara papan bermasalah"]
     hall.call(1)
     assert "KTP-002" in window.current_call.text()
 
@@ -378,3 +383,21 @@ def test_counter_tiles_page_when_they_do_not_fit(
     for _ in range(grid.pages() - 1):
         window.next_page()
     assert [t.number for t in grid.visible_rows()] == first  # type: ignore[attr-defined]
+
+
+def test_a_new_service_day_starts_a_clean_board(
+    qtbot: QtBot, make_hall: Any, small_config: HallConfig, tmp_path: Path, clock: ManualClock
+) -> None:
+    hall = make_hall(small_config)
+    hall.issue("bpjs-daftar", 2)
+    hall.wait(hall.kiosk.send("alert", {"kind": "printer", "state": "open",
+                                        "message": "Kiosk kiosk-1: tiket B-002 gagal dicetak."}))
+    core, window = make_board(qtbot, hall.local.link("display-1"), small_config,
+                              tmp_path / "board.db")
+    assert window.staff_line.items() == ["Kiosk kiosk-1: tiket B-002 gagal dicetak."]
+    assert [w.waiting for w in core.waiting if w.code == "BPJSKES"] == [2]
+    clock.advance(days=1)
+    window.tick_clock()  # the board's clock runs every second
+    # Yesterday's unresolved problem and yesterday's line are not today's.
+    assert window.staff_line.items() == [] and not window.staff_line.isVisible()
+    assert [w.waiting for w in core.waiting if w.code == "BPJSKES"] == [0]

@@ -215,7 +215,7 @@ def test_paper_low_shows_a_discreet_staff_notice(
         assert notice.text() == "Petugas: kertas printer hampir habis — siapkan gulungan baru"
         # Discreet: small type, not one of the visitor's buttons.
         assert notice.height() < button(k, "take_number").height() / 2
-        qtbot.waitUntil(lambda: any("paper_low" in str(a["message"])
+        qtbot.waitUntil(lambda: any("hampir habis" in str(a["message"])
                                     for a in alerts(k.link.reader)), timeout=5000)
         take_ticket(qtbot, k, "DUKCAPIL", "kk")  # tickets still print while paper is low
         qtbot.waitUntil(lambda: label_text(k, "print_status") == "Silakan ambil tiket Anda.",

@@ -98,6 +98,16 @@ def test_digit_prefixes_are_spoken_as_words(label: str, words: str) -> None:
     assert call_text(label, 2, WORDS) == f"Nomor antrean, {words}. Silakan menuju loket dua."
 
 
+def test_a_recall_says_so_before_the_call() -> None:
+    # SiolaQ and Qmatic mark a recall too: a visitor who heard the first call must not take it
+    # for a new number.
+    first = call_text("KTP-023", 3, DIGITS)
+    assert call_text("KTP-023", 3, DIGITS, recall=True) == f"Panggilan ulang. {first}"
+    assert call_text("A-001", 3, DIGITS, language="en", recall=True).startswith(
+        "Calling again. Ticket number, A, zero")
+    assert call_text("A-001", 3, WORDS, recall=False) == call_text("A-001", 3, WORDS)
+
+
 def test_english_uses_english_template_and_words() -> None:
     assert call_text("A-001", 3, DIGITS, language="en") == (
         "Ticket number, A, zero, zero, one. Please go to counter three."

@@ -354,6 +354,10 @@ def test_cli_prints_the_call_text(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert main(["text", "A-1", "3"]) == 1
     assert "bad ticket label 'A-1'" in capsys.readouterr().err
+    assert main(["text", "KTP-023", "12", "--style", "words", "--recall"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "Panggilan ulang. Nomor antrean, K, T, P, dua puluh tiga. Silakan menuju loket dua belas."
+    )
 
 
 @needs_espeak
