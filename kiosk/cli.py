@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--admin-pin", default=None,
                    help="admin PIN (visible in the process list: prefer --admin-pin-hash)")
     p.add_argument("--admin-pin-hash", default=os.environ.get("ANTREAN_ADMIN_PIN_HASH"),
-                   help="admin PIN hash from --hash-pin (or ANTREAN_ADMIN_PIN_HASH)")
+                   help="admin PIN hash from --hash-pin (default: $ANTREAN_ADMIN_PIN_HASH)")
     p.add_argument("--hash-pin", metavar="PIN", default=None,
                    help="print the hash of PIN for --admin-pin-hash and exit")
     p.add_argument("--screenshots", metavar="DIR", default=None,

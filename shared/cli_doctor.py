@@ -33,16 +33,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="this PC's job; without it every check runs and sound only warns")
     p.add_argument("--config", default=None, help="hall config TOML to validate")
     p.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
-                   help="hub address, e.g. wss://192.168.10.2:8470 (or ANTREAN_HUB)")
+                   help="hub address, e.g. wss://192.168.10.2:8470 (default: $ANTREAN_HUB, "
+                        "else ANTREAN_HUB in --station-env; with --role hub, this PC's hub)")
     p.add_argument("--hub-fingerprint", default=os.environ.get("ANTREAN_HUB_FINGERPRINT"),
                    help="the hub certificate's SHA-256 fingerprint printed at enrollment "
-                        "(or ANTREAN_HUB_FINGERPRINT)")
+                        "(default: $ANTREAN_HUB_FINGERPRINT, else the one in --station-env)")
     p.add_argument("--printer", default=None,
-                   help="ticket printer: usb:VID:PID, net:HOST[:PORT] or a device path")
+                   help="ticket printer: usb:VID:PID, net:HOST[:PORT] or a device path "
+                        "(default: --printer in --station-env's ANTREAN_ARGS)")
     p.add_argument("--ledger", default=None,
-                   help="the hub's ledger file (hub PC), for the disk check")
+                   help="the hub's ledger file (hub PC), for the disk check (default: "
+                        "/var/lib/antrean/ledger.db with --role hub)")
     p.add_argument("--replica", default=None,
-                   help="this station's replica file, for the disk check")
+                   help="this station's replica file, for the disk check (default: --replica "
+                        "in --station-env's ANTREAN_ARGS, else the user's data folder)")
     p.add_argument("--station-env", default=None, metavar="FILE",
                    help="read the hub address, printer and replica from this station.env "
                         f"(default: {STATION_ENV} when it exists)")
