@@ -73,15 +73,18 @@ def run(args: argparse.Namespace) -> int:
         args.device = f"counter-{args.counter}"
 
     from PySide6.QtGui import QFont, QGuiApplication
-    from PySide6.QtWidgets import QApplication
 
     from counter_client.app import CounterWindow
     from counter_client.core import CounterCore
+    from shared.station.startup import QtStartError, SignalStop, qt_application
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    if isinstance(app, QApplication):
-        app.setApplicationName("Antrean loket")
-        app.setFont(QFont("DejaVu Sans", 11))
+    try:
+        app = qt_application("Antrean loket")
+    except QtStartError as e:
+        print(f"antrean counter: {e}", file=sys.stderr)
+        return 2
+    app.setFont(QFont("DejaVu Sans", 11))
+    stop = SignalStop(app)  # Ctrl+C and systemctl stop end the loop, then the cleanup below
     try:
         link, owner = open_link(args)
     except StationSetupError as e:
@@ -103,9 +106,9 @@ def run(args: argparse.Namespace) -> int:
             window.resize(1366, 768)
         window.show()
         log.info("counter app up: device %s, counter %s", args.device, args.counter or "(pick)")
-        code = app.exec()
+        code = stop.exec()
         core.stop()
-        return int(code)
+        return code
     finally:
         close = getattr(owner, "close", None)
         if callable(close):

@@ -67,12 +67,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QApplication
 
     from display.app import BoardApp, BoardOptions, default_state_path
     from display.core import BoardFilterError
+    from shared.station.startup import QtStartError, SignalStop, qt_application
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    try:
+        app = qt_application()
+    except QtStartError as e:
+        print(f"antrean display: {e}", file=sys.stderr)
+        return 2
+    stop = SignalStop(app)  # Ctrl+C and systemctl stop end the loop, then the cleanup below
     try:
         link, owner = open_link(args)
     except StationSetupError as e:
@@ -99,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         board.window.showFullScreen()
     log.info("board %s showing %d counters", link.device, len(board.core.counter_numbers))
     try:
-        return int(app.exec())
+        return stop.exec()
     finally:
         board.close()
         getattr(owner, "close", lambda: None)()

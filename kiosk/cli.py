@@ -92,8 +92,14 @@ def _run_gui(args: argparse.Namespace, settings: PrinterSettings) -> int:
     from kiosk.core import KioskCore, KioskSettings, hash_pin
     from kiosk.print_worker import PrintWorker
     from kiosk.printing import make_printer
+    from shared.station.startup import QtStartError, SignalStop, qt_application
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    try:
+        app = qt_application()
+    except QtStartError as e:
+        print(f"antrean kiosk: {e}", file=sys.stderr)
+        return 2
+    stop = SignalStop(app)  # Ctrl+C and systemctl stop end the loop, then the cleanup below
     try:
         link, owner = open_link(args)
     except StationSetupError as e:
@@ -115,7 +121,7 @@ def _run_gui(args: argparse.Namespace, settings: PrinterSettings) -> int:
         QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
         window.showFullScreen()
     try:
-        return int(app.exec())
+        return stop.exec()
     finally:
         worker.shutdown()
         link.close()

@@ -4,6 +4,9 @@
     antrean doctor --role display --hub wss://192.168.10.2:8470 --hub-fingerprint SHA256HEX
     antrean doctor --role hub --config /etc/antrean/hall.toml --ledger /var/lib/antrean/ledger.db
 
+On a station it also checks that the hub accepts the station's token for this PC's job, and
+that Qt can show windows here (the same check the apps make before their first window).
+
 Exit status 0 when nothing FAILed (warnings allowed), 1 otherwise.
 """
 
@@ -38,6 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hub-fingerprint", default=os.environ.get("ANTREAN_HUB_FINGERPRINT"),
                    help="the hub certificate's SHA-256 fingerprint printed at enrollment "
                         "(default: $ANTREAN_HUB_FINGERPRINT, else the one in --station-env)")
+    p.add_argument("--token", default=os.environ.get("ANTREAN_TOKEN"),
+                   help="this station's token, checked against the hub and this PC's role "
+                        "(default: $ANTREAN_TOKEN, else ANTREAN_TOKEN in --station-env)")
     p.add_argument("--printer", default=None,
                    help="ticket printer: usb:VID:PID, net:HOST[:PORT] or a device path "
                         "(default: --printer in --station-env's ANTREAN_ARGS)")
@@ -55,7 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     hub, printer, replica = args.hub, args.printer, args.replica
-    fingerprint = args.hub_fingerprint
+    fingerprint, token, counter = args.hub_fingerprint, args.token, None
     env_path = args.station_env or (STATION_ENV if os.access(STATION_ENV, os.R_OK) else None)
     if env_path:
         try:
@@ -66,14 +72,18 @@ def run(args: argparse.Namespace) -> int:
         app_args = env.get("ANTREAN_ARGS", "")
         hub = hub or env.get("ANTREAN_HUB")
         fingerprint = fingerprint or env.get("ANTREAN_HUB_FINGERPRINT")
+        token = token or env.get("ANTREAN_TOKEN")
         printer = printer or option_value(app_args, "--printer")
         replica = replica or option_value(app_args, "--replica")
+        bound = option_value(app_args, "--counter")
+        counter = int(bound) if bound and bound.isdigit() else None
     if hub is None and args.role == "hub":
         hub = "http://127.0.0.1:8470"  # on the hub PC, ask the local hub
     data_path = args.ledger or replica or (
         "/var/lib/antrean/ledger.db" if args.role == "hub" else default_data_path())
     results = run_checks(role=args.role, config=args.config, hub=hub, printer=printer,
-                         data_path=data_path, hub_fingerprint=fingerprint)
+                         data_path=data_path, hub_fingerprint=fingerprint, token=token,
+                         counter=counter)
     overall = worst(results)
     if args.json:
         print(json.dumps({"status": overall.value,
