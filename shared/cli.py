@@ -74,12 +74,19 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     chosen = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(chosen).parse_args(argv)
+    # force: importing python-escpos (the kiosk) already set up the root logger at WARNING,
+    # which hid every INFO line and made -v do nothing.
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True,
     )
-    module = importlib.import_module(args._module)
-    return int(module.run(args) or 0)
+    try:
+        module = importlib.import_module(args._module)
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt:
+        # Ctrl+C before an app's own handling is in place (while it loads): no traceback.
+        print(f"antrean {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
