@@ -51,6 +51,7 @@ EVENTS_MAX_LIMIT = 10000
 # Close codes (docs/protocol.md section 9).
 CLOSE_BAD_HELLO, CLOSE_UNKNOWN_TOKEN, CLOSE_PROTOCOL = 4000, 4001, 4002
 CLOSE_REPLICA_AHEAD, CLOSE_REVOKED = 4003, 4004
+CLOSE_GOING_AWAY = 1001
 REVOKED_MESSAGE = "this station's token was revoked or replaced on the hub"
 
 
@@ -117,6 +118,7 @@ class Hub:
             web.get("/ws", self._ws),
         ])
         self.app.on_startup.append(self._start)
+        self.app.on_shutdown.append(self._going_away)
         self.app.on_cleanup.append(self._stop)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -135,6 +137,14 @@ class Hub:
         led = Ledger(self.ledger_path, self.config, self.clock)
         led.subscribe(self._committed)
         return led
+
+    async def _going_away(self, app: web.Application) -> None:
+        """Stopping (SIGTERM): close every connection with 1001 at once, so stations know to
+        reconnect, instead of leaving them to the shutdown timeout and a 1006."""
+        for s in list(self._connected):
+            self._connected.discard(s)
+            self._sessions.discard(s)
+            s.queue.put_nowait(_Close(CLOSE_GOING_AWAY, b"hub shutting down"))
 
     async def _stop(self, app: web.Application) -> None:
         if self._auth_watch is not None:
