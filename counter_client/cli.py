@@ -76,15 +76,11 @@ def run(args: argparse.Namespace) -> int:
 
     from counter_client.app import CounterWindow
     from counter_client.core import CounterCore
-    from shared.station.startup import QtStartError, SignalStop, qt_application
+    from shared.station.startup import start_qt
 
-    try:
-        app = qt_application("Antrean loket")
-    except QtStartError as e:
-        print(f"antrean counter: {e}", file=sys.stderr)
-        return 2
+    # Qt checked first; Ctrl+C and systemctl stop end the loop, then the cleanup below.
+    app, stop = start_qt("antrean counter", "Antrean loket")
     app.setFont(QFont("DejaVu Sans", 11))
-    stop = SignalStop(app)  # Ctrl+C and systemctl stop end the loop, then the cleanup below
     try:
         link, owner = open_link(args)
     except StationSetupError as e:

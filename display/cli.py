@@ -70,14 +70,10 @@ def run(args: argparse.Namespace) -> int:
 
     from display.app import BoardApp, BoardOptions, default_state_path
     from display.core import BoardFilterError
-    from shared.station.startup import QtStartError, SignalStop, qt_application
+    from shared.station.startup import start_qt
 
-    try:
-        app = qt_application()
-    except QtStartError as e:
-        print(f"antrean display: {e}", file=sys.stderr)
-        return 2
-    stop = SignalStop(app)  # Ctrl+C and systemctl stop end the loop, then the cleanup below
+    # Qt checked first; Ctrl+C and systemctl stop end the loop, then the cleanup below.
+    _, stop = start_qt("antrean display")
     try:
         link, owner = open_link(args)
     except StationSetupError as e:

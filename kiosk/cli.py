@@ -92,14 +92,10 @@ def _run_gui(args: argparse.Namespace, settings: PrinterSettings) -> int:
     from kiosk.core import KioskCore, KioskSettings, hash_pin
     from kiosk.print_worker import PrintWorker
     from kiosk.printing import make_printer
-    from shared.station.startup import QtStartError, SignalStop, qt_application
+    from shared.station.startup import start_qt
 
-    try:
-        app = qt_application()
-    except QtStartError as e:
-        print(f"antrean kiosk: {e}", file=sys.stderr)
-        return 2
-    stop = SignalStop(app)  # Ctrl+C and systemctl stop end the loop, then the cleanup below
+    # Qt checked first; Ctrl+C and systemctl stop end the loop, then the cleanup below.
+    app, stop = start_qt("antrean kiosk")
     try:
         link, owner = open_link(args)
     except StationSetupError as e:

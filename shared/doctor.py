@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import http.client
-import ipaddress
 import json
 import os
 import re
@@ -106,13 +105,7 @@ class HubHealth:
 
 
 def _is_loopback(url: str) -> bool:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return tls.is_loopback(urllib.parse.urlsplit(url).hostname or "")
 
 
 class HubError(Exception):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import ipaddress
 import logging
 import sqlite3
 import sys
@@ -105,15 +104,6 @@ def tls_paths(args: argparse.Namespace) -> tuple[Path, Path]:
     if tls.ensure_certificate(cert_path, key_path):
         log.info("made the hub's TLS certificate %s (key %s, mode 0600)", cert_path, key_path)
     return cert_path, key_path
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def uses_tls(args: argparse.Namespace) -> bool:
@@ -285,7 +275,7 @@ def _serve(args: argparse.Namespace) -> int:
         where = (f"wss://{args.host}:{args.port}/ws, certificate {cert} with SHA-256 "
                  f"fingerprint {tls.certificate_fingerprint(cert)}")
     hub = Hub(config, ledger, AuthStore(auth_path(args)), clock)
-    if ssl_context is None and not is_loopback(args.host):
+    if ssl_context is None and not tls.is_loopback(args.host):
         # Loud on purpose: a hall LAN is not trusted, and this is the default without --tls.
         warning = (f"WARNING: NOT ENCRYPTED: plain ws:// on {args.host}: station tokens and "
                    f"officers' PINs cross the LAN readable by anyone on it; run the hub with "

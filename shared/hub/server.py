@@ -69,6 +69,10 @@ class _Session:
     station: Station
     token_hash: str = ""
     queue: asyncio.Queue[str | _Close | None] = field(default_factory=lambda: asyncio.Queue())
+    # Set by the sender when the hub ends the session (4004, 1001, too far behind): the
+    # connection's handler then closes it with `closing`.
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    closing: _Close | None = None
     last_sent: int = 0
     officer: str | None = None
     officer_counter: int | None = None
@@ -238,7 +242,7 @@ class Hub:
         if s.queue.qsize() > SEND_QUEUE_LIMIT:
             log.warning("station %s is too far behind; dropping it", s.station.name)
             self._sessions.discard(s)
-            s.queue.put_nowait(None)
+            s.queue.put_nowait(_Close(1000, b"too far behind"))
             return
         s.last_sent = last
         s.queue.put_nowait(text)
@@ -403,26 +407,41 @@ class Hub:
                  peer, hello.after)
         try:
             await self._catch_up(s, hello.after)
-            async for msg in ws:
-                if msg.type == WSMsgType.TEXT:
-                    await self._handle(s, msg.data)
-                elif msg.type == WSMsgType.BINARY:
-                    await self._reply(s, p.error("bad_message", "frames must be JSON text"))
-                elif msg.type == WSMsgType.ERROR:
-                    break
-                if s.refused_in_row > 1000:
-                    log.warning("closing %s: flooding", station.name)
-                    await ws.close(code=1008, message=b"flood")
-                    break
+            # The hub ending a session closes it from here, the one task that reads the
+            # socket: closed from another task, aiohttp drops the connection without waiting
+            # for the station's close reply, and the station sees 1006 instead of the code.
+            reading = asyncio.create_task(self._read(s))
+            stopping = asyncio.create_task(s.stop.wait())
+            try:
+                await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopping.cancel()
+                reading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reading
+            if s.closing is not None and not ws.closed:
+                await ws.close(code=s.closing.code, message=s.closing.reason)
         finally:
             self._sessions.discard(s)
             self._connected.discard(s)
             s.queue.put_nowait(None)
-            sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
             log.info("station %s disconnected", station.name)
         return ws
+
+    async def _read(self, s: _Session) -> None:
+        async for msg in s.ws:
+            if msg.type == WSMsgType.TEXT:
+                await self._handle(s, msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                await self._reply(s, p.error("bad_message", "frames must be JSON text"))
+            elif msg.type == WSMsgType.ERROR:
+                return
+            if s.refused_in_row > 1000:
+                log.warning("closing %s: flooding", s.station.name)
+                await s.ws.close(code=1008, message=b"flood")
+                return
 
     def _resume_officer(self, station: Station) -> tuple[str | None, int | None]:
         """A counter station that reconnects (its PC slept, the hub restarted) keeps the
@@ -448,12 +467,11 @@ class Hub:
     async def _sender(self, s: _Session) -> None:
         while True:
             item = await s.queue.get()
-            if item is None or isinstance(item, _Close) or s.ws.closed:
-                if not s.ws.closed:
-                    if isinstance(item, _Close):
-                        await s.ws.close(code=item.code, message=item.reason)
-                    else:
-                        await s.ws.close()
+            if isinstance(item, _Close):
+                s.closing = item
+                s.stop.set()
+                return
+            if item is None or s.ws.closed:
                 return
             try:
                 await s.ws.send_str(item)

@@ -54,6 +54,17 @@ def qt_application(name: str | None = None) -> QApplication:
     return app
 
 
+def start_qt(command: str, name: str | None = None) -> tuple[QApplication, SignalStop]:
+    """An app's start: the checked QApplication and its SignalStop. Where Qt cannot show
+    windows, prints "antrean kiosk: cannot show windows: ...; fix: ..." and exits 2."""
+    try:
+        app = qt_application(name)
+    except QtStartError as e:
+        print(f"{command}: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return app, SignalStop(app)
+
+
 class SignalStop:
     """SIGINT and SIGTERM quit `app`'s event loop; `exec()` runs it. Installed for the rest of
     the process (a second Ctrl+C during shutdown is then ignored, not a traceback), or until
