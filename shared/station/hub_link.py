@@ -60,7 +60,7 @@ class TokenRefused(OSError):
 # Indonesian on the screens that show it.
 REFUSALS = {
     "unknown_token": ("the hub refused this station's token (not enrolled, or enrolled "
-                      "again since)", "Server antrean menolak token perangkat ini. Hubungi "
+                      "again since)", "Token perangkat ini ditolak server antrean. Hubungi "
                       "petugas TI."),
     "token_revoked": ("the hub refused this station's token: it was revoked or replaced",
                       "Perangkat ini dicabut dari server antrean. Hubungi petugas TI."),

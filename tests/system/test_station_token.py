@@ -141,7 +141,7 @@ def test_a_station_with_its_config_cached_shows_the_refusal(qtbot: QtBot, hub: H
     link = HubLink.from_args(args(WRONG))  # today, with a token the hub no longer knows
     try:
         qtbot.waitUntil(lambda: link.refused_code == "unknown_token", timeout=10000)
-        assert link.offline_reason() == ("Server antrean menolak token perangkat ini. Hubungi "
+        assert link.offline_reason() == ("Token perangkat ini ditolak server antrean. Hubungi "
                                          "petugas TI.")
         assert not link._retry.isActive()
     finally:
