@@ -89,15 +89,14 @@ def run(args: argparse.Namespace) -> int:
         args.device = f"counter-{args.counter}"
 
     from PySide6.QtGui import QFont, QGuiApplication
-    from PySide6.QtWidgets import QApplication
 
     from counter_client.app import PANEL_WIDTH, CounterWindow
     from counter_client.core import CounterCore
+    from shared.station.startup import start_qt
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    if isinstance(app, QApplication):
-        app.setApplicationName("Antrean loket")
-        app.setFont(QFont("DejaVu Sans", 11))
+    # Qt checked first; Ctrl+C and systemctl stop end the loop, then the cleanup below.
+    app, stop = start_qt("antrean counter", "Antrean loket")
+    app.setFont(QFont("DejaVu Sans", 11))
     try:
         link, owner = open_link(args)
     except StationSetupError as e:
@@ -119,9 +118,9 @@ def run(args: argparse.Namespace) -> int:
             window.resize(1366, 768)
         window.show()
         log.info("counter app up: device %s, counter %s", args.device, args.counter or "(pick)")
-        code = app.exec()
+        code = stop.exec()
         core.stop()
-        return int(code)
+        return code
     finally:
         close = getattr(owner, "close", None)
         if callable(close):

@@ -394,6 +394,15 @@ class CounterCore(QObject):
             self._on_replied(Result(pending.command_id, True, {"ticket": self._subject(
                 pending, events)}, tuple(events)))
             return
+        if self.officer is not None and any(
+                e.kind == m.OFFICER_SIGNED_OUT and e.data.get("reason") == "officer_disabled"
+                and e.data.get("officer") == self.officer for e in events):
+            # IT disabled this officer (antrean hub officer disable): the hub signed them out.
+            self.officer = None
+            self.link.officer = None
+            self.message.emit("Akun petugas Anda dinonaktifkan petugas TI. Anda sudah keluar.",
+                              ERROR)
+            self.signed_in_changed.emit(False)
         # Events come in bursts from the whole hall; redraw once per burst.
         if not self._dirty:
             self._dirty = True

@@ -82,12 +82,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QApplication
 
     from display.app import BoardApp, BoardOptions, default_state_path
     from display.core import BoardFilterError
+    from shared.station.startup import start_qt
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # Qt checked first; Ctrl+C and systemctl stop end the loop, then the cleanup below.
+    _, stop = start_qt("antrean display")
     try:
         link, owner = open_link(args)
     except StationSetupError as e:
@@ -114,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         board.window.showFullScreen()
     log.info("board %s showing %d counters", link.device, len(board.core.counter_numbers))
     try:
-        return int(app.exec())
+        return stop.exec()
     finally:
         board.close()
         getattr(owner, "close", lambda: None)()

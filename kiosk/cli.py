@@ -47,7 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--admin-pin", default=None,
                    help="admin PIN (visible in the process list: prefer --admin-pin-hash)")
     p.add_argument("--admin-pin-hash", default=os.environ.get("ANTREAN_ADMIN_PIN_HASH"),
-                   help="admin PIN hash from --hash-pin (or ANTREAN_ADMIN_PIN_HASH)")
+                   help="admin PIN hash from --hash-pin (default: $ANTREAN_ADMIN_PIN_HASH)")
     p.add_argument("--hash-pin", metavar="PIN", default=None,
                    help="print the hash of PIN for --admin-pin-hash and exit")
     p.add_argument("--screenshots", metavar="DIR", default=None,
@@ -103,8 +103,10 @@ def _run_gui(args: argparse.Namespace, settings: PrinterSettings) -> int:
     from kiosk.core import KioskCore, KioskSettings, hash_pin
     from kiosk.print_worker import PrintWorker
     from kiosk.printing import make_printer
+    from shared.station.startup import start_qt
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # Qt checked first; Ctrl+C and systemctl stop end the loop, then the cleanup below.
+    app, stop = start_qt("antrean kiosk")
     try:
         link, owner = open_link(args)
     except StationSetupError as e:
@@ -127,7 +129,7 @@ def _run_gui(args: argparse.Namespace, settings: PrinterSettings) -> int:
         QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
         window.showFullScreen()
     try:
-        return int(app.exec())
+        return stop.exec()
     finally:
         worker.shutdown()
         link.close()

@@ -46,7 +46,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                        help="keep running and back up this often (skips when nothing changed)")
 
     list_p = sub.add_parser("list", help="list the copies in a backup folder and check each")
-    list_p.add_argument("--to", required=True, dest="dest", metavar="DIR")
+    list_p.add_argument("--to", required=True, dest="dest", metavar="DIR",
+                        help="the backup folder")
 
     restore_p = sub.add_parser("restore", help="put a backup or a replica in place as the ledger")
     restore_p.add_argument("backup", help="a backup file, or a station's replica")

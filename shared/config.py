@@ -7,11 +7,12 @@ file, the field and what is wrong, so IT staff never see a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -182,6 +183,35 @@ class HallConfig:
         return [c for c in self.counters.values() if prefix in c.queues]
 
 
+# --- the keys of each table ------------------------------------------------------------------
+# A key not listed for its table is refused, naming the nearest valid one: a misspelt
+# `daily_qouta` silently ignored would be an unlimited quota nobody asked for. Where a table
+# maps onto a dataclass field for field, the keys are its fields.
+
+TOP_KEYS = ("mpp", "schedule", "holidays", "agencies", "queues", "services", "counters",
+            "rules", "voice")
+MPP_KEYS = tuple(f.name for f in fields(Mpp))
+SCHEDULE_KEYS = ("hours", "breaks")
+BREAK_KEYS = ("day", "time", "label")
+HOLIDAY_KEYS = ("date", "name")
+AGENCY_KEYS = ("code", "name", "short_name", "logo", "zone", *SCHEDULE_KEYS)
+QUEUE_KEYS = tuple(f.name for f in fields(Queue))
+SERVICE_KEYS = ("code", "name", "agency", "queue", "standard_minutes", "daily_quota",
+                "requirements", "cutoff_minutes", *SCHEDULE_KEYS)
+COUNTER_KEYS = tuple(f.name for f in fields(Counter))
+RULES_KEYS = tuple(f.name for f in fields(Rules))
+VOICE_KEYS = tuple(f.name for f in fields(Voice))
+
+
+def unknown_key_problem(key: str, valid: Iterable[str], what: str = "key") -> str:
+    """'unknown key; did you mean "daily_quota"?' (difflib's nearest), or the valid keys."""
+    choices = list(valid)
+    near = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
+    if near:
+        return f'unknown {what}; did you mean "{near[0]}"?'
+    return f"unknown {what}; use {', '.join(choices)}"
+
+
 # --- loading -------------------------------------------------------------------------------
 
 
@@ -190,14 +220,30 @@ class _Reader:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        # id(table) -> its declared keys, so reading an undeclared key is caught as a bug.
+        self._declared: dict[int, tuple[str, ...]] = {}
 
     def fail(self, path: str, problem: str) -> ConfigError:
         return ConfigError(self.source, path, problem)
+
+    def known(self, data: Mapping[str, Any], path: str, keys: tuple[str, ...]) -> None:
+        """Refuse any key of this table that is not one of `keys`."""
+        for key in data:
+            if key not in keys:
+                raise self.fail(_join(path, key), unknown_key_problem(key, keys))
+        self._declared[id(data)] = keys
 
     def table(self, data: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
         value = data.get(key, {})
         if not isinstance(value, Mapping):
             raise self.fail(_join(path, key), "must be a table")
+        return value
+
+    def table_of(self, data: Mapping[str, Any], key: str, path: str,
+                 keys: tuple[str, ...]) -> Mapping[str, Any]:
+        """A sub-table whose keys must be `keys`."""
+        value = self.table(data, key, path)
+        self.known(value, _join(path, key), keys)
         return value
 
     def get(
@@ -209,6 +255,8 @@ class _Reader:
         default: Any = ...,
     ) -> Any:
         where = _join(path, key)
+        declared = self._declared.get(id(data))
+        assert declared is None or key in declared, f"{where} is read but not declared"
         if key not in data:
             if default is ...:
                 raise self.fail(where, "is required")
@@ -268,8 +316,8 @@ class _Reader:
             raise self.fail(_join(path, "hours"), "must list at least one day")
         for key in hours:
             if key not in WEEKDAYS:
-                raise self.fail(
-                    _join(path, "hours", key), f"unknown day; use {', '.join(WEEKDAYS)}")
+                raise self.fail(_join(path, "hours", key),
+                                unknown_key_problem(key, WEEKDAYS, "day"))
             opening[WEEKDAYS.index(key)] = self.time_range(hours[key], _join(path, "hours", key))
         if parent is not None and "breaks" not in data:
             return Schedule(opening, dict(parent.breaks))
@@ -281,9 +329,10 @@ class _Reader:
             where = f"{_join(path, 'breaks')}[{i}]"
             if not isinstance(item, Mapping):
                 raise self.fail(where, "must be a table with day, time and label")
+            self.known(item, where, BREAK_KEYS)
             day = self.text(item, "day", where)
             if day not in WEEKDAYS:
-                raise self.fail(_join(where, "day"), f"unknown day; use {', '.join(WEEKDAYS)}")
+                raise self.fail(_join(where, "day"), unknown_key_problem(day, WEEKDAYS, "day"))
             rng = self.time_range(item.get("time"), _join(where, "time"))
             label = self.text(item, "label", where, "Istirahat")
             found.setdefault(WEEKDAYS.index(day), []).append(Break(rng, label))
@@ -326,7 +375,8 @@ def _list_of_tables(data: Mapping[str, Any], key: str, r: _Reader) -> list[Mappi
 
 def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfig:
     r = _Reader(source)
-    m = r.table(data, "mpp", "")
+    r.known(data, "", TOP_KEYS)
+    m = r.table_of(data, "mpp", "", MPP_KEYS)
     if "mpp" not in data:
         raise r.fail("mpp", "is required")
     timezone = r.text(m, "timezone", "mpp", "Asia/Jakarta")
@@ -343,13 +393,14 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
         running_text=r.text(m, "running_text", "mpp", ""),
         example=r.get(m, "example", "mpp", bool, False),
     )
-    schedule = r.schedule(r.table(data, "schedule", ""), "schedule")
+    schedule = r.schedule(r.table_of(data, "schedule", "", SCHEDULE_KEYS), "schedule")
     if not schedule.open:
         raise r.fail("schedule.hours", "the hall must be open on at least one day")
 
     holidays: dict[dt.date, str] = {}
     for i, h in enumerate(_list_of_tables(data, "holidays", r)):
         where = f"holidays[{i}]"
+        r.known(h, where, HOLIDAY_KEYS)
         when = r.get(h, "date", where, dt.date)
         if isinstance(when, dt.datetime):
             raise r.fail(_join(where, "date"), "must be a date such as 2026-12-25, not a time")
@@ -363,6 +414,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
     agencies_list = []
     for i, a in enumerate(agencies_raw):
         where = f"agencies[{i}]"
+        r.known(a, where, AGENCY_KEYS)
         code = r.text(a, "code", where)
         if not CODE_RE.match(code):
             raise r.fail(_join(where, "code"), "use 1-32 letters, digits, '-' or '_'")
@@ -381,6 +433,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
     queues_list = []
     for i, q in enumerate(_list_of_tables(data, "queues", r)):
         where = f"queues[{i}]"
+        r.known(q, where, QUEUE_KEYS)
         prefix = r.text(q, "prefix", where)
         if not PREFIX_RE.match(prefix):
             raise r.fail(_join(where, "prefix"), "use 1-4 capital letters or digits, e.g. A or KTP")
@@ -395,7 +448,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
         ))
     queues = _unique(queues_list, lambda q: q.prefix, "queues", r)
 
-    rules_raw = r.table(data, "rules", "")
+    rules_raw = r.table_of(data, "rules", "", RULES_KEYS)
     rules = Rules(
         tickets_from_minutes=r.number(rules_raw, "tickets_from_minutes", "rules", 0, 240, 60),
         cutoff_minutes=r.number(rules_raw, "cutoff_minutes", "rules", 0, 240, 30),
@@ -412,6 +465,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
     queue_first_use: dict[str, str] = {}  # where, for the "no counter serves it" message
     for i, s in enumerate(_list_of_tables(data, "services", r)):
         where = f"services[{i}]"
+        r.known(s, where, SERVICE_KEYS)
         code = r.text(s, "code", where)
         if not CODE_RE.match(code):
             raise r.fail(_join(where, "code"), "use 1-32 letters, digits, '-' or '_'")
@@ -453,6 +507,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
     counters_list = []
     for i, c in enumerate(_list_of_tables(data, "counters", r)):
         where = f"counters[{i}]"
+        r.known(c, where, COUNTER_KEYS)
         number = r.number(c, "number", where, 1, 999)
         agency = r.text(c, "agency", where)
         if agency not in agencies:
@@ -486,7 +541,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
         if queue not in served_anywhere:
             raise r.fail(where, f'no counter serves queue "{queue}"; add it to a counter\'s queues')
 
-    v = r.table(data, "voice", "")
+    v = r.table_of(data, "voice", "", VOICE_KEYS)
     style = r.text(v, "style", "voice", "digits")
     if style not in ("digits", "words"):
         raise r.fail("voice.style", 'must be "digits" or "words"')

@@ -15,7 +15,6 @@ import datetime as dt
 import enum
 import http.client
 import importlib
-import ipaddress
 import json
 import os
 import re
@@ -108,13 +107,7 @@ class HubHealth:
 
 
 def _is_loopback(url: str) -> bool:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return tls.is_loopback(urllib.parse.urlsplit(url).hostname or "")
 
 
 class HubError(Exception):
@@ -166,9 +159,12 @@ def _speaks_tls(url: str, timeout: float) -> bool:
     return True
 
 
-def fetch_health(hub: str, timeout: float = 3.0, fingerprint: str | None = None) -> HubHealth:
+def fetch_health(hub: str, timeout: float = 3.0, fingerprint: str | None = None,
+                 for_station: bool = True) -> HubHealth:
     """The hub's /health. Over https with a `fingerprint`, the hub must show that certificate;
-    without one the certificate is only reported (nothing secret is sent to /health)."""
+    without one the certificate is only reported (nothing secret is sent to /health). A plain
+    address that finds a TLS hub fails for a station (its app would fail the same way); on
+    the hub PC itself (`for_station=False`, loopback) the health is asked over TLS instead."""
     url = health_url(hub)
     before_wall, before = dt.datetime.now(dt.UTC), time.monotonic()
     seen = ""
@@ -186,7 +182,7 @@ def fetch_health(hub: str, timeout: float = 3.0, fingerprint: str | None = None)
                 raise HubError(f"{url} did not answer within {timeout:g} s") from None
             if not isinstance(reason, ConnectionRefusedError) and _speaks_tls(url, timeout):
                 tls_url = url.replace("http://", "https://", 1)
-                if not _is_loopback(url):
+                if for_station or not _is_loopback(url):
                     raise HubError(
                         f"the hub at {url} speaks TLS only",
                         "put ANTREAN_HUB=wss://HUB:8470 and ANTREAN_HUB_FINGERPRINT=<its "
@@ -223,7 +219,13 @@ def fetch_health(hub: str, timeout: float = 3.0, fingerprint: str | None = None)
 
 
 def check_hub(hub: str | None, timeout: float = 3.0, expected_version: str = __version__,
-              fingerprint: str | None = None) -> tuple[CheckResult, HubHealth | None]:
+              fingerprint: str | None = None, for_station: bool = True,
+              ) -> tuple[CheckResult, HubHealth | None]:
+    """Whether this PC reaches a healthy hub of its own version. `for_station`: judged as the
+    station apps judge their hub address (wss:// needs a fingerprint, a fingerprint needs
+    wss://, a plain address that finds a TLS hub fails), so doctor never says OK where the
+    app refuses to start or cannot connect. On the hub PC (`for_station=False`) it only asks
+    the local hub whether it is up."""
     if not hub:
         return CheckResult("hub", Status.SKIP, "no hub address (--hub or ANTREAN_HUB)"), None
     pin: str | None = None
@@ -233,8 +235,18 @@ def check_hub(hub: str | None, timeout: float = 3.0, expected_version: str = __v
         except tls.TlsError as e:
             return CheckResult("hub", Status.FAIL, str(e),
                                "copy ANTREAN_HUB_FINGERPRINT again from the enroll output"), None
+    if for_station:
+        try:
+            tls.station_pin(hub, fingerprint)
+        except tls.TlsError as e:
+            fix = ("put ANTREAN_HUB_FINGERPRINT (printed by 'antrean hub ... enroll'; again by "
+                   "'antrean hub --ledger /var/lib/antrean/ledger.db fingerprint' on the hub "
+                   "PC) in station.env" if pin is None else
+                   "use ANTREAN_HUB=wss://HUB:8470 with that fingerprint (or drop the "
+                   "fingerprint if the hub really runs without --tls)")
+            return CheckResult("hub", Status.FAIL, str(e), fix), None
     try:
-        health = fetch_health(hub, timeout, pin)
+        health = fetch_health(hub, timeout, pin, for_station)
     except HubError as e:
         return CheckResult(
             "hub", Status.FAIL, str(e),
@@ -276,6 +288,87 @@ def check_hub(hub: str | None, timeout: float = 3.0, expected_version: str = __v
     return _ok("hub", detail), health
 
 
+# The token roles that can do each station's job; "admin" can do everything (a warning: a PC
+# should hold the least its job needs). A display only reads, so any role works for it.
+JOB_ROLES = {"kiosk": ("kiosk",), "counter": ("counter",), "display": ("display",)}
+
+
+def fetch_station(health: HubHealth, token: str, timeout: float = 3.0) -> tuple[int, bytes]:
+    """GET /station with the token, on the address (and pinned certificate) that answered
+    /health. Returns the HTTP status and body."""
+    url = health.url.removesuffix("/health") + "/station"
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        if url.startswith("https://"):
+            pin = health.tls_fingerprint if health.pinned or _is_loopback(url) else None
+            if pin is None:
+                raise HubError("the hub's certificate was not checked against a pin; not "
+                               "sending the token")
+            reply = tls.pinned_get(url, pin, headers, timeout, limit=64 * 1024)
+            return reply.status, reply.body
+        request = urllib.request.Request(url, headers=headers)
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            return int(r.status), bytes(r.read(64 * 1024))
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(64 * 1024)
+    except (OSError, http.client.HTTPException, tls.TlsError) as e:
+        raise HubError(f"cannot ask {url}: {getattr(e, 'strerror', None) or e}") from None
+
+
+def check_token(health: HubHealth | None, token: str | None, job: str | None,
+                counter: int | None = None, timeout: float = 3.0) -> CheckResult:
+    """Whether the hub accepts this station's token, and for a role that can do this PC's
+    job (and, for a counter PC started with --counter N, at that counter)."""
+    name = "token"
+    if job == "hub":
+        return CheckResult(name, Status.SKIP, "not needed on the hub PC")
+    if not token:
+        if job is None:
+            return CheckResult(name, Status.SKIP, "no token (--token or ANTREAN_TOKEN)")
+        return CheckResult(name, Status.FAIL, "this station has no token",
+                           "put the ANTREAN_TOKEN printed by 'antrean hub ... enroll' in "
+                           "/etc/antrean/station.env")
+    if health is None:
+        return CheckResult(name, Status.SKIP, "no answer from the hub to check it with")
+    role_hint = job or "ROLE"
+    enroll = (f"on the hub PC: antrean hub --ledger /var/lib/antrean/ledger.db enroll --role "
+              f"{role_hint} --name NAME, then put the new ANTREAN_TOKEN in station.env")
+    try:
+        status, body = fetch_station(health, token, timeout)
+    except HubError as e:
+        return CheckResult(name, Status.FAIL, str(e), "run antrean doctor again")
+    if status == 401:
+        revoked = b"revoked" in body
+        why = "it was revoked or replaced" if revoked else "it is not enrolled there"
+        return CheckResult(name, Status.FAIL, f"the hub refused this station's token ({why})",
+                           enroll)
+    if status == 404:
+        return CheckResult(name, Status.WARN, "the hub is too old to check tokens",
+                           "install the same Antrean version on every PC")
+    try:
+        info = json.loads(body)
+        station, role = str(info["station"]), str(info["role"])
+        bound = info.get("counter")
+    except (ValueError, KeyError, TypeError):
+        return CheckResult(name, Status.FAIL, f"the hub answered /station with HTTP {status}",
+                           "on the hub PC: journalctl -u antrean-hub -n 50")
+    detail = f"the hub knows this token as station {station} ({role}"
+    detail += f", bound to counter {bound})" if bound is not None else ")"
+    if job is None:
+        return _ok(name, detail)
+    if role == "admin":
+        return CheckResult(name, Status.WARN, f"{detail}: an admin token may do anything",
+                           f"give this {job} PC its own token ({enroll})")
+    if role not in JOB_ROLES[job]:
+        bad = Status.WARN if job == "display" else Status.FAIL
+        return CheckResult(name, bad, f"{detail}, but this PC is a {job}", enroll)
+    if job == "counter" and bound is not None and counter is not None and counter != bound:
+        return CheckResult(name, Status.FAIL, f"{detail}, but the app runs with --counter "
+                           f"{counter}", f"use --counter {bound} in ANTREAN_ARGS, or enroll "
+                           f"the station again with --counter {counter}")
+    return _ok(name, detail)
+
+
 def check_clock(health: HubHealth | None, max_skew_s: float = 30.0) -> CheckResult:
     if health is None:
         return CheckResult("clock", Status.SKIP, "no answer from the hub to compare with")
@@ -290,6 +383,20 @@ def check_clock(health: HubHealth | None, max_skew_s: float = 30.0) -> CheckResu
                            "timedatectl set-ntp true (and let stations use the hub PC as their "
                            "time server when the hall has no internet; see docs/install-id.md)")
     return _ok("clock", detail)
+
+
+# --- screen ---------------------------------------------------------------------------------
+
+
+def check_qt_platform(env: dict[str, str] | None = None, timeout: float = 30.0) -> CheckResult:
+    """Whether Qt's platform plugin loads here (what the apps ask before their first window):
+    opened for real where this session has a display, else its libraries checked with ldd."""
+    from shared.station import qt_platform
+
+    report = qt_platform.check(env, timeout)
+    if report.ok:
+        return _ok("screen", report.detail)
+    return CheckResult("screen", Status.FAIL, report.detail, report.fix)
 
 
 # --- printer --------------------------------------------------------------------------------
@@ -648,15 +755,22 @@ def default_data_path() -> Path:
 
 def run_checks(*, role: str | None, config: str | None, hub: str | None,
                printer: str | None, data_path: str | Path, check_sound: bool | None = None,
-               hub_fingerprint: str | None = None) -> list[CheckResult]:
+               hub_fingerprint: str | None = None, token: str | None = None,
+               counter: int | None = None, check_screen: bool | None = None,
+               ) -> list[CheckResult]:
     """The checks this PC's role needs. Without a role everything is checked, and a missing
     voice or speaker is only a warning (it matters on the display PC alone). The hub's
     certificate is checked against `hub_fingerprint`, or ANTREAN_HUB_FINGERPRINT when unset
     (as the station apps read it)."""
     results = [check_config(config)]
     pin = hub_fingerprint or os.environ.get(tls.FINGERPRINT_ENV)
-    hub_result, health = check_hub(hub, fingerprint=pin)
-    results += [hub_result, check_clock(health)]
+    hub_result, health = check_hub(hub, fingerprint=pin, for_station=role != "hub")
+    results += [hub_result, check_token(health, token, role, counter), check_clock(health)]
+    screen = check_screen if check_screen is not None else role != "hub"
+    if screen:
+        results.append(check_qt_platform())
+    else:
+        results.append(CheckResult("screen", Status.SKIP, "not needed on the hub PC"))
     if role in (None, "kiosk"):
         results.append(check_printer(printer))
     else:

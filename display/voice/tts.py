@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import wave
@@ -249,6 +250,9 @@ class _WorkerDied(Exception):
 
 
 def _worker_main(conn: Connection, config: Mapping[str, Any]) -> None:
+    # Ctrl+C in a terminal reaches the whole process group: the parent stops this worker
+    # itself (a KeyboardInterrupt here was a traceback under the board's clean exit).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # pyttsx3's espeak driver prints a line per saved file; nobody reads the child's stdout.
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
     try:

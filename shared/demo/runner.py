@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -69,12 +68,14 @@ def start_hub(options: DemoOptions, clock: Clock) -> EmbeddedHub:
 
 def qt_application() -> Any:
     from PySide6.QtGui import QFont
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        app = QApplication(["antrean-demo"])
-    app.setApplicationName("Antrean demo")
+    from shared.station.startup import QtStartError
+    from shared.station.startup import qt_application as checked_application
+
+    try:
+        app = checked_application("Antrean demo")
+    except QtStartError as e:
+        raise DemoError(str(e)) from None
     app.setFont(QFont("DejaVu Sans", 11))
     return app
 
@@ -313,16 +314,10 @@ def run_windows(options: DemoOptions) -> int:
             stack.callback(placing.stop)
         say("The hall is open: take a number at the kiosk, sign in at a counter and call it. "
             "Close the windows (or press Ctrl+C here) to stop.")
-        # Ctrl+C: Python only sees the signal when it runs, so give it a turn now and then.
-        from PySide6.QtCore import QTimer
+        from shared.station.startup import stop_on_signals
 
-        previous = signal.signal(signal.SIGINT, lambda *_: app.quit())
-        stack.callback(signal.signal, signal.SIGINT, previous)
-        wake = QTimer()
-        wake.timeout.connect(lambda: None)
-        wake.start(250)
-        stack.callback(wake.stop)
-        code = int(app.exec())
+        # Ctrl+C and SIGTERM close the hall like closing its windows does.
+        code = stack.enter_context(stop_on_signals(app)).exec()
     say("antrean demo: the hall is closed")
     return code
 

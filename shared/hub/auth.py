@@ -2,10 +2,16 @@
 
 Tokens are long random strings, so a SHA-256 of them is enough to store; PINs are short, so
 they are stored with a per-officer salt through scrypt, and guessing is throttled.
+
+`antrean hub stations revoke` and `officer disable` write this store while the hub runs; the
+hub notices through SQLite's `data_version` (which changes when another connection commits)
+and closes what the change took away, live connections included. A revoked or replaced token
+is kept (as its hash) so the hub can tell a station "revoked" rather than "never enrolled".
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import hmac
 import secrets
@@ -46,12 +52,24 @@ class Station:
     counter: int | None  # a counter station may be bound to one counter
 
 
+@dataclass(frozen=True)
+class Officer:
+    officer: str
+    name: str
+    disabled: bool
+
+
 class AuthError(ValueError):
     pass
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _nearest(name: str, names: list[str]) -> str:
+    near = difflib.get_close_matches(name, names, n=1)
+    return f' (did you mean "{near[0]}"?)' if near else ""
 
 
 def _pin_hash(pin: str, salt: bytes) -> str:
@@ -73,11 +91,23 @@ class AuthStore:
             "CREATE TABLE IF NOT EXISTS officers (officer TEXT PRIMARY KEY, name TEXT NOT NULL, "
             "salt BLOB NOT NULL, pin_hash TEXT NOT NULL, created REAL NOT NULL)"
         )
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(officers)")}
+        if "disabled" not in columns:  # stores made before officers could be disabled
+            self._conn.execute("ALTER TABLE officers ADD COLUMN disabled REAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS revoked_tokens (token_hash TEXT PRIMARY KEY, "
+            "name TEXT NOT NULL, role TEXT NOT NULL, revoked REAL NOT NULL, why TEXT NOT NULL)"
+        )
         self._lock = threading.Lock()
         self._failures: dict[str, tuple[int, float]] = {}  # officer -> (count, locked until)
 
     def close(self) -> None:
         self._conn.close()
+
+    def data_version(self) -> int:
+        """Changes whenever another connection (the CLI) committed to this store."""
+        with self._lock:
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     # --- stations ------------------------------------------------------------------------------
 
@@ -90,14 +120,54 @@ class AuthStore:
         token = secrets.token_urlsafe(24)
         while token.startswith("-"):  # a token must paste safely after a command-line flag
             token = secrets.token_urlsafe(24)
-        with self._lock:
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            # The token it replaces stops working, on open connections too.
+            self._conn.execute(
+                "INSERT OR REPLACE INTO revoked_tokens (token_hash, name, role, revoked, why) "
+                "SELECT token_hash, name, role, ?, 'replaced' FROM stations WHERE name=?",
+                (time.time(), name))
             self._conn.execute(
                 "INSERT INTO stations (name, role, counter, token_hash, created) "
                 "VALUES (?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET role=excluded.role, "
                 "counter=excluded.counter, token_hash=excluded.token_hash",
-                (name, role, counter, _token_hash(token), time.time()),
+                (name, role, counter, token_hash(token), time.time()),
             )
         return token
+
+    def revoke(self, name: str) -> Station:
+        """Withdraw a station's token: the hub refuses it from now on, open connections
+        included. Enroll the name again for a new token."""
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            row = self._conn.execute(
+                "SELECT name, role, counter, token_hash FROM stations WHERE name=?", (name,)
+            ).fetchone()
+            if row is None:
+                names = [r[0] for r in self._conn.execute("SELECT name FROM stations")]
+                raise AuthError(f"no station named {name!r} is enrolled{_nearest(name, names)}")
+            self._conn.execute(
+                "INSERT OR REPLACE INTO revoked_tokens (token_hash, name, role, revoked, why) "
+                "VALUES (?,?,?,?, 'revoked')", (row[3], row[0], row[1], time.time()))
+            self._conn.execute("DELETE FROM stations WHERE name=?", (name,))
+        return Station(row[0], row[1], row[2])
+
+    def revoked_station(self, token: object) -> str | None:
+        """The name of the station this token belonged to, when it was revoked or replaced."""
+        if not isinstance(token, str) or not 8 <= len(token) <= 200:
+            return None
+        with self._lock:
+            row = self._conn.execute("SELECT name FROM revoked_tokens WHERE token_hash=?",
+                                     (token_hash(token),)).fetchone()
+        return str(row[0]) if row else None
+
+    def station_by_hash(self, hashed: str) -> Station | None:
+        """The station a token hash still belongs to (None once revoked or replaced)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT name, role, counter FROM stations WHERE token_hash=?", (hashed,)
+            ).fetchone()
+        return Station(row[0], row[1], row[2]) if row else None
 
     def station_for(self, token: object) -> Station | None:
         if not isinstance(token, str) or not 8 <= len(token) <= 200:
@@ -105,7 +175,7 @@ class AuthStore:
         with self._lock:
             row = self._conn.execute(
                 "SELECT name, role, counter FROM stations WHERE token_hash=?",
-                (_token_hash(token),),
+                (token_hash(token),),
             ).fetchone()
         return Station(row[0], row[1], row[2]) if row else None
 
@@ -117,16 +187,17 @@ class AuthStore:
     # --- officers ------------------------------------------------------------------------------
 
     def add_officer(self, officer: str, name: str, pin: str) -> None:
+        """Add an officer, or change an existing one's name and PIN (which enables them
+        again if they were disabled)."""
         if not officer or len(officer) > 32:
             raise AuthError("an officer id is 1-32 characters")
-        if not pin.isdigit() or not 4 <= len(pin) <= 12:
-            raise AuthError("a PIN is 4-12 digits")
+        _check_pin_format(pin)
         salt = secrets.token_bytes(16)
         with self._lock:
             self._conn.execute(
                 "INSERT INTO officers (officer, name, salt, pin_hash, created) VALUES (?,?,?,?,?) "
                 "ON CONFLICT(officer) DO UPDATE SET name=excluded.name, salt=excluded.salt, "
-                "pin_hash=excluded.pin_hash",
+                "pin_hash=excluded.pin_hash, disabled=NULL",
                 (officer, name, salt, _pin_hash(pin, salt), time.time()),
             )
 
@@ -137,9 +208,49 @@ class AuthStore:
                 "SELECT name FROM officers WHERE officer=?", (officer,)).fetchone()
         return str(row[0]) if row and row[0] else None
 
+    def officers(self) -> list[Officer]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT officer, name, disabled IS NOT NULL FROM officers ORDER BY officer")
+            return [Officer(r[0], r[1], bool(r[2])) for r in rows]
+
+    def disabled_officers(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._conn.execute(
+                "SELECT officer FROM officers WHERE disabled IS NOT NULL")}
+
+    def officer_active(self, officer: str) -> bool:
+        """Known and not disabled."""
+        with self._lock:
+            row = self._conn.execute("SELECT disabled FROM officers WHERE officer=?",
+                                     (officer,)).fetchone()
+        return row is not None and row[0] is None
+
+    def set_disabled(self, officer: str, disabled: bool) -> None:
+        """A disabled officer cannot sign in; the running hub signs them out where they are."""
+        with self._lock:
+            done = self._conn.execute(
+                "UPDATE officers SET disabled=? WHERE officer=?",
+                (time.time() if disabled else None, officer))
+            if done.rowcount == 0:
+                names = [r[0] for r in self._conn.execute("SELECT officer FROM officers")]
+                raise AuthError(f"no officer {officer!r}{_nearest(officer, names)}")
+
+    def reset_pin(self, officer: str, pin: str) -> None:
+        _check_pin_format(pin)
+        salt = secrets.token_bytes(16)
+        with self._lock:
+            done = self._conn.execute(
+                "UPDATE officers SET salt=?, pin_hash=? WHERE officer=?",
+                (salt, _pin_hash(pin, salt), officer))
+            if done.rowcount == 0:
+                names = [r[0] for r in self._conn.execute("SELECT officer FROM officers")]
+                raise AuthError(f"no officer {officer!r}{_nearest(officer, names)}")
+
     def check_pin(self, officer: object, pin: object, now: float | None = None) -> str:
-        """'ok', 'bad' or 'locked'. After five wrong PINs an officer id is locked for a minute,
-        so a PIN cannot be guessed from a counter in any useful time."""
+        """'ok', 'bad', 'locked' or 'disabled'. After five wrong PINs an officer id is locked
+        for a minute, so a PIN cannot be guessed from a counter in any useful time. Only the
+        right PIN learns that an officer is disabled."""
         if not isinstance(officer, str) or not isinstance(pin, str) or len(pin) > 12:
             return "bad"
         now = time.monotonic() if now is None else now
@@ -148,16 +259,21 @@ class AuthStore:
             if until > now:
                 return "locked"
             row = self._conn.execute(
-                "SELECT salt, pin_hash FROM officers WHERE officer=?", (officer,)
+                "SELECT salt, pin_hash, disabled FROM officers WHERE officer=?", (officer,)
             ).fetchone()
         ok = row is not None and hmac.compare_digest(_pin_hash(pin, row[0]), row[1])
         with self._lock:
             if ok:
                 self._failures.pop(officer, None)
-                return "ok"
+                return "disabled" if row[2] is not None else "ok"
             count += 1
             if count >= PIN_FAILURES_BEFORE_LOCK:
                 self._failures[officer] = (0, now + PIN_LOCK_SECONDS)
             else:
                 self._failures[officer] = (count, 0.0)
         return "bad"
+
+
+def _check_pin_format(pin: str) -> None:
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        raise AuthError("a PIN is 4-12 digits")

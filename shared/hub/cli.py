@@ -1,8 +1,15 @@
-"""`antrean hub`: run the hub, enroll stations, add officers, restore from a replica.
+"""`antrean hub`: run the hub, enroll and revoke stations, manage officers, restore from a
+replica.
 
 `--tls` serves wss:// and https:// with the hub's own certificate (made once beside the ledger,
 see shared.hub.tls); `enroll` prints that certificate's fingerprint next to the token, for the
-station to pin."""
+station to pin.
+
+`stations revoke`, `officer disable` and the others work while the hub runs: they write the
+auth store, and the running hub notices the change within a second (it watches the store's
+SQLite data_version) and closes what was taken away, open connections included. No signal to
+find the hub's process and no admin port are needed, and it works the same when the hub is
+down (the change applies when it starts)."""
 
 from __future__ import annotations
 
@@ -26,8 +33,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ledger", default="antrean-data/ledger.db", help="the ledger file")
     p.add_argument("--auth", default=None, help="station/officer store (default: beside ledger)")
     p.add_argument("--config", default=None, help="hall config TOML (default: the example hall)")
-    p.add_argument("--host", default="0.0.0.0", help="address to listen on")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--host", default="0.0.0.0",
+                   help="address to listen on (0.0.0.0: every network of this PC; without "
+                        "--tls, tokens and PINs then cross the LAN readable)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port to listen on")
     p.add_argument("--no-mdns", action="store_true", help="do not advertise on the LAN")
     p.add_argument("--tls", action="store_true",
                    help="serve wss:// and https:// (the hall LAN is not trusted); the "
@@ -41,18 +50,38 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run on a simulated clock (tests, antrean simulate); never in a hall")
     p.add_argument("--restore-from", metavar="REPLICA",
                    help="start a new hub from a station's replica (when the hub PC is lost)")
-    sub = p.add_subparsers(dest="action")
-    e = sub.add_parser("enroll", help="enroll a station and print its token")
-    e.add_argument("--role", required=True, choices=ROLES)
+    sub = p.add_subparsers(dest="action", metavar="ACTION",
+                           help="without one, run the hub; with one, do it and exit")
+    e = sub.add_parser("enroll", help="enroll a station (or re-enroll it: a new token, the old "
+                                      "one stops working) and print its token")
+    e.add_argument("--role", required=True, choices=ROLES, help="what the station may do")
     e.add_argument("--name", required=True, help="station name, e.g. kiosk-1 or loket-3")
-    e.add_argument("--counter", type=int, default=None, help="bind a counter station to a loket")
-    o = sub.add_parser("officer", help="manage officers")
-    osub = o.add_subparsers(dest="officer_action", required=True)
-    add = osub.add_parser("add", help="add an officer or change their PIN")
+    e.add_argument("--counter", type=int, default=None,
+                   help="bind a counter station to this loket (default: not bound; the "
+                        "officer picks the loket at sign-in)")
+    o = sub.add_parser("officer", help="add, list, disable and enable officers; reset a PIN")
+    osub = o.add_subparsers(dest="officer_action", required=True, metavar="ACTION")
+    add = osub.add_parser("add", help="add an officer, or change their name and PIN")
     add.add_argument("officer", help="officer id, e.g. NIP or a short name")
-    add.add_argument("--name", required=True)
-    add.add_argument("--pin", default=None, help="PIN (asked for when omitted)")
-    sub.add_parser("stations", help="list enrolled stations")
+    add.add_argument("--name", required=True, help="the officer's name, as screens show it")
+    add.add_argument("--pin", default=None, help="PIN, 4-12 digits (default: asked for)")
+    osub.add_parser("list", help="list the officers and whether each may sign in")
+    disable = osub.add_parser("disable", help="stop an officer signing in; a running hub signs "
+                                              "them out of their counter at once")
+    disable.add_argument("officer", help="officer id")
+    enable = osub.add_parser("enable", help="let a disabled officer sign in again")
+    enable.add_argument("officer", help="officer id")
+    reset = osub.add_parser("reset-pin", help="give an officer a new PIN")
+    reset.add_argument("officer", help="officer id")
+    reset.add_argument("--pin", default=None, help="the new PIN, 4-12 digits (default: asked "
+                                                  "for)")
+    st = sub.add_parser("stations", help="list enrolled stations, or revoke one")
+    ssub = st.add_subparsers(dest="stations_action", metavar="ACTION",
+                             help="list (the default) or revoke")
+    ssub.add_parser("list", help="list enrolled stations: name, role, bound counter")
+    revoke = ssub.add_parser("revoke", help="withdraw a station's token; a running hub closes "
+                                            "its open connection at once")
+    revoke.add_argument("name", help="the station's name, as enrolled")
     sub.add_parser("fingerprint", help="print the TLS certificate's fingerprint (stations pin "
                                        "it); makes the certificate if there is none yet")
 
@@ -117,18 +146,60 @@ def run(args: argparse.Namespace) -> int:
             print(tls.certificate_fingerprint(tls_paths(args)[0]))
             return 0
         if args.action == "officer":
-            pin = args.pin or getpass.getpass(f"PIN for {args.officer}: ")
-            AuthStore(auth_path(args)).add_officer(args.officer, args.name, pin)
-            print(f"officer {args.officer} saved")
-            return 0
+            return _officer(args, AuthStore(auth_path(args)))
         if args.action == "stations":
-            for st in AuthStore(auth_path(args)).stations():
-                print(f"{st.name}\t{st.role}\t{st.counter or ''}")
-            return 0
+            return _stations(args, AuthStore(auth_path(args)))
         return _serve(args)
     except (AuthError, ConfigError, RestoreError, tls.TlsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+
+
+LIVE = "a running hub applies it within a second"
+
+
+def _officer(args: argparse.Namespace, store: AuthStore) -> int:
+    action, officer = args.officer_action, getattr(args, "officer", None)
+    if action == "list":
+        rows = store.officers()
+        for o in rows:
+            print(f"{o.officer}\t{o.name}\t{'disabled' if o.disabled else 'active'}")
+        if not rows:
+            print("no officers yet: antrean hub ... officer add ID --name NAME", file=sys.stderr)
+        return 0
+    assert officer is not None
+    if action == "add":
+        store.add_officer(officer, args.name, args.pin or _ask_pin(officer))
+        print(f"officer {officer} saved")
+    elif action == "reset-pin":
+        store.reset_pin(officer, args.pin or _ask_pin(officer))
+        print(f"officer {officer} has a new PIN (the old one no longer signs in)")
+    elif action == "disable":
+        store.set_disabled(officer, True)
+        print(f"officer {officer} disabled: they cannot sign in, and are signed out of their "
+              f"counter ({LIVE}); 'officer enable {officer}' undoes it")
+    elif action == "enable":
+        store.set_disabled(officer, False)
+        print(f"officer {officer} may sign in again")
+    return 0
+
+
+def _ask_pin(officer: str) -> str:
+    pin = getpass.getpass(f"PIN for {officer}: ")
+    if getpass.getpass("the same PIN again: ") != pin:
+        raise AuthError("the two PINs differ; nothing was changed")
+    return pin
+
+
+def _stations(args: argparse.Namespace, store: AuthStore) -> int:
+    if args.stations_action == "revoke":
+        st = store.revoke(args.name)
+        print(f"station {st.name} ({st.role}) revoked: the hub refuses its token from now on, "
+              f"and closes its open connection ({LIVE}); enroll it again for a new token")
+        return 0
+    for st in store.stations():
+        print(f"{st.name}\t{st.role}\t{st.counter or ''}")
+    return 0
 
 
 class RestoreError(Exception):
@@ -220,6 +291,13 @@ def _serve(args: argparse.Namespace) -> int:
         where = (f"wss://{args.host}:{args.port}/ws, certificate {cert} with SHA-256 "
                  f"fingerprint {tls.certificate_fingerprint(cert)}")
     hub = Hub(config, ledger, AuthStore(auth_path(args)), clock)
+    if ssl_context is None and not tls.is_loopback(args.host):
+        # Loud on purpose: a hall LAN is not trusted, and this is the default without --tls.
+        warning = (f"WARNING: NOT ENCRYPTED: plain ws:// on {args.host}: station tokens and "
+                   f"officers' PINs cross the LAN readable by anyone on it; run the hub with "
+                   f"--tls (docs/install-id.md), or --host 127.0.0.1 for this PC only")
+        log.warning(warning)
+        where = f"{where} -- {warning}"
     print(f"Antrean hub for {config.mpp.name} on {where}", flush=True)
     run_hub(hub, args.host, args.port, advertise=not args.no_mdns, ssl_context=ssl_context)
     return 0

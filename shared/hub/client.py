@@ -178,8 +178,12 @@ class HubClient:
                     # now instead of leaving it to time out.
                     entry[1].set_result(Result(d["id"], False, refusal=Refusal(
                         str(d.get("code")), str(d.get("message")), "Perintah ditolak server.")))
-                if d.get("code") in ("unknown_token", "protocol", "replica_ahead"):
-                    self.refused = d.get("message") or d.get("code")
+                if d.get("code") in ("unknown_token", "token_revoked", "protocol",
+                                     "replica_ahead"):
+                    why = d.get("message") or d.get("code")
+                    self.refused = (f"the hub refused this station's token ({why})"
+                                    if d.get("code") in ("unknown_token", "token_revoked")
+                                    else why)
                     for _, fut in self._pending.values():
                         if not fut.done():
                             fut.set_exception(HubRefused(self.refused))

@@ -5,6 +5,11 @@ sequence number they already hold, then live events as they are committed. Comma
 executed one at a time on a single writer thread; the reply goes out only after the commit is
 durable. Plain HTTP serves health, the hall config and catch-up for other programs.
 With a TLS context (`antrean hub --tls`) the same routes are served as wss:// and https://.
+
+The auth store is watched while the hub runs (`antrean hub stations revoke`, `officer disable`
+write it from another process): a revoked or replaced token is refused at its next command and
+its open connection closed with 4004 within AUTH_POLL_SECONDS; a disabled officer is signed out
+of the ledger and of every connection.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import logging
 import sqlite3
 import ssl
 import time
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,9 +33,9 @@ import shared
 from shared.clock import Clock, SystemClock
 from shared.config import HallConfig
 from shared.hub import protocol as p
-from shared.hub.auth import ROLE_COMMANDS, AuthStore, Station
+from shared.hub.auth import ROLE_COMMANDS, AuthStore, Station, token_hash
 from shared.ledger.ledger import Ledger
-from shared.ledger.model import Actor, Command, Event, Refusal, Result
+from shared.ledger.model import Actor, Command, Event, Refusal, Result, check_args
 from shared.ledger.projection import iter_events, last_seq
 from shared.ledger.store import LedgerError, connect
 
@@ -40,13 +46,33 @@ SEND_QUEUE_LIMIT = 5000  # a station this far behind is dropped; it catches up o
 RATE_PER_SECOND = 50.0
 RATE_BURST = 200.0
 HELLO_TIMEOUT = 10.0
+AUTH_POLL_SECONDS = 0.5  # how soon a revocation reaches an idle open connection
+EVENTS_MAX_LIMIT = 10000
+# Close codes (docs/protocol.md section 9).
+CLOSE_BAD_HELLO, CLOSE_UNKNOWN_TOKEN, CLOSE_PROTOCOL = 4000, 4001, 4002
+CLOSE_REPLICA_AHEAD, CLOSE_REVOKED = 4003, 4004
+CLOSE_GOING_AWAY = 1001
+REVOKED_MESSAGE = "this station's token was revoked or replaced on the hub"
+
+
+@dataclass(frozen=True)
+class _Close:
+    """Queued after a last frame: the sender closes the connection with this code."""
+
+    code: int
+    reason: bytes
 
 
 @dataclass(eq=False)  # sessions are compared by identity (kept in a set)
 class _Session:
     ws: web.WebSocketResponse
     station: Station
-    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue())
+    token_hash: str = ""
+    queue: asyncio.Queue[str | _Close | None] = field(default_factory=lambda: asyncio.Queue())
+    # Set by the sender when the hub ends the session (4004, 1001, too far behind): the
+    # connection's handler then closes it with `closing`.
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    closing: _Close | None = None
     last_sent: int = 0
     officer: str | None = None
     officer_counter: int | None = None
@@ -70,26 +96,33 @@ class _Session:
 class Hub:
     def __init__(self, config: HallConfig, ledger_path: str | Path, auth: AuthStore,
                  clock: Clock | None = None, rate_per_second: float = RATE_PER_SECOND,
-                 rate_burst: float = RATE_BURST) -> None:
+                 rate_burst: float = RATE_BURST, hello_timeout: float = HELLO_TIMEOUT,
+                 auth_poll_seconds: float = AUTH_POLL_SECONDS) -> None:
         self.config = config
         self.rate_per_second = rate_per_second
         self.rate_burst = rate_burst
+        self.hello_timeout = hello_timeout
+        self.auth_poll_seconds = auth_poll_seconds
         self.ledger_path = Path(ledger_path)
         self.auth = auth
         self.clock = clock or SystemClock()
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
         self._ledger: Ledger | None = None
         self._reader: sqlite3.Connection | None = None
-        self._sessions: set[_Session] = set()
+        self._sessions: set[_Session] = set()  # in the live stream
+        self._connected: set[_Session] = set()  # welcomed, catching up or live
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._auth_watch: asyncio.Task[None] | None = None
         self.app = web.Application(client_max_size=p.MAX_FRAME_BYTES)
         self.app.add_routes([
             web.get("/health", self._health),
             web.get("/config", self._config),
             web.get("/events", self._events),
+            web.get("/station", self._whoami),
             web.get("/ws", self._ws),
         ])
         self.app.on_startup.append(self._start)
+        self.app.on_shutdown.append(self._going_away)
         self.app.on_cleanup.append(self._stop)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -100,20 +133,86 @@ class Hub:
         self._reader = connect(self.ledger_path, readonly=True)
         log.info("hub serving %s (%s) at seq %d", self.config.mpp.name, self.ledger_path,
                  last_seq(self._reader))
+        # An officer disabled while the hub was down leaves their counter now.
+        await self._enforce_auth()
+        self._auth_watch = asyncio.create_task(self._watch_auth())
 
     def _open_ledger(self) -> Ledger:
         led = Ledger(self.ledger_path, self.config, self.clock)
         led.subscribe(self._committed)
         return led
 
+    async def _going_away(self, app: web.Application) -> None:
+        """Stopping (SIGTERM): close every connection with 1001 at once, so stations know to
+        reconnect, instead of leaving them to the shutdown timeout and a 1006."""
+        for s in list(self._connected):
+            self._connected.discard(s)
+            self._sessions.discard(s)
+            s.queue.put_nowait(_Close(CLOSE_GOING_AWAY, b"hub shutting down"))
+
     async def _stop(self, app: web.Application) -> None:
-        for s in list(self._sessions):
+        if self._auth_watch is not None:
+            self._auth_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._auth_watch
+        for s in list(self._connected):
             await s.ws.close()
         if self._ledger is not None:
             await asyncio.get_running_loop().run_in_executor(self._writer, self._ledger.close)
         self._writer.shutdown(wait=True)
         if self._reader is not None:
             self._reader.close()
+
+    # --- the auth store, changed by `antrean hub stations revoke`, `officer disable` ----------
+
+    async def _watch_auth(self) -> None:
+        """Poll the store's data_version (one cheap PRAGMA; it changes only when another
+        process committed) and apply what changed. Polling beats a signal: the CLI need not
+        find the hub's process, may run as another user, and a change made while the hub was
+        down is applied at start the same way."""
+        seen = self.auth.data_version()
+        while True:
+            await asyncio.sleep(self.auth_poll_seconds)  # the poll interval, not a wait
+            now = self.auth.data_version()
+            if now != seen:
+                seen = now
+                try:
+                    await self._enforce_auth()
+                except (sqlite3.Error, LedgerError) as e:
+                    log.error("could not apply a change of the auth store: %s", e)
+
+    async def _enforce_auth(self) -> None:
+        for s in list(self._connected):
+            if self.auth.station_by_hash(s.token_hash) is None:
+                self._close_revoked(s)
+        disabled = self.auth.disabled_officers()
+        if not disabled:
+            return
+        for s in self._connected:
+            if s.officer in disabled:
+                log.warning("officer %s was disabled: signed out on station %s", s.officer,
+                            s.station.name)
+                s.officer = s.officer_counter = None
+        assert self._reader is not None
+        seated = self._reader.execute(
+            "SELECT counter, officer FROM counters WHERE officer IS NOT NULL").fetchall()
+        for counter, officer in seated:
+            if officer in disabled:
+                result = await self.execute(Command("force_sign_out", {"counter": counter},
+                                                    Actor("hub"), uuid.uuid4().hex))
+                log.warning("officer %s was disabled: signed out of counter %d (%s)", officer,
+                            counter, "done" if result.ok else result.refusal)
+
+    def _close_revoked(self, s: _Session) -> None:
+        """Tell the station why, then close: 4004 means "do not reconnect with this token"."""
+        if s not in self._connected:
+            return
+        log.warning("station %s: its token was revoked or replaced; closing its connection",
+                    s.station.name)
+        self._connected.discard(s)
+        self._sessions.discard(s)
+        s.queue.put_nowait(p.error("token_revoked", REVOKED_MESSAGE))
+        s.queue.put_nowait(_Close(CLOSE_REVOKED, b"token revoked"))
 
     # --- events out ----------------------------------------------------------------------------
 
@@ -143,7 +242,7 @@ class Hub:
         if s.queue.qsize() > SEND_QUEUE_LIMIT:
             log.warning("station %s is too far behind; dropping it", s.station.name)
             self._sessions.discard(s)
-            s.queue.put_nowait(None)
+            s.queue.put_nowait(_Close(1000, b"too far behind"))
             return
         s.last_sent = last
         s.queue.put_nowait(text)
@@ -191,25 +290,46 @@ class Hub:
             "stations": len(self._sessions),
         })
 
-    def _station(self, request: web.Request) -> Station | None:
+    def _station(self, request: web.Request) -> Station | web.Response:
+        """The station whose token the request carries, or the 401 to answer (logged with
+        the peer's address, never the token)."""
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-        return self.auth.station_for(token)
+        station = self.auth.station_for(token)
+        if station is not None:
+            return station
+        revoked = self.auth.revoked_station(token)
+        why = f"revoked token of {revoked}" if revoked else (
+            "unknown token" if token else "no token")
+        log.warning("refused %s from %s: %s", request.path, request.remote or "?", why)
+        return web.json_response({"error": "token revoked" if revoked else "unknown token"},
+                                 status=401)
+
+    async def _whoami(self, request: web.Request) -> web.Response:
+        """What the token was enrolled as: lets a station (antrean doctor) check its token."""
+        station = self._station(request)
+        if isinstance(station, web.Response):
+            return station
+        return web.json_response({"station": station.name, "role": station.role,
+                                  "counter": station.counter})
 
     async def _config(self, request: web.Request) -> web.Response:
-        if self._station(request) is None:
-            return web.json_response({"error": "unknown token"}, status=401)
+        station = self._station(request)
+        if isinstance(station, web.Response):
+            return station
         return web.Response(body=self.config.raw_toml, content_type="application/toml",
                             headers={"X-Config-Digest": self.config.digest})
 
     async def _events(self, request: web.Request) -> web.Response:
-        if self._station(request) is None:
-            return web.json_response({"error": "unknown token"}, status=401)
-        try:
-            after = int(request.query.get("after", "0"))
-            limit = min(10000, max(1, int(request.query.get("limit", "5000"))))
-        except ValueError:
-            return web.json_response({"error": "after and limit are whole numbers"}, status=400)
+        station = self._station(request)
+        if isinstance(station, web.Response):
+            return station
+        after = _whole(request.query.get("after", "0"))
+        limit = _whole(request.query.get("limit", "5000"))
+        if after is None or limit is None or after < 0 or not 1 <= limit <= EVENTS_MAX_LIMIT:
+            return web.json_response(
+                {"error": f"after is a whole number >= 0 and limit one from 1 to "
+                          f"{EVENTS_MAX_LIMIT}"}, status=400)
         assert self._reader is not None
         events = [e.to_dict() for e in iter_events(self._reader, after, limit)]
         return web.json_response({"events": events, "last_seq": last_seq(self._reader)})
@@ -221,29 +341,43 @@ class Hub:
         await ws.prepare(request)
         peer = request.remote or "?"
         try:
-            first = await asyncio.wait_for(ws.receive(), HELLO_TIMEOUT)
+            first = await asyncio.wait_for(ws.receive(), self.hello_timeout)
         except TimeoutError:
-            await ws.close(code=4000, message=b"no hello")
+            await ws.close(code=CLOSE_BAD_HELLO, message=b"no hello")
             return ws
         if first.type != WSMsgType.TEXT:
-            await ws.close(code=4000, message=b"expected hello")
+            if first.type == WSMsgType.BINARY:
+                await ws.send_str(p.error("bad_message", "frames must be JSON text"))
+            await ws.close(code=CLOSE_BAD_HELLO, message=b"expected hello")
             return ws
         try:
             hello = p.parse(first.data)
         except p.ProtocolError as e:
             await ws.send_str(p.error(e.code, e.message))
-            await ws.close(code=4000, message=b"expected hello")
+            await ws.close(code=CLOSE_BAD_HELLO, message=b"expected hello")
             return ws
-        station = self.auth.station_for(hello.token) if isinstance(hello, p.Hello) else None
+        if not isinstance(hello, p.Hello):
+            # Readable, but not a hello: a client bug, not a token problem (4001 would tell
+            # it never to reconnect).
+            await ws.send_str(p.error("bad_message", "the first frame must be a hello"))
+            await ws.close(code=CLOSE_BAD_HELLO, message=b"expected hello")
+            return ws
+        station = self.auth.station_for(hello.token)
         if station is None:
+            revoked = self.auth.revoked_station(hello.token)
+            if revoked is not None:
+                log.warning("refused connection from %s: the revoked token of station %s",
+                            peer, revoked)
+                await ws.send_str(p.error("token_revoked", REVOKED_MESSAGE))
+                await ws.close(code=CLOSE_REVOKED, message=b"token revoked")
+                return ws
             log.warning("refused connection from %s: unknown token", peer)
             await ws.send_str(p.error("unknown_token", "this station is not enrolled"))
-            await ws.close(code=4001, message=b"unknown token")
+            await ws.close(code=CLOSE_UNKNOWN_TOKEN, message=b"unknown token")
             return ws
-        assert isinstance(hello, p.Hello)
         if hello.protocol != p.PROTOCOL_VERSION:
             await ws.send_str(p.error("protocol", f"hub speaks protocol {p.PROTOCOL_VERSION}"))
-            await ws.close(code=4002, message=b"protocol version")
+            await ws.close(code=CLOSE_PROTOCOL, message=b"protocol version")
             return ws
         assert self._reader is not None
         hub_seq = last_seq(self._reader)
@@ -256,10 +390,10 @@ class Hub:
             await ws.send_str(p.error(
                 "replica_ahead", f"this station holds events up to {hello.after}, the hub only "
                 f"up to {hub_seq}; the hub was restored from an older replica"))
-            await ws.close(code=4003, message=b"replica ahead of hub")
+            await ws.close(code=CLOSE_REPLICA_AHEAD, message=b"replica ahead of hub")
             return ws
-        s = _Session(ws, station, rate=self.rate_per_second, burst=self.rate_burst,
-                     allowance=self.rate_burst)
+        s = _Session(ws, station, token_hash(hello.token), rate=self.rate_per_second,
+                     burst=self.rate_burst, allowance=self.rate_burst)
         s.officer, s.officer_counter = self._resume_officer(station)
         assert self._reader is not None
         await ws.send_str(p.dumps({
@@ -268,29 +402,46 @@ class Hub:
             "last_seq": last_seq(self._reader), "config_digest": self.config.digest,
         }))
         sender = asyncio.create_task(self._sender(s))
+        self._connected.add(s)
         log.info("station %s (%s) connected from %s after seq %d", station.name, station.role,
                  peer, hello.after)
         try:
             await self._catch_up(s, hello.after)
-            async for msg in ws:
-                if msg.type == WSMsgType.TEXT:
-                    await self._handle(s, msg.data)
-                elif msg.type == WSMsgType.BINARY:
-                    await self._reply(s, p.error("bad_message", "frames must be JSON text"))
-                elif msg.type == WSMsgType.ERROR:
-                    break
-                if s.refused_in_row > 1000:
-                    log.warning("closing %s: flooding", station.name)
-                    await ws.close(code=1008, message=b"flood")
-                    break
+            # The hub ending a session closes it from here, the one task that reads the
+            # socket: closed from another task, aiohttp drops the connection without waiting
+            # for the station's close reply, and the station sees 1006 instead of the code.
+            reading = asyncio.create_task(self._read(s))
+            stopping = asyncio.create_task(s.stop.wait())
+            try:
+                await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopping.cancel()
+                reading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reading
+            if s.closing is not None and not ws.closed:
+                await ws.close(code=s.closing.code, message=s.closing.reason)
         finally:
             self._sessions.discard(s)
+            self._connected.discard(s)
             s.queue.put_nowait(None)
-            sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
             log.info("station %s disconnected", station.name)
         return ws
+
+    async def _read(self, s: _Session) -> None:
+        async for msg in s.ws:
+            if msg.type == WSMsgType.TEXT:
+                await self._handle(s, msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                await self._reply(s, p.error("bad_message", "frames must be JSON text"))
+            elif msg.type == WSMsgType.ERROR:
+                return
+            if s.refused_in_row > 1000:
+                log.warning("closing %s: flooding", s.station.name)
+                await s.ws.close(code=1008, message=b"flood")
+                return
 
     def _resume_officer(self, station: Station) -> tuple[str | None, int | None]:
         """A counter station that reconnects (its PC slept, the hub restarted) keeps the
@@ -309,14 +460,18 @@ class Hub:
             "SELECT officer FROM counters WHERE counter=?", (data["counter"],)).fetchone()
         if current is None or current[0] != data["officer"]:
             return None, None
+        if not self.auth.officer_active(str(data["officer"])):
+            return None, None
         return str(data["officer"]), int(data["counter"])
 
     async def _sender(self, s: _Session) -> None:
         while True:
             item = await s.queue.get()
+            if isinstance(item, _Close):
+                s.closing = item
+                s.stop.set()
+                return
             if item is None or s.ws.closed:
-                if not s.ws.closed:
-                    await s.ws.close()
                 return
             try:
                 await s.ws.send_str(item)
@@ -345,6 +500,12 @@ class Hub:
         if isinstance(msg, p.Hello):
             await self._reply(s, p.error("bad_message", "already said hello"))
             return
+        if self.auth.station_by_hash(s.token_hash) is None:
+            # Revoked a moment ago: not one more command, before the watcher notices.
+            self._close_revoked(s)
+            return
+        if s.officer is not None and not self.auth.officer_active(s.officer):
+            s.officer = s.officer_counter = None
         if isinstance(msg, p.SignIn):
             await self._sign_in(s, msg)
             return
@@ -384,10 +545,20 @@ class Hub:
         return Actor(s.station.name, s.officer)
 
     def _permitted(self, s: _Session, msg: p.CommandMsg) -> Refusal | None:
+        """Well formed, then allowed: an unknown kind is unknown_command for every role, a
+        known one the role may not send is forbidden, a malformed one bad_args."""
+        malformed = check_args(msg.kind, msg.args)
+        if malformed is not None and malformed.code == "unknown_command":
+            return malformed
+        if msg.kind == "sign_in":
+            return Refusal("forbidden", "sign in with the sign_in message (it checks the PIN)",
+                           "Perintah ini tidak diizinkan dari perangkat ini.")
         allowed = ROLE_COMMANDS.get(s.station.role, frozenset())
         if msg.kind not in allowed:
             return Refusal("forbidden", f"a {s.station.role} station may not send {msg.kind}",
                            "Perintah ini tidak diizinkan dari perangkat ini.")
+        if malformed is not None:
+            return malformed
         if s.station.role == "kiosk" and msg.kind == "cancel":
             assert self._reader is not None
             row = self._reader.execute("SELECT issued_by FROM tickets WHERE ticket_id=?",
@@ -423,9 +594,7 @@ class Hub:
         if verdict != "ok":
             log.warning("sign-in refused for officer %r at %s: %s", msg.officer,
                         s.station.name, verdict)
-            pesan = ("Terlalu banyak percobaan. Tunggu satu menit." if verdict == "locked"
-                     else "ID petugas atau PIN salah.")
-            code = "pin_locked" if verdict == "locked" else "bad_pin"
+            code, pesan = _SIGN_IN_REFUSALS.get(verdict, _SIGN_IN_REFUSALS["bad"])
             await self._result(s, Result(msg.id, False, refusal=Refusal(
                 code, f"sign-in refused for {msg.officer!r}: {verdict}", pesan)))
             return
@@ -443,6 +612,22 @@ class Hub:
         d = result.to_dict()
         d.pop("events", None)  # they reach every station through the event stream
         await self._reply(s, p.dumps({"type": "result", "id": result.command_id, "result": d}))
+
+
+# check_pin's verdict -> the refusal's code and what the officer reads.
+_SIGN_IN_REFUSALS = {
+    "bad": ("bad_pin", "ID petugas atau PIN salah."),
+    "locked": ("pin_locked", "Terlalu banyak percobaan. Tunggu satu menit."),
+    "disabled": ("officer_disabled", "Akun petugas ini dinonaktifkan. Hubungi petugas TI."),
+}
+
+
+def _whole(text: str) -> int | None:
+    """A query parameter as a whole number ("5", "-1"), or None ("x", "1.5", "")."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 def _events_frame(events: list[Event]) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import http.client
+import ipaddress
 import os
 import re
 import ssl
@@ -160,6 +161,16 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
 
 
 # --- stations: pinning --------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    """This PC only: nobody on the LAN can read a link to it, encrypted or not."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def is_tls_url(url: str) -> bool:

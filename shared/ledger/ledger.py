@@ -107,20 +107,9 @@ class Ledger:
     # --- deciding ---------------------------------------------------------------------------
 
     def _decide(self, c: Command) -> list[Event]:
-        spec = m.COMMAND_ARGS.get(c.kind)
-        if spec is None:
-            raise refuse("unknown_command", f"unknown command {c.kind!r}",
-                         "Perintah tidak dikenal.")
-        if not isinstance(c.args, dict):
-            raise refuse("bad_args", "command arguments must be an object",
-                         "Perintah tidak lengkap.")
-        for name, required in spec.items():
-            if required and c.args.get(name) is None:
-                raise refuse("bad_args", f"{c.kind} needs {name!r}", "Perintah tidak lengkap.")
-        extra = set(c.args) - set(spec)
-        if extra:
-            raise refuse("bad_args", f"{c.kind} does not take {sorted(extra)}",
-                         "Perintah tidak dikenal.")
+        malformed = m.check_args(c.kind, c.args)
+        if malformed is not None:
+            raise CommandRefused(malformed)
         now = self.clock.now()
         builder = _Events(c, to_ms(now), last_seq(self.conn))
         decide: Callable[[Command, dt.datetime, _Events], None] = getattr(self, f"_{c.kind}")
@@ -323,6 +312,15 @@ class Ledger:
             raise refuse("not_signed_in", f"no officer is signed in at counter {number}",
                          "Petugas belum masuk di loket ini.")
         out.add(m.OFFICER_SIGNED_OUT, None, {"counter": number, "officer": state.officer})
+
+    def _force_sign_out(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        number = self._counter(c.args["counter"])
+        state = self.reader.counter(number)
+        if state.officer is None:
+            raise refuse("not_signed_in", f"no officer is signed in at counter {number}",
+                         "Petugas belum masuk di loket ini.")
+        out.add(m.OFFICER_SIGNED_OUT, None, {"counter": number, "officer": state.officer,
+                                             "reason": "officer_disabled"})
 
     def _alert(self, c: Command, now: dt.datetime, out: _Events) -> None:
         kind, message = c.args["kind"], c.args["message"]

@@ -76,8 +76,18 @@ COMMAND_ARGS: dict[str, dict[str, bool]] = {
     "close_counter": {"counter": True},
     "sign_in": {"counter": True},
     "sign_out": {"counter": True},
+    # The hub's own, sent by no station: an officer IT disabled leaves their counter even with
+    # a ticket in hand (it stays at the counter, for the next officer who signs in there).
+    "force_sign_out": {"counter": True},
     "alert": {"kind": True, "message": True, "state": False},
 }
+# The JSON type of each argument, checked before any rule: a counter sent as "3" is a
+# malformed command (bad_args), not an unknown counter. An optional argument may be null.
+ARG_TYPES: dict[str, type] = {
+    "counter": int, "service": str, "ticket": str, "priority": str, "reason": str,
+    "to_front": bool, "valid": bool, "kind": str, "message": str, "state": str,
+}
+_TYPE_WORDS = {int: "a whole number", str: "text", bool: "true or false"}
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,32 @@ class CommandRefused(Exception):
 
 def refuse(code: str, message: str, pesan: str, **detail: Any) -> CommandRefused:
     return CommandRefused(Refusal(code, message, pesan, detail))
+
+
+def check_args(kind: str, args: object) -> Refusal | None:
+    """Whether a command is well formed: a known kind, an object of exactly its arguments,
+    each of its type. Shared by the ledger and the hub (which checks before its own rules)."""
+    spec = COMMAND_ARGS.get(kind)
+    if spec is None:
+        return Refusal("unknown_command", f"unknown command {kind!r}", "Perintah tidak dikenal.")
+    if not isinstance(args, dict):
+        return Refusal("bad_args", "command arguments must be an object",
+                       "Perintah tidak lengkap.")
+    for name, required in spec.items():
+        if required and args.get(name) is None:
+            return Refusal("bad_args", f"{kind} needs {name!r}", "Perintah tidak lengkap.")
+    extra = set(args) - set(spec)
+    if extra:
+        return Refusal("bad_args", f"{kind} does not take {sorted(extra)}",
+                       "Perintah tidak dikenal.")
+    for name, value in args.items():
+        want = ARG_TYPES[name]
+        # bool is an int in Python; JSON true is not a counter number.
+        if value is not None and (not isinstance(value, want)
+                                  or (want is int and isinstance(value, bool))):
+            return Refusal("bad_args", f"{kind}: {name!r} must be {_TYPE_WORDS[want]}, "
+                           f"not {json.dumps(value)[:40]}", "Perintah tidak lengkap.")
+    return None
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from shared.clock import Clock
 from shared.config import ConfigError, HallConfig, loads_config
 from shared.hub import protocol as p
 from shared.hub import tls
-from shared.ledger.model import Command, Event, Refusal, Result
+from shared.ledger.model import OFFICER_SIGNED_OUT, Command, Event, Refusal, Result
 from shared.ledger.queries import LedgerReader
 from shared.station.link import StationLink
 from shared.station.replica import Replica, ReplicaGap
@@ -51,6 +51,28 @@ class HubLinkError(Exception):
     pass
 
 
+class TokenRefused(OSError):
+    """The hub answered, and refused this station's token (unknown, revoked or replaced)."""
+
+
+# Error codes after which the hub closes the connection for good: the link stops retrying
+# (a refused station must not hammer the hub) and says why, in English in the log and in
+# Indonesian on the screens that show it.
+REFUSALS = {
+    "unknown_token": ("the hub refused this station's token (not enrolled, or enrolled "
+                      "again since)", "Token perangkat ini ditolak server antrean. Hubungi "
+                      "petugas TI."),
+    "token_revoked": ("the hub refused this station's token: it was revoked or replaced",
+                      "Perangkat ini dicabut dari server antrean. Hubungi petugas TI."),
+    "protocol": ("the hub speaks another protocol version",
+                 "Versi aplikasi tidak cocok dengan server antrean. Hubungi petugas TI."),
+    "replica_ahead": ("the hub holds less history than this station's replica",
+                      "Perangkat ini ditolak server antrean. Hubungi petugas TI."),
+}
+TOKEN_FIX = ("enroll this station again on the hub PC ('antrean hub ... enroll --role ROLE "
+             "--name NAME') and put the new ANTREAN_TOKEN in station.env")
+
+
 def default_replica_path(device: str) -> Path:
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "antrean" / f"replica-{device}.db"
@@ -64,7 +86,8 @@ def http_url(ws_url: str) -> str:
 def fetch_config(ws_url: str, token: str, pinned: str | None = None,
                  timeout: float = 3.0) -> bytes:
     """The hall config from the hub. Over https the certificate is checked against the pin
-    before the request (and its token) is sent; a mismatch raises tls.FingerprintMismatch."""
+    before the request (and its token) is sent; a mismatch raises tls.FingerprintMismatch.
+    A refused token raises TokenRefused."""
     url = f"{http_url(ws_url)}/config"
     headers = {"Authorization": f"Bearer {token}"}
     if tls.is_tls_url(url):
@@ -74,12 +97,29 @@ def fetch_config(ws_url: str, token: str, pinned: str | None = None,
             reply = tls.pinned_get(url, pinned, headers, timeout)
         except http.client.HTTPException as e:
             raise OSError(f"bad answer from {url}: {e!r}") from None
+        if reply.status == 401:
+            raise TokenRefused(_refusal_text(reply.body))
         if reply.status != 200:
             raise OSError(f"{url} answered HTTP {reply.status}")
         return reply.body
     req = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        return bytes(r.read())
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return bytes(r.read())
+    except urllib.error.HTTPError as e:
+        if e.code == 401:
+            raise TokenRefused(_refusal_text(e.read(4096))) from None
+        raise
+
+
+def _refusal_text(body: bytes) -> str:
+    """The English reason for a 401 from the hub (its JSON says unknown or revoked)."""
+    try:
+        why = str(json.loads(body).get("error") or "")
+    except (ValueError, AttributeError):
+        why = ""
+    code = "token_revoked" if "revoked" in why else "unknown_token"
+    return REFUSALS[code][0]
 
 
 class HubLink(StationLink):
@@ -102,6 +142,7 @@ class HubLink(StationLink):
         self._backoff = BACKOFF_START_MS
         self._closing = False
         self.refused_reason: str | None = None
+        self.refused_code: str | None = None
         self.welcome: dict[str, Any] = {}
         self._ws = QWebSocket()
         if self.pin is not None:
@@ -135,6 +176,16 @@ class HubLink(StationLink):
         try:
             raw = fetch_config(args.hub, args.token, pin)
             replica.set_meta(CONFIG_META_KEY, raw.decode("utf-8"))
+        except TokenRefused as e:
+            cached = replica.get_meta(CONFIG_META_KEY)
+            if cached is None:
+                replica.close()
+                raise HubLinkError(f"{e} at {args.hub}: {TOKEN_FIX}") from None
+            # With a hall config kept from before, start and say it on the screen (a kiosk
+            # PC restarting in a loop would say nothing to anyone).
+            log.error("%s at %s: %s; starting with the cached hall config", e, args.hub,
+                      TOKEN_FIX)
+            raw = cached.encode("utf-8")
         except tls.FingerprintMismatch as e:
             # A fake hub answering must not stop a station that has its config already: it
             # starts offline and keeps looking for the real hub.
@@ -200,7 +251,7 @@ class HubLink(StationLink):
 
     def offline_reason(self) -> str | None:
         if self.refused_reason:
-            return "Perangkat ini ditolak server antrean. Hubungi petugas TI."
+            return REFUSALS.get(self.refused_code or "", REFUSALS["replica_ahead"])[1]
         if self.tls_problem:
             return "Sertifikat server antrean tidak cocok. Hubungi petugas TI."
         return None
@@ -285,6 +336,11 @@ class HubLink(StationLink):
 
     def _events(self, events: list[Event]) -> None:
         applied = self.replica.apply(events)
+        for e in applied:
+            if e.kind == OFFICER_SIGNED_OUT and self.officer is not None and (
+                    e.data.get("officer") == self.officer):
+                # Signed out by the hub (IT disabled the officer) or by this station.
+                self.officer = None
         if applied:
             self.events_applied.emit(applied)
 
@@ -299,10 +355,17 @@ class HubLink(StationLink):
 
     def _error(self, d: dict[str, Any]) -> None:
         code = d.get("code")
-        log.warning("hub error %s: %s", code, d.get("message"))
-        if code in ("unknown_token", "protocol", "replica_ahead"):
+        if isinstance(code, str) and code in REFUSALS:
+            if code in ("unknown_token", "token_revoked"):
+                log.error("%s at %s; not reconnecting: %s", REFUSALS[code][0], self.url,
+                          TOKEN_FIX)
+            else:
+                log.error("%s (%s); not reconnecting", REFUSALS[code][0], d.get("message"))
             self.refused_reason = str(d.get("message") or code)
+            self.refused_code = code
             self._reason_changed()
+        else:
+            log.warning("hub error %s: %s", code, d.get("message"))
         msg_id = d.get("id")
         if msg_id and msg_id in self._pending:
             self._pending.pop(msg_id)

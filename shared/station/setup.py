@@ -21,18 +21,22 @@ def add_station_arguments(p: argparse.ArgumentParser, default_device: str) -> No
     p.add_argument("--hall-config", default=None,
                    help="hall config TOML (embedded mode; default: the example hall)")
     p.add_argument("--ledger", default=None,
-                   help="run with an in-process ledger file instead of a hub (one PC)")
+                   help="run with an in-process ledger file instead of a hub (one PC; "
+                        "default: use the hub)")
     p.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
-                   help="hub address, e.g. wss://192.168.1.10:8470 (or ANTREAN_HUB); "
-                        "found on the LAN by mDNS when omitted")
+                   help="hub address, e.g. wss://192.168.1.10:8470 (default: $ANTREAN_HUB; "
+                        "when that is unset too, the hub is found on the LAN by mDNS)")
     p.add_argument("--hub-fingerprint", default=os.environ.get("ANTREAN_HUB_FINGERPRINT"),
                    metavar="SHA256HEX",
                    help="the hub certificate's SHA-256 fingerprint, printed by 'antrean hub "
-                        "... enroll'; required with a wss:// hub (or ANTREAN_HUB_FINGERPRINT)")
+                        "... enroll'; required with a wss:// hub "
+                        "(default: $ANTREAN_HUB_FINGERPRINT)")
     p.add_argument("--token", default=os.environ.get("ANTREAN_TOKEN"),
-                   help="this station's enrollment token (or ANTREAN_TOKEN)")
+                   help="this station's enrollment token (default: $ANTREAN_TOKEN)")
     p.add_argument("--device", default=default_device, help="this station's name")
-    p.add_argument("--replica", default=None, help="replica file (LAN mode)")
+    p.add_argument("--replica", default=None,
+                   help="replica file (LAN mode; default: replica-DEVICE.db in the user's data "
+                        "folder, ~/.local/share/antrean on Linux)")
 
 
 class StationSetupError(Exception):

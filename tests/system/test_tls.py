@@ -251,10 +251,19 @@ def test_doctor_checks_the_pinned_certificate(tls_hub: TlsHub, fake_hub: Recordi
     good, health = check_hub(f"wss://127.0.0.1:{tls_hub.port}", fingerprint=tls_hub.fingerprint)
     assert good.status is Status.OK and "pinned" in good.detail, good
     assert health is not None and health.pinned
-    # The hub PC asking itself with the plain address it used before --tls: loopback, so the
-    # certificate is shown rather than checked.
-    local, _ = check_hub(f"ws://127.0.0.1:{tls_hub.port}")
+    # The hub PC asking its own hub (doctor --role hub) with the plain address: loopback, so
+    # the certificate is shown rather than checked.
+    local, _ = check_hub(f"ws://127.0.0.1:{tls_hub.port}", for_station=False)
     assert local.status is Status.OK and tls_hub.fingerprint in local.detail, local
+    # A station given that address would not connect, so doctor fails it, loopback or not;
+    # and wss:// without a fingerprint is refused by the apps, so by doctor too.
+    plain, _ = check_hub(f"ws://127.0.0.1:{tls_hub.port}")
+    assert plain.status is Status.FAIL and "speaks TLS only" in plain.detail, plain
+    unpinned, _ = check_hub(f"wss://127.0.0.1:{tls_hub.port}")
+    assert unpinned.status is Status.FAIL and "no certificate fingerprint" in unpinned.detail
+    assert "ANTREAN_HUB_FINGERPRINT" in unpinned.fix
+    unpinned_hub_pc, _ = check_hub(f"wss://127.0.0.1:{tls_hub.port}", for_station=False)
+    assert unpinned_hub_pc.status is Status.OK, unpinned_hub_pc
     fake, _ = check_hub(f"wss://127.0.0.1:{fake_hub.port}", fingerprint=tls_hub.fingerprint)
     assert fake.status is Status.FAIL and tls.MISMATCH in fake.detail
     assert "every station.env" in fake.fix

@@ -42,7 +42,9 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 
 class FakeHealth:
-    """What the hub's /health answers; tests change it between requests."""
+    """What the hub's /health answers (and /station, for the token "secret": a kiosk);
+    tests change it between requests. The real hub's answers are checked in
+    tests/system/test_doctor_hub.py."""
 
     def __init__(self) -> None:
         self.version = shared.__version__
@@ -58,6 +60,14 @@ def hub() -> Iterator[tuple[str, FakeHealth]]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.requests.append(self.path)
+            if self.path == "/station":
+                good = self.headers.get("Authorization") == "Bearer secret"
+                self.send_response(200 if good else 401)
+                self.end_headers()
+                self.wfile.write(json.dumps({"station": "kiosk-1", "role": "kiosk",
+                                             "counter": None} if good else
+                                            {"error": "unknown token"}).encode())
+                return
             if self.path != "/health":
                 self.send_error(404)
                 return
@@ -381,8 +391,8 @@ def test_doctor_command(hub: tuple[str, FakeHealth], printer: Callable[[bytes | 
     assert cli_doctor.run(parse(args)) == 0
     report = json.loads(capsys.readouterr().out)
     by_name = {c["name"]: c["status"] for c in report["checks"]}
-    assert by_name == {"config": "SKIP", "hub": "OK", "clock": "OK", "printer": "OK",
-                       "disk": "OK"}
+    assert by_name == {"config": "SKIP", "hub": "OK", "token": "OK", "clock": "OK",
+                       "screen": "OK", "printer": "OK", "disk": "OK"}
     assert report["status"] == "OK"
 
     state.version = "7.0.0"

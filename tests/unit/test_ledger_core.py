@@ -140,7 +140,7 @@ def test_repeating_a_call_next_does_not_call_a_second_ticket(ledger: Ledger) -> 
 BAD_COMMANDS: list[tuple[str, Any, str]] = [
     ("launch_rocket", {}, "unknown_command"),
     ("issue_ticket", {"service": "sim-c"}, "unknown_service"),
-    ("issue_ticket", {"service": 7}, "unknown_service"),
+    ("issue_ticket", {"service": 7}, "bad_args"),  # a number is not a service code
     ("issue_ticket", {}, "bad_args"),
     ("issue_ticket", {"service": None}, "bad_args"),
     ("issue_ticket", {"service": "ktp-baru", "colour": "red"}, "bad_args"),
@@ -148,18 +148,22 @@ BAD_COMMANDS: list[tuple[str, Any, str]] = [
     ("issue_ticket", {"service": "ktp-baru", "priority": ""}, "bad_args"),
     ("issue_ticket", ["ktp-baru"], "bad_args"),
     ("call_next", {"counter": 99}, "unknown_counter"),
-    ("call_next", {"counter": True}, "unknown_counter"),  # True == 1, and counter 1 exists
-    ("call_next", {"counter": "1"}, "unknown_counter"),
-    ("call_next", {"counter": 1.0}, "unknown_counter"),
+    ("call_next", {"counter": True}, "bad_args"),  # True == 1, and counter 1 exists
+    ("call_next", {"counter": "1"}, "bad_args"),  # malformed, not an unknown counter
+    ("call_next", {"counter": 1.0}, "bad_args"),
     ("call_next", {}, "bad_args"),
     ("call_next", {"counter": 1, "ticket": "x"}, "bad_args"),
     ("recall", {"counter": 0}, "unknown_counter"),
     ("transfer", {"counter": 1}, "bad_args"),
     ("transfer", {"counter": 1, "service": "nope"}, "no_active_ticket"),
     ("cancel", {"ticket": "20261130-KTP-999"}, "unknown_ticket"),
-    ("cancel", {"ticket": 5}, "unknown_ticket"),
+    ("cancel", {"ticket": 5}, "bad_args"),
+    ("cancel", {"ticket": ["20261130-KTP-001"]}, "bad_args"),
+    ("transfer", {"counter": 1, "service": "kk", "to_front": "yes"}, "bad_args"),
+    ("check_priority", {"counter": 1, "valid": 1}, "bad_args"),
+    ("force_sign_out", {"counter": 2}, "not_signed_in"),
     ("return_no_show", {"ticket": "20261130-KTP-001"}, "wrong_state"),
-    ("sign_in", {"counter": False}, "unknown_counter"),
+    ("sign_in", {"counter": False}, "bad_args"),
     ("open_counter", {"counter": 2}, "not_signed_in"),
     ("alert", {"kind": "printer", "message": 3}, "bad_args"),
     ("alert", {"kind": "printer", "message": "x" * 501}, "bad_args"),

@@ -314,9 +314,11 @@ def test_return_no_show_refuses_a_counter_that_does_not_exist(ledger: Ledger) ->
     ledger.call_next(3, who)
     ledger.run("no_show", who, counter=3)
     before = snapshot(ledger)
-    for bad in (99, True, "3", {"n": 3}):
+    refused(ledger.run("return_no_show", who, ticket="20261130-B-001", counter=99),
+            "unknown_counter")
+    for bad in (True, "3", {"n": 3}):  # not a counter number at all
         refused(ledger.run("return_no_show", who, ticket="20261130-B-001", counter=bad),
-                "unknown_counter")
+                "bad_args")
     assert snapshot(ledger) == before
     ok = ledger.run("return_no_show", who, ticket="20261130-B-001", counter=3)
     assert ok.ok and ok.events[0].data["counter"] == 3
