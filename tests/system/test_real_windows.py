@@ -142,8 +142,6 @@ def test_four_windows_tile_the_free_area_without_overlap_or_black(demo: RunningD
         assert black / area.area < 0.005, f"{black} black pixels in the free area: {shot}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 7, another branch: SIGTERM ends the "
-                                       "apps cleanly")
 def test_sigterm_ends_the_windowed_demo_cleanly(demo: RunningDemo) -> None:
     assert demo.proc.poll() is None
     demo.proc.send_signal(signal.SIGTERM)
