@@ -27,12 +27,11 @@ from PySide6.QtWidgets import (
 
 from counter_client import core as c
 from counter_client.core import CounterCore, CounterState
+from counter_client.look import FULL, PANEL
 from counter_client.sizing import PANEL_WIDTH as PANEL_WIDTH
 from counter_client.sizing import SCALES as SCALES
 from counter_client.sizing import Sizing, base_min_height, longest_message, worst_case
 from counter_client.widgets import (
-    FULL,
-    PANEL,
     AlertBanner,
     ButtonGrid,
     DayFigures,
@@ -98,7 +97,6 @@ class CounterWindow(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.core = core
-        self.panel = panel
         self.look = look = PANEL if panel else FULL
         cfg = core.config
         self.setObjectName("root")
@@ -120,7 +118,7 @@ class CounterWindow(QWidget):
         self.header = HeaderBar(look, cfg, self.buttons[c.SIGN_OUT])
         self.card = TicketCard(look)
         self.line = WaitingLine(look, cfg)
-        self.figures = DayFigures(look)
+        self.figures_label = DayFigures(look)
         self.transfer_page = TransferPage(cfg.rules.transfer_to_front)
         self.no_show_page = NoShowPage(cfg)
 
@@ -172,7 +170,6 @@ class CounterWindow(QWidget):
         self.ticket_service, self.timers_label, self.sla_label = card.service, card.timers, card.sla
         self.priority_row, self.priority_no = card.priority, card.priority.no
         self.line_summary, self.line_model, self.line_view = line.summary, line.model, line.view
-        self.figures_label = self.figures
         self.transfer_list, self.transfer_filter = transfer.list, transfer.filter
         self.transfer_ok = transfer.ok
         self.no_show_list, self.no_show_ok = no_show.list, no_show.ok
@@ -281,7 +278,7 @@ class CounterWindow(QWidget):
         line = QVBoxLayout()
         line.setSpacing(4)
         line.addWidget(self.line, 1)
-        line.addWidget(self.figures)
+        line.addWidget(self.figures_label)
 
         page = QWidget()
         lay = QVBoxLayout(page)
@@ -384,7 +381,7 @@ class CounterWindow(QWidget):
         self.header.update_from(s)
         self.card.update_from(s)
         self.line.update_from(s)
-        self.figures.update_from(s)
+        self.figures_label.update_from(s)
 
     def _render_pages(self, s: CounterState) -> None:
         ok = s.online and s.busy is None
