@@ -85,7 +85,7 @@ def walk_states(hall: Hall, qtbot: QtBot, panel: bool, size: tuple[int, int] | N
 
     window.officer_edit.setText("siti")
     window.pin_edit.setText("1234")
-    window._sign_in()
+    window.sign_in_form.submit()
     idle(qtbot, core)
     assert core.state.signed_in
     assert_nothing_cut(qtbot, window, "idle")
