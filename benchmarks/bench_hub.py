@@ -57,11 +57,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from shared.clock import ManualClock
 from shared.config import load_config
 from shared.hub.auth import AuthStore
-from shared.hub.client import HubClient
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import TICKET_CALLED, Actor, Command, CommandRefused, Event
 from shared.ledger.projection import apply_event, insert_event
 from shared.ledger.store import immediate
+from shared.station.client import HubClient
 from shared.station.replica import Replica
 
 ROOT = Path(__file__).resolve().parents[1]

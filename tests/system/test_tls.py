@@ -24,7 +24,7 @@ from pytestqt.qtbot import QtBot
 from shared.config import load_config
 from shared.doctor import Status, check_hub
 from shared.hub import tls
-from shared.hub.client import HubClient
+from shared.station.client import HubClient
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
 from shared.station.setup import StationSetupError, open_link
