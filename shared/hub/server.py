@@ -34,7 +34,7 @@ from shared.config import HallConfig
 from shared.hub import protocol as p
 from shared.hub.auth import AuthStore, Station, permitted, token_hash
 from shared.ledger.ledger import Ledger
-from shared.ledger.model import Actor, Command, Event, Refusal, Result
+from shared.ledger.model import OFFICER_SIGNED_OUT, Actor, Command, Event, Refusal, Result
 from shared.ledger.projection import iter_events, last_seq
 from shared.ledger.queries import LedgerReader
 from shared.ledger.store import LedgerError, connect
@@ -218,6 +218,7 @@ class Hub:
         self._loop.call_soon_threadsafe(self._broadcast, events)
 
     def _broadcast(self, events: list[Event]) -> None:
+        self._sign_out_sessions(events)
         # Every station that is up to date gets the very same frame: one serialisation per
         # commit, not one per station (with 40 stations that was an eighth of the hub's time).
         frames: dict[int, str] = {}
@@ -229,6 +230,19 @@ class Hub:
             if text is None:
                 text = frames[start] = p.events_frame(events[start:])
             self._queue_events(s, text, events[-1].seq)
+
+    def _sign_out_sessions(self, events: list[Event]) -> None:
+        """An officer signed out of the ledger (at their station, by an admin, or by the hub
+        for IT) is no longer signed in on any connection: the station's session says so from
+        the same event (shared.station.protocol.OfficerSession), and the policy then refuses
+        as one PC would. Runs before the event reaches any station, so before any command
+        that could follow it."""
+        gone = {e.data.get("officer") for e in events if e.kind == OFFICER_SIGNED_OUT}
+        if not gone:
+            return
+        for s in self._connected:
+            if s.officer in gone:
+                s.officer = s.officer_counter = None
 
     def _send_events(self, s: _Session, events: list[Event]) -> None:
         if events:
