@@ -1,5 +1,9 @@
 """What the apps ask of a ledger: waiting lines, people ahead, estimated waits, recent calls and
-the day's figures. Read-only; works the same on the hub's ledger and on any station replica."""
+the day's figures. Read-only; works the same on the hub's ledger and on any station replica.
+
+Plain parameterised SQL over sqlite3.Row: sqlite-utils' `query()` would only hand the same rows
+back as dicts, one more copy per row on queries a board runs at every event. (It serves the
+inspection tool instead, shared.ledger.cli.)"""
 
 from __future__ import annotations
 

@@ -43,9 +43,6 @@ from shared.station.replica import Replica, ReplicaGap
 
 log = logging.getLogger(__name__)
 
-# Reconnect delays (seconds): from about a quarter second, doubling, up to five (with jitter).
-BACKOFF_FIRST = 0.25
-BACKOFF_CAP = 5.0
 CONFIG_META_KEY = "hall_config_toml"
 
 
@@ -126,9 +123,8 @@ class HubLink(StationLink):
         self.tls_problem: str | None = None
         self.replica = replica
         self._reader = LedgerReader(replica.conn, config)
-        self._proto = sp.StationProtocol(
-            token, replica.last_seq, backoff=sp.Backoff(BACKOFF_FIRST, BACKOFF_CAP),
-            session=self._session)
+        # Reconnect delays: Backoff's own, the ones docs/protocol.md section 9 gives.
+        self._proto = sp.StationProtocol(token, replica.last_seq, session=self._session)
         self._closing = False
         self.refused_reason: str | None = None  # the hub's words, once it refused the station
         self.refused_code: str | None = None
