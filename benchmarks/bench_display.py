@@ -86,16 +86,12 @@ class Hall:
         self.app, self.config, self.clock = app, config, clock
         self.local = LocalLedger(path, config, clock)
         self.kiosk = self.local.link("kiosk-1")
-        self.staff = self.local.link("staff")
-        self.staff.officer = "petugas"
+        self.staff = self.local.link("staff")  # an admin: it acts for every counter
         self.replies: dict[str, Any] = {}
         for link in (self.kiosk, self.staff):
             link.replied.connect(lambda r: self.replies.__setitem__(r.command_id, r))
-        sign_ins = []
-        for n in sorted(config.counters):
-            self.staff.officer = f"petugas-{n}"  # an officer signs in at one counter at a time
-            sign_ins.append(self.staff.send("sign_in", {"counter": n}))
-        self.staff.officer = "petugas"
+        # An officer signs in at one counter at a time: one for each.
+        sign_ins = [self.staff.sign_in(f"petugas-{n}", "", n) for n in sorted(config.counters)]
         self.wait_all(sign_ins)
         # (counter, service of its queue): tickets are issued and called round-robin over
         # these, so every call_next finds someone waiting. Services closed today drop out.

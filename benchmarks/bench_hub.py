@@ -1,7 +1,7 @@
 """Hub benchmarks: fan-out latency to 34 displays, kiosk round trip, throughput through the hub,
 catch-up of 20,000 events, hub memory.
 
-    .venv/bin/python benchmarks/bench_hub.py [--quick]
+    .venv/bin/python benchmarks/bench_hub.py [--quick | --catch-up-only]
 
 Arrangement (one machine, loopback):
 - the hub: one real process, started as `antrean hub` is in a hall (`python -m shared.cli hub
@@ -57,11 +57,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from shared.clock import ManualClock
 from shared.config import load_config
 from shared.hub.auth import AuthStore
-from shared.hub.client import HubClient
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import TICKET_CALLED, Actor, Command, CommandRefused, Event
 from shared.ledger.projection import apply_event, insert_event
 from shared.ledger.store import immediate
+from shared.station.client import HubClient
 from shared.station.replica import Replica
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -421,9 +421,24 @@ def build_ledger(path: Path, target: int) -> int:
     return seq
 
 
-async def catch_up(url: str, token: str, replica_path: Path | None, target: int) -> float:
+async def catch_up(url: str, token: str, replica_path: Path | None, target: int
+                   ) -> tuple[float, float]:
+    """Seconds from start to the last event held, and of those, in Replica.apply."""
     replica = Replica(replica_path) if replica_path else None
     done = asyncio.Event()
+    applying = 0.0
+    if replica is not None:
+        apply = replica.apply
+
+        def timed(events: list[Event]) -> list[Event]:
+            nonlocal applying
+            t = time.perf_counter()
+            try:
+                return apply(events)
+            finally:
+                applying += time.perf_counter() - t
+
+        replica.apply = timed  # type: ignore[method-assign]
 
     def on_events(events: list[Event]) -> None:
         if events[-1].seq >= target:
@@ -438,10 +453,10 @@ async def catch_up(url: str, token: str, replica_path: Path | None, target: int)
     if replica is not None:
         assert replica.last_seq == target
         replica.close()
-    return elapsed
+    return elapsed, applying
 
 
-def run_catch_up(folder: Path, target: int) -> dict[str, Any]:
+def run_catch_up(folder: Path, target: int, runs: int = 3) -> dict[str, Any]:
     hub = Hub(folder / "history" / "ledger.db", BUSY_HALL)
     hub.ledger.parent.mkdir()
     t = time.monotonic()
@@ -454,13 +469,28 @@ def run_catch_up(folder: Path, target: int) -> dict[str, Any]:
     try:
         rss = {"started on 20k events": hub.rss()}
         with_replica = [asyncio.run(catch_up(hub.url, token, folder / f"new-{i}.db", events))
-                        for i in range(3)]
-        rss["after 3 catch-ups"] = hub.rss()
-        bare = [asyncio.run(catch_up(hub.url, token, None, events)) for _ in range(3)]
+                        for i in range(runs)]
+        rss[f"after {runs} catch-ups"] = hub.rss()
+        bare = [asyncio.run(catch_up(hub.url, token, None, events))[0] for _ in range(runs)]
     finally:
         hub.stop()
     return {"events": events, "built_s": built, "replica": with_replica, "bare": bare,
             "rss": rss}
+
+
+def print_catch_up(c: dict[str, Any]) -> None:
+    total = [t for t, _ in c["replica"]]
+    applying = [a for _, a in c["replica"]]
+    runs = len(total)
+    print(f"\n(d) catch-up of {c['events']:,} events by a new station (ledger built in "
+          f"{c['built_s']:.1f} s); {runs} runs each")
+    print(f"    fresh replica : {' '.join(f'{x:.2f} s' for x in total)}   median "
+          f"{statistics.median(total):.2f} s   aim <= 1 s  "
+          f"{verdict(statistics.median(total) <= 1.0)}")
+    print(f"      of which Replica.apply: {' '.join(f'{x:.2f} s' for x in applying)}   "
+          f"({statistics.median(applying) / statistics.median(total):.0%} of the median)")
+    print(f"    no replica    : {' '.join(f'{x:.2f} s' for x in c['bare'])}   median "
+          f"{statistics.median(c['bare']):.2f} s   (hub + wire + parsing)")
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -469,6 +499,8 @@ def run_catch_up(folder: Path, target: int) -> dict[str, Any]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="shorter load, for a smoke test")
+    p.add_argument("--catch-up-only", action="store_true",
+                   help="only (d), five runs each: a new replica catching up 20,000 events")
     p.add_argument("--helper", choices=("displays", "load"), help=argparse.SUPPRESS)
     p.add_argument("--url", help=argparse.SUPPRESS)
     p.add_argument("--tokens", help=argparse.SUPPRESS)
@@ -481,6 +513,10 @@ def main() -> int:
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.catch_up_only:
+        with tempfile.TemporaryDirectory(prefix="bench-hub-") as tmp:
+            print_catch_up(run_catch_up(Path(tmp), 20_000, runs=5))
+        return 0
     print(f"stations: {DISPLAYS} displays in {DISPLAY_HELPERS} helper processes, {KIOSKS} kiosks "
           f"+ {len(COUNTERS)} counters in 1 helper process; hub in its own process")
     with tempfile.TemporaryDirectory(prefix="bench-hub-") as tmp:
@@ -518,12 +554,7 @@ def main() -> int:
               f"{verdict(hub_rate / local >= 0.3)}")
 
         c = run_catch_up(folder, 20_000)
-        print(f"\n(d) catch-up of {c['events']:,} events by a new station (ledger built in "
-              f"{c['built_s']:.1f} s); 3 runs each")
-        print(f"    fresh replica : {' '.join(f'{x:.2f} s' for x in c['replica'])}   "
-              f"aim <= 1 s  {verdict(statistics.median(c['replica']) <= 1.0)}")
-        print(f"    no replica    : {' '.join(f'{x:.2f} s' for x in c['bare'])}   "
-              f"(hub + wire + parsing)")
+        print_catch_up(c)
 
         print("\n(e) hub memory (VmRSS)")
         for k, v in {**r["rss"], **c["rss"]}.items():

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     app, stop = start_qt("antrean counter", "Antrean loket")
     app.setFont(QFont("DejaVu Sans", 11))
     try:
-        link, owner = open_link(args)
+        link, owner = open_link(args, role="counter")
     except StationSetupError as e:
         print(f"antrean counter: {e}", file=sys.stderr)
         return 2

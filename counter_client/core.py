@@ -271,7 +271,8 @@ class CounterCore(QObject):
             return None
         self.counter = number
         cid = self.link.sign_in(officer, pin, number)
-        self._pending = _Pending(SIGN_IN, {"counter": number}, cid, extra={"officer": officer})
+        self._pending = _Pending(SIGN_IN, {"counter": number}, cid,
+                                 extra={"officer": officer, "pin": pin})
         self._reply_timer.start(self._sign_in_timeout_ms)
         self.refresh()
         return cid
@@ -350,8 +351,6 @@ class CounterCore(QObject):
         else:
             refusal = result.refusal
             text = refusal.pesan if refusal else "Perintah ditolak."
-            if pending.kind == SIGN_IN:
-                self.link.officer = None
             self.message.emit(text, ERROR)
         self.refresh()
         if was_signed_in != (self.officer is not None):
@@ -370,7 +369,6 @@ class CounterCore(QObject):
                               f"Anda di {name}.", DONE)
         elif kind == SIGN_OUT:
             self.officer = self.officer_name = None
-            self.link.officer = None
             self.message.emit("Anda sudah keluar.", DONE)
         elif kind == CALL_NEXT:
             self._last_call_at = self._monotonic()
@@ -397,9 +395,9 @@ class CounterCore(QObject):
         if self.officer is not None and any(
                 e.kind == m.OFFICER_SIGNED_OUT and e.data.get("reason") == "officer_disabled"
                 and e.data.get("officer") == self.officer for e in events):
-            # IT disabled this officer (antrean hub officer disable): the hub signed them out.
+            # IT disabled this officer (antrean hub officer disable): the hub signed them out
+            # (and the link's session with it).
             self.officer = None
-            self.link.officer = None
             self.message.emit("Akun petugas Anda dinonaktifkan petugas TI. Anda sudah keluar.",
                               ERROR)
             self.signed_in_changed.emit(False)
@@ -431,14 +429,6 @@ class CounterCore(QObject):
         pending = self._pending
         if pending is None:
             return
-        if pending.kind == SIGN_IN:
-            # link.sign_in takes no command id, so it cannot be retried safely: let the officer
-            # try again (a second sign-in by the same officer is harmless).
-            self._pending = None
-            self.link.officer = None
-            self.message.emit("Server antrean tidak menjawab. Silakan coba masuk lagi.", ERROR)
-            self.refresh()
-            return
         self.message.emit("Menunggu jawaban server antrean…", INFO)
         if self._online:
             self._resend()
@@ -446,11 +436,16 @@ class CounterCore(QObject):
 
     def _resend(self) -> None:
         pending = self._pending
-        if pending is None or pending.kind == SIGN_IN:
+        if pending is None:
             return
         pending.attempts += 1
         log.info("resending %s (attempt %d, same id %s)", pending.kind, pending.attempts,
                  pending.command_id)
+        if pending.kind == SIGN_IN:
+            self.link.sign_in(pending.extra["officer"], pending.extra["pin"],
+                              pending.args["counter"], command_id=pending.command_id)
+            self._reply_timer.start(self._sign_in_timeout_ms)
+            return
         self.link.send(pending.kind, pending.args, command_id=pending.command_id)
         self._reply_timer.start(self._reply_timeout_ms)
 

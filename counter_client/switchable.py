@@ -37,6 +37,10 @@ class SwitchableLink(StationLink):
     def reader(self) -> LedgerReader:
         return self.inner.reader
 
+    @property
+    def officer(self) -> str | None:
+        return self.inner.officer
+
     def offline_reason(self) -> str | None:
         return self.inner.offline_reason()
 
@@ -45,17 +49,16 @@ class SwitchableLink(StationLink):
         cid = command_id or uuid.uuid4().hex
         if not self.connected:
             return cid
-        self.inner.officer = self.officer
         self.sent.append((kind, cid))
         return self.inner.send(kind, args, command_id=cid)
 
-    def sign_in(self, officer: str, pin: str, counter: int) -> str:
+    def sign_in(self, officer: str, pin: str, counter: int,
+                command_id: str | None = None) -> str:
+        cid = command_id or uuid.uuid4().hex
         if not self.connected:
-            return uuid.uuid4().hex
-        cid = self.inner.sign_in(officer, pin, counter)
-        self.officer = self.inner.officer
+            return cid
         self.sent.append(("sign_in", cid))
-        return cid
+        return self.inner.sign_in(officer, pin, counter, command_id=cid)
 
     def unplug(self) -> None:
         self.connected = False

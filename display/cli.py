@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     # Qt checked first; Ctrl+C and systemctl stop end the loop, then the cleanup below.
     _, stop = start_qt("antrean display")
     try:
-        link, owner = open_link(args)
+        link, owner = open_link(args, role="display")
     except StationSetupError as e:
         print(f"antrean display: {e}", file=sys.stderr)
         return 2

@@ -108,7 +108,7 @@ def _run_gui(args: argparse.Namespace, settings: PrinterSettings) -> int:
     # Qt checked first; Ctrl+C and systemctl stop end the loop, then the cleanup below.
     app, stop = start_qt("antrean kiosk")
     try:
-        link, owner = open_link(args)
+        link, owner = open_link(args, role="kiosk")
     except StationSetupError as e:
         print(f"antrean kiosk: {e}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""Who may talk to the hub: enrolled stations (token + role) and officers (id + PIN).
+"""Who may talk to the hub: enrolled stations (token + role) and officers (id + PIN), and what
+each may send (`permitted`, the role policy the hub and one-PC mode share).
 
 Tokens are long random strings, so a SHA-256 of them is enough to store; PINs are short, so
 they are stored with a per-officer salt through scrypt, and guessing is throttled.
@@ -18,8 +19,13 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from shared.hub import protocol as p
+from shared.ledger.model import Refusal, check_args
 
 ROLES = ("kiosk", "counter", "display", "admin")
 
@@ -61,6 +67,60 @@ class Officer:
 
 class AuthError(ValueError):
     pass
+
+
+NOT_FROM_HERE = "Perintah ini tidak diizinkan dari perangkat ini."
+
+
+def permitted(station: Station, officer: str | None, kind: str, args: Mapping[str, Any],
+              *, sign_in: bool = False, ticket_issuer: str | None = None) -> Refusal | None:
+    """Whether this station, with this officer signed in on it, may send this command: the one
+    role policy, applied by the hub and by one-PC mode (EmbeddedLink) alike. None when allowed.
+
+    Pure: what it needs of the ledger comes as plain values, `ticket_issuer` being the station
+    that issued `args["ticket"]` (asked only of a cancel). `sign_in=True` judges the sign_in
+    message, whose PIN the caller checks after this (a `command` of kind sign_in is forbidden:
+    it would skip the PIN).
+
+    The order is docs/protocol.md section 3's: a kind nobody knows is unknown_command for every
+    role, admin included; a kind the role may not send is forbidden; malformed arguments are
+    bad_args; then a kiosk cancels only what it issued, and a counter station acts only on its
+    own counter and only with an officer signed in.
+    """
+    allowed = ROLE_COMMANDS.get(station.role, frozenset())
+    if sign_in:
+        if "sign_in" not in allowed:
+            return Refusal(p.FORBIDDEN, f"a {station.role} station may not sign officers in",
+                           NOT_FROM_HERE)
+        if station.counter is not None and args.get("counter") != station.counter:
+            return _bound(station)
+        return None
+    malformed = check_args(kind, args)
+    if malformed is not None and malformed.code == p.UNKNOWN_COMMAND:
+        return malformed
+    if kind == "sign_in":
+        return Refusal(p.FORBIDDEN, "sign in with the sign_in message (it checks the PIN)",
+                       NOT_FROM_HERE)
+    if kind not in allowed:
+        return Refusal(p.FORBIDDEN, f"a {station.role} station may not send {kind}",
+                       NOT_FROM_HERE)
+    if malformed is not None:
+        return malformed
+    if station.role == "kiosk" and kind == "cancel" and ticket_issuer != station.name:
+        return Refusal(p.FORBIDDEN, "a kiosk may cancel only tickets it issued", NOT_FROM_HERE)
+    if station.role == "counter" and kind != "alert":
+        counter = args.get("counter")
+        if station.counter is not None and counter is not None and counter != station.counter:
+            return _bound(station)
+        if officer is None:
+            return Refusal(p.NOT_SIGNED_IN, "sign in first",
+                           "Petugas belum masuk. Silakan masuk dengan ID dan PIN.")
+    return None
+
+
+def _bound(station: Station) -> Refusal:
+    return Refusal(p.FORBIDDEN, f"this station is bound to counter {station.counter}",
+                   "Perangkat ini untuk loket lain.")
 
 
 def token_hash(token: str) -> str:

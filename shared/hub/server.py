@@ -18,7 +18,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import datetime as dt
-import json
 import logging
 import sqlite3
 import ssl
@@ -33,10 +32,11 @@ import shared
 from shared.clock import Clock, SystemClock
 from shared.config import HallConfig
 from shared.hub import protocol as p
-from shared.hub.auth import ROLE_COMMANDS, AuthStore, Station, token_hash
+from shared.hub.auth import AuthStore, Station, permitted, token_hash
 from shared.ledger.ledger import Ledger
-from shared.ledger.model import Actor, Command, Event, Refusal, Result, check_args
+from shared.ledger.model import OFFICER_SIGNED_OUT, Actor, Command, Event, Refusal, Result
 from shared.ledger.projection import iter_events, last_seq
+from shared.ledger.queries import LedgerReader
 from shared.ledger.store import LedgerError, connect
 
 log = logging.getLogger("antrean.hub")
@@ -48,10 +48,6 @@ RATE_BURST = 200.0
 HELLO_TIMEOUT = 10.0
 AUTH_POLL_SECONDS = 0.5  # how soon a revocation reaches an idle open connection
 EVENTS_MAX_LIMIT = 10000
-# Close codes (docs/protocol.md section 9).
-CLOSE_BAD_HELLO, CLOSE_UNKNOWN_TOKEN, CLOSE_PROTOCOL = 4000, 4001, 4002
-CLOSE_REPLICA_AHEAD, CLOSE_REVOKED = 4003, 4004
-CLOSE_GOING_AWAY = 1001
 REVOKED_MESSAGE = "this station's token was revoked or replaced on the hub"
 
 
@@ -109,6 +105,7 @@ class Hub:
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
         self._ledger: Ledger | None = None
         self._reader: sqlite3.Connection | None = None
+        self._query: LedgerReader | None = None  # over _reader
         self._sessions: set[_Session] = set()  # in the live stream
         self._connected: set[_Session] = set()  # welcomed, catching up or live
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -131,6 +128,7 @@ class Hub:
         self._loop = asyncio.get_running_loop()
         self._ledger = await self._loop.run_in_executor(self._writer, self._open_ledger)
         self._reader = connect(self.ledger_path, readonly=True)
+        self._query = LedgerReader(self._reader, self.config)
         log.info("hub serving %s (%s) at seq %d", self.config.mpp.name, self.ledger_path,
                  last_seq(self._reader))
         # An officer disabled while the hub was down leaves their counter now.
@@ -148,7 +146,7 @@ class Hub:
         for s in list(self._connected):
             self._connected.discard(s)
             self._sessions.discard(s)
-            s.queue.put_nowait(_Close(CLOSE_GOING_AWAY, b"hub shutting down"))
+            s.queue.put_nowait(_Close(p.CLOSE_GOING_AWAY, b"hub shutting down"))
 
     async def _stop(self, app: web.Application) -> None:
         if self._auth_watch is not None:
@@ -193,10 +191,8 @@ class Hub:
                 log.warning("officer %s was disabled: signed out on station %s", s.officer,
                             s.station.name)
                 s.officer = s.officer_counter = None
-        assert self._reader is not None
-        seated = self._reader.execute(
-            "SELECT counter, officer FROM counters WHERE officer IS NOT NULL").fetchall()
-        for counter, officer in seated:
+        assert self._query is not None
+        for counter, officer in self._query.seated_officers():
             if officer in disabled:
                 result = await self.execute(Command("force_sign_out", {"counter": counter},
                                                     Actor("hub"), uuid.uuid4().hex))
@@ -211,8 +207,8 @@ class Hub:
                     s.station.name)
         self._connected.discard(s)
         self._sessions.discard(s)
-        s.queue.put_nowait(p.error("token_revoked", REVOKED_MESSAGE))
-        s.queue.put_nowait(_Close(CLOSE_REVOKED, b"token revoked"))
+        s.queue.put_nowait(p.error(p.TOKEN_REVOKED, REVOKED_MESSAGE))
+        s.queue.put_nowait(_Close(p.CLOSE_REVOKED, b"token revoked"))
 
     # --- events out ----------------------------------------------------------------------------
 
@@ -222,6 +218,7 @@ class Hub:
         self._loop.call_soon_threadsafe(self._broadcast, events)
 
     def _broadcast(self, events: list[Event]) -> None:
+        self._sign_out_sessions(events)
         # Every station that is up to date gets the very same frame: one serialisation per
         # commit, not one per station (with 40 stations that was an eighth of the hub's time).
         frames: dict[int, str] = {}
@@ -231,18 +228,31 @@ class Hub:
                 continue
             text = frames.get(start)
             if text is None:
-                text = frames[start] = _events_frame(events[start:])
+                text = frames[start] = p.events_frame(events[start:])
             self._queue_events(s, text, events[-1].seq)
+
+    def _sign_out_sessions(self, events: list[Event]) -> None:
+        """An officer signed out of the ledger (at their station, by an admin, or by the hub
+        for IT) is no longer signed in on any connection: the station's session says so from
+        the same event (shared.station.protocol.OfficerSession), and the policy then refuses
+        as one PC would. Runs before the event reaches any station, so before any command
+        that could follow it."""
+        gone = {e.data.get("officer") for e in events if e.kind == OFFICER_SIGNED_OUT}
+        if not gone:
+            return
+        for s in self._connected:
+            if s.officer in gone:
+                s.officer = s.officer_counter = None
 
     def _send_events(self, s: _Session, events: list[Event]) -> None:
         if events:
-            self._queue_events(s, _events_frame(events), events[-1].seq)
+            self._queue_events(s, p.events_frame(events), events[-1].seq)
 
     def _queue_events(self, s: _Session, text: str, last: int) -> None:
         if s.queue.qsize() > SEND_QUEUE_LIMIT:
             log.warning("station %s is too far behind; dropping it", s.station.name)
             self._sessions.discard(s)
-            s.queue.put_nowait(_Close(1000, b"too far behind"))
+            s.queue.put_nowait(_Close(p.CLOSE_TOO_FAR_BEHIND, b"too far behind"))
             return
         s.last_sent = last
         s.queue.put_nowait(text)
@@ -276,7 +286,7 @@ class Hub:
         except LedgerError as e:
             log.error("ledger write failed for %s from %s: %s", cmd.kind, cmd.actor.device, e)
             return Result(cmd.id, False, refusal=Refusal(
-                "ledger_error", str(e), "Sistem antrean sedang bermasalah. Hubungi petugas."))
+                p.LEDGER_ERROR, str(e), "Sistem antrean sedang bermasalah. Hubungi petugas."))
 
     # --- HTTP ----------------------------------------------------------------------------------
 
@@ -343,24 +353,24 @@ class Hub:
         try:
             first = await asyncio.wait_for(ws.receive(), self.hello_timeout)
         except TimeoutError:
-            await ws.close(code=CLOSE_BAD_HELLO, message=b"no hello")
+            await ws.close(code=p.CLOSE_BAD_HELLO, message=b"no hello")
             return ws
         if first.type != WSMsgType.TEXT:
             if first.type == WSMsgType.BINARY:
-                await ws.send_str(p.error("bad_message", "frames must be JSON text"))
-            await ws.close(code=CLOSE_BAD_HELLO, message=b"expected hello")
+                await ws.send_str(p.error(p.BAD_MESSAGE, "frames must be JSON text"))
+            await ws.close(code=p.CLOSE_BAD_HELLO, message=b"expected hello")
             return ws
         try:
             hello = p.parse(first.data)
         except p.ProtocolError as e:
             await ws.send_str(p.error(e.code, e.message))
-            await ws.close(code=CLOSE_BAD_HELLO, message=b"expected hello")
+            await ws.close(code=p.CLOSE_BAD_HELLO, message=b"expected hello")
             return ws
         if not isinstance(hello, p.Hello):
             # Readable, but not a hello: a client bug, not a token problem (4001 would tell
             # it never to reconnect).
-            await ws.send_str(p.error("bad_message", "the first frame must be a hello"))
-            await ws.close(code=CLOSE_BAD_HELLO, message=b"expected hello")
+            await ws.send_str(p.error(p.BAD_MESSAGE, "the first frame must be a hello"))
+            await ws.close(code=p.CLOSE_BAD_HELLO, message=b"expected hello")
             return ws
         station = self.auth.station_for(hello.token)
         if station is None:
@@ -368,16 +378,16 @@ class Hub:
             if revoked is not None:
                 log.warning("refused connection from %s: the revoked token of station %s",
                             peer, revoked)
-                await ws.send_str(p.error("token_revoked", REVOKED_MESSAGE))
-                await ws.close(code=CLOSE_REVOKED, message=b"token revoked")
+                await ws.send_str(p.error(p.TOKEN_REVOKED, REVOKED_MESSAGE))
+                await ws.close(code=p.CLOSE_REVOKED, message=b"token revoked")
                 return ws
             log.warning("refused connection from %s: unknown token", peer)
-            await ws.send_str(p.error("unknown_token", "this station is not enrolled"))
-            await ws.close(code=CLOSE_UNKNOWN_TOKEN, message=b"unknown token")
+            await ws.send_str(p.error(p.UNKNOWN_TOKEN, "this station is not enrolled"))
+            await ws.close(code=p.CLOSE_UNKNOWN_TOKEN, message=b"unknown token")
             return ws
         if hello.protocol != p.PROTOCOL_VERSION:
-            await ws.send_str(p.error("protocol", f"hub speaks protocol {p.PROTOCOL_VERSION}"))
-            await ws.close(code=CLOSE_PROTOCOL, message=b"protocol version")
+            await ws.send_str(p.error(p.PROTOCOL, f"hub speaks protocol {p.PROTOCOL_VERSION}"))
+            await ws.close(code=p.CLOSE_PROTOCOL, message=b"protocol version")
             return ws
         assert self._reader is not None
         hub_seq = last_seq(self._reader)
@@ -388,19 +398,16 @@ class Hub:
             log.error("station %s holds events up to seq %d but the hub only %d: restore the "
                       "hub from the most complete replica", station.name, hello.after, hub_seq)
             await ws.send_str(p.error(
-                "replica_ahead", f"this station holds events up to {hello.after}, the hub only "
+                p.REPLICA_AHEAD, f"this station holds events up to {hello.after}, the hub only "
                 f"up to {hub_seq}; the hub was restored from an older replica"))
-            await ws.close(code=CLOSE_REPLICA_AHEAD, message=b"replica ahead of hub")
+            await ws.close(code=p.CLOSE_REPLICA_AHEAD, message=b"replica ahead of hub")
             return ws
         s = _Session(ws, station, token_hash(hello.token), rate=self.rate_per_second,
                      burst=self.rate_burst, allowance=self.rate_burst)
         s.officer, s.officer_counter = self._resume_officer(station)
-        assert self._reader is not None
-        await ws.send_str(p.dumps({
-            "type": "welcome", "protocol": p.PROTOCOL_VERSION, "version": shared.__version__,
-            "station": station.name, "role": station.role, "counter": station.counter,
-            "last_seq": last_seq(self._reader), "config_digest": self.config.digest,
-        }))
+        await ws.send_str(p.encode(p.Welcome(
+            p.PROTOCOL_VERSION, shared.__version__, station.name, station.role, station.counter,
+            last_seq(self._reader), self.config.digest)))
         sender = asyncio.create_task(self._sender(s))
         self._connected.add(s)
         log.info("station %s (%s) connected from %s after seq %d", station.name, station.role,
@@ -435,34 +442,22 @@ class Hub:
             if msg.type == WSMsgType.TEXT:
                 await self._handle(s, msg.data)
             elif msg.type == WSMsgType.BINARY:
-                await self._reply(s, p.error("bad_message", "frames must be JSON text"))
+                await self._reply(s, p.error(p.BAD_MESSAGE, "frames must be JSON text"))
             elif msg.type == WSMsgType.ERROR:
                 return
             if s.refused_in_row > 1000:
                 log.warning("closing %s: flooding", s.station.name)
-                await s.ws.close(code=1008, message=b"flood")
+                await s.ws.close(code=p.CLOSE_FLOOD, message=b"flood")
                 return
 
     def _resume_officer(self, station: Station) -> tuple[str | None, int | None]:
-        """A counter station that reconnects (its PC slept, the hub restarted) keeps the
-        officer it signed in, as long as the ledger says that officer is still at that counter:
-        the token proves the station, and the officer proved the PIN on it before."""
-        assert self._reader is not None
-        row = self._reader.execute(
-            "SELECT kind, data FROM events WHERE device=? AND kind IN "
-            "('officer.signed_in', 'officer.signed_out') ORDER BY seq DESC LIMIT 1",
-            (station.name,),
-        ).fetchone()
-        if row is None or row[0] != "officer.signed_in":
+        """A counter station that reconnects keeps the officer the ledger still seats for it
+        (LedgerReader.resumable_officer), unless IT disabled that officer since."""
+        assert self._query is not None
+        seated = self._query.resumable_officer(station.name)
+        if seated is None or not self.auth.officer_active(seated[0]):
             return None, None
-        data = json.loads(row[1])
-        current = self._reader.execute(
-            "SELECT officer FROM counters WHERE counter=?", (data["counter"],)).fetchone()
-        if current is None or current[0] != data["officer"]:
-            return None, None
-        if not self.auth.officer_active(str(data["officer"])):
-            return None, None
-        return str(data["officer"]), int(data["counter"])
+        return seated
 
     async def _sender(self, s: _Session) -> None:
         while True:
@@ -495,10 +490,10 @@ class Hub:
             return
         if isinstance(msg, p.Ping):
             s.refused_in_row = 0
-            await self._reply(s, p.dumps({"type": "pong"}))
+            await self._reply(s, p.encode(p.Pong()))
             return
         if isinstance(msg, p.Hello):
-            await self._reply(s, p.error("bad_message", "already said hello"))
+            await self._reply(s, p.error(p.BAD_MESSAGE, "already said hello"))
             return
         if self.auth.station_by_hash(s.token_hash) is None:
             # Revoked a moment ago: not one more command, before the watcher notices.
@@ -534,10 +529,10 @@ class Hub:
         else:
             msg_id = msg.id if isinstance(msg, (p.CommandMsg, p.SignIn)) else None
         if msg_id is None:
-            await self._reply(s, p.error("rate_limited", "too many messages; slow down"))
+            await self._reply(s, p.error(p.RATE_LIMITED, "too many messages; slow down"))
             return
         await self._result(s, Result(msg_id, False, refusal=Refusal(
-            "rate_limited", "too many messages from this station; send again later",
+            p.RATE_LIMITED, "too many messages from this station; send again later",
             "Terlalu banyak permintaan dari perangkat ini. Coba lagi sebentar.")))
 
     def _actor(self, s: _Session) -> Actor:
@@ -545,49 +540,15 @@ class Hub:
         return Actor(s.station.name, s.officer)
 
     def _permitted(self, s: _Session, msg: p.CommandMsg) -> Refusal | None:
-        """Well formed, then allowed: an unknown kind is unknown_command for every role, a
-        known one the role may not send is forbidden, a malformed one bad_args."""
-        malformed = check_args(msg.kind, msg.args)
-        if malformed is not None and malformed.code == "unknown_command":
-            return malformed
-        if msg.kind == "sign_in":
-            return Refusal("forbidden", "sign in with the sign_in message (it checks the PIN)",
-                           "Perintah ini tidak diizinkan dari perangkat ini.")
-        allowed = ROLE_COMMANDS.get(s.station.role, frozenset())
-        if msg.kind not in allowed:
-            return Refusal("forbidden", f"a {s.station.role} station may not send {msg.kind}",
-                           "Perintah ini tidak diizinkan dari perangkat ini.")
-        if malformed is not None:
-            return malformed
-        if s.station.role == "kiosk" and msg.kind == "cancel":
-            assert self._reader is not None
-            row = self._reader.execute("SELECT issued_by FROM tickets WHERE ticket_id=?",
-                                       (msg.args.get("ticket"),)).fetchone()
-            if row is None or row[0] != s.station.name:
-                return Refusal("forbidden", "a kiosk may cancel only tickets it issued",
-                               "Perintah ini tidak diizinkan dari perangkat ini.")
-        counter = msg.args.get("counter")
-        if s.station.role == "counter" and msg.kind != "alert":
-            if s.station.counter is not None and counter is not None and (
-                counter != s.station.counter
-            ):
-                return Refusal("forbidden", f"this station is bound to counter "
-                               f"{s.station.counter}", "Perangkat ini untuk loket lain.")
-            if s.officer is None:
-                return Refusal("not_signed_in", "sign in first",
-                               "Petugas belum masuk. Silakan masuk dengan ID dan PIN.")
-        return None
+        assert self._query is not None
+        issuer = self._query.ticket_issuer(msg.args.get("ticket")) if msg.kind == "cancel" else None
+        return permitted(s.station, s.officer, msg.kind, msg.args, ticket_issuer=issuer)
 
     async def _sign_in(self, s: _Session, msg: p.SignIn) -> None:
-        if "sign_in" not in ROLE_COMMANDS.get(s.station.role, frozenset()):
-            await self._result(s, Result(msg.id, False, refusal=Refusal(
-                "forbidden", f"a {s.station.role} station may not sign officers in",
-                "Perintah ini tidak diizinkan dari perangkat ini.")))
-            return
-        if s.station.counter is not None and msg.counter != s.station.counter:
-            await self._result(s, Result(msg.id, False, refusal=Refusal(
-                "forbidden", f"this station is bound to counter {s.station.counter}",
-                "Perangkat ini untuk loket lain.")))
+        refusal = permitted(s.station, s.officer, "sign_in", {"counter": msg.counter},
+                            sign_in=True)
+        if refusal is not None:
+            await self._result(s, Result(msg.id, False, refusal=refusal))
             return
         loop = asyncio.get_running_loop()
         verdict = await loop.run_in_executor(None, self.auth.check_pin, msg.officer, msg.pin)
@@ -609,16 +570,14 @@ class Hub:
         await self._result(s, result)
 
     async def _result(self, s: _Session, result: Result) -> None:
-        d = result.to_dict()
-        d.pop("events", None)  # they reach every station through the event stream
-        await self._reply(s, p.dumps({"type": "result", "id": result.command_id, "result": d}))
+        await self._reply(s, p.result_frame(result))
 
 
 # check_pin's verdict -> the refusal's code and what the officer reads.
 _SIGN_IN_REFUSALS = {
-    "bad": ("bad_pin", "ID petugas atau PIN salah."),
-    "locked": ("pin_locked", "Terlalu banyak percobaan. Tunggu satu menit."),
-    "disabled": ("officer_disabled", "Akun petugas ini dinonaktifkan. Hubungi petugas TI."),
+    "bad": (p.BAD_PIN, "ID petugas atau PIN salah."),
+    "locked": (p.PIN_LOCKED, "Terlalu banyak percobaan. Tunggu satu menit."),
+    "disabled": (p.OFFICER_DISABLED, "Akun petugas ini dinonaktifkan. Hubungi petugas TI."),
 }
 
 
@@ -629,9 +588,6 @@ def _whole(text: str) -> int | None:
     except ValueError:
         return None
 
-
-def _events_frame(events: list[Event]) -> str:
-    return p.dumps({"type": "events", "events": [e.to_dict() for e in events]})
 
 def run_hub(hub: Hub, host: str, port: int, advertise: bool = True,
             ssl_context: ssl.SSLContext | None = None) -> None:

@@ -4,22 +4,33 @@
     antrean ledger rebuild FILE --config CFG   throw the projection away and replay the events
     antrean ledger hash FILE                   a hash of the whole history, to compare two copies
     antrean ledger figures FILE --config CFG [--day YYYY-MM-DD]   the day's figures per agency
+    antrean ledger events FILE [--after N] [--limit N] [--kind KIND] [--ticket ID]
+                                               the events themselves, one JSON line each
 
 Exit codes: 0 fine, 1 the projection differs from the events (verify), 2 the command could not
-run (missing file, bad config, not a ledger). Errors are one English line on stderr.
+run (missing file, bad config, not a ledger). Errors are one English line on stderr. Every
+action but rebuild only reads: it may point at a running hub's ledger or at a replica.
+
+Reading uses sqlite-utils (table names, counts, `rows_where` for the event filter); writing does
+not: the ledger's writes are its own `BEGIN IMMEDIATE` transactions (shared.ledger.store).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
+
+import sqlite_utils
 
 from shared.clock import SystemClock
 from shared.config import ConfigError, HallConfig, load_config
 from shared.ledger.ledger import Ledger
+from shared.ledger.model import EVENT_KINDS
 from shared.ledger.projection import ledger_hash
 from shared.ledger.queries import Figures, LedgerReader
 from shared.ledger.store import PROJECTION_TABLES, LedgerError, connect
@@ -35,11 +46,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     rebuild = sub.add_parser("rebuild", help="rebuild the projection from the events")
     digest = sub.add_parser("hash", help="print a hash of the event history")
     figures = sub.add_parser("figures", help="print a day's figures per agency")
-    for action in (verify, rebuild, digest, figures):
+    events = sub.add_parser("events", help="print events, one JSON line each, oldest first")
+    for action in (verify, rebuild, digest, figures, events):
         action.add_argument("file", help="ledger file (SQLite)")
     for action in (verify, rebuild, figures):
         action.add_argument("--config", required=True, help="the hall config (TOML)")
     figures.add_argument("--day", type=_day, help="service day, YYYY-MM-DD (default: today)")
+    events.add_argument("--after", type=_whole, default=0, metavar="N",
+                        help="only events after sequence number N (default: 0, from the start)")
+    events.add_argument("--limit", type=_whole, default=None, metavar="N",
+                        help="at most N events (default: all)")
+    events.add_argument("--kind", choices=EVENT_KINDS, metavar="KIND",
+                        help="only events of this kind, e.g. ticket.called")
+    events.add_argument("--ticket", metavar="ID",
+                        help="only events of this ticket, e.g. 20261130-KTP-001")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +68,16 @@ def run(args: argparse.Namespace) -> int:
     except _Failed as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+
+
+def _whole(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"not a whole number >= 0: {text!r}")
+    return n
 
 
 def _day(text: str) -> dt.date:
@@ -66,8 +96,7 @@ def _existing(file: str) -> Path:
     try:
         conn = connect(path, readonly=True)
         try:
-            has_events = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='events'").fetchone()
+            has_events = "events" in sqlite_utils.Database(conn).table_names()
         finally:
             conn.close()
     except sqlite3.Error as e:
@@ -94,8 +123,8 @@ def _open(file: str, config_file: str) -> Ledger:
 
 
 def _counts(led: Ledger) -> str:
-    rows = {t: led.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in PROJECTION_TABLES}
+    db = sqlite_utils.Database(led.conn)
+    rows = {t: db.table(t).count for t in PROJECTION_TABLES}
     return f"{rows['tickets']} tickets, {rows['counters']} counters"
 
 
@@ -200,4 +229,33 @@ def format_figures(rows: list[Figures], config: HallConfig) -> str:
     return "\n".join(lines)
 
 
-_ACTIONS = {"verify": _verify, "rebuild": _rebuild, "hash": _hash, "figures": _figures}
+def _events(args: argparse.Namespace) -> int:
+    path = _existing(args.file)
+    where, params = ["seq > ?"], [args.after]
+    if args.kind:
+        where.append("kind = ?")
+        params.append(args.kind)
+    if args.ticket:
+        where.append("ticket_id = ?")
+        params.append(args.ticket)
+    try:
+        conn = connect(path, readonly=True)
+        try:
+            rows = sqlite_utils.Database(conn).table("events").rows_where(
+                " AND ".join(where), params, order_by="seq", limit=args.limit)
+            for row in rows:
+                print(json.dumps(_event_line(row), ensure_ascii=False, separators=(",", ":")))
+        finally:
+            conn.close()
+    except (LedgerError, sqlite3.Error) as e:
+        raise _Failed(f"{args.file}: cannot read as a ledger: {e}") from None
+    return 0
+
+
+def _event_line(row: dict[str, Any]) -> dict[str, Any]:
+    """An event as the hub sends it (docs/protocol.md section 6.2)."""
+    return {**row, "data": json.loads(row["data"])}
+
+
+_ACTIONS = {"verify": _verify, "rebuild": _rebuild, "hash": _hash, "figures": _figures,
+            "events": _events}

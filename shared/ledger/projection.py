@@ -203,15 +203,27 @@ def event_from_row(row: sqlite3.Row) -> m.Event:
     )
 
 
+# One encoder for every event's data: json.dumps with these options builds a new encoder per
+# call, a third of the cost of storing an event.
+_data_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_INSERT_EVENT = ("INSERT INTO events (seq, command_id, kind, ticket_id, device, officer, at_ms, "
+                 "data) VALUES (?,?,?,?,?,?,?,?)")
+
+
+def _event_row(e: m.Event) -> tuple[object, ...]:
+    return (e.seq, e.command_id, e.kind, e.ticket_id, e.device, e.officer, e.at_ms,
+            _data_json(e.data))
+
+
 def insert_event(conn: sqlite3.Connection, e: m.Event) -> None:
-    conn.execute(
-        "INSERT INTO events (seq, command_id, kind, ticket_id, device, officer, at_ms, data) "
-        "VALUES (?,?,?,?,?,?,?,?)",
-        (
-            e.seq, e.command_id, e.kind, e.ticket_id, e.device, e.officer, e.at_ms,
-            json.dumps(e.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
-        ),
-    )
+    conn.execute(_INSERT_EVENT, _event_row(e))
+
+
+def insert_events(conn: sqlite3.Connection, events: Iterable[m.Event]) -> None:
+    """Append many events with one statement (a replica's catch-up batch). Plain executemany:
+    sqlite-utils' insert_all, which builds multi-row VALUES in Python, measured slower here
+    (20,000 events: 1.0 s against 0.75 s, and 1.0 s one execute() each)."""
+    conn.executemany(_INSERT_EVENT, (_event_row(e) for e in events))
 
 
 def iter_events(

@@ -1,9 +1,14 @@
 """What the apps ask of a ledger: waiting lines, people ahead, estimated waits, recent calls and
-the day's figures. Read-only; works the same on the hub's ledger and on any station replica."""
+the day's figures. Read-only; works the same on the hub's ledger and on any station replica.
+
+Plain parameterised SQL over sqlite3.Row: sqlite-utils' `query()` would only hand the same rows
+back as dicts, one more copy per row on queries a board runs at every event. (It serves the
+inspection tool instead, shared.ledger.cli.)"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import sqlite3
 from dataclasses import dataclass
@@ -288,6 +293,33 @@ class LedgerReader:
     def active_ticket(self, counter: int) -> TicketView | None:
         c = self.counter(counter)
         return self.ticket(c.ticket_id) if c.ticket_id else None
+
+    # --- who: what the hub's policy asks of the projection ---------------------------------
+
+    def ticket_issuer(self, ticket_id: object) -> str | None:
+        """The station that issued a ticket (a kiosk may cancel only its own), or None."""
+        row = self.conn.execute("SELECT issued_by FROM tickets WHERE ticket_id=?",
+                                (ticket_id if isinstance(ticket_id, str) else None,)).fetchone()
+        return row[0] if row else None
+
+    def seated_officers(self) -> list[tuple[int, str]]:
+        """(counter, officer) for every counter with an officer signed in."""
+        return [(int(r[0]), str(r[1])) for r in self.conn.execute(
+            "SELECT counter, officer FROM counters WHERE officer IS NOT NULL ORDER BY counter")]
+
+    def resumable_officer(self, device: str) -> tuple[str, int] | None:
+        """The officer this station signed in last and the counter, when the ledger still
+        seats them there: a station that reconnects (its PC slept, the hub restarted) keeps
+        its officer, who proved the PIN on it before."""
+        row = self.conn.execute(
+            "SELECT kind, data FROM events WHERE device=? AND kind IN (?, ?) "
+            "ORDER BY seq DESC LIMIT 1", (device, m.OFFICER_SIGNED_IN, m.OFFICER_SIGNED_OUT),
+        ).fetchone()
+        if row is None or row[0] != m.OFFICER_SIGNED_IN:
+            return None
+        data = json.loads(row[1])
+        officer, counter = str(data["officer"]), int(data["counter"])
+        return (officer, counter) if self.counter(counter).officer == officer else None
 
     # --- calls -----------------------------------------------------------------------------
 

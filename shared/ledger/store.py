@@ -50,7 +50,10 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
 @contextlib.contextmanager
 def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A write transaction that takes the write lock up front (BEGIN IMMEDIATE), so two writers
-    never both read state and then fail to upgrade with 'database is locked'."""
+    never both read state and then fail to upgrade with 'database is locked'. (Why not
+    sqlite-utils' `db.atomic()`: it opens a plain, deferred BEGIN, which is exactly that race.
+    Inside this transaction sqlite-utils' own writes nest as savepoints, so it may still build
+    SQL here, as the first migration does.)"""
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as e:
@@ -75,8 +78,8 @@ PROJECTION_TABLES = ("tickets", "counters", "day_counts")
 
 
 def _m001_initial(conn: sqlite3.Connection) -> None:
-    # sqlite-utils writes the table definitions; we execute them ourselves because its
-    # `Table.create` commits, and a migration must stay inside our BEGIN IMMEDIATE.
+    # sqlite-utils writes the table definitions; executing its SQL ourselves keeps the DDL
+    # exactly what this migration says, inside our BEGIN IMMEDIATE.
     db = sqlite_utils.Database(conn)
 
     def table(name: str, columns: dict[str, type], pk: str | tuple[str, ...],

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from shared.hub.client import HubClient
 from shared.ledger.model import CALL_KINDS, Event
 from shared.ledger.projection import ledger_hash
+from shared.station.client import HubClient
 from shared.station.replica import Replica
 
 

@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from shared.config import HallConfig, load_config
-from shared.hub.client import HubClient
 from shared.ledger import model as m
 from shared.ledger.model import Event, Result
 from shared.ledger.projection import ledger_hash
 from shared.ledger.queries import LedgerReader
 from shared.sim import day as d
+from shared.station.client import HubClient
 from shared.station.replica import Replica
 
 log = logging.getLogger("antrean.sim")

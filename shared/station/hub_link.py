@@ -1,11 +1,10 @@
 """The LAN StationLink: a QWebSocket to the hub, living in the Qt event loop.
 
-Every event from the hub goes into the station's replica before `events_applied` is emitted,
-so `reader` queries in the slot already see it. The link reconnects by itself with backoff and
-asks for everything after the replica's last sequence number. Commands sent while the hub was
-reachable keep their id and are sent again after a reconnect (the hub answers a repeated id
-with the first result); commands asked for while offline are refused at once, so an app never
-promises what it cannot guarantee.
+The protocol itself (hello, reconnect backoff with jitter, resending in-flight commands with
+their ids, refusing commands asked for while offline, catch-up, close codes, the signed-in
+officer) is shared.station.protocol's `StationProtocol`; this class only carries out its
+actions with a QWebSocket and a QTimer. Every event from the hub goes into the station's
+replica before `events_applied` is emitted, so `reader` queries in the slot already see it.
 
 Over wss:// the link trusts exactly one certificate: the hub's, pinned by its SHA-256
 fingerprint (shared.hub.tls). Qt sees a self-signed certificate for a name it does not match;
@@ -24,8 +23,8 @@ import os
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QCryptographicHash, QTimer, QUrl, Slot
 from PySide6.QtNetwork import QSslConfiguration, QSslError
@@ -35,15 +34,15 @@ from shared.clock import Clock
 from shared.config import ConfigError, HallConfig, loads_config
 from shared.hub import protocol as p
 from shared.hub import tls
-from shared.ledger.model import OFFICER_SIGNED_OUT, Command, Event, Refusal, Result
+from shared.ledger.model import Command, Result
 from shared.ledger.queries import LedgerReader
+from shared.ledger.store import LedgerError
+from shared.station import protocol as sp
 from shared.station.link import StationLink
 from shared.station.replica import Replica, ReplicaGap
 
 log = logging.getLogger(__name__)
 
-BACKOFF_START_MS = 250
-BACKOFF_MAX_MS = 5000
 CONFIG_META_KEY = "hall_config_toml"
 
 
@@ -55,20 +54,6 @@ class TokenRefused(OSError):
     """The hub answered, and refused this station's token (unknown, revoked or replaced)."""
 
 
-# Error codes after which the hub closes the connection for good: the link stops retrying
-# (a refused station must not hammer the hub) and says why, in English in the log and in
-# Indonesian on the screens that show it.
-REFUSALS = {
-    "unknown_token": ("the hub refused this station's token (not enrolled, or enrolled "
-                      "again since)", "Token perangkat ini ditolak server antrean. Hubungi "
-                      "petugas TI."),
-    "token_revoked": ("the hub refused this station's token: it was revoked or replaced",
-                      "Perangkat ini dicabut dari server antrean. Hubungi petugas TI."),
-    "protocol": ("the hub speaks another protocol version",
-                 "Versi aplikasi tidak cocok dengan server antrean. Hubungi petugas TI."),
-    "replica_ahead": ("the hub holds less history than this station's replica",
-                      "Perangkat ini ditolak server antrean. Hubungi petugas TI."),
-}
 TOKEN_FIX = ("enroll this station again on the hub PC ('antrean hub ... enroll --role ROLE "
              "--name NAME') and put the new ANTREAN_TOKEN in station.env")
 
@@ -118,8 +103,8 @@ def _refusal_text(body: bytes) -> str:
         why = str(json.loads(body).get("error") or "")
     except (ValueError, AttributeError):
         why = ""
-    code = "token_revoked" if "revoked" in why else "unknown_token"
-    return REFUSALS[code][0]
+    code = p.TOKEN_REVOKED if "revoked" in why else p.UNKNOWN_TOKEN
+    return sp.REFUSALS[code][0]
 
 
 class HubLink(StationLink):
@@ -138,12 +123,11 @@ class HubLink(StationLink):
         self.tls_problem: str | None = None
         self.replica = replica
         self._reader = LedgerReader(replica.conn, config)
-        self._pending: dict[str, dict[str, Any]] = {}
-        self._backoff = BACKOFF_START_MS
+        # Reconnect delays: Backoff's own, the ones docs/protocol.md section 9 gives.
+        self._proto = sp.StationProtocol(token, replica.last_seq, session=self._session)
         self._closing = False
-        self.refused_reason: str | None = None
+        self.refused_reason: str | None = None  # the hub's words, once it refused the station
         self.refused_code: str | None = None
-        self.welcome: dict[str, Any] = {}
         self._ws = QWebSocket()
         if self.pin is not None:
             ssl = QSslConfiguration.defaultConfiguration()
@@ -157,8 +141,8 @@ class HubLink(StationLink):
         self._ws.textMessageReceived.connect(self._on_text)
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
-        self._retry.timeout.connect(self._open)
-        self._open()
+        self._retry.timeout.connect(self._on_retry)
+        self._do(self._proto.start())
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> HubLink:
@@ -214,17 +198,27 @@ class HubLink(StationLink):
     def reader(self) -> LedgerReader:
         return self._reader
 
-    def _submit(self, cmd: Command) -> None:
-        self._request({"type": "command", "id": cmd.id, "kind": cmd.kind, "args": cmd.args})
+    @property
+    def welcome(self) -> p.Welcome | None:
+        """The hub's welcome on the current (or last) connection."""
+        return self._proto.welcome
 
-    def sign_in(self, officer: str, pin: str, counter: int) -> str:
-        cid = uuid.uuid4().hex
-        self._request({"type": "sign_in", "id": cid, "officer": officer, "pin": pin,
-                       "counter": counter})
-        return cid
+    @property
+    def catching_up(self) -> bool:
+        return self._proto.catching_up
+
+    def _submit(self, cmd: Command) -> None:
+        self._request(p.CommandMsg(cmd.id, cmd.kind, cmd.args))
+
+    def sign_in(self, officer: str, pin: str, counter: int,
+                command_id: str | None = None) -> str:
+        msg = p.SignIn(command_id or uuid.uuid4().hex, officer, pin, counter)
+        self._request(msg)
+        return msg.id
 
     def close(self) -> None:
         self._closing = True
+        self._proto.close()
         self._retry.stop()
         # Stop listening first: a frame delivered while the socket closes must not reach a
         # closed replica.
@@ -234,24 +228,57 @@ class HubLink(StationLink):
 
     # --- the connection ------------------------------------------------------------------------
 
-    def _request(self, msg: dict[str, Any]) -> None:
-        if not self.is_online():
-            result = Result(msg["id"], False, refusal=Refusal(
-                "offline", "not connected to the hub",
-                "Tidak terhubung ke server antrean. Mohon tunggu sebentar."))
-            QTimer.singleShot(0, lambda: self.replied.emit(result))
-            return
-        self._pending[msg["id"]] = msg
-        self._ws.sendTextMessage(p.dumps(msg))
+    def _request(self, msg: p.Request) -> None:
+        # A reply decided right away (offline, refused) comes on the next turn of the event
+        # loop, as the hub's would: the app has not even stored the id yet.
+        self._do(self._proto.request(msg), defer_replies=True)
+
+    def _do(self, actions: Iterable[sp.Action], defer_replies: bool = False) -> None:
+        """Carry out the protocol's actions, in order."""
+        for action in actions:
+            match action:
+                case sp.Connect():
+                    if not self._closing:
+                        self._ws.open(QUrl(self.url))
+                case sp.Send(text):
+                    self._ws.sendTextMessage(text)
+                case sp.Apply(events):
+                    try:
+                        applied = self.replica.apply(list(events))
+                    except (ReplicaGap, LedgerError) as e:
+                        self._do(self._proto.events_not_applied(str(e)))
+                        return
+                    if applied:
+                        self.events_applied.emit(applied)
+                case sp.Reply(result):
+                    self._reply(result, defer_replies)
+                case sp.WentOnline(welcome):
+                    self._welcomed(welcome)
+                case sp.WentOffline():
+                    self._set_online(False)
+                case sp.RetryIn(seconds):
+                    if not self._closing:
+                        self._retry.start(max(1, round(seconds * 1000)))
+                case sp.Disconnect():
+                    self._ws.close()
+                case sp.GiveUp(code, message):
+                    self._refused(code, message)
+                case sp.CaughtUp():
+                    pass
+
+    def _reply(self, result: Result, defer: bool) -> None:
+        if defer:
+            self._reply_later(result)
+        else:
+            self.replied.emit(result)
 
     @Slot()
-    def _open(self) -> None:
-        if not self._closing:
-            self._ws.open(QUrl(self.url))
+    def _on_retry(self) -> None:
+        self._do(self._proto.timer_fired())
 
     def offline_reason(self) -> str | None:
         if self.refused_reason:
-            return REFUSALS.get(self.refused_code or "", REFUSALS["replica_ahead"])[1]
+            return sp.REFUSALS.get(self.refused_code or "", sp.REFUSALS[p.REPLICA_AHEAD])[1]
         if self.tls_problem:
             return "Sertifikat server antrean tidak cocok. Hubungi petugas TI."
         return None
@@ -290,84 +317,36 @@ class HubLink(StationLink):
                 self._refuse_certificate(seen)
                 self._ws.abort()
                 return
-        self._ws.sendTextMessage(p.dumps({
-            "type": "hello", "token": self.token, "after": self.replica.last_seq,
-            "protocol": p.PROTOCOL_VERSION}))
+        self._do(self._proto.connected(self.replica.last_seq))
 
     @Slot()
     def _on_disconnected(self) -> None:
-        self._set_online(False)
-        if self._closing or self.refused_reason:
+        if self._closing:
             return
-        self._retry.start(self._backoff)
-        self._backoff = min(self._backoff * 2, BACKOFF_MAX_MS)
+        # The peer's close code when one came; a connection that failed to open has none
+        # worth reading (Qt reports 1000 or 1006), and both mean "try again".
+        self._do(self._proto.closed(self._ws.closeCode().value))
 
     @Slot(str)
     def _on_text(self, text: str) -> None:
-        try:
-            d = json.loads(text)
-            kind = d.get("type")
-            if kind == "welcome":
-                self._welcome(d)
-            elif kind == "events":
-                self._events([Event.from_dict(e) for e in d["events"]])
-            elif kind == "result":
-                self._result(d)
-            elif kind == "error":
-                self._error(d)
-        except ReplicaGap as e:
-            log.warning("%s; reconnecting to catch up", e)
-            self._ws.close()
-        except (ValueError, KeyError, TypeError) as e:
-            log.error("unreadable message from the hub: %s", e)
+        self._do(self._proto.frame_received(text))
 
-    def _welcome(self, d: dict[str, Any]) -> None:
-        self.welcome = d
+    def _welcomed(self, welcome: p.Welcome) -> None:
         self.tls_problem = None
-        self.device = str(d.get("station") or self.device)
-        self._backoff = BACKOFF_START_MS
-        if d.get("config_digest") and d["config_digest"] != self.config.digest:
+        self.device = welcome.station or self.device
+        if welcome.config_digest and welcome.config_digest != self.config.digest:
             log.warning("the hub's hall config changed since this station started; "
                         "restart the station to use it")
         self._set_online(True)
-        # Anything sent before the connection dropped goes again with the same id.
-        for msg in list(self._pending.values()):
-            self._ws.sendTextMessage(p.dumps(msg))
 
-    def _events(self, events: list[Event]) -> None:
-        applied = self.replica.apply(events)
-        for e in applied:
-            if e.kind == OFFICER_SIGNED_OUT and self.officer is not None and (
-                    e.data.get("officer") == self.officer):
-                # Signed out by the hub (IT disabled the officer) or by this station.
-                self.officer = None
-        if applied:
-            self.events_applied.emit(applied)
-
-    def _result(self, d: dict[str, Any]) -> None:
-        msg = self._pending.pop(d["id"], None)
-        result = Result.from_dict(d["result"])
-        if msg is not None and msg["type"] == "sign_in" and result.ok:
-            self.officer = msg["officer"]
-        if msg is not None and msg.get("kind") == "sign_out" and result.ok:
-            self.officer = None
-        self.replied.emit(result)
-
-    def _error(self, d: dict[str, Any]) -> None:
-        code = d.get("code")
-        if isinstance(code, str) and code in REFUSALS:
-            if code in ("unknown_token", "token_revoked"):
-                log.error("%s at %s; not reconnecting: %s", REFUSALS[code][0], self.url,
-                          TOKEN_FIX)
-            else:
-                log.error("%s (%s); not reconnecting", REFUSALS[code][0], d.get("message"))
-            self.refused_reason = str(d.get("message") or code)
-            self.refused_code = code
-            self._reason_changed()
+    def _refused(self, code: str, message: str) -> None:
+        if code in (p.UNKNOWN_TOKEN, p.TOKEN_REVOKED):
+            log.error("%s at %s; not reconnecting: %s", sp.REFUSALS[code][0], self.url,
+                      TOKEN_FIX)
         else:
-            log.warning("hub error %s: %s", code, d.get("message"))
-        msg_id = d.get("id")
-        if msg_id and msg_id in self._pending:
-            self._pending.pop(msg_id)
-            self.replied.emit(Result(msg_id, False, refusal=Refusal(
-                str(code), str(d.get("message")), "Perintah ditolak server.")))
+            log.error("%s (%s); not reconnecting", sp.REFUSALS[code][0], message)
+        self.refused_reason = message
+        self.refused_code = code
+        if not self.is_online():
+            self._reason_changed()
+        # Online, the WentOffline that follows says it (with this reason already set).

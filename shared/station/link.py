@@ -4,7 +4,9 @@ An app sends commands and gets `replied(Result)`; it learns of every new event t
 `events_applied(list[Event])`, emitted after the local copy (the ledger itself when embedded,
 the station's replica when on the LAN) holds them, so `link.reader` queries are up to date in
 the slot. Whether the ledger is in this process (`EmbeddedLink`) or behind the hub
-(`shared.station.hub_link.HubLink`) the app cannot tell: both are a `StationLink`.
+(`shared.station.hub_link.HubLink`) the app cannot tell: both are a `StationLink`, both apply
+the hub's role policy (shared.hub.auth.permitted), and both own the station's session: which
+officer is signed in (`officer`) is the link's to set, from the replies and events.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from shared.clock import Clock, SystemClock
 from shared.config import HallConfig
+from shared.hub import protocol as p
+from shared.hub.auth import Station, permitted
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor, Command, Event, Refusal, Result
 from shared.ledger.queries import LedgerReader
 from shared.ledger.store import LedgerError, connect
+from shared.station.protocol import OfficerSession
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +52,7 @@ class StationLink(QObject):
         self.config = config
         self.device = device
         self.clock: Clock = clock or SystemClock()
-        self.officer: str | None = None
+        self._session = OfficerSession()
         self._online = False
 
     # --- for apps ----------------------------------------------------------------------------
@@ -55,6 +60,13 @@ class StationLink(QObject):
     @property
     def reader(self) -> LedgerReader:
         raise NotImplementedError
+
+    @property
+    def officer(self) -> str | None:
+        """The officer signed in on this station: set by the link when its sign-in is
+        answered OK, cleared on sign-out, when the hub signs the officer out (IT disabled
+        them) and when the station's token is refused. Apps read it, never write it."""
+        return self._session.officer
 
     def is_online(self) -> bool:
         return self._online
@@ -73,9 +85,11 @@ class StationLink(QObject):
         self._submit(cmd)
         return cmd.id
 
-    def sign_in(self, officer: str, pin: str, counter: int) -> str:
+    def sign_in(self, officer: str, pin: str, counter: int,
+                command_id: str | None = None) -> str:
         """Check the officer's PIN and sign them in at a counter; the reply comes through
-        `replied` like any command."""
+        `replied` like any command's, and like any command it may be sent again with the
+        same id (its reply was lost): the ledger answers with the first result."""
         raise NotImplementedError
 
     def sign_out(self, counter: int) -> str:
@@ -92,6 +106,11 @@ class StationLink(QObject):
 
     def _reason_changed(self) -> None:
         self.online_changed.emit(self._online)
+
+    def _reply_later(self, result: Result) -> None:
+        # On the next turn of the event loop, as the hub's reply would come: the app has not
+        # even stored the command id yet.
+        QTimer.singleShot(0, lambda: self.replied.emit(result))
 
     def _set_online(self, online: bool) -> None:
         if online != self._online:
@@ -157,8 +176,12 @@ class LocalLedger(QObject):
         self._pending: dict[str, EmbeddedLink] = {}
         self._thread.start()
 
-    def link(self, device: str) -> EmbeddedLink:
-        link = EmbeddedLink(self, device)
+    def link(self, device: str, role: str = "admin", counter: int | None = None
+             ) -> EmbeddedLink:
+        """A station of this hall, with the role (and counter binding) a hub would give its
+        token. Apps get theirs from `open_link` with the app's role; the default, admin, is
+        for tools and tests that act for the whole hall."""
+        link = EmbeddedLink(self, device, role, counter)
         self._links.append(link)
         return link
 
@@ -170,7 +193,7 @@ class LocalLedger(QObject):
     def _on_done(self, result: Result, events: list[Event]) -> None:
         if events:
             for link in self._links:
-                link.events_applied.emit(events)
+                link.deliver_events(events)
         sender = self._pending.pop(result.command_id, None)
         if sender is not None:
             sender.deliver(result)
@@ -185,14 +208,17 @@ class LocalLedger(QObject):
 
 
 class EmbeddedLink(StationLink):
-    """A station whose ledger lives in this process."""
+    """A station whose ledger lives in this process. It checks each command against the hub's
+    role policy before the ledger sees it, so one PC refuses exactly what a hub would."""
 
-    def __init__(self, local: LocalLedger, device: str) -> None:
+    def __init__(self, local: LocalLedger, device: str, role: str = "admin",
+                 counter: int | None = None) -> None:
         super().__init__(local.config, device, local.clock)
+        self.station = Station(device, role, counter)
         self._local = local
         self._conn: sqlite3.Connection | None = connect(local.path, readonly=True)
         self._reader = LedgerReader(self._conn, local.config)
-        self._sign_ins: dict[str, str] = {}  # command id -> officer
+        self._sign_ins: dict[str, tuple[str, int]] = {}  # command id -> (officer, counter)
         self._set_online(True)
 
     @property
@@ -200,32 +226,47 @@ class EmbeddedLink(StationLink):
         return self._reader
 
     def _submit(self, cmd: Command) -> None:
+        issuer = self._reader.ticket_issuer(cmd.args.get("ticket")) if (
+            cmd.kind == "cancel") else None
+        refusal = permitted(self.station, self.officer, cmd.kind, cmd.args,
+                            ticket_issuer=issuer)
+        if refusal is not None:
+            log.warning("refused %s from %s (%s): %s", cmd.kind, self.device,
+                        self.station.role, refusal.message)
+            self._reply_later(Result(cmd.id, False, refusal=refusal))
+            return
         self._local.submit(self, cmd)
 
-    def sign_in(self, officer: str, pin: str, counter: int) -> str:
+    def sign_in(self, officer: str, pin: str, counter: int,
+                command_id: str | None = None) -> str:
+        cid = command_id or uuid.uuid4().hex
+        refusal = permitted(self.station, self.officer, "sign_in", {"counter": counter},
+                            sign_in=True)
         check = self._local.pin_check
-        if check is not None and not check(officer, pin):
-            cid = uuid.uuid4().hex
-            # Answer on the next turn of the event loop, as the hub would.
-            result = Result(cid, False, refusal=Refusal(
-                "bad_pin", f"wrong officer id or PIN for {officer!r}",
-                "ID petugas atau PIN salah."))
-            from PySide6.QtCore import QTimer
-
-            QTimer.singleShot(0, lambda: self.replied.emit(result))
+        if refusal is None and check is not None and not check(officer, pin):
+            refusal = Refusal(p.BAD_PIN, f"wrong officer id or PIN for {officer!r}",
+                              "ID petugas atau PIN salah.")
+        if refusal is not None:
+            self._reply_later(Result(cid, False, refusal=refusal))
             return cid
-        self.officer = officer
-        cid = self.send("sign_in", {"counter": counter})
-        self._sign_ins[cid] = officer
+        self._sign_ins[cid] = (officer, counter)
+        # The officer on the command is the one who proved the PIN, not the session's.
+        self._local.submit(self, Command("sign_in", {"counter": counter},
+                                         Actor(self.device, officer), cid))
         return cid
 
+    def deliver_events(self, events: list[Event]) -> None:
+        self._session.saw(events)  # signed out here or elsewhere
+        self.events_applied.emit(events)
+
     def deliver(self, result: Result) -> None:
-        """The ledger's answer to a command of this link; a sign-in's carries the officer's
-        name, as a hub's does."""
-        officer = self._sign_ins.pop(result.command_id, None)
-        names = self._local.officer_names
-        if officer is not None and result.ok and names is not None:
-            name = names(officer)
+        """The ledger's answer to a command of this link; a sign-in's signs the officer in
+        on this link and carries their name, as a hub's does."""
+        signing_in = self._sign_ins.pop(result.command_id, None)
+        if signing_in is not None and result.ok:
+            self._session.signed_in(*signing_in)
+            names = self._local.officer_names
+            name = names(signing_in[0]) if names is not None else None
             if name:
                 result = replace(result, value={**result.value, "officer_name": name})
         self.replied.emit(result)

@@ -69,8 +69,10 @@ def check_station_arguments(args: argparse.Namespace) -> None:
         raise StationSetupError(NO_LINK)
 
 
-def open_link(args: argparse.Namespace) -> tuple[StationLink, object]:
-    """Returns the link and the object that owns its resources (close it on exit)."""
+def open_link(args: argparse.Namespace, *, role: str) -> tuple[StationLink, object]:
+    """Returns the link and the object that owns its resources (close it on exit). `role` is
+    the app's (kiosk, counter, display): on one PC the link applies that role's policy, as the
+    hub does to a token enrolled with it; on the LAN the hub knows the token's role itself."""
     if args.ledger:
         cfg = _hall_config(args.hall_config)
         ledger = Path(args.ledger)
@@ -80,7 +82,7 @@ def open_link(args: argparse.Namespace) -> tuple[StationLink, object]:
         local = LocalLedger(ledger, cfg,
                             pin_check=lambda officer, pin: auth.check_pin(officer, pin) == "ok",
                             officer_names=auth.officer_name)
-        return local.link(args.device), local
+        return local.link(args.device, role), local
     if not args.hub and args.token:
         args.hub = _discover_hub()
     if args.hub:

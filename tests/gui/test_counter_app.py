@@ -100,7 +100,7 @@ def test_one_pc_mode_greets_the_officer_by_the_name_they_were_added_with(
     cli.add_arguments(parser)
     args = parser.parse_args(["--ledger", str(ledger), "--hall-config",
                               str(DATA / "small_hall.toml"), "--counter", "1"])
-    link, owner = open_link(args)
+    link, owner = open_link(args, role="counter")
     core = CounterCore(link, 1, tick_ms=50)
     window = CounterWindow(core)
     qtbot.addWidget(window)

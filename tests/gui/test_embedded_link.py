@@ -42,3 +42,46 @@ def test_issue_and_call_through_embedded_links(
         assert counter.reader.active_ticket(1).label == "KTP-001"
     finally:
         local.close()
+
+
+def test_an_embedded_link_applies_its_roles_policy_as_the_hub_does(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    local = LocalLedger(tmp_path / "hall.db", small_config, clock,
+                        pin_check=lambda who, pin: pin == "1234")
+    try:
+        kiosk = local.link("kiosk-1", "kiosk")
+        board = local.link("papan-1", "display")
+        counter = local.link("loket-1", "counter", 1)
+        with qtbot.waitSignal(kiosk.replied, timeout=5000) as got:
+            kiosk.send("issue_ticket", {"service": "ktp-baru"})
+        assert got.args[0].ok
+        with qtbot.waitSignal(counter.replied, timeout=5000) as got:
+            counter.sign_in("siti", "1234", 1)
+        assert got.args[0].ok and counter.officer == "siti"
+        before = board.reader.last_seq()
+
+        # A board only reads: it may not call, even with a counter open and a ticket waiting.
+        with qtbot.waitSignal(board.replied, timeout=5000) as got:
+            board.send("call_next", {"counter": 1})
+        refusal = got.args[0].refusal
+        assert refusal.code == "forbidden"
+        assert refusal.message == "a display station may not send call_next"
+        assert refusal.pesan == "Perintah ini tidak diizinkan dari perangkat ini."
+        with qtbot.waitSignal(kiosk.replied, timeout=5000) as got:
+            kiosk.sign_in("siti", "1234", 1)
+        assert got.args[0].refusal.code == "forbidden" and kiosk.officer is None
+        with qtbot.waitSignal(counter.replied, timeout=5000) as got:
+            counter.send("open_counter", {"counter": 2})  # bound to counter 1
+        assert got.args[0].refusal.message == "this station is bound to counter 1"
+        assert board.reader.last_seq() == before  # nothing reached the ledger
+
+        # What its role allows goes through as before.
+        with qtbot.waitSignal(board.replied, timeout=5000) as got:
+            board.send("alert", {"kind": "speaker", "message": "Pengeras suara mati"})
+        assert got.args[0].ok
+        with qtbot.waitSignal(counter.replied, timeout=5000) as got:
+            counter.send("call_next", {"counter": 1})
+        assert got.args[0].value["ticket"]["label"] == "KTP-001"
+    finally:
+        local.close()

@@ -139,7 +139,7 @@ def test_a_station_without_an_address_finds_the_hub_on_the_lan(
     args.hub = None  # as on a station whose environment names no hub
     link = None
     try:
-        link, _owner = open_link(args)
+        link, _owner = open_link(args, role="display")
         assert isinstance(link, HubLink)
         assert link.url.endswith(f":{hub.port}/ws")
         qtbot.waitUntil(link.is_online, timeout=10000)

@@ -82,3 +82,37 @@ def test_unknown_token_is_refused_for_good(qtbot: QtBot, hub: HubProcess, tmp_pa
         assert not link.is_online()
     finally:
         link.close()
+
+
+def test_a_sign_in_sent_again_with_its_id_gets_the_first_result_and_signs_in_once(
+    qtbot: QtBot, hub: HubProcess
+) -> None:
+    hub.add_officer("siti", "2468")
+    hub.start()
+    counter = make_link(hub, "loket-1", "counter", 1)
+    admin = make_link(hub, "admin-1", "admin")
+    try:
+        qtbot.waitUntil(lambda: counter.is_online() and admin.is_online(), timeout=10000)
+        with qtbot.waitSignal(counter.replied, timeout=10000) as got:
+            cid = counter.sign_in("siti", "2468", 1)
+        assert got.args[0].ok and not got.args[0].duplicate and counter.officer == "siti"
+        with qtbot.waitSignal(counter.replied, timeout=10000) as got:
+            counter.sign_in("siti", "2468", 1, command_id=cid)  # its reply was lost, say
+        again = got.args[0]
+        assert again.ok and again.duplicate and again.value["officer_name"] == "Siti"
+        events = counter.reader.events_after(0)
+        assert [(e.kind, e.command_id) for e in events] == [("officer.signed_in", cid)]
+
+        # An admin signs siti out of counter 1: the counter's link and the hub both know at
+        # once, and the counter's next command is refused for it, not tried on the ledger.
+        with qtbot.waitSignal(admin.replied, timeout=10000) as got:
+            admin.send("sign_out", {"counter": 1})
+        assert got.args[0].ok
+        qtbot.waitUntil(lambda: counter.officer is None, timeout=10000)
+        with qtbot.waitSignal(counter.replied, timeout=10000) as got:
+            counter.send("call_next", {"counter": 1})
+        assert got.args[0].refusal.code == "not_signed_in"
+        assert got.args[0].refusal.message == "sign in first"
+    finally:
+        counter.close()
+        admin.close()

@@ -26,12 +26,12 @@ from shared.clock import ManualClock
 from shared.config import load_config
 from shared.hub.auth import AuthStore
 from shared.hub.cli import restore_from_replica
-from shared.hub.client import HubClient, HubRefused
 from shared.hub.server import CATCH_UP_BATCH
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor, Event, Result
 from shared.ledger.projection import ledger_hash
 from shared.ledger.store import connect
+from shared.station.client import HubClient, HubRefused
 from shared.station.replica import Replica
 from tests.conftest import MONDAY_0900
 from tests.system.conftest import DATA, HubProcess

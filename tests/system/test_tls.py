@@ -24,7 +24,7 @@ from pytestqt.qtbot import QtBot
 from shared.config import load_config
 from shared.doctor import Status, check_hub
 from shared.hub import tls
-from shared.hub.client import HubClient
+from shared.station.client import HubClient
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
 from shared.station.setup import StationSetupError, open_link
@@ -238,7 +238,7 @@ def test_hub_client_over_tls_runs_a_command(tls_hub: TlsHub) -> None:
             await client.start(timeout=10)
             result = await client.command("issue_ticket", {"service": "ktp-baru"})
             assert result.ok and result.value["ticket"]["label"] == "KTP-001"
-            assert client.welcome["station"] == "kiosk-1"
+            assert client.welcome is not None and client.welcome.station == "kiosk-1"
         finally:
             await client.close()
 
@@ -286,7 +286,7 @@ def test_hub_link_refuses_a_fake_hub_and_sends_it_nothing(
     args = argparse.Namespace(ledger=None, hub=url, token=token, hub_fingerprint=pinned,
                               replica=str(tmp_path / "replica.db"), device="kiosk-1")
     with pytest.raises(StationSetupError, match=tls.MISMATCH):
-        open_link(args)
+        open_link(args, role="kiosk")
     assert fake_hub.connections_ended == 1 and fake_hub.received == b""
 
     link = HubLink(load_config(tls_hub.config), url, token, Replica(tmp_path / "replica.db"),

@@ -1,7 +1,9 @@
-"""`antrean ledger verify|rebuild|hash|figures`: exit codes, what it prints, one-line errors."""
+"""`antrean ledger verify|rebuild|hash|figures|events`: exit codes, what it prints, one-line
+errors."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -85,6 +87,8 @@ def test_bad_inputs_exit_2_without_a_traceback(
         ["rebuild", str(not_sqlite), "--config", CONFIG],
         ["hash", str(not_sqlite)],
         ["figures", str(tmp_path / "nope.db"), "--config", CONFIG],
+        ["events", str(other)],
+        ["events", str(not_sqlite), "--kind", "ticket.called"],
         ["verify", str(hall_file), "--config", str(tmp_path / "nope.toml")],
     ]
     for args in cases:
@@ -134,3 +138,30 @@ def test_figures_print_a_table_per_agency(
     assert main(["ledger", "figures", str(hall_file), "--config", CONFIG,
                  "--day", "2026-12-01"]) == 0
     assert "no tickets on this day" in capsys.readouterr().out
+
+
+def test_events_print_the_history_as_the_hub_sends_it(
+    hall_file: Path, ledger: Ledger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The ledger is open for writing meanwhile, as a running hub's is: reading is fine.
+    assert main(["ledger", "events", str(hall_file)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line) for line in lines] == [
+        e.to_dict() for e in ledger.reader.events_after(0)]
+    assert len(lines) == 9 and json.loads(lines[0])["data"]["label"] == "B-001"
+
+    assert main(["ledger", "events", str(hall_file), "--kind", "ticket.called",
+                 "--after", "6", "--limit", "1"]) == 0
+    called = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["seq"], e["kind"], e["ticket_id"]) for e in called] == [
+        (8, "ticket.called", "20261130-B-002")]
+    assert main(["ledger", "events", str(hall_file), "--ticket", "20261130-B-002"]) == 0
+    kinds = [json.loads(line)["kind"] for line in capsys.readouterr().out.splitlines()]
+    assert kinds == ["ticket.issued", "ticket.called", "ticket.no_show"]
+
+
+@pytest.mark.parametrize("bad", [["--after", "-1"], ["--limit", "x"], ["--kind", "ticket.eaten"]])
+def test_events_refuse_a_bad_filter_in_one_line(hall_file: Path, bad: list[str]) -> None:
+    r = antrean("events", str(hall_file), *bad)
+    assert r.returncode == 2 and r.stdout == ""
+    assert "error:" in r.stderr and "Traceback" not in r.stderr
