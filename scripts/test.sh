@@ -4,5 +4,5 @@ set -euo pipefail
 ANTREAN_BOOTSTRAP=tests source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$ANTREAN_ROOT"
 ruff check .
-mypy shared kiosk counter_client display
+mypy antrean shared kiosk counter_client display
 exec python -m pytest "$@"

@@ -27,6 +27,12 @@ CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 T = TypeVar("T")
 
 
+class SettingsError(Exception):
+    """A command-line setting a command refuses before it starts anything; the message is one
+    line of English. Raised by each command's `check(args)` (the apps', the hub's, the
+    tools'), printed by the `antrean` entry point with exit status 2."""
+
+
 class ConfigError(ValueError):
     """A config file that cannot be used; the message says where and why."""
 

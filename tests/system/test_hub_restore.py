@@ -176,7 +176,7 @@ def test_a_hub_restored_from_a_replica_continues_the_hall(tmp_path: Path) -> Non
 
 def hub_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "hub", *map(str, args)],
+        [sys.executable, "-m", "antrean", "hub", *map(str, args)],
         capture_output=True, text=True, timeout=60)
 
 

@@ -139,7 +139,7 @@ def test_domain_modules_import_no_qt() -> None:
 
 
 def test_importing_the_domain_loads_no_qt_even_indirectly() -> None:
-    modules = sorted({module_name(p, ROOT) for p in domain_files()} | {"shared.cli_config"})
+    modules = sorted({module_name(p, ROOT) for p in domain_files()} | {"antrean.cli_config"})
     assert qt_loaded_by_importing(modules, ROOT) == {}
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli import main
+from antrean.cli import main
 from shared.clock import ManualClock
 from shared.ledger.ledger import Ledger
 from shared.ledger.projection import ledger_hash
@@ -23,7 +23,7 @@ CONFIG = str(DATA / "small_hall.toml")
 
 def antrean(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "ledger", *args],
+        [sys.executable, "-m", "antrean", "ledger", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
 
