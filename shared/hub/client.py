@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from shared import indonesian as ID
 from shared.hub import protocol as p
 from shared.hub import tls
 from shared.ledger.model import Event, Refusal, Result
@@ -177,7 +178,7 @@ class HubClient:
                     # The hub could not take this command (a bad frame): answer the caller
                     # now instead of leaving it to time out.
                     entry[1].set_result(Result(d["id"], False, refusal=Refusal(
-                        str(d.get("code")), str(d.get("message")), "Perintah ditolak server.")))
+                        str(d.get("code")), str(d.get("message")), ID.COMMAND_REFUSED)))
                 if d.get("code") in ("unknown_token", "token_revoked", "protocol",
                                      "replica_ahead"):
                     why = d.get("message") or d.get("code")

@@ -30,6 +30,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 import shared
+from shared import indonesian as ID
 from shared.clock import Clock, SystemClock
 from shared.config import HallConfig
 from shared.hub import protocol as p
@@ -276,7 +277,7 @@ class Hub:
         except LedgerError as e:
             log.error("ledger write failed for %s from %s: %s", cmd.kind, cmd.actor.device, e)
             return Result(cmd.id, False, refusal=Refusal(
-                "ledger_error", str(e), "Sistem antrean sedang bermasalah. Hubungi petugas."))
+                "ledger_error", str(e), ID.SYSTEM_FAULT))
 
     # --- HTTP ----------------------------------------------------------------------------------
 
@@ -616,7 +617,7 @@ class Hub:
 
 # check_pin's verdict -> the refusal's code and what the officer reads.
 _SIGN_IN_REFUSALS = {
-    "bad": ("bad_pin", "ID petugas atau PIN salah."),
+    "bad": ("bad_pin", ID.WRONG_PIN),
     "locked": ("pin_locked", "Terlalu banyak percobaan. Tunggu satu menit."),
     "disabled": ("officer_disabled", "Akun petugas ini dinonaktifkan. Hubungi petugas TI."),
 }

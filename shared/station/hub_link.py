@@ -31,6 +31,7 @@ from PySide6.QtCore import QCryptographicHash, QTimer, QUrl, Slot
 from PySide6.QtNetwork import QSslConfiguration, QSslError
 from PySide6.QtWebSockets import QWebSocket
 
+from shared import indonesian as ID
 from shared.clock import Clock
 from shared.config import ConfigError, HallConfig, loads_config
 from shared.hub import protocol as p
@@ -370,4 +371,4 @@ class HubLink(StationLink):
         if msg_id and msg_id in self._pending:
             self._pending.pop(msg_id)
             self.replied.emit(Result(msg_id, False, refusal=Refusal(
-                str(code), str(d.get("message")), "Perintah ditolak server.")))
+                str(code), str(d.get("message")), ID.COMMAND_REFUSED)))

@@ -19,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from shared import indonesian as ID
 from shared.clock import Clock, SystemClock
 from shared.config import HallConfig
 from shared.ledger.ledger import Ledger
@@ -118,7 +119,7 @@ class _Writer(QObject):
         except LedgerError as e:
             log.error("ledger write failed for %s: %s", cmd.kind, e)
             result = Result(cmd.id, False, refusal=Refusal(
-                "ledger_error", str(e), "Sistem antrean sedang bermasalah. Hubungi petugas."))
+                "ledger_error", str(e), ID.SYSTEM_FAULT))
         self.done.emit(result, [] if result.duplicate else list(result.events))
 
     @Slot()
@@ -208,8 +209,7 @@ class EmbeddedLink(StationLink):
             cid = uuid.uuid4().hex
             # Answer on the next turn of the event loop, as the hub would.
             result = Result(cid, False, refusal=Refusal(
-                "bad_pin", f"wrong officer id or PIN for {officer!r}",
-                "ID petugas atau PIN salah."))
+                "bad_pin", f"wrong officer id or PIN for {officer!r}", ID.WRONG_PIN))
             from PySide6.QtCore import QTimer
 
             QTimer.singleShot(0, lambda: self.replied.emit(result))
