@@ -11,18 +11,15 @@ from pytestqt.qtbot import QtBot
 from kiosk.core import Step, service_availability
 from shared.clock import ManualClock
 from shared.ledger.ledger import Ledger
-from tests.conftest import KIOSK
-from tests.gui.test_kiosk_flow import (
+from tests.helpers.kiosk_hall import (
     Kiosk,
     button,
-    kiosk,
     label_text,
     screen_text,
     take_ticket,
     tap,
 )
-
-__all__ = ["kiosk"]  # the fixture, shared with test_kiosk_flow
+from tests.helpers.ledger import KIOSK
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 MONDAY = dt.date(2026, 11, 30)

@@ -301,7 +301,8 @@ def test_install_hub_into_a_scratch_root(tmp_path: Path) -> None:
     hall.write_text((REPO / "tests" / "data" / "small_hall.toml").read_text())
     out = install("install-hub.sh", root, "--config", str(hall))
     opt = root / "opt" / "antrean"
-    assert (opt / "antrean" / "backup.py").is_file() and (opt / "scripts" / "bootstrap.sh").is_file()
+    assert (opt / "antrean" / "backup.py").is_file()
+    assert (opt / "scripts" / "bootstrap.sh").is_file()
     assert not (opt / ".git").exists() and not (opt / ".venv").exists()
     assert (root / "etc" / "antrean" / "hall.toml").read_text() == hall.read_text()
     assert stat.S_IMODE((root / "etc" / "antrean" / "hall.toml").stat().st_mode) == 0o640

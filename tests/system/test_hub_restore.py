@@ -33,9 +33,9 @@ from shared.ledger.model import Actor, Event, Result
 from shared.ledger.projection import ledger_hash
 from shared.ledger.store import connect
 from shared.station.replica import Replica
-from tests.conftest import MONDAY_0900
+from tests.helpers.inproc_hub import ThreadedHub
+from tests.helpers.ledger import MONDAY_0900
 from tests.system.conftest import DATA, HubProcess
-from tests.system.inproc_hub import ThreadedHub
 
 T = TypeVar("T")
 SMALL_HALL = DATA / "small_hall.toml"

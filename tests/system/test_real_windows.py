@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.xserver import Box, Edges, XServer, XWindow, running_xserver, wait_for
+from tests.helpers.xserver import Box, Edges, XServer, XWindow, running_xserver, wait_for
 
 pytestmark = pytest.mark.slow
 

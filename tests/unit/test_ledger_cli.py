@@ -14,8 +14,7 @@ from antrean.cli import main
 from shared.clock import ManualClock
 from shared.ledger.ledger import Ledger
 from shared.ledger.projection import ledger_hash
-from tests.conftest import DATA, KIOSK, open_counter
-from tests.unit.test_ledger_support import wib
+from tests.helpers.ledger import DATA, KIOSK, open_counter, wib
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = str(DATA / "small_hall.toml")
