@@ -37,7 +37,7 @@ def test_every_line_fits_the_paper(paper: str) -> None:
 
 
 @pytest.mark.parametrize("paper", ["58mm", "80mm"])
-def test_ticket_carries_what_domain_md_lists(paper: str) -> None:
+def test_ticket_carries_what_a_visitor_needs(paper: str) -> None:
     layout = layout_ticket(sample_content(), paper)  # type: ignore[arg-type]
     lines = text_of(layout)
     joined = " ".join(lines)
