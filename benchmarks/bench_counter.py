@@ -93,7 +93,7 @@ def through_window(kind: str, cfg: HallConfig, counter: int, calls: int, work: P
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         from shared.station.hub_link import HubLink
         from shared.station.replica import Replica
-        from tests.system.inproc_hub import ThreadedHub
+        from tests.helpers.inproc_hub import ThreadedHub
 
         hubdir = work / "hub"
         hubdir.mkdir()

@@ -4,7 +4,7 @@ catch-up of 20,000 events, hub memory.
     .venv/bin/python benchmarks/bench_hub.py [--quick | --catch-up-only]
 
 Arrangement (one machine, loopback):
-- the hub: one real process, started as `antrean hub` is in a hall (`python -m shared.cli hub
+- the hub: one real process, started as `antrean hub` is in a hall (`python -m antrean hub
   --ledger L --config tests/data/busy_hall.toml --host 127.0.0.1 --no-mdns --simulated-clock
   2026-11-30T09:00+07:00`), with the 40 stations enrolled in its auth store beforehand;
 - two helper processes with 17 display HubClients each (asyncio, no replica: what is measured is
@@ -119,7 +119,7 @@ class Hub:
     def start(self) -> None:
         log = open(self.ledger.with_name("hub.log"), "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "hub", "--ledger", str(self.ledger),
+            [sys.executable, "-m", "antrean", "hub", "--ledger", str(self.ledger),
              "--config", str(self.config), "--host", "127.0.0.1", "--port", str(self.port),
              "--no-mdns", "--simulated-clock", CLOCK],
             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,

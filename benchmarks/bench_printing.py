@@ -10,7 +10,6 @@ wrapping, QR and image work cost over the minimum python-escpos itself needs.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import itertools
 import statistics
 import sys
@@ -18,7 +17,6 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,21 +24,9 @@ from escpos.printer import Dummy
 
 from kiosk.printing import render_escpos, render_png
 from kiosk.ticket import PAPERS, Paper, TicketContent, TicketLayout, layout_ticket
+from tests.helpers.printing import sample_content
 
-CONTENT = TicketContent(
-    mpp_name="Mal Pelayanan Publik",
-    kabupaten="Kabupaten Sukoharjo",
-    agency_name="Dinas Kependudukan dan Pencatatan Sipil",
-    service_name="Perekaman KTP Elektronik (KTP-el)",
-    label="KTP-023",
-    people_ahead=12,
-    estimated_wait_minutes=25,
-    issued_at=dt.datetime(2026, 11, 27, 8, 3, tzinfo=ZoneInfo("Asia/Jakarta")),
-    qr_payload="http://antrean.mpp-sukoharjo.local/t/2026-11-27/KTP-023",
-    priority_group="lansia",
-    counters_hint="Loket 1, 2",
-    footer_lines=("Simpan tiket ini sampai nomor Anda dipanggil.",),
-)
+CONTENT = sample_content()  # the ticket the golden files and previews are made from
 
 
 def measure(fn: Callable[[], object], runs: int) -> tuple[float, float]:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from counter_client import core as c
-from shared.cli import SettingsError
+from shared.config import SettingsError
 from shared.station.setup import (
     StationSetupError,
     add_station_arguments,

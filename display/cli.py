@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from shared.cli import SettingsError
+from shared.config import SettingsError
 from shared.station.setup import (
     StationSetupError,
     add_station_arguments,

@@ -18,8 +18,7 @@ from pathlib import Path
 
 from kiosk.printing import PRINTER_ADDRESS_FORMS, PrinterSettings, printer_from_address
 from kiosk.ticket import PAPERS
-from shared.cli import SettingsError
-from shared.config import ConfigError
+from shared.config import ConfigError, SettingsError
 from shared.station.setup import (
     StationSetupError,
     add_station_arguments,

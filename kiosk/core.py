@@ -8,7 +8,7 @@ Its services come in through the constructor: the `StationLink` (commands and th
 a print queue (a `kiosk.print_worker.PrintWorker`, or anything with the same `submit` and signals),
 a clock (the hall's time; a `ManualClock` in tests) and the hall config.
 
-Promises it keeps (from the kiosk issue):
+Promises it keeps:
 - A closed, cut-off, holiday or full service is shown as such before the visitor taps, and a tap
   explains when to come back; nothing is a dead button.
 - It issues nothing it cannot guarantee: offline it says so; a command whose reply is late is

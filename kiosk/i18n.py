@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from shared import indonesian as ID
 from shared.indonesian import jam, tanggal, zone_name
 
 LANGUAGES = ("id", "en")
@@ -85,24 +86,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "refused_title": ("Nomor antrean tidak dapat dibuat", "No number could be made"),
     "hall_closed": ("Saat ini tidak ada layanan yang menerima nomor antrean.",
                     "No service is issuing queue numbers right now."),
-    "msg_holiday": ("Hari ini libur ({name}). Silakan datang kembali {when}.",
-                    "Today is a holiday ({name}). Please come back {when}."),
-    "msg_closed_today": ("Layanan {service} tidak buka hari ini. "
-                         "Silakan datang kembali {when}.",
+    # The ledger refuses a ticket with the same Indonesian words (shared/indonesian.py).
+    "msg_holiday": (ID.CLOSED_HOLIDAY, "Today is a holiday ({name}). Please come back {when}."),
+    "msg_closed_today": (ID.CLOSED_TODAY,
                          "{service} is not served today. Please come back {when}."),
-    "msg_not_yet_open": ("Pengambilan nomor antrean dibuka pukul {time}.",
-                         "Queue numbers are issued from {time}."),
-    "msg_cutoff": ("Pengambilan nomor antrean untuk layanan ini sudah ditutup pukul {time}. "
-                   "Silakan datang kembali {when}.",
-                   "Queue numbers for this service stopped at {time}. "
-                   "Please come back {when}."),
-    "msg_quota_full": ("Kuota hari ini untuk layanan {service} sudah habis. "
-                       "Silakan datang kembali {when}.",
-                       "Today's numbers for {service} are all taken. "
-                       "Please come back {when}."),
-    "msg_come_back": ("Silakan datang kembali {when}.", "Please come back {when}."),
-    "on_day": ("pada {date}", "on {date}"),
-    "next_working_day": ("pada hari kerja berikutnya", "on the next working day"),
+    "msg_not_yet_open": (ID.CLOSED_NOT_YET_OPEN, "Queue numbers are issued from {time}."),
+    "msg_cutoff": (ID.CLOSED_CUTOFF, "Queue numbers for this service stopped at {time}. "
+                                     "Please come back {when}."),
+    "msg_quota_full": (ID.CLOSED_QUOTA_FULL, "Today's numbers for {service} are all taken. "
+                                             "Please come back {when}."),
+    "msg_come_back": (ID.COME_BACK, "Please come back {when}."),
+    "on_day": (ID.ON_DAY, "on {date}"),
+    "next_working_day": (ID.NEXT_WORKING_DAY, "on the next working day"),
     "countdown": ("Kembali ke awal dalam {n} detik — sentuh layar untuk melanjutkan",
                   "Back to the start in {n} seconds — touch the screen to continue"),
     "countdown_one": ("Kembali ke awal dalam 1 detik — sentuh layar untuk melanjutkan",

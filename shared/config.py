@@ -27,6 +27,12 @@ CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 T = TypeVar("T")
 
 
+class SettingsError(Exception):
+    """A command-line setting a command refuses before it starts anything; the message is one
+    line of English. Raised by each command's `check(args)` (the apps', the hub's, the
+    tools'), printed by the `antrean` entry point with exit status 2."""
+
+
 class ConfigError(ValueError):
     """A config file that cannot be used; the message says where and why."""
 
@@ -134,13 +140,15 @@ class Rules:
 
 @dataclass(frozen=True)
 class Voice:
-    language: str  # "id" or "en"
-    style: str  # "digits" ("A, nol, nol, satu") or "words" ("A satu")
-    template: str
-    english_template: str
-    rate: int
-    volume: float
-    repeat: int
+    """The hall voice; `Voice()` is what a config without a [voice] table gets."""
+
+    language: str = "id"  # or "en"
+    style: str = "digits"  # "digits" ("A, nol, nol, satu") or "words" ("A satu")
+    template: str = "Nomor antrean, {number}. Silakan menuju {counter}."
+    english_template: str = "Ticket number, {number}. Please go to {counter}."
+    rate: int = 150
+    volume: float = 1.0
+    repeat: int = 1
 
 
 @dataclass(frozen=True)
@@ -542,22 +550,20 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
             raise r.fail(where, f'no counter serves queue "{queue}"; add it to a counter\'s queues')
 
     v = r.table_of(data, "voice", "", VOICE_KEYS)
-    style = r.text(v, "style", "voice", "digits")
+    style = r.text(v, "style", "voice", Voice.style)
     if style not in ("digits", "words"):
         raise r.fail("voice.style", 'must be "digits" or "words"')
-    language = r.text(v, "language", "voice", "id")
+    language = r.text(v, "language", "voice", Voice.language)
     if language not in ("id", "en"):
         raise r.fail("voice.language", 'must be "id" or "en"')
     voice = Voice(
         language=language,
         style=style,
-        template=r.text(v, "template", "voice",
-                        "Nomor antrean, {number}. Silakan menuju {counter}."),
-        english_template=r.text(v, "english_template", "voice",
-                                "Ticket number, {number}. Please go to {counter}."),
-        rate=r.number(v, "rate", "voice", 60, 400, 150),
-        volume=float(r.get(v, "volume", "voice", (int, float), 1.0)),
-        repeat=r.number(v, "repeat", "voice", 1, 3, 1),
+        template=r.text(v, "template", "voice", Voice.template),
+        english_template=r.text(v, "english_template", "voice", Voice.english_template),
+        rate=r.number(v, "rate", "voice", 60, 400, Voice.rate),
+        volume=float(r.get(v, "volume", "voice", (int, float), Voice.volume)),
+        repeat=r.number(v, "repeat", "voice", 1, 3, Voice.repeat),
     )
     if not 0.0 <= voice.volume <= 1.0:
         raise r.fail("voice.volume", "must be between 0.0 and 1.0")

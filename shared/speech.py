@@ -167,20 +167,9 @@ def call_text(
 
 
 def default_voice() -> Voice:
-    """The voice settings a hall config gets when its [voice] table is empty.
-
-    Mirrors the defaults in shared.config.parse_config (a unit test keeps them equal), so tools
-    such as `python -m display.voice` can speak without a hall config file.
-    """
-    return Voice(
-        language="id",
-        style="digits",
-        template="Nomor antrean, {number}. Silakan menuju {counter}.",
-        english_template="Ticket number, {number}. Please go to {counter}.",
-        rate=150,
-        volume=1.0,
-        repeat=1,
-    )
+    """The voice settings a hall config gets when its [voice] table is empty, so tools such as
+    `python -m display.voice` can speak without a hall config file."""
+    return Voice()
 
 
 def _spell_out(text: str, language: str) -> str:

@@ -20,8 +20,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from shared.cli import SettingsError
-from shared.config import ConfigError, HallConfig, example_config_path, load_config
+from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import ROLES, AuthError, AuthStore
 

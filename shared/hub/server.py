@@ -29,6 +29,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 import shared
+from shared import indonesian as ID
 from shared.clock import Clock, SystemClock
 from shared.config import HallConfig
 from shared.hub import protocol as p
@@ -286,7 +287,7 @@ class Hub:
         except LedgerError as e:
             log.error("ledger write failed for %s from %s: %s", cmd.kind, cmd.actor.device, e)
             return Result(cmd.id, False, refusal=Refusal(
-                p.LEDGER_ERROR, str(e), "Sistem antrean sedang bermasalah. Hubungi petugas."))
+                p.LEDGER_ERROR, str(e), ID.SYSTEM_FAULT))
 
     # --- HTTP ----------------------------------------------------------------------------------
 
@@ -575,7 +576,7 @@ class Hub:
 
 # check_pin's verdict -> the refusal's code and what the officer reads.
 _SIGN_IN_REFUSALS = {
-    "bad": (p.BAD_PIN, "ID petugas atau PIN salah."),
+    "bad": (p.BAD_PIN, ID.WRONG_PIN),
     "locked": (p.PIN_LOCKED, "Terlalu banyak percobaan. Tunggu satu menit."),
     "disabled": (p.OFFICER_DISABLED, "Akun petugas ini dinonaktifkan. Hubungi petugas TI."),
 }

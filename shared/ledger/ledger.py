@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from shared import indonesian as ID
 from shared.clock import Clock, SystemClock, to_ms
 from shared.config import PRIORITY_GROUPS, HallConfig, Service
-from shared.indonesian import tanggal
 from shared.ledger import model as m
 from shared.ledger.availability import (
     CLOSED_TODAY,
@@ -445,27 +445,22 @@ def _closed_refusal(svc: Service, w: TicketWindow) -> CommandRefused:
     nxt = w.next_open.isoformat() if w.next_open else None
     if w.reason == HOLIDAY:
         return refuse(HOLIDAY, f"it is a holiday ({w.holiday})",
-                      f"Hari ini libur ({w.holiday}). Silakan datang kembali {_when(w.next_open)}.",
+                      ID.CLOSED_HOLIDAY.format(name=w.holiday, when=ID.kapan(w.next_open)),
                       next_open=nxt)
     if w.reason == CLOSED_TODAY:
         return refuse(CLOSED_TODAY, f"{svc.code} is not served today",
-                      f"Layanan {svc.name} tidak buka hari ini. "
-                      f"Silakan datang kembali {_when(w.next_open)}.", next_open=nxt)
+                      ID.CLOSED_TODAY.format(service=svc.name, when=ID.kapan(w.next_open)),
+                      next_open=nxt)
     if w.reason == NOT_YET_OPEN:
         assert w.at is not None
         return refuse(NOT_YET_OPEN, f"tickets for {svc.code} from {w.at:%H:%M}",
-                      f"Pengambilan nomor antrean dibuka pukul {w.at:%H:%M}.",
+                      ID.CLOSED_NOT_YET_OPEN.format(time=f"{w.at:%H:%M}"),
                       opens_at=w.at.isoformat())
     if w.reason == CUTOFF:
         assert w.at is not None
         return refuse(CUTOFF, f"tickets for {svc.code} closed at {w.at:%H:%M}",
-                      f"Pengambilan nomor antrean untuk layanan ini sudah ditutup pukul "
-                      f"{w.at:%H:%M}. Silakan datang kembali {_when(w.next_open)}.",
+                      ID.CLOSED_CUTOFF.format(time=f"{w.at:%H:%M}", when=ID.kapan(w.next_open)),
                       next_open=nxt)
     return refuse(QUOTA_FULL, f"daily quota of {svc.daily_quota} for {svc.code} is used up",
-                  f"Kuota hari ini untuk layanan {svc.name} sudah habis. "
-                  f"Silakan datang kembali {_when(w.next_open)}.", next_open=nxt)
-
-
-def _when(day: dt.date | None) -> str:
-    return f"pada {tanggal(day)}" if day else "pada hari kerja berikutnya"
+                  ID.CLOSED_QUOTA_FULL.format(service=svc.name, when=ID.kapan(w.next_open)),
+                  next_open=nxt)

@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from shared import indonesian as ID
 from shared.clock import Clock, SystemClock
 from shared.config import HallConfig
 from shared.hub import protocol as p
@@ -137,7 +138,7 @@ class _Writer(QObject):
         except LedgerError as e:
             log.error("ledger write failed for %s: %s", cmd.kind, e)
             result = Result(cmd.id, False, refusal=Refusal(
-                "ledger_error", str(e), "Sistem antrean sedang bermasalah. Hubungi petugas."))
+                "ledger_error", str(e), ID.SYSTEM_FAULT))
         self.done.emit(result, [] if result.duplicate else list(result.events))
 
     @Slot()
@@ -245,7 +246,7 @@ class EmbeddedLink(StationLink):
         check = self._local.pin_check
         if refusal is None and check is not None and not check(officer, pin):
             refusal = Refusal(p.BAD_PIN, f"wrong officer id or PIN for {officer!r}",
-                              "ID petugas atau PIN salah.")
+                              ID.WRONG_PIN)
         if refusal is not None:
             self._reply_later(Result(cid, False, refusal=refusal))
             return cid

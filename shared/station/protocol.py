@@ -31,6 +31,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shared import indonesian as ID
 from shared.hub import protocol as p
 from shared.ledger.model import OFFICER_SIGNED_OUT, Event, Refusal, Result
 
@@ -56,7 +57,7 @@ _FINAL_CLOSES = {code: error for error, code in p.FINAL_ERRORS.items()}
 
 OFFLINE_REFUSAL = Refusal(p.OFFLINE, "not connected to the hub",
                           "Tidak terhubung ke server antrean. Mohon tunggu sebentar.")
-FRAME_REFUSED = "Perintah ditolak server."  # an `error` frame answering a request
+FRAME_REFUSED = ID.COMMAND_REFUSED  # an `error` frame answering a request
 
 
 class Backoff:

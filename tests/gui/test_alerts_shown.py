@@ -27,7 +27,7 @@ from shared.clock import ManualClock
 from shared.config import HallConfig
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
-from tests.system.inproc_hub import ThreadedHub
+from tests.helpers.inproc_hub import ThreadedHub
 
 TIMEOUT = 5000
 PAPER_OUT = "Kiosk kiosk-1: kertas printer habis."

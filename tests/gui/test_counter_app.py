@@ -2,7 +2,7 @@
 
 Every test runs against a real ledger through a real StationLink, twice: "embedded"
 (LocalLedger/EmbeddedLink in this process) and "hub" (HubLink to a real hub on 127.0.0.1, each
-station with its own replica); see `tests.gui.counter_hall`.
+station with its own replica); see `tests.helpers.counter_hall`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from counter_client.switchable import SwitchableLink
 from shared.clock import ManualClock
 from shared.config import HallConfig
 from shared.ledger import model as m
-from tests.gui.counter_hall import (
+from tests.helpers.counter_hall import (
     PIN,
     TIMEOUT,
     Hall,
@@ -90,7 +90,7 @@ def test_one_pc_mode_greets_the_officer_by_the_name_they_were_added_with(
     from counter_client import cli
     from shared.hub.auth import AuthStore
     from shared.station.setup import open_link
-    from tests.conftest import DATA
+    from tests.helpers.ledger import DATA
 
     ledger = tmp_path / "hall.db"
     auth = AuthStore(ledger.with_name("hub-auth.db"))
@@ -124,7 +124,7 @@ def test_the_first_connection_is_not_a_reconnection(
     kembali"; losing the link and getting it back is."""
     from shared.station.hub_link import HubLink
     from shared.station.replica import Replica
-    from tests.system.inproc_hub import ThreadedHub
+    from tests.helpers.inproc_hub import ThreadedHub
 
     hub = ThreadedHub(small_config, tmp_path, clock)
     token = hub.auth.enroll("counter-1", "counter", 1)
@@ -576,7 +576,7 @@ def test_a_refused_station_says_why_it_stays_offline(
     instead of promising to reconnect."""
     from shared.station.hub_link import HubLink
     from shared.station.replica import Replica
-    from tests.system.inproc_hub import ThreadedHub
+    from tests.helpers.inproc_hub import ThreadedHub
 
     hub = ThreadedHub(small_config, tmp_path, clock)
     link = HubLink(small_config, hub.url, "a-token-the-hub-never-issued",

@@ -25,7 +25,7 @@ from counter_client.switchable import SwitchableLink
 from shared.clock import ManualClock
 from shared.config import HallConfig
 from shared.ledger import model as m
-from tests.gui.counter_hall import PIN, TIMEOUT, Hall, activate, called_events, idle, open_hall
+from tests.helpers.counter_hall import PIN, TIMEOUT, Hall, activate, called_events, idle, open_hall
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "panduan-petugas.md"
 BACK = "back"  # the guide's "Kembali" (Esc), which is no button

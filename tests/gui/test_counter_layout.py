@@ -24,7 +24,7 @@ from counter_client.app import PANEL_WIDTH, SCALES, CounterWindow
 from counter_client.screenshots import pick_counter
 from shared.clock import ManualClock
 from shared.config import HallConfig
-from tests.gui.counter_hall import TIMEOUT, Hall, idle, open_hall
+from tests.helpers.counter_hall import TIMEOUT, Hall, idle, open_hall
 
 
 @pytest.fixture

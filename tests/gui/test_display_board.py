@@ -19,9 +19,10 @@ from display.board import BoardWindow
 from display.core import AnnouncedStore, BoardCore, BoardFilterError
 from shared.clock import ManualClock
 from shared.config import HallConfig, loads_config
-from shared.ledger.model import Result
-from shared.station.link import EmbeddedLink, LocalLedger, StationLink
-from tests.conftest import DATA
+from shared.station.link import StationLink
+from tests.helpers.display_hall import Hall
+from tests.helpers.ledger import DATA
+from tests.helpers.stubs import RecordingAnnouncer, UnpluggableLink
 
 EXTRA_COUNTERS = 8  # small_hall has 4: 12 counters, enough for a burst from 10
 
@@ -45,55 +46,6 @@ def hall_text(extra: int = EXTRA_COUNTERS) -> str:
 @pytest.fixture
 def hall() -> HallConfig:
     return loads_config(hall_text(), "hall-with-12-counters")
-
-
-class RecordingAnnouncer:
-    """Fake announcer: records announce(key, text) calls; plays nothing."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
-
-    def announce(self, key: str, text: str) -> None:
-        self.calls.append((key, text))
-
-
-class Hall:
-    """A ledger with a kiosk and a staff link, and helpers to run commands and wait."""
-
-    def __init__(self, qtbot: QtBot, path: Path, config: HallConfig, clock: ManualClock) -> None:
-        self.qtbot = qtbot
-        self.config = config
-        self.clock = clock
-        self.local = LocalLedger(path, config, clock)
-        self.kiosk = self.local.link("kiosk-1")
-        self.staff = self.local.link("counter-staff")  # an admin: it acts for every counter
-        self._replies: dict[str, Result] = {}
-        for link in (self.kiosk, self.staff):
-            link.replied.connect(lambda r: self._replies.__setitem__(r.command_id, r))
-
-    def send(self, link: EmbeddedLink, kind: str, **args: Any) -> str:
-        return link.send(kind, args)
-
-    def wait(self, *ids: str) -> list[Result]:
-        self.qtbot.waitUntil(lambda: all(i in self._replies for i in ids), timeout=5000)
-        results = [self._replies[i] for i in ids]
-        assert all(r.ok for r in results), [r.refusal for r in results]
-        return results
-
-    def run(self, link: EmbeddedLink, kind: str, **args: Any) -> Result:
-        return self.wait(self.send(link, kind, **args))[0]
-
-    def open(self, *counters: int) -> None:
-        # One officer per counter (an officer signs in at one counter at a time); the staff
-        # link then acts for all of them.
-        self.wait(*(self.staff.sign_in(f"petugas-{n}", "", n) for n in counters))
-
-    def issue(self, service: str, n: int = 1) -> None:
-        self.wait(*(self.send(self.kiosk, "issue_ticket", service=service) for _ in range(n)))
-
-    def call(self, counter: int) -> str:
-        result = self.run(self.staff, "call_next", counter=counter)
-        return str(result.value["ticket"]["label"])
 
 
 @pytest.fixture
@@ -238,42 +190,6 @@ def test_missed_calls_are_shown_and_only_fresh_ones_announced_exactly_once(
     assert voice3.calls == []
     assert "B-002" in window3.current_call.text()
     core3.close()
-
-
-class UnpluggableLink(StationLink):
-    """Test double for the LAN between a board and the hub, around an EmbeddedLink: while
-    unplugged it reports offline and holds the events back; plugging in reports online and
-    delivers them, as a replica catching up would. Its reader is the ledger's own (a real
-    replica would lag behind while offline; the board does not read while offline)."""
-
-    def __init__(self, inner: EmbeddedLink) -> None:
-        super().__init__(inner.config, inner.device, inner.clock)
-        self.inner = inner
-        self._held: list[Any] = []
-        self._plugged = True
-        inner.events_applied.connect(self._forward)
-        self._set_online(True)
-
-    @property
-    def reader(self) -> Any:
-        return self.inner.reader
-
-    def _forward(self, events: list[Any]) -> None:
-        if self._plugged:
-            self.events_applied.emit(events)
-        else:
-            self._held.extend(events)
-
-    def unplug(self) -> None:
-        self._plugged = False
-        self._set_online(False)
-
-    def plug(self) -> None:
-        self._plugged = True
-        self._set_online(True)
-        held, self._held = self._held, []
-        if held:
-            self.events_applied.emit(held)
 
 
 def test_offline_staff_line_and_catch_up_on_reconnect(

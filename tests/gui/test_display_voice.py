@@ -21,7 +21,7 @@ from display.voice.audio import RecordingAudioOutput
 from display.voice.synthesizer import EspeakNgSynthesizer
 from display.voice.wavfile import wav_info
 from shared.config import HallConfig
-from tests.gui.test_display_board import Hall
+from tests.helpers.display_hall import Hall
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 

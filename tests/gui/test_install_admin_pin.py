@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from antrean.cli import main
+from antrean.doctor import read_station_env
 from kiosk import cli as kiosk_cli
 from kiosk.core import pin_matches
-from shared.cli import main
-from shared.doctor import read_station_env
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "install-id.md"
 

@@ -12,18 +12,15 @@ from kiosk.core import Step, hash_pin, pin_matches
 from kiosk.printing import DummyPrinter
 from shared.clock import ManualClock
 from shared.config import HallConfig
-from tests.gui.test_kiosk_flow import (
+from tests.helpers.kiosk_hall import (
     ADMIN_PIN,
     READING_MS,
     Kiosk,
     close_kiosk,
-    kiosk,
     label_text,
     make_kiosk,
     tap,
 )
-
-__all__ = ["kiosk"]
 
 
 def long_press_corner(qtbot: QtBot, k: Kiosk) -> None:

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from pytestqt.qtbot import QtBot
 
-from kiosk.core import Step
-from tests.gui.test_kiosk_flow import (
+from kiosk.core import Step, service_availability
+from shared.clock import ManualClock
+from shared.ledger.ledger import Ledger
+from tests.helpers.kiosk_hall import (
     Kiosk,
     button,
-    kiosk,
     label_text,
     screen_text,
     take_ticket,
     tap,
 )
-
-__all__ = ["kiosk"]  # the fixture, shared with test_kiosk_flow
+from tests.helpers.ledger import KIOSK
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 MONDAY = dt.date(2026, 11, 30)
@@ -186,3 +187,27 @@ def label_shown(k: Kiosk, name: str) -> bool:
 
     found = k.window.findChild(QLabel, name)
     return found is not None and found.isVisible()
+
+
+@pytest.mark.parametrize(("moment", "service", "issued", "reason"), [
+    (dt.datetime(2026, 11, 30, 6, 30, tzinfo=WIB), "kk", 0, "not_yet_open"),
+    (dt.datetime(2026, 12, 1, 9, 0, tzinfo=WIB), "pajak-kendaraan", 0, "closed_today"),
+    (dt.datetime(2026, 11, 30, 14, 45, tzinfo=WIB), "kk", 0, "cutoff"),
+    (dt.datetime(2026, 12, 25, 9, 0, tzinfo=WIB), "kk", 0, "holiday"),
+    (dt.datetime(2026, 11, 30, 9, 0, tzinfo=WIB), "ktp-baru", 5, "quota_full"),
+])
+def test_the_tile_says_the_ledgers_own_words(
+        ledger: Ledger, clock: ManualClock, moment: dt.datetime, service: str, issued: int,
+        reason: str) -> None:
+    """What the kiosk shows before a tap is, word for word, what the ledger answers after it
+    (both read the sentence from shared/indonesian.py)."""
+    clock.set(moment)
+    for _ in range(issued):
+        assert ledger.issue_ticket(service, KIOSK).ok
+    result = ledger.issue_ticket(service, KIOSK)
+    assert result.refusal is not None and result.refusal.code == reason, result
+    svc = ledger.config.services[service]
+    shown = service_availability(ledger.config, svc, moment, issued)
+    assert shown.reason == reason
+    assert shown.message("id", svc.name) == result.refusal.pesan
+    assert "datang kembali" in result.refusal.pesan or reason == "not_yet_open"

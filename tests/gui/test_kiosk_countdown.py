@@ -16,18 +16,19 @@ from kiosk.core import Step
 from kiosk.printing import DummyPrinter
 from shared.clock import ManualClock
 from shared.config import HallConfig
-from tests.gui.test_kiosk_flow import (
+from tests.helpers.kiosk_hall import (
     READING_MS,
+    Hand,
     Kiosk,
     button,
     close_kiosk,
     label_text,
     make_kiosk,
+    rect_in_window,
     screen_text,
     take_ticket,
     tap,
 )
-from tests.gui.test_kiosk_taps import Hand, rect_in_window
 
 TEN_SECONDS = "Kembali ke awal dalam 10 detik — sentuh layar untuk melanjutkan"
 

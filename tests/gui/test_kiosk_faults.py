@@ -13,54 +13,24 @@ from kiosk.core import Step
 from kiosk.printing import DummyPrinter, EscposTicketPrinter, PrinterSettings, PrinterStatus
 from shared.clock import ManualClock
 from shared.config import HallConfig
-from shared.ledger.model import STATION_ALERT, TICKET_CANCELLED, Command, Result
+from shared.ledger.model import STATION_ALERT, TICKET_CANCELLED
 from shared.ledger.queries import LedgerReader
-from shared.station.link import EmbeddedLink, LocalLedger, StationLink
-from tests.gui.test_kiosk_flow import (
+from shared.station.link import LocalLedger
+from tests.helpers.kiosk_hall import (
     Kiosk,
     button,
     close_kiosk,
-    kiosk,
     label_text,
     make_kiosk,
     screen_text,
     take_ticket,
     tap,
 )
-from tests.unit.test_printing import HEALTHY, FakeNetworkPrinter, network
-
-__all__ = ["kiosk"]
+from tests.helpers.printing import HEALTHY, FakeNetworkPrinter, network
+from tests.helpers.stubs import HeldRepliesLink
 
 MONDAY = dt.date(2026, 11, 30)
 PRINT_FAILED = "Tiket tidak dapat dicetak. Silakan foto layar ini atau catat nomor Anda."
-
-
-class HeldRepliesLink(StationLink):
-    """Test double for a slow LAN to the hub: commands reach the real in-process ledger at once,
-    but its replies are held back until the test releases them. It cannot model a command that
-    is lost on the way (the ledger always executes it)."""
-
-    def __init__(self, inner: EmbeddedLink) -> None:
-        super().__init__(inner.config, inner.device, inner.clock)
-        self.inner = inner
-        self.sent: list[Command] = []
-        self.held: list[Result] = []
-        inner.replied.connect(self.held.append)
-        inner.events_applied.connect(self.events_applied)
-        self._set_online(True)
-
-    @property
-    def reader(self) -> LedgerReader:
-        return self.inner.reader
-
-    def _submit(self, cmd: Command) -> None:
-        self.sent.append(cmd)
-        self.inner._submit(cmd)
-
-    def release(self) -> None:
-        held, self.held[:] = list(self.held), []
-        for result in held:
-            self.replied.emit(result)
 
 
 def alerts(reader: LedgerReader) -> list[dict[str, object]]:

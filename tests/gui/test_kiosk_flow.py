@@ -1,141 +1,30 @@
 """The kiosk driven by taps on its real buttons: a visitor takes a number, with or without
 priority, in Indonesian or English, goes back, or walks away.
-
-Helpers here (`make_kiosk`, `tap`, `screen_text`) are shared by the other test_kiosk_* files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from kiosk.app import KioskWindow
-from kiosk.core import KioskCore, KioskSettings, Step, hash_pin
-from kiosk.print_worker import PrintWorker
-from kiosk.printing import DummyPrinter, TicketPrinter
+from kiosk.core import Step
+from kiosk.printing import DummyPrinter
 from shared.clock import ManualClock
 from shared.config import HallConfig
-from shared.station.link import LocalLedger, StationLink
-
-ADMIN_PIN = "2468"
-# Hashing at the real cost would make every test pay ~50 ms for nothing.
-ADMIN_PIN_HASH = hash_pin(ADMIN_PIN, iterations=1000)
-PORTRAIT = (1080, 1920)
-LANDSCAPE = (1920, 1080)
-READING_MS = 1_000  # how long a visitor looks at a new screen before tapping it
-
-
-class TapClock:
-    """The kiosk window's input clock in tests (milliseconds since the kiosk started): it moves
-    only when a test says so, so the time between two taps is exactly what the test means."""
-
-    def __init__(self) -> None:
-        self.ms = 0.0
-
-    def __call__(self) -> float:
-        return self.ms
-
-    def advance(self, ms: float) -> None:
-        self.ms += ms
-
-
-@dataclass
-class Kiosk:
-    core: KioskCore
-    window: KioskWindow
-    link: StationLink
-    local: LocalLedger
-    printer: TicketPrinter
-    worker: PrintWorker
-    clock: ManualClock
-    taps: TapClock
-
-    @property
-    def step(self) -> Step:
-        return self.core.step
-
-
-def make_kiosk(qtbot: QtBot, tmp_path: Path, config: HallConfig, clock: ManualClock,
-               printer: TicketPrinter | None = None, link: StationLink | None = None,
-               local: LocalLedger | None = None, size: tuple[int, int] = PORTRAIT,
-               worker_options: dict[str, Any] | None = None, **settings: Any) -> Kiosk:
-    local = local or LocalLedger(tmp_path / "hall.db", config, clock)
-    link = link or local.link("kiosk-1")
-    printer = printer or DummyPrinter("80mm")
-    worker = PrintWorker(printer, **(worker_options or {}))
-    options: dict[str, Any] = {"paper": "80mm", "admin_pin_hash": ADMIN_PIN_HASH,
-                               "idle_timeout_ms": 60_000, "reply_timeout_ms": 3_000}
-    options.update(settings)
-    core = KioskCore(link, worker, clock, config, KioskSettings(**options))
-    taps = TapClock()
-    window = KioskWindow(core, admin_hold_ms=300, input_clock=taps)
-    qtbot.addWidget(window)
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    return Kiosk(core, window, link, local, printer, worker, clock, taps)
-
-
-def close_kiosk(k: Kiosk) -> None:
-    k.window.close()
-    k.worker.shutdown()
-    # What the print thread said before it stopped (a ticket printed, the printer's status)
-    # reaches the core now, while its ledger is still open.
-    QApplication.processEvents()
-    k.local.close()
-
-
-@pytest.fixture
-def kiosk(qtbot: QtBot, tmp_path: Path, small_config: HallConfig,
-          clock: ManualClock) -> Iterator[Kiosk]:
-    k = make_kiosk(qtbot, tmp_path, small_config, clock)
-    yield k
-    close_kiosk(k)
-
-
-def button(k: Kiosk, name: str) -> QAbstractButton:
-    """A button of the screen the visitor sees now (other screens have their own "back")."""
-    found = (k.window.current_screen().findChild(QAbstractButton, name)
-             or k.window.header.findChild(QAbstractButton, name))
-    assert found is not None, f"no button {name!r} on the {k.step} screen"
-    assert found.isVisible(), f"button {name!r} is hidden on the {k.step} screen"
-    return found
-
-
-def tap(qtbot: QtBot, k: Kiosk, name: str) -> None:
-    """A visitor who reads the screen, then taps the button."""
-    k.taps.advance(READING_MS)
-    qtbot.mouseClick(button(k, name), Qt.MouseButton.LeftButton)
-
-
-def screen_text(k: Kiosk) -> str:
-    """Every visible word on the current screen, header and staff line included."""
-    labels = [w for w in k.window.findChildren(QLabel) if w.isVisible()]
-    buttons = [w for w in k.window.findChildren(QAbstractButton) if w.isVisible()]
-    return "\n".join([w.text() for w in labels] + [w.text() for w in buttons])
-
-
-def label_text(k: Kiosk, name: str) -> str:
-    w = k.window.current_screen().findChild(QLabel, name)
-    assert w is not None, f"no label {name!r} on the {k.step} screen"
-    return w.text()
-
-
-def take_ticket(qtbot: QtBot, k: Kiosk, agency: str, service: str,
-                priority: str = "none") -> None:
-    tap(qtbot, k, "take_number")
-    tap(qtbot, k, f"agency:{agency}")
-    tap(qtbot, k, f"service:{service}")
-    tap(qtbot, k, f"priority:{priority}")
-
+from tests.helpers.kiosk_hall import (
+    LANDSCAPE,
+    Kiosk,
+    button,
+    close_kiosk,
+    label_text,
+    make_kiosk,
+    screen_text,
+    take_ticket,
+    tap,
+)
 
 # --- the tests ------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from kiosk.printing import DummyPrinter
 from kiosk.screens.common import ElidedLabel, Tile
 from shared.clock import ManualClock
 from shared.config import HallConfig
-from tests.gui.test_kiosk_flow import Kiosk, close_kiosk, make_kiosk
+from tests.helpers.kiosk_hall import Kiosk, close_kiosk, make_kiosk
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 SMALLEST = (MINIMUM_SIZE.width(), MINIMUM_SIZE.height())

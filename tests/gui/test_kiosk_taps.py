@@ -15,72 +15,33 @@ import pytest
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt
 from PySide6.QtGui import QKeyEvent, QPointingDevice
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.core import Step
 from shared.clock import ManualClock
 from shared.config import HallConfig
-from tests.gui.test_kiosk_faults import HeldRepliesLink
-from tests.gui.test_kiosk_flow import (
+from tests.helpers.kiosk_hall import (
     READING_MS,
+    Hand,
     Kiosk,
     button,
     close_kiosk,
-    kiosk,
     label_text,
     make_kiosk,
+    rect_in_window,
     screen_text,
     tap,
 )
-
-__all__ = ["kiosk"]
+from tests.helpers.stubs import HeldRepliesLink
 
 SECOND_TAP_MS = (50, 100, 120, 150)
-TAP_MS = 30  # how long a finger stays down for one tap
+
 
 
 @pytest.fixture(scope="module")
 def touchscreen() -> QPointingDevice:
     return QTest.createTouchDevice(QPointingDevice.DeviceType.TouchScreen)
-
-
-class Hand:
-    """Taps the kiosk at window positions, with the mouse or with a finger on a touchscreen."""
-
-    def __init__(self, k: Kiosk, device: QPointingDevice | None) -> None:
-        self.k = k
-        self.device = device
-        window = k.window.windowHandle()
-        assert window is not None
-        self.window = window
-
-    def press(self, pos: QPoint) -> None:
-        self._send(pressed=True, pos=pos)
-
-    def release(self, pos: QPoint) -> None:
-        self._send(pressed=False, pos=pos)
-
-    def _send(self, *, pressed: bool, pos: QPoint) -> None:
-        if self.device is None:
-            send = QTest.mousePress if pressed else QTest.mouseRelease
-            send(self.window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
-            return
-        touch = QTest.touchEvent(self.window, self.device)
-        (touch.press if pressed else touch.release)(0, pos, self.window).commit()
-
-    def tap(self, pos: QPoint) -> None:
-        self.press(pos)
-        self.k.taps.advance(TAP_MS)
-        self.release(pos)
-
-    def double_tap(self, pos: QPoint, second_after_ms: int) -> None:
-        """Two taps on one spot, the second `second_after_ms` after the first began."""
-        self.k.taps.advance(READING_MS)
-        self.tap(pos)
-        self.k.taps.advance(second_after_ms - TAP_MS)
-        self.tap(pos)
-        QApplication.processEvents()
 
 
 @pytest.fixture(params=["mouse", "touch"])
@@ -90,10 +51,6 @@ def hand_kind(request: pytest.FixtureRequest) -> str:
 
 def hand(k: Kiosk, kind: str, touchscreen: QPointingDevice) -> Hand:
     return Hand(k, touchscreen if kind == "touch" else None)
-
-
-def rect_in_window(k: Kiosk, w: QWidget) -> QRect:
-    return QRect(w.mapTo(k.window, QPoint(0, 0)), w.size())
 
 
 def visible_buttons(k: Kiosk) -> dict[str, QRect]:

@@ -22,8 +22,13 @@ from kiosk.printing import (
     render_escpos,
 )
 from kiosk.ticket import TicketLayout, layout_ticket
-from tests.unit.test_printing import HEALTHY, FakeNetworkPrinter, closed_port, network
-from tests.unit.test_ticket_layout import sample_content
+from tests.helpers.printing import (
+    HEALTHY,
+    FakeNetworkPrinter,
+    closed_port,
+    network,
+    sample_content,
+)
 
 MakeWorker = Callable[..., PrintWorker]
 

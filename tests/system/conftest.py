@@ -68,7 +68,7 @@ class HubProcess:
         self.log_path = self.workdir / "hub.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "hub", "--ledger", str(self.ledger),
+            [sys.executable, "-m", "antrean", "hub", "--ledger", str(self.ledger),
              "--config", str(self.config), "--host", "127.0.0.1", "--port", str(self.port),
              "--no-mdns", "--simulated-clock", self.clock, *extra],
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -72,7 +72,7 @@ def apps(hub: HubProcess, tmp_path: Path) -> Iterator[Callable[[], list[App]]]:
             err = tmp_path / f"{name}.err"
             with open(err, "wb") as sink:
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "shared.cli", name, "--hub", hub.url, "--token",
+                    [sys.executable, "-m", "antrean", name, "--hub", hub.url, "--token",
                      token, "--replica", str(replica), *extra],
                     cwd=ROOT, env=app_env(), stdout=subprocess.DEVNULL, stderr=sink,
                     start_new_session=True)
@@ -112,9 +112,9 @@ def test_kiosk_counter_and_board_stop_cleanly_on_a_signal(
 
 WINDOWED_DEMO = textwrap.dedent("""
     import sys
-    from shared.demo import runner
+    from antrean.demo import runner
     runner.has_screen = lambda: True  # windows, drawn by the offscreen platform
-    from shared.cli import main
+    from antrean.cli import main
     sys.exit(main(["demo", "--port", "0", "--data", sys.argv[1], "--out", sys.argv[2]]))
 """)
 
@@ -152,7 +152,7 @@ COMMANDS = {
 def run_app(name: str, tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     argv = [a.replace("LEDGER", str(tmp_path / "ledger.db")).replace("DATA", str(
         tmp_path / "data")).replace("OUT", str(tmp_path / "out")) for a in COMMANDS[name]]
-    return subprocess.run([sys.executable, "-m", "shared.cli", *argv], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "antrean", *argv], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 

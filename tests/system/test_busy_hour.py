@@ -42,7 +42,7 @@ def run_hall(hub: HubProcess, tickets_per_kiosk: int, kills: int) -> dict[str, o
     def spawn(role: str, name: str, *extra: str, counter: int | None = None) -> None:
         token = hub.enroll(name, role, counter)
         out = work / f"{name}.json"
-        cmd = [sys.executable, "-m", "shared.sim.station", role, "--hub", hub.url,
+        cmd = [sys.executable, "-m", "antrean.sim.station", role, "--hub", hub.url,
                f"--token={token}", "--replica", str(work / f"{name}.db"), "--out", str(out),
                "--final-flag", str(final), "--done-flag", str(counters_done), *extra]
         procs.append((role, subprocess.Popen(cmd), out))

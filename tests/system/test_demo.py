@@ -45,7 +45,7 @@ def headless_env() -> dict[str, str]:
 
 
 def run_demo(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shared.cli", "demo", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "antrean", "demo", *args], cwd=ROOT,
                           env=headless_env(), capture_output=True, text=True, timeout=timeout,
                           check=False)
 
@@ -163,7 +163,7 @@ WINDOWED_DRIVER = textwrap.dedent("""
 
     app = QApplication(["demo-test"])
     from shared.config import example_config_path, load_config
-    from shared.demo import runner
+    from antrean.demo import runner
 
     out = Path(sys.argv[1])
     options = runner.DemoOptions(load_config(example_config_path()), out, out / "data",

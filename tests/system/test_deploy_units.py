@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.backup import list_backups, verify_backup
-from shared.doctor import Status, check_hub, option_value, read_station_env
+from antrean.backup import list_backups, verify_backup
+from antrean.doctor import Status, check_hub, option_value, read_station_env
 from shared.hub.tls import certificate_fingerprint
 
 pytestmark = pytest.mark.slow
@@ -200,16 +200,6 @@ def wait_for(condition: object, timeout: float, what: str) -> None:
         pause.wait(0.05)  # a real process, not a signal we could connect to: poll it
 
 
-RUN_CLI_BACKUP = """
-import argparse, logging, sys
-from shared import cli_backup
-logging.basicConfig(level=logging.INFO)
-p = argparse.ArgumentParser(prog="antrean backup")
-cli_backup.add_arguments(p)
-sys.exit(cli_backup.run(p.parse_args()))
-"""
-
-
 def test_hub_and_backup_units_commands_run(tmp_path: Path,
                                            process: list[subprocess.Popen[str]]) -> None:
     state = tmp_path / "var-lib-antrean"
@@ -243,12 +233,6 @@ def test_hub_and_backup_units_commands_run(tmp_path: Path,
 
     backup_cmd = command_of(DEPLOY / "systemd" / "antrean-backup.service", subs, {})
     assert backup_cmd[:3] == [str(ANTREAN), "backup", "run"]
-    from shared import cli
-
-    if "backup" not in cli.SUBCOMMANDS:
-        # Until shared/cli.py registers `antrean backup`, run the same module with the unit's
-        # arguments through its own parser.
-        backup_cmd = [sys.executable, "-c", RUN_CLI_BACKUP, *backup_cmd[2:]]
     backup = subprocess.Popen(backup_cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, env=env)
     process.append(backup)
@@ -271,10 +255,9 @@ def test_hub_and_backup_units_commands_run(tmp_path: Path,
 @pytest.mark.parametrize("app", ["kiosk", "counter", "display"])
 def test_station_templates_fit_the_apps(app: str) -> None:
     """The arguments in deploy/stations/<app>.env are ones `antrean <app>` accepts."""
-    from shared import cli
+    from antrean import cli
 
-    if app not in cli.SUBCOMMANDS:
-        pytest.skip(f"`antrean {app}` is not registered in shared/cli.py yet")
+    assert app in cli.SUBCOMMANDS, f"deploy/stations/{app}.env is for a command antrean lacks"
     env = read_station_env(DEPLOY / "stations" / f"{app}.env")
     args = shlex.split(env["ANTREAN_ARGS"])
     parsed = cli.build_parser(app).parse_args(
@@ -318,7 +301,8 @@ def test_install_hub_into_a_scratch_root(tmp_path: Path) -> None:
     hall.write_text((REPO / "tests" / "data" / "small_hall.toml").read_text())
     out = install("install-hub.sh", root, "--config", str(hall))
     opt = root / "opt" / "antrean"
-    assert (opt / "shared" / "backup.py").is_file() and (opt / "scripts" / "bootstrap.sh").is_file()
+    assert (opt / "antrean" / "backup.py").is_file()
+    assert (opt / "scripts" / "bootstrap.sh").is_file()
     assert not (opt / ".git").exists() and not (opt / ".venv").exists()
     assert (root / "etc" / "antrean" / "hall.toml").read_text() == hall.read_text()
     assert stat.S_IMODE((root / "etc" / "antrean" / "hall.toml").stat().st_mode) == 0o640

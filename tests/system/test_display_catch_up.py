@@ -29,6 +29,7 @@ from shared.config import HallConfig, load_config
 from shared.ledger.model import Result
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
+from tests.helpers.stubs import RecordingAnnouncer
 from tests.system.conftest import HubProcess, free_port
 
 FRESHNESS_S = 120  # small_hall keeps the default announce_freshness_seconds
@@ -109,16 +110,6 @@ class HubTimeClock:
 
     def now(self) -> dt.datetime:
         return self._base + dt.timedelta(seconds=time.monotonic() - self._t0)
-
-
-class RecordingAnnouncer:
-    """Test double for the voice: records announce(key, text) calls; plays nothing."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
-
-    def announce(self, key: str, text: str) -> None:
-        self.calls.append((key, text))
 
 
 class Stations:

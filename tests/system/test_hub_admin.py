@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def hub_cli(hub: HubProcess, *args: str, stdin: str | None = None
             ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTREAN_")}
-    return subprocess.run([sys.executable, "-m", "shared.cli", "hub", "--ledger",
+    return subprocess.run([sys.executable, "-m", "antrean", "hub", "--ledger",
                            str(hub.ledger), *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60, check=False, input=stdin)
 
@@ -266,7 +266,7 @@ def test_plain_ws_beyond_loopback_is_warned_about_loudly(tmp_path: Path, host: s
                                                          warned: bool) -> None:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "hub", "--ledger", str(tmp_path / "ledger.db"),
+        [sys.executable, "-m", "antrean", "hub", "--ledger", str(tmp_path / "ledger.db"),
          "--config", str(DATA / "small_hall.toml"), "--host", host, "--port", str(port),
          "--no-mdns"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})

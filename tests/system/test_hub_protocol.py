@@ -20,7 +20,7 @@ from shared.hub.auth import ROLE_COMMANDS
 from shared.ledger.model import COMMAND_ARGS
 from shared.ledger.projection import ledger_hash, projection_dump
 from shared.ledger.store import connect
-from tests.system.inproc_hub import ThreadedHub
+from tests.helpers.inproc_hub import ThreadedHub
 
 
 @pytest.fixture

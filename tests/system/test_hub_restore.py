@@ -33,9 +33,9 @@ from shared.ledger.projection import ledger_hash
 from shared.ledger.store import connect
 from shared.station.client import HubClient, HubRefused
 from shared.station.replica import Replica
-from tests.conftest import MONDAY_0900
+from tests.helpers.inproc_hub import ThreadedHub
+from tests.helpers.ledger import MONDAY_0900
 from tests.system.conftest import DATA, HubProcess
-from tests.system.inproc_hub import ThreadedHub
 
 T = TypeVar("T")
 SMALL_HALL = DATA / "small_hall.toml"
@@ -176,7 +176,7 @@ def test_a_hub_restored_from_a_replica_continues_the_hall(tmp_path: Path) -> Non
 
 def hub_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "hub", *map(str, args)],
+        [sys.executable, "-m", "antrean", "hub", *map(str, args)],
         capture_output=True, text=True, timeout=60)
 
 

@@ -22,7 +22,7 @@ from shared.ledger import model as m
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor
 from shared.ledger.projection import iter_events
-from tests.conftest import DATA, MONDAY_0900
+from tests.helpers.ledger import DATA, MONDAY_0900
 
 pytestmark = [
     pytest.mark.slow,

@@ -21,8 +21,8 @@ from shared.clock import ManualClock
 from shared.config import HallConfig
 from shared.hub.auth import ROLE_COMMANDS
 from shared.ledger.model import COMMAND_ARGS
+from tests.helpers.inproc_hub import ThreadedHub
 from tests.system.conftest import DATA, HubProcess
-from tests.system.inproc_hub import ThreadedHub
 from tests.system.raw_station import Raw
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"

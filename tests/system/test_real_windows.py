@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.xserver import Box, Edges, XServer, XWindow, running_xserver, wait_for
+from tests.helpers.xserver import Box, Edges, XServer, XWindow, running_xserver, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def windowed_demo(workdir: Path, width: int = 1920, height: int = 1080,
     with running_xserver(workdir, width, height, reserved=reserved) as x, \
             open(workdir / "demo.out", "wb") as out, open(workdir / "demo.err", "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "demo", "--out", str(workdir / "out"),
+            [sys.executable, "-m", "antrean", "demo", "--out", str(workdir / "out"),
              "--port", "0"],
             cwd=workdir, env={**x.env(), "PYTHONUNBUFFERED": "1"}, stdout=out, stderr=err)
         demo = RunningDemo(x, proc, workdir / "demo.out", workdir / "demo.err", workdir)

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from shared.cli_simulate import EXAMPLE_WEEK, main
+from antrean.cli import main
+from antrean.cli_simulate import EXAMPLE_WEEK
+from antrean.sim import day as d
+from antrean.sim.runner import SimOptions, SimulationError, simulate
 from shared.config import example_config_path, load_config
-from shared.sim import day as d
-from shared.sim.runner import SimOptions, SimulationError, simulate
 
 pytestmark = pytest.mark.slow
 
@@ -100,7 +101,7 @@ def test_friday_is_short_has_no_break_and_issues_nothing_after_its_cutoff(tmp_pa
 
 def test_the_cli_refuses_more_counters_than_the_hall_has(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--counters", "41", "--out", str(tmp_path / "x")])
+    code = main(["simulate", "--counters", "41", "--out", str(tmp_path / "x")])
     assert code == 2
     assert "has 40 counters; cannot simulate 41" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
@@ -136,10 +137,10 @@ def test_the_day_plan_is_the_same_for_the_same_seed_and_peaks_after_opening() ->
 
 def test_the_replay_check_catches_a_double_call_and_a_counter_holding_two(tmp_path: Path
                                                                          ) -> None:
+    from antrean.sim.invariants import check_numbers, check_replay
     from shared.ledger.model import Event
     from shared.ledger.projection import insert_event
     from shared.ledger.store import connect, immediate
-    from shared.sim.invariants import check_numbers, check_replay
 
     def ev(seq: int, kind: str, ticket: str, **data: Any) -> Event:
         return Event(seq, f"c{seq}", kind, ticket, "loket-1", "petugas", seq * 1000, data)

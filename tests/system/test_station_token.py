@@ -31,7 +31,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def doctor(*args: str, env: dict[str, str] | None = None
            ) -> tuple[int, dict[str, dict[str, Any]]]:
-    done = subprocess.run([sys.executable, "-m", "shared.cli", "doctor", *args, "--json"],
+    done = subprocess.run([sys.executable, "-m", "antrean", "doctor", *args, "--json"],
                           cwd=ROOT, env=env or clean_env(), capture_output=True, text=True,
                           timeout=120, check=False)
     assert "Traceback" not in done.stderr, done.stderr
@@ -111,7 +111,7 @@ def test_an_app_with_a_refused_token_says_so_in_one_line(app: str, hub: HubProce
                                                          tmp_path: Path) -> None:
     hub.start()
     done = subprocess.run(
-        [sys.executable, "-m", "shared.cli", app, "--hub", hub.url, "--token", WRONG,
+        [sys.executable, "-m", "antrean", app, "--hub", hub.url, "--token", WRONG,
          "--replica", str(tmp_path / "fresh.db")], cwd=ROOT, env=clean_env(),
         capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2, done.stderr

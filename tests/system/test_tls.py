@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from antrean.doctor import Status, check_hub
 from shared.config import load_config
-from shared.doctor import Status, check_hub
 from shared.hub import tls
 from shared.station.client import HubClient
 from shared.station.hub_link import HubLink
@@ -72,7 +72,7 @@ class TlsHub(HubProcess):
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "shared.cli", "hub", "--ledger", str(self.ledger), *args],
+            [sys.executable, "-m", "antrean", "hub", "--ledger", str(self.ledger), *args],
             capture_output=True, text=True, timeout=60, check=False, cwd=REPO)
 
 
@@ -365,7 +365,7 @@ def test_wss_without_a_fingerprint_refuses_to_start(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp_path)}
     env.pop("ANTREAN_HUB_FINGERPRINT", None)
     done = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "display", "--hub", "wss://127.0.0.1:9",
+        [sys.executable, "-m", "antrean", "display", "--hub", "wss://127.0.0.1:9",
          "--token", "t0ken"], capture_output=True, text=True, timeout=60, env=env, cwd=REPO,
         check=False)
     assert done.returncode == 2
@@ -424,7 +424,7 @@ def test_doctor_reads_the_pin_from_station_env(tls_hub: TlsHub, tmp_path: Path) 
                        f"ANTREAN_HUB_FINGERPRINT={fingerprint}\n")
         clean = {k: v for k, v in os.environ.items() if not k.startswith("ANTREAN_")}
         return subprocess.run(
-            [sys.executable, "-m", "shared.cli", "doctor", "--role", "display",
+            [sys.executable, "-m", "antrean", "doctor", "--role", "display",
              "--station-env", str(env), "--json"],
             capture_output=True, text=True, timeout=60, check=False, cwd=REPO, env=clean)
 

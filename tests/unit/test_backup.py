@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from shared import cli_backup
-from shared.backup import (
+from antrean import cli_backup
+from antrean.backup import (
     BackupError,
     backup_database,
     backup_ledger,

@@ -23,7 +23,7 @@ QT = Path(PySide6.__file__).parent / "Qt"
 PLATFORM_PLUGINS = [QT / "plugins" / "platforms" / "libqxcb.so",
                     QT / "plugins" / "platforms" / "libqwayland.so",
                     *sorted((QT / "plugins" / "xcbglintegrations").glob("*.so"))]
-# The programs the tests start (tests/xserver.py, tests/system/test_real_windows.py) and the
+# The programs the tests start (tests/helpers/xserver.py, tests/system/test_real_windows.py) and the
 # ones the web and database tests that follow use; the bootstrap must bring each one.
 TEST_PROGRAMS = ["Xvfb", "openbox", "xdotool", "xwininfo", "xprop", "chromium", "chromedriver",
                  "pdftotext", "pg_ctlcluster", "postgres", "sox", "shellcheck", "git",

@@ -1,204 +1,155 @@
-"""Package boundaries from ARCHITECTURE.md, checked on the source.
+"""The package boundaries (docs/architecture.md), kept by import-linter's contracts in
+pyproject.toml and by one check at run time.
 
-- The domain (config, clock, speech text, ledger, hub) imports no Qt binding, directly or through
-  another module, so it runs in the hub process, in tests and on a headless PC without Qt.
-- The apps (kiosk, counter_client, display) never import one another; they share only `shared`.
-- `shared` imports no app.
+- `lint-imports` keeps the layers: the composition root (`antrean`) above the apps, which never
+  import one another, above the station client, the hub, the ledger and the base (config, clock,
+  speech text); nothing imports `antrean`. And no Qt below the station client. scripts/test.sh
+  runs it before pytest; the test here runs it too, so `pytest` alone catches a violation, and
+  proves on a scratch copy of the tree that each contract fails when a forbidden import is added.
+- At run time: a fresh interpreter imports every module the Qt contract covers (and runs
+  `antrean config check`) and no Qt module is loaded, however indirectly (a dependency of a
+  dependency, an import by string).
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import os
+import pkgutil
+import shutil
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT / "shared"
-APPS = ("kiosk", "counter_client", "display")
-QT_BINDINGS = frozenset({
-    "PySide6", "PySide2", "PySide", "PyQt6", "PyQt5", "PyQt4", "shiboken6", "shiboken2",
-    "sip", "qtpy", "pytestqt",
-})
-# Calls that import a module named by a string.
-_IMPORT_CALLS = frozenset({"import_module", "__import__"})
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+CONFIG = PYPROJECT["tool"]["importlinter"]
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+QT = ("PySide6", "shiboken6")
 
 
-def domain_files() -> list[Path]:
-    """The modules that must stay Qt-free (ARCHITECTURE.md: 'domain parts import no Qt')."""
-    files = [SHARED / "config.py", SHARED / "clock.py"]
-    files += [p for p in (SHARED / "speech.py", SHARED / "indonesian.py") if p.exists()]
-    for package in ("ledger", "hub"):
-        files += sorted((SHARED / package).rglob("*.py"))
-    return files
-
-
-def module_name(path: Path, root: Path) -> str:
-    parts = list(path.relative_to(root).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def imports(path: Path, root: Path) -> list[tuple[int, str]]:
-    """(line, absolute module name) for every import in a file, including relative imports,
-    imports inside functions or `if TYPE_CHECKING:`, and importlib.import_module("...")."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    name = module_name(path, root)
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".") if package else []
-                base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
-                target = ".".join([*base, *([node.module] if node.module else [])])
-            else:
-                target = node.module or ""
-            if node.module is None:  # `from . import x`: x may be a module
-                found += [
-                    (node.lineno, ".".join(filter(None, (target, alias.name))))
-                    for alias in node.names
-                ]
-            else:
-                found.append((node.lineno, target))
-        elif isinstance(node, ast.Call) and node.args:
-            func = node.func
-            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            first = node.args[0]
-            if (called in _IMPORT_CALLS and isinstance(first, ast.Constant)
-                    and isinstance(first.value, str)):
-                found.append((node.lineno, first.value))
+def contract(contract_id: str) -> dict[str, Any]:
+    (found,) = (c for c in CONFIG["contracts"] if c["id"] == contract_id)
     return found
 
 
-def top_level(module: str) -> str:
-    return module.split(".", 1)[0]
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """`lint-imports` with the project's contracts over the packages found in `root`."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo", str(ROOT / "pyproject.toml")],
+        capture_output=True, text=True, timeout=120, cwd=root, env=env, check=False)
 
 
-def qt_imports(files: list[Path], root: Path) -> list[str]:
-    return [
-        f"{path.relative_to(root)}:{line} imports {module}"
-        for path in files
-        for line, module in imports(path, root)
-        if top_level(module) in QT_BINDINGS
-    ]
+def qt_free_modules() -> list[str]:
+    """Every module below the Qt contract's source modules (packages walked on disk)."""
+    names: list[str] = []
+    for source in contract("no-qt-below-station")["source_modules"]:
+        names.append(source)
+        path = ROOT.joinpath(*source.split("."))
+        if path.is_dir():
+            names += [m.name for m in pkgutil.walk_packages([str(path)], prefix=f"{source}.")]
+    return names
 
 
-def cross_app_imports(root: Path, apps: tuple[str, ...] = APPS) -> list[str]:
-    found = []
-    for app in apps:
-        for path in sorted((root / app).rglob("*.py")):
-            for line, module in imports(path, root):
-                other = top_level(module)
-                if other in apps and other != app:
-                    found.append(f"{path.relative_to(root)}:{line} imports {module}")
-    return found
-
-
-def qt_loaded_by_importing(modules: list[str], root: Path) -> dict[str, list[str]]:
-    """Import each module in a fresh interpreter and report the Qt modules it pulled in,
-    however indirectly."""
+def qt_loaded_by_importing(modules: list[str], root: Path, then: str = "") -> dict[str, list[str]]:
+    """Import each module in a fresh interpreter (then run `then`) and report the Qt modules
+    it pulled in, however indirectly."""
     script = textwrap.dedent("""
         import importlib, json, sys
         qt = set(sys.argv[1].split(","))
         out = {}
+        def loaded_since(before):
+            return sorted(m for m in set(sys.modules) - before if m.split(".")[0] in qt)
         for name in sys.argv[2:]:
             before = set(sys.modules)
             importlib.import_module(name)
-            loaded = sorted(m for m in set(sys.modules) - before if m.split(".")[0] in qt)
-            if loaded:
-                out[name] = loaded
+            if loaded_since(before):
+                out[name] = loaded_since(before)
+        before = set(sys.modules)
+        exec(sys.stdin.read())
+        if loaded_since(before):
+            out["then"] = loaded_since(before)
         print(json.dumps(out))
     """)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(ROOT)])}
     result = subprocess.run(
-        [sys.executable, "-c", script, ",".join(sorted(QT_BINDINGS)), *modules],
+        [sys.executable, "-c", script, ",".join(QT), *modules], input=then,
         capture_output=True, text=True, timeout=120, cwd=root, env=env, check=False,
     )
     assert result.returncode == 0, result.stderr
-    loaded: dict[str, list[str]] = json.loads(result.stdout)
+    loaded: dict[str, list[str]] = json.loads(result.stdout.splitlines()[-1])
     return loaded
 
 
 # --- the project -------------------------------------------------------------------------------
 
 
-def test_domain_modules_import_no_qt() -> None:
-    files = domain_files()
-    assert SHARED / "config.py" in files and SHARED / "clock.py" in files
-    assert all(p.exists() for p in files)
-    assert qt_imports(files, ROOT) == []
+def test_the_import_contracts_hold() -> None:
+    done = lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Contracts: {len(CONFIG['contracts'])} kept, 0 broken." in done.stdout, done.stdout
 
 
 def test_importing_the_domain_loads_no_qt_even_indirectly() -> None:
-    modules = sorted({module_name(p, ROOT) for p in domain_files()} | {"shared.cli_config"})
-    assert qt_loaded_by_importing(modules, ROOT) == {}
+    modules = qt_free_modules()
+    assert {"shared.config", "shared.ledger.ledger", "shared.hub.server",
+            "shared.station.replica"} <= set(modules)
+    then = "from antrean.cli import main\nassert main(['config', 'check']) == 0\n"
+    assert qt_loaded_by_importing(modules, ROOT, then) == {}
 
 
-def test_apps_do_not_import_each_other() -> None:
-    for app in APPS:
-        assert (ROOT / app / "__init__.py").exists(), app
-    assert cross_app_imports(ROOT) == []
+# --- the checks catch what they are meant to ---------------------------------------------------
 
 
-def test_shared_imports_no_app() -> None:
-    found = [
-        f"{path.relative_to(ROOT)}:{line} imports {module}"
-        for path in sorted(SHARED.rglob("*.py"))
-        for line, module in imports(path, ROOT)
-        if top_level(module) in APPS
-    ]
-    assert found == []
+def scratch_tree(tmp_path: Path) -> Path:
+    """A copy of the project's packages, for adding a forbidden import to."""
+    for package in CONFIG["root_packages"]:
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
 
 
-# --- the checkers catch what they are meant to ---------------------------------------------------
-
-
-QT_USER = """\
-from __future__ import annotations
-
-import json
-from typing import TYPE_CHECKING
-
-import PySide6
-from PySide6.QtCore import QObject
-import PyQt5.QtWidgets as widgets
-
-if TYPE_CHECKING:
-    from shiboken6 import Shiboken
-
-
-def later():
-    import importlib
-    return importlib.import_module("PySide6.QtGui")
-"""
-
-
-def test_qt_checker_flags_every_form_of_qt_import(tmp_path: Path) -> None:
-    package = tmp_path / "shared" / "ledger"
-    package.mkdir(parents=True)
-    bad = package / "bad.py"
-    bad.write_text(QT_USER, encoding="utf-8")
-    clean = package / "clean.py"
-    clean.write_text("import json\nfrom . import bad\nfrom .store import Store\n", "utf-8")
-    assert qt_imports([bad, clean], tmp_path) == [
-        "shared/ledger/bad.py:6 imports PySide6",
-        "shared/ledger/bad.py:7 imports PySide6.QtCore",
-        "shared/ledger/bad.py:8 imports PyQt5.QtWidgets",
-        "shared/ledger/bad.py:11 imports shiboken6",
-        "shared/ledger/bad.py:16 imports PySide6.QtGui",
-    ]
-    assert imports(clean, tmp_path) == [
-        (1, "json"), (2, "shared.ledger.bad"), (3, "shared.ledger.store"),
-    ]
+@pytest.mark.parametrize(
+    ("module", "source", "broken", "imported"),
+    [
+        # a lower layer imports a higher one
+        ("shared/ledger/leak.py", "from shared.hub import server\n", "layers",
+         "shared.hub.server"),
+        # the hub imports the station client, inside a function
+        ("shared/hub/leak.py", "def later():\n    from shared.station import replica\n",
+         "layers", "shared.station.replica"),
+        # an app imports another app
+        ("kiosk/leak.py", "import display.board\n", "layers", "display.board"),
+        # an app or the library imports the composition root
+        ("counter_client/leak.py", "from antrean import cli\n", "layers", "antrean.cli"),
+        ("shared/config.py", "import antrean.sim.day\n", "layers", "antrean.sim.day"),
+        # Qt below the station client: directly, lazily, or through a Qt module of the station
+        ("shared/ledger/leak.py", "from PySide6.QtCore import QObject\n", "no-qt-below-station",
+         "PySide6"),
+        ("shared/speech.py", "def later():\n    import shiboken6\n", "no-qt-below-station",
+         "shiboken6"),
+        ("shared/station/replica.py", "from shared.station.link import StationLink\n",
+         "no-qt-below-station", "shared.station.link"),
+    ],
+)
+def test_each_contract_fails_on_a_forbidden_import(
+        tmp_path: Path, module: str, source: str, broken: str, imported: str) -> None:
+    tree = scratch_tree(tmp_path)
+    with (tree / module).open("a", encoding="utf-8") as f:  # a new module, or added to one
+        f.write("\n" + source)
+    done = lint_imports(tree)
+    assert done.returncode == 1, done.stdout + done.stderr
+    said = " ".join(done.stdout.split())
+    for c in CONFIG["contracts"]:
+        assert f"{c['name']} {'BROKEN' if c['id'] == broken else 'KEPT'}" in said, done.stdout
+    importer = module.removesuffix(".py").replace("/", ".")
+    assert f"{importer} -> {imported}" in said, done.stdout
 
 
 def test_runtime_check_sees_qt_pulled_in_through_another_module(tmp_path: Path) -> None:
@@ -207,35 +158,12 @@ def test_runtime_check_sees_qt_pulled_in_through_another_module(tmp_path: Path) 
     (package / "__init__.py").write_text("", encoding="utf-8")
     (package / "theme.py").write_text("from PySide6 import QtCore\n", encoding="utf-8")
     (package / "domain.py").write_text("from qtleak import theme\n", encoding="utf-8")
+    (package / "by_name.py").write_text(
+        "import importlib\nimportlib.import_module('PySide6.QtGui')\n", encoding="utf-8")
     (package / "pure.py").write_text("import json\n", encoding="utf-8")
-    assert qt_imports([package / "domain.py"], tmp_path) == []  # not a direct import ...
-    loaded = qt_loaded_by_importing(["qtleak.pure", "qtleak.domain"], tmp_path)
-    assert list(loaded) == ["qtleak.domain"]  # ... but caught when imported
+    loaded = qt_loaded_by_importing(["qtleak.pure", "qtleak.domain", "qtleak.by_name"],
+                                    tmp_path, then="import PySide6.QtNetwork\n")
+    assert list(loaded) == ["qtleak.domain", "qtleak.by_name", "then"]
     assert "PySide6.QtCore" in loaded["qtleak.domain"]
-
-
-@pytest.mark.parametrize(
-    ("source", "flagged"),
-    [
-        ("import display\n", "display"),
-        ("from display.board import Board\n", "display.board"),
-        ("import counter_client.core as cc\n", "counter_client.core"),
-        ("from ..display import board\n", "display"),
-        ("from .. import counter_client\n", "counter_client"),
-    ],
-)
-def test_app_checker_flags_an_app_importing_another(
-    tmp_path: Path, source: str, flagged: str
-) -> None:
-    for app in APPS:
-        (tmp_path / app).mkdir()
-        (tmp_path / app / "__init__.py").write_text("", encoding="utf-8")
-    (tmp_path / "kiosk" / "own.py").write_text(
-        "import shared.config\nfrom kiosk import ticket\nfrom . import printing\n", "utf-8"
-    )
-    assert cross_app_imports(tmp_path) == []
-    (tmp_path / "kiosk" / "screen.py").write_text(source, encoding="utf-8")
-    found = cross_app_imports(tmp_path)
-    assert len(found) == 1
-    assert found[0].startswith("kiosk/screen.py:1 imports ")
-    assert found[0].endswith(flagged)
+    assert "PySide6.QtGui" in loaded["qtleak.by_name"]
+    assert "PySide6.QtNetwork" in loaded["then"]

@@ -1,4 +1,4 @@
-"""`antrean` checks each subcommand's settings (shared.cli.check) before it starts anything:
+"""`antrean` checks each subcommand's settings (antrean.cli.check) before it starts anything:
 a refused setting is one English line and exit status 2, with no window, no hub, no ledger
 and no Qt loaded. tests/unit/test_documented_commands.py runs the docs through the same
 check."""
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli import main
+from antrean.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 FINGERPRINT = "ab" * 32
@@ -58,7 +58,7 @@ def test_a_refused_setting_is_one_line_before_anything_starts(
 
 
 def test_the_refusal_comes_before_qt_is_loaded(tmp_path: Path) -> None:
-    code = ("import sys; from shared.cli import main; "
+    code = ("import sys; from antrean.cli import main; "
             "rc = main(['kiosk', '--ledger', 'hall.db', '--printer', 'lp0']); "
             "print(rc, 'PySide6.QtWidgets' in sys.modules, 'PySide6.QtGui' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
@@ -69,7 +69,7 @@ def test_the_refusal_comes_before_qt_is_loaded(tmp_path: Path) -> None:
 
 
 def test_python_m_shared_cli_reports_a_refusal_the_same_way(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "shared.cli", "counter", "--hub",
+    done = subprocess.run([sys.executable, "-m", "antrean", "counter", "--hub",
                            "http://x:8470", "--token", "t"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 2

@@ -8,7 +8,7 @@ import argparse
 import pytest
 
 import shared
-from shared.cli import SUBCOMMANDS, build_parser, main, subparsers
+from antrean.cli import SUBCOMMANDS, build_parser, main, subparsers
 
 SECRETS = {"ANTREAN_TOKEN": "tok-SECRET-1234567890",
            "ANTREAN_ADMIN_PIN_HASH": "scrypt$SECRET$hash",

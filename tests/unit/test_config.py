@@ -94,7 +94,7 @@ AGENCY_DUKCAPIL = 'code = "DUKCAPIL"\nname = "Dinas Kependudukan dan Pencatatan 
 SERVICE_KTP = 'code = "ktp"\nname = "Perekaman KTP-el"\nagency = "DUKCAPIL"\nqueue = "KTP"\n'
 COUNTER_1 = 'number = 1\nagency = "DUKCAPIL"\nqueues = ["KTP"]\n'
 
-# The agencies DOMAIN.md says local news named at the opening, by their codes in the example.
+# The agencies local news named at the hall's opening, by their codes in the example.
 NAMED_AT_OPENING = {
     "DPMPTSP", "DUKCAPIL", "BKD", "DPUPR", "DISHUB", "PN", "KEJARI", "POLRES", "SAMSAT",
     "BANKJATENG", "BRI", "KPP", "BPOM", "BPJSKES", "BPJSTK", "TASPEN", "BPN", "JASARAHARJA",

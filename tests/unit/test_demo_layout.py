@@ -1,4 +1,4 @@
-"""The windowed demo's tiling (shared/demo/layout.py): the four frames partition the screen's
+"""The windowed demo's tiling (antrean/demo/layout.py): the four frames partition the screen's
 free area, and each is at least its window's minimum whenever the area has room for all of
 them. tests/system/test_real_windows.py checks the same on a real X display."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.demo.layout import Box, Tiling, tile
+from antrean.demo.layout import Box, Tiling, tile
 
 COUNTER_MIN = (322, 625)  # 320x600 plus openbox's frame
 SIZE = st.tuples(st.integers(0, 900), st.integers(0, 900))

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import shared
-from shared import cli_doctor
-from shared.doctor import (
+from antrean import cli_doctor
+from antrean.doctor import (
     PAPER_STATUS_QUERY,
     Status,
     alsa_cards,

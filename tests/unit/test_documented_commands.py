@@ -1,5 +1,5 @@
 """Every command line and setting the documentation gives works through the program's own
-parsing and settings validation: `shared.cli.parse` and `shared.cli.check`, the two steps
+parsing and settings validation: `antrean.cli.parse` and `antrean.cli.check`, the two steps
 `antrean` takes before it opens a window, a port or a file.
 
 Collected afresh from README.md, docs/*.md and deploy/** on every run, so a line added to the
@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from shared.cli import SUBCOMMANDS, SettingsError, build_parser, check, parse
+from antrean.cli import SUBCOMMANDS, SettingsError, build_parser, check, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_FINGERPRINT = "8d770407fb06b5ed20d2df26e409334d7d857b3ee46451ab050909ef6764f396"

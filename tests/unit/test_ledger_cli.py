@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli import main
+from antrean.cli import main
 from shared.clock import ManualClock
 from shared.ledger.ledger import Ledger
 from shared.ledger.projection import ledger_hash
-from tests.conftest import DATA, KIOSK, open_counter
-from tests.unit.test_ledger_support import wib
+from tests.helpers.ledger import DATA, KIOSK, open_counter, wib
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = str(DATA / "small_hall.toml")
@@ -25,7 +24,7 @@ CONFIG = str(DATA / "small_hall.toml")
 
 def antrean(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "ledger", *args],
+        [sys.executable, "-m", "antrean", "ledger", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )
 

@@ -16,12 +16,13 @@ from shared.ledger import model as m
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor, Command
 from shared.ledger.projection import projection_dump
-from tests.conftest import KIOSK, open_counter
-from tests.unit.test_ledger_support import (
+from tests.helpers.ledger import (
+    KIOSK,
     all_day_config,
     called_label,
     events,
     label,
+    open_counter,
     snapshot,
     wib,
 )

@@ -19,7 +19,7 @@ from shared.ledger import model as m
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor, Command
 from shared.ledger.projection import iter_events, last_seq, projection_dump
-from tests.unit.test_ledger_support import all_day_config, wib
+from tests.helpers.ledger import all_day_config, wib
 
 CONFIG = all_day_config()
 SERVICES = sorted(CONFIG.services)

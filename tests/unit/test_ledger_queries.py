@@ -13,8 +13,7 @@ from shared.ledger import model as m
 from shared.ledger.ledger import Ledger
 from shared.ledger.queries import LedgerReader, TicketView, percentile
 from shared.ledger.store import connect
-from tests.conftest import KIOSK, WIB, open_counter
-from tests.unit.test_ledger_support import called_label, wib
+from tests.helpers.ledger import KIOSK, WIB, called_label, open_counter, wib
 
 MONDAY = dt.date(2026, 11, 30)
 

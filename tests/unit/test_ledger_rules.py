@@ -11,8 +11,16 @@ from shared.clock import ManualClock
 from shared.ledger import model as m
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor, Result
-from tests.conftest import KIOSK, officer, open_counter
-from tests.unit.test_ledger_support import called_label, events, label, snapshot, wib
+from tests.helpers.ledger import (
+    KIOSK,
+    called_label,
+    events,
+    label,
+    officer,
+    open_counter,
+    snapshot,
+    wib,
+)
 
 
 def refused(result: Result, code: str) -> m.Refusal:

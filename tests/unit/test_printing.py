@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,7 +34,13 @@ from kiosk.printing import (
 )
 from kiosk.ticket import BigNumber, QrCode, TicketLayout, layout_ticket
 from shared.config import ConfigError
-from tests.unit.test_ticket_layout import sample_content
+from tests.helpers.printing import (
+    HEALTHY,
+    FakeNetworkPrinter,
+    closed_port,
+    network,
+    sample_content,
+)
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 DLE_EOT_1 = b"\x10\x04\x01"
@@ -378,73 +382,6 @@ def test_parse_status(online: bytes | None, paper: bytes | None, status: Printer
     assert parse_status(online, paper) is status
 
 
-# --- a real TCP "printer" on 127.0.0.1 -----------------------------------------------------
-
-
-class FakeNetworkPrinter:
-    """Listens on 127.0.0.1 like an ESC/POS printer on port 9100.
-
-    It answers each DLE EOT status query that comes before the ticket with the configured byte;
-    `answers=None` makes it accept connections and never say a word; `hang_up=True` closes the
-    connection instead of answering. What each connection sent is kept in `jobs`.
-    """
-
-    def __init__(self, answers: dict[int, bytes] | None = None, hang_up: bool = False) -> None:
-        self.answers = answers
-        self.hang_up = hang_up
-        self.jobs: list[bytes] = []
-        self._done = threading.Condition()
-        self._stopping = False
-        self._server = socket.create_server(("127.0.0.1", 0))
-        self.port = self._server.getsockname()[1]
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            conn, _ = self._server.accept()
-            with conn:
-                if self._stopping:
-                    return
-                self._handle(conn)
-
-    def _handle(self, conn: socket.socket) -> None:
-        got = bytearray()
-        answered = 0
-        while True:
-            try:
-                chunk = conn.recv(65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            got += chunk
-            while got[answered:answered + 2] == b"\x10\x04" and len(got) >= answered + 3:
-                if self.hang_up:
-                    conn.shutdown(socket.SHUT_RDWR)
-                    break
-                if self.answers is not None:
-                    conn.sendall(self.answers[got[answered + 2]])
-                answered += 3
-        with self._done:
-            self.jobs.append(bytes(got))
-            self._done.notify_all()
-
-    def wait_for_jobs(self, count: int) -> list[bytes]:
-        with self._done:
-            assert self._done.wait_for(lambda: len(self.jobs) >= count, timeout=5)
-            return list(self.jobs)
-
-    def stop(self) -> None:
-        # Closing a listening socket does not wake a thread blocked in accept() on Linux;
-        # one last connection does.
-        self._stopping = True
-        socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
-        self._thread.join(timeout=5)
-        assert not self._thread.is_alive()
-        self._server.close()
-
-
 @pytest.fixture
 def fake_printer_factory() -> Iterator[Any]:
     made: list[FakeNetworkPrinter] = []
@@ -456,20 +393,6 @@ def fake_printer_factory() -> Iterator[Any]:
     yield make
     for p in made:
         p.stop()
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def network(port: int, **extra: Any) -> PrinterSettings:
-    data = {"kind": "network", "host": "127.0.0.1", "port": port, "timeout": 0.5, **extra}
-    return printer_settings_from_mapping(data, "test")
-
-
-HEALTHY = {1: b"\x12", 4: b"\x12"}
 
 
 def test_network_printer_receives_exactly_the_rendered_bytes(fake_printer_factory: Any) -> None:

@@ -88,7 +88,7 @@ def test_prefixes_and_both_styles(label: str, digits: str, words: str) -> None:
 @pytest.mark.parametrize(
     ("label", "words"),
     [
-        # DOMAIN.md: "4K-10" reads "empat ka"; the K itself is spoken [ka] by the engine.
+        # "4K-10" reads "empat ka"; the K itself is spoken [ka] by the engine.
         ("4K-010", "empat, K, sepuluh"),
         ("1-012", "satu, dua belas"),
         ("2B3-101", "dua, B, tiga, seratus satu"),

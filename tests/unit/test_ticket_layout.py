@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-from dataclasses import replace
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,34 +14,13 @@ from kiosk.ticket import (
     Cut,
     QrCode,
     TextLine,
-    TicketContent,
     TicketLayout,
     format_issued_at,
     format_wait,
     layout_ticket,
     wrap_text,
 )
-
-WIB = ZoneInfo("Asia/Jakarta")
-
-
-def sample_content(**changes: object) -> TicketContent:
-    """The fixed ticket the golden files and previews are made from."""
-    content = TicketContent(
-        mpp_name="Mal Pelayanan Publik",
-        kabupaten="Kabupaten Sukoharjo",
-        agency_name="Dinas Kependudukan dan Pencatatan Sipil",
-        service_name="Perekaman KTP Elektronik (KTP-el)",
-        label="KTP-023",
-        people_ahead=12,
-        estimated_wait_minutes=25,
-        issued_at=dt.datetime(2026, 11, 27, 8, 3, tzinfo=WIB),
-        qr_payload="http://antrean.mpp-sukoharjo.local/t/2026-11-27/KTP-023",
-        priority_group="lansia",
-        counters_hint="Loket 1, 2",
-        footer_lines=("Simpan tiket ini sampai nomor Anda dipanggil.",),
-    )
-    return replace(content, **changes)  # type: ignore[arg-type]
+from tests.helpers.printing import WIB, sample_content
 
 
 def text_of(layout: TicketLayout) -> list[str]:
@@ -60,7 +37,7 @@ def test_every_line_fits_the_paper(paper: str) -> None:
 
 
 @pytest.mark.parametrize("paper", ["58mm", "80mm"])
-def test_ticket_carries_what_domain_md_lists(paper: str) -> None:
+def test_ticket_carries_what_a_visitor_needs(paper: str) -> None:
     layout = layout_ticket(sample_content(), paper)  # type: ignore[arg-type]
     lines = text_of(layout)
     joined = " ".join(lines)

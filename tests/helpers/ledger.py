@@ -1,16 +1,37 @@
-"""Helpers the ledger tests share (no tests here): snapshots of a ledger's whole state, its events,
-and hall configs derived from tests/data/small_hall.toml."""
+"""A hall's ledger for tests: the test halls (tests/data), the Monday the tests happen on, the
+kiosk and officers who act in them, and snapshots of a ledger's whole state and its events."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from shared.config import HallConfig, loads_config
 from shared.ledger import model as m
 from shared.ledger.ledger import Ledger
+from shared.ledger.model import Actor
 from shared.ledger.projection import iter_events, ledger_hash, projection_dump
-from tests.conftest import DATA, WIB
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+WIB = dt.timezone(dt.timedelta(hours=7))
+# A Monday in the service week, after opening.
+MONDAY_0900 = dt.datetime(2026, 11, 30, 9, 0, tzinfo=WIB)
+
+KIOSK = Actor("kiosk-1")
+
+
+def officer(counter: int, name: str | None = None) -> Actor:
+    return Actor(f"counter-{counter}", name or f"officer-{counter}")
+
+
+def open_counter(led: Ledger, counter: int) -> Actor:
+    """Sign an officer in at a counter (which opens it) and return the officer's actor."""
+    who = officer(counter)
+    result = led.run("sign_in", who, counter=counter)
+    assert result.ok, result.refusal
+    return who
+
 
 SMALL_HALL = (DATA / "small_hall.toml").read_text(encoding="utf-8")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from shared.demo.runner import DemoOptions
+    from antrean.demo.runner import DemoOptions
 
 DEFAULT_PORT = 8470
 DEFAULT_OUT = "antrean-demo-output"
@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from shared.demo import runner
+    from antrean.demo import runner
 
     headless = args.headless or not runner.has_screen()
     if headless:
@@ -63,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
         print("antrean demo: interrupted", file=sys.stderr)
         return 130
     except Exception as e:
+        from antrean.demo.hall import DemoError
+        from antrean.demo.plan import PlanError
         from shared.config import ConfigError
-        from shared.demo.hall import DemoError
-        from shared.demo.plan import PlanError
 
         if not isinstance(e, (DemoError, PlanError, ConfigError, OSError)):
             logging.getLogger(__name__).debug("demo failed", exc_info=True)
@@ -79,9 +79,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> DemoOptions:
+    from antrean.demo.hall import DemoError
+    from antrean.demo.runner import DemoOptions
     from shared.config import example_config_path, load_config
-    from shared.demo.hall import DemoError
-    from shared.demo.runner import DemoOptions
 
     config = load_config(args.hall_config or example_config_path())
     out = args.out

@@ -10,11 +10,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from antrean.sim.day import DayPlan
+from antrean.sim.invariants import Check
 from shared.indonesian import tanggal
 from shared.ledger import model as m
 from shared.ledger.queries import Figures, LedgerReader, percentile
-from shared.sim.day import DayPlan
-from shared.sim.invariants import Check
 
 
 def total_figures(conn: sqlite3.Connection, day: dt.date) -> Figures:

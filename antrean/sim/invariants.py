@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from antrean.sim.day import DayPlan
 from shared.clock import to_ms
 from shared.config import HallConfig
 from shared.ledger import model as m
 from shared.ledger.ledger import Ledger
 from shared.ledger.projection import iter_events, last_seq, ledger_hash
 from shared.ledger.queries import Figures
-from shared.sim.day import DayPlan
 
 
 @dataclass(frozen=True)

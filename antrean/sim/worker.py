@@ -2,7 +2,7 @@
 with its own replica, sharing one asyncio loop so a hall of 48 stations needs a few processes,
 not 48.
 
-Run as `python -m shared.sim.worker SPEC.json` (the runner does). Protocol with the runner, one
+Run as `python -m antrean.sim.worker SPEC.json` (the runner does). Protocol with the runner, one
 line each way: when every station's day is over the worker prints `work-done`; the runner then
 writes `final SEQ` (the hub's last sequence number) to stdin, the worker waits until every
 replica holds that much, writes its summary JSON to the spec's `out` and prints `finished`.
@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from antrean.sim import day as d
 from shared.config import HallConfig, load_config
 from shared.ledger import model as m
 from shared.ledger.model import Event, Result
 from shared.ledger.projection import ledger_hash
 from shared.ledger.queries import LedgerReader
-from shared.sim import day as d
 from shared.station.client import HubClient
 from shared.station.replica import Replica
 

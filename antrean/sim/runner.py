@@ -3,7 +3,7 @@ enrolled and officers added, a few worker processes full of simulated stations, 
 invariants and the day report.
 
 The hub's clock starts at 06:45 hall time on the chosen day and runs `speed` times faster than
-real time; the workers schedule every visitor and officer on that clock (see shared.sim.worker).
+real time; the workers schedule every visitor and officer on that clock (see antrean.sim.worker).
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from antrean.sim import day as d
+from antrean.sim import invariants as inv
+from antrean.sim.report import build_report, total_figures, write_report
 from shared.config import HallConfig, load_config
 from shared.hub.auth import AuthStore
 from shared.ledger.store import connect
-from shared.sim import day as d
-from shared.sim import invariants as inv
-from shared.sim.report import build_report, total_figures, write_report
 
 DEFAULT_SPEED = 120.0
 SIM_START = dt.time(6, 45)  # the hub's clock starts here: time to connect and sign in
@@ -139,7 +139,7 @@ class Simulation:
         start = dt.datetime.combine(self.opts.day, SIM_START, self.config.tz)
         log = open(self.work / "hub.log", "ab")  # noqa: SIM115 (the child keeps it)
         self.hub = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "hub", "--ledger", str(self.ledger),
+            [sys.executable, "-m", "antrean", "hub", "--ledger", str(self.ledger),
              "--config", str(self.opts.config), "--host", "127.0.0.1", "--port",
              str(self.port), "--no-mdns",
              "--simulated-clock", f"{start.isoformat()},{self.opts.speed:g}"],
@@ -195,7 +195,7 @@ class Simulation:
             spec_path.write_text(json.dumps({**common, "stations": stations, "out": str(out)}))
             err = open(self.work / f"{name}.log", "ab")  # noqa: SIM115 (the child keeps it)
             proc = subprocess.Popen(
-                [sys.executable, "-m", "shared.sim.worker", str(spec_path)],
+                [sys.executable, "-m", "antrean.sim.worker", str(spec_path)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
             err.close()

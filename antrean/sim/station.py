@@ -1,7 +1,7 @@
 """One simulated station process: a kiosk issuing tickets, a counter calling and finishing
 them, or a display recording every call it receives. Each keeps a real replica.
 
-Run as `python -m shared.sim.station ROLE --hub URL --token T --replica FILE --out FILE ...`;
+Run as `python -m antrean.sim.station ROLE --hub URL --token T --replica FILE --out FILE ...`;
 it writes a JSON summary to --out when done. Used by the system tests and `antrean simulate`.
 """
 
@@ -110,7 +110,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m shared.sim.station")
+    ap = argparse.ArgumentParser(prog="python -m antrean.sim.station")
     ap.add_argument("role", choices=("kiosk", "counter", "display"))
     ap.add_argument("--hub", required=True)
     ap.add_argument("--token", required=True)

@@ -16,7 +16,7 @@ import sys
 import threading
 from pathlib import Path
 
-from shared.backup import (
+from antrean.backup import (
     BackupError,
     backup_database,
     backup_ledger,
@@ -25,7 +25,7 @@ from shared.backup import (
     run_backups,
     verify_backup,
 )
-from shared.cli import SettingsError
+from shared.config import SettingsError
 
 DEFAULT_LEDGER = "/var/lib/antrean/ledger.db"
 

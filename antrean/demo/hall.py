@@ -1,28 +1,37 @@
 """The whole hall in one process: the embedded hub and, each with its own `HubLink`, a kiosk,
 two counters and a board, built from the apps' own cores and windows.
 
-ARCHITECTURE.md keeps `shared` free of the apps, and tests/unit/test_boundaries.py checks that
-on the source. The demo is the one place that composes the whole hall (decided in the demo
-issue), so it loads the apps by module name at run time, the way `shared/cli.py` loads each
-subcommand; nothing else in `shared` imports this package.
+The composition root is the one place that puts the apps together; it imports them like any
+other module, inside `build_hall`: `antrean demo` picks its Qt platform and logging rules after
+importing this package and before the apps load Qt Multimedia.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
 
+from antrean.demo.hub import EmbeddedHub
+from antrean.demo.plan import BOARD, KIOSK, DemoOfficer, DemoPlan
 from shared.clock import Clock
 from shared.config import HallConfig
-from shared.demo.hub import EmbeddedHub
-from shared.demo.plan import BOARD, KIOSK, DemoOfficer, DemoPlan
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
 
-APPS = ("kiosk", "counter_client", "display")
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from counter_client.app import CounterWindow
+    from counter_client.core import CounterCore
+    from display.app import BoardApp
+    from display.voice.announcer import Announcer
+    from display.voice.synthesizer import Synthesizer
+    from kiosk.app import KioskWindow
+    from kiosk.core import KioskCore
+    from kiosk.print_worker import PrintWorker
+    from kiosk.printing import DummyPrinter
+
 KIOSK_SIZE = (1080, 1920)  # a portrait kiosk screen
 COUNTER_SIZE = (1366, 768)  # the counter PC's laptop screen
 BOARD_SIZE = (1920, 1080)  # the hall TV
@@ -33,19 +42,13 @@ class DemoError(Exception):
     """The demo cannot go on; the message is one line of English for the console."""
 
 
-def app_module(name: str) -> ModuleType:
-    if name.split(".", 1)[0] not in APPS:
-        raise ValueError(f"{name} is not an app module")
-    return importlib.import_module(name)
-
-
 @dataclass
 class CounterStation:
     officer: DemoOfficer
     token: str
     link: HubLink
-    core: Any  # counter_client.core.CounterCore
-    window: Any  # counter_client.app.CounterWindow
+    core: CounterCore
+    window: CounterWindow
 
 
 @dataclass
@@ -58,21 +61,21 @@ class Hall:
     hub: EmbeddedHub
     tokens: dict[str, str]
     kiosk_link: HubLink
-    kiosk: Any  # kiosk.core.KioskCore
-    kiosk_window: Any  # kiosk.app.KioskWindow
-    printer: Any  # kiosk.printing.DummyPrinter
-    print_worker: Any  # kiosk.print_worker.PrintWorker
+    kiosk: KioskCore
+    kiosk_window: KioskWindow
+    printer: DummyPrinter
+    print_worker: PrintWorker
     counters: list[CounterStation]
     board_link: HubLink
-    board: Any  # display.app.BoardApp
-    announcer: Any = None  # the headless announcer (the board's own voice closes with it)
-    synthesizer: Any = None
+    board: BoardApp
+    announcer: Announcer | None = None  # the headless one (the board's own voice closes with it)
+    synthesizer: Synthesizer | None = None
 
     @property
     def links(self) -> list[HubLink]:
         return [self.kiosk_link, *(c.link for c in self.counters), self.board_link]
 
-    def windows(self) -> list[Any]:
+    def windows(self) -> list[QWidget]:
         return [self.kiosk_window, *(c.window for c in self.counters), self.board.window]
 
     def close(self) -> None:
@@ -129,47 +132,47 @@ def _link(hub: EmbeddedHub, config: HallConfig, clock: Clock, data: Path, tokens
 
 
 def build_hall(config: HallConfig, plan: DemoPlan, clock: Clock, hub: EmbeddedHub, data: Path,
-               *, scripted: bool, announcer: Any = None, synthesizer: Any = None) -> Hall:
+               *, scripted: bool, announcer: Announcer | None = None,
+               synthesizer: Synthesizer | None = None) -> Hall:
     """Enroll the stations and build them. `scripted`: the headless session drives them, so
     nothing times out on its own and a second call right after a call is not an impatient
     repeat. `announcer`: the board's voice; None lets the board make the hall voice."""
-    kiosk_app = app_module("kiosk.app")
-    kiosk_core = app_module("kiosk.core")
-    print_worker = app_module("kiosk.print_worker")
-    printing = app_module("kiosk.printing")
-    counter_app = app_module("counter_client.app")
-    counter_core = app_module("counter_client.core")
-    display_app = app_module("display.app")
+    from counter_client.app import CounterWindow
+    from counter_client.core import CounterCore
+    from display.app import BoardApp, BoardOptions
+    from kiosk.app import KioskWindow
+    from kiosk.core import KioskCore, KioskSettings
+    from kiosk.print_worker import PrintWorker
+    from kiosk.printing import DummyPrinter
 
     tokens = enroll(hub, plan)
     kiosk_link = _link(hub, config, clock, data, tokens, KIOSK)
     # No thermal printer on a demo PC: the DummyPrinter keeps the ESC/POS bytes in memory.
-    printer = printing.DummyPrinter("80mm")
-    worker = print_worker.PrintWorker(printer)
+    printer = DummyPrinter("80mm")
+    worker = PrintWorker(printer)
     long = 3_600_000 if scripted else None
     # The scripted visitors tap as fast as a program does, one tap per screen and never a double
     # tap: the kiosk's settling time after each screen (settle_ms) would only slow them down.
-    settings = kiosk_core.KioskSettings(paper="80mm") if long is None else \
-        kiosk_core.KioskSettings(paper="80mm", idle_timeout_ms=long, ticket_timeout_ms=long,
-                                 failed_ticket_timeout_ms=long, settle_ms=0)
-    kiosk = kiosk_core.KioskCore(kiosk_link, worker, clock, config, settings)
-    kiosk_window = kiosk_app.KioskWindow(kiosk, kiosk_mode=False)
+    settings = KioskSettings(paper="80mm") if long is None else \
+        KioskSettings(paper="80mm", idle_timeout_ms=long, ticket_timeout_ms=long,
+                      failed_ticket_timeout_ms=long, settle_ms=0)
+    kiosk = KioskCore(kiosk_link, worker, clock, config, settings)
+    kiosk_window = KioskWindow(kiosk, kiosk_mode=False)
     kiosk_window.resize(*KIOSK_SIZE)
 
     counters = []
     for officer in plan.officers:
         link = _link(hub, config, clock, data, tokens, officer.station)
-        core = counter_core.CounterCore(link, officer.counter,
-                                        repeat_guard_s=0.0 if scripted else 1.0)
-        window = counter_app.CounterWindow(core)
+        core = CounterCore(link, officer.counter, repeat_guard_s=0.0 if scripted else 1.0)
+        window = CounterWindow(core)
         window.resize(*COUNTER_SIZE)
         counters.append(CounterStation(officer, tokens[officer.station], link, core, window))
 
     board_link = _link(hub, config, clock, data, tokens, BOARD)
-    options = display_app.BoardOptions(
+    options = BoardOptions(
         size=BOARD_SIZE, voice=True, state_path=data / f"{BOARD}-announced.db",
         voice_cache=data / "voice-cache")
-    board = display_app.BoardApp(board_link, config, options, announcer=announcer, clock=clock)
+    board = BoardApp(board_link, config, options, announcer=announcer, clock=clock)
     board.start()
     return Hall(config, clock, plan, hub, tokens, kiosk_link, kiosk, kiosk_window, printer,
                 worker, counters, board_link, board, announcer, synthesizer)

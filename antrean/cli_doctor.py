@@ -18,7 +18,7 @@ import os
 import sys
 from dataclasses import asdict
 
-from shared.doctor import (
+from antrean.doctor import (
     ROLES,
     Status,
     default_data_path,

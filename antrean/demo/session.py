@@ -31,9 +31,13 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
 
+from antrean.demo.hall import CounterStation, DemoError, Hall
+from antrean.demo.plan import DemoVisitor
+from counter_client.app import LABELS
+from display.voice import DEFAULT_CHIME, wavfile
+from display.voice.audio import RecordingAudioOutput
+from kiosk.printing import render_png
 from shared.clock import ManualClock
-from shared.demo.hall import CounterStation, DemoError, Hall, app_module
-from shared.demo.plan import DemoVisitor
 from shared.indonesian import tanggal
 from shared.ledger import model as m
 from shared.ledger.projection import last_seq
@@ -92,11 +96,12 @@ def wait_until(done: Callable[[], bool], what: str, timeout_s: float = WAIT_S) -
 
 
 class Session:
-    def __init__(self, hall: Hall, clock: ManualClock, out: Path, output: Any) -> None:
+    def __init__(self, hall: Hall, clock: ManualClock, out: Path,
+                 output: RecordingAudioOutput) -> None:
         self.hall = hall
         self.clock = clock
         self.out = out
-        self.output = output  # display.voice.audio.RecordingAudioOutput
+        self.output = output
         self.record = Record()
         self.began: dt.datetime = clock.now()
         self._ledger: sqlite3.Connection = connect(hall.hub.ledger_path, readonly=True)
@@ -111,10 +116,6 @@ class Session:
         hall.announcer.started.connect(self._on_started)
         hall.announcer.finished.connect(self._on_finished)
         hall.announcer.failed.connect(self._on_failed)
-        self._render_png = app_module("kiosk.printing").render_png
-        self._wavfile = app_module("display.voice.wavfile")
-        self._chime = app_module("display.voice").DEFAULT_CHIME
-        self._labels: dict[str, str] = app_module("counter_client.app").LABELS
 
     def close(self) -> None:
         self._ledger.close()
@@ -198,12 +199,14 @@ class Session:
         if kiosk.step != "ticket":
             message = kiosk.message.body("en") if kiosk.message else "no reason given"
             raise DemoError(f"the kiosk issued no ticket for {visitor.service}: {message}")
-        wait_until(lambda: kiosk.ticket.print_state != "printing", "the ticket to print")
+        wait_until(lambda: kiosk.ticket is not None and kiosk.ticket.print_state != "printing",
+                   "the ticket to print")
         ticket = kiosk.ticket
+        assert ticket is not None
         if ticket.print_state != "printed":
             raise DemoError(f"ticket {ticket.label} did not print: {ticket.print_error}")
         preview = self.out / "tickets" / f"{ticket.label}.png"
-        self._render_png(ticket.layout).save(preview)
+        render_png(ticket.layout).save(preview)
         self.record.tickets.append({
             "label": ticket.label, "ticket_id": ticket.ticket_id, "service": visitor.service,
             "priority": ticket.priority, "people_ahead": ticket.people_ahead,
@@ -261,7 +264,7 @@ class Session:
     def press(self, station: CounterStation, action: str) -> None:
         core, name = station.core, station.officer.station
         button = station.window.buttons[action]
-        label = self._labels.get(action, action)
+        label = LABELS.get(action, action)
         self.step(f"{name}: {label}")
         if not button.isVisible() or not button.isEnabled():
             raise DemoError(f"{name}: the {action} button is not available now")
@@ -310,13 +313,13 @@ class Session:
             return
         parts: list[Path | float] = []
         for path in self.output.played[heard.start:]:
-            if parts and Path(path) != self._chime and parts[-1] != self._chime:
+            if parts and Path(path) != DEFAULT_CHIME and parts[-1] != DEFAULT_CHIME:
                 parts.append(PAUSE_MS / 1000)  # the pause between two repeats of the voice
             parts.append(Path(path))
         n = len([h for h in self.record.heard.values() if h.wav is not None]) + 1
         again = "-ulang" if heard.kind == m.TICKET_RECALLED else ""
         name = f"{n:02d}-{heard.label}-loket-{heard.counter}{again}.wav"
-        self._wavfile.join_wavs(parts, self.out / "announcements" / name)
+        wavfile.join_wavs(parts, self.out / "announcements" / name)
         heard.wav = f"announcements/{name}"
 
     def _on_failed(self, key: str, reason: str) -> None:
@@ -326,6 +329,7 @@ class Session:
 
     def settle_voice(self) -> None:
         announcer = self.hall.announcer
+        assert announcer is not None  # the headless hall has its own
         wait_until(lambda: announcer.pending() == 0
                    and all(h.wav or h.error for h in self.record.heard.values()),
                    "the board to finish announcing", timeout_s=60)

@@ -1,30 +1,76 @@
-"""The `antrean` command. Each subcommand lives in its own module and is imported lazily, so
-`antrean config check` does not pay for loading Qt."""
+"""The `antrean` command, the one entry point of every program of the hall. Each subcommand
+lives in its own module, imported only when it is chosen, so `antrean config check` does not pay
+for loading Qt (and one command never breaks on another's dependencies)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
+from typing import Protocol
 
 import shared
+from shared.config import SettingsError
 
-# subcommand -> (module, help). Each module has `add_arguments(parser)` and `run(args) -> int`,
-# and may have `check(args)`: the settings it refuses, checked before anything starts.
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "config": ("shared.cli_config", "check a hall config file"),
-    "ledger": ("shared.ledger.cli", "inspect, verify and rebuild a ledger file"),
-    "hub": ("shared.hub.cli", "run the ledger hub; enroll stations and officers"),
-    "kiosk": ("kiosk.cli", "the touchscreen ticket kiosk"),
-    "counter": ("counter_client.cli", "the officer's counter (loket) app"),
-    "display": ("display.cli", "the waiting-hall board and voice announcer"),
-    "backup": ("shared.cli_backup", "back up and restore the hub's ledger"),
-    "doctor": ("shared.cli_doctor", "check this PC for its job in the hall"),
-    "simulate": ("shared.cli_simulate",
-                 "simulate a service day against a real hub (soak and load tool)"),
-    "demo": ("shared.cli_demo", "a whole hall on this PC (scripted where there is no screen)"),
+# subcommand -> help. `module(name)` imports each one's module.
+SUBCOMMANDS: dict[str, str] = {
+    "config": "check a hall config file",
+    "ledger": "inspect, verify and rebuild a ledger file",
+    "hub": "run the ledger hub; enroll stations and officers",
+    "kiosk": "the touchscreen ticket kiosk",
+    "counter": "the officer's counter (loket) app",
+    "display": "the waiting-hall board and voice announcer",
+    "backup": "back up and restore the hub's ledger",
+    "doctor": "check this PC for its job in the hall",
+    "simulate": "simulate a service day against a real hub (soak and load tool)",
+    "demo": "a whole hall on this PC (scripted where there is no screen)",
 }
+
+
+class Subcommand(Protocol):
+    """What a subcommand's module offers. It may also have `check(args)`: the settings it
+    refuses (raising SettingsError), checked before anything starts."""
+
+    def add_arguments(self, p: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def module(name: str) -> Subcommand:
+    """The subcommand's module, imported now: plain import statements, so a reader (and
+    import-linter) sees every module the command line can reach."""
+    match name:
+        case "config":
+            from antrean import cli_config
+            return cli_config
+        case "ledger":
+            from shared.ledger import cli as ledger_cli
+            return ledger_cli
+        case "hub":
+            from shared.hub import cli as hub_cli
+            return hub_cli
+        case "kiosk":
+            from kiosk import cli as kiosk_cli
+            return kiosk_cli
+        case "counter":
+            from counter_client import cli as counter_cli
+            return counter_cli
+        case "display":
+            from display import cli as display_cli
+            return display_cli
+        case "backup":
+            from antrean import cli_backup
+            return cli_backup
+        case "doctor":
+            from antrean import cli_doctor
+            return cli_doctor
+        case "simulate":
+            from antrean import cli_simulate
+            return cli_simulate
+        case "demo":
+            from antrean import cli_demo
+            return cli_demo
+    raise KeyError(f"no subcommand {name!r}")
 
 
 class DefaultsHelpFormatter(argparse.HelpFormatter):
@@ -60,19 +106,14 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     parser.add_argument("--version", action="version", version=f"antrean {shared.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, (module_name, help_text) in SUBCOMMANDS.items():
+    for name, help_text in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(_module=module_name)
         if name == chosen:
-            importlib.import_module(module_name).add_arguments(p)
+            module(name).add_arguments(p)
     # Set afterwards: the modules' own subparsers do not inherit a formatter from their parent.
     for each in subparsers(parser):
         each.formatter_class = DefaultsHelpFormatter
     return parser
-
-
-class SettingsError(Exception):
-    """A setting the subcommand refuses before it starts; the message is one line of English."""
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -86,7 +127,7 @@ def check(args: argparse.Namespace) -> None:
     network, no file opened): the subcommand module's `check(args)`, when it has one. Raises
     SettingsError. tests/unit/test_documented_commands.py runs every documented command line
     through `parse` and `check`."""
-    validate = getattr(importlib.import_module(args._module), "check", None)
+    validate = getattr(module(args.command), "check", None)
     if validate is not None:
         validate(args)
 
@@ -103,8 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"antrean {args.command}: {e}", file=sys.stderr)
         return 2
     try:
-        module = importlib.import_module(args._module)
-        return int(module.run(args) or 0)
+        return int(module(args.command).run(args) or 0)
     except KeyboardInterrupt:
         # Ctrl+C before an app's own handling is in place (while it loads): no traceback.
         print(f"antrean {args.command}: interrupted", file=sys.stderr)
@@ -112,8 +152,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # `python -m shared.cli`: run the imported module, not this __main__ copy of it, whose
-    # SettingsError is another class than the one the subcommands raise.
-    from shared.cli import main as imported_main
-
-    sys.exit(imported_main())
+    sys.exit(main())

@@ -15,21 +15,25 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.clock import Clock, ManualClock, SimulatedClock, SystemClock
-from shared.config import HallConfig
-from shared.demo.hall import (
+from antrean.demo.hall import (
     DemoError,
     Hall,
-    app_module,
     build_hall,
     prepare_data_dir,
 )
-from shared.demo.hub import EmbeddedHub, HubStartError, port_is_free
-from shared.demo.layout import Box, Tiling, tile
-from shared.demo.plan import DemoPlan, make_plan, monday_morning, next_opening, open_now
+from antrean.demo.hub import EmbeddedHub, HubStartError, port_is_free
+from antrean.demo.layout import Box, Tiling, tile
+from antrean.demo.plan import DemoPlan, make_plan, monday_morning, next_opening, open_now
+from shared.clock import Clock, ManualClock, SimulatedClock, SystemClock
+from shared.config import HallConfig
 from shared.indonesian import jam, tanggal
+
+if TYPE_CHECKING:
+    from display.voice.announcer import Announcer
+    from display.voice.audio import RecordingAudioOutput
+    from display.voice.tts import Pyttsx3Synthesizer
 
 FRAME_POLL_MS = 50
 FRAME_WAIT_MS = 10_000  # how long the window manager gets to frame the windows
@@ -124,30 +128,30 @@ def flushed_qt_objects() -> Iterator[None]:
 # --- headless: the scripted session ------------------------------------------------------------
 
 
-def headless_voice(config: HallConfig, data: Path) -> tuple[Any, Any, Any]:
+def headless_voice(config: HallConfig, data: Path
+                   ) -> tuple[Announcer, Pyttsx3Synthesizer, RecordingAudioOutput]:
     """The hall voice (pyttsx3 driving espeak-ng, in its worker process) into a
     `RecordingAudioOutput`: the test double for the sound card this PC does not have, which
     keeps the list of WAV files it was handed."""
-    tts = app_module("display.voice.tts")
-    announcer_mod = app_module("display.voice.announcer")
-    audio = app_module("display.voice.audio")
-    from shared.demo.session import PAUSE_MS
+    from antrean.demo.session import PAUSE_MS
+    from display.voice.announcer import Announcer
+    from display.voice.audio import RecordingAudioOutput
+    from display.voice.tts import Pyttsx3Synthesizer
 
-    synth = tts.Pyttsx3Synthesizer.from_voice(data / "voice-cache", config.voice)
+    synth = Pyttsx3Synthesizer.from_voice(data / "voice-cache", config.voice)
     try:
         synth.start()
     except Exception as e:  # the engine's own words say which part is missing
         synth.close()
         raise DemoError(f"the hall voice could not start ({e}); install espeak-ng "
                         f"(apt-get install espeak-ng)") from None
-    output = audio.RecordingAudioOutput()
-    announcer = announcer_mod.Announcer(synth, output, repeat=config.voice.repeat,
-                                        pause_ms=PAUSE_MS)
+    output = RecordingAudioOutput()
+    announcer = Announcer(synth, output, repeat=config.voice.repeat, pause_ms=PAUSE_MS)
     return announcer, synth, output
 
 
 def run_headless(options: DemoOptions) -> int:
-    from shared.demo.session import Session, clear_output
+    from antrean.demo.session import Session, clear_output
 
     started = time.monotonic()
     config, out = options.config, options.out

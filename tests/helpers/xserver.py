@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from shared.demo.layout import Box
+from antrean.demo.layout import Box
 
 START_TIMEOUT_S = 15.0
 INSTALL_HINT = "scripts/test.sh's bootstrap installs it"

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import http.client
-import importlib
 import json
 import os
 import re
@@ -29,10 +28,13 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from shared import __version__
 from shared.hub import tls
+
+if TYPE_CHECKING:
+    from kiosk.printing.settings import PrinterSettings
 
 HUB_PORT = 8470
 UDEV_RULES = "deploy/udev/99-antrean-printer.rules"
@@ -402,31 +404,14 @@ def check_qt_platform(env: dict[str, str] | None = None, timeout: float = 30.0) 
 # --- printer --------------------------------------------------------------------------------
 
 
-# The kiosk's printer-address grammar, loaded by module name at run time the way shared/cli.py
-# loads each subcommand: shared imports no app (tests/unit/test_boundaries.py), yet the doctor
-# must accept exactly the addresses `antrean kiosk --printer` accepts, so it asks the kiosk.
-KIOSK_PRINTER_SETTINGS = "kiosk.printing.settings"
+def printer_from_address(address: str) -> PrinterSettings:
+    """The kiosk's own reading of a --printer address, so the doctor accepts exactly what
+    `antrean kiosk --printer` accepts; raises ValueError (the kiosk's PrinterAddressError)
+    with one line naming the accepted forms. Imported here, not at the top: only a kiosk's
+    doctor needs the printing library."""
+    from kiosk.printing.settings import printer_from_address as kiosk_reading
 
-
-class PrinterAddress(Protocol):
-    """What the checks read of the kiosk's PrinterSettings."""
-
-    kind: str  # usb, network, serial, file, dummy
-    host: str
-    port: int
-    vendor_id: int | None
-    product_id: int | None
-    device: str
-
-    def describe(self) -> str: ...
-
-
-def printer_from_address(address: str) -> PrinterAddress:
-    """The kiosk's reading of a --printer address; raises ValueError (the kiosk's
-    PrinterAddressError) with one line naming the accepted forms."""
-    settings: PrinterAddress = importlib.import_module(KIOSK_PRINTER_SETTINGS) \
-        .printer_from_address(address)
-    return settings
+    return kiosk_reading(address)
 
 
 # DLE EOT 4: "transmit the roll paper sensor status" (Epson ESC/POS). The reply byte always has
@@ -455,7 +440,7 @@ def paper_status(reply: bytes) -> CheckResult:
     return _ok(name, "paper loaded")
 
 
-def _check_network_printer(p: PrinterAddress, timeout: float) -> CheckResult:
+def _check_network_printer(p: PrinterSettings, timeout: float) -> CheckResult:
     what = p.describe()
     try:
         sock = socket.create_connection((p.host, p.port), timeout=timeout)
@@ -488,7 +473,7 @@ def _check_network_printer(p: PrinterAddress, timeout: float) -> CheckResult:
     return CheckResult("printer", result.status, f"{what}: {result.detail}", result.fix)
 
 
-def _check_usb_printer(p: PrinterAddress, sysfs: Path, dev_root: Path) -> CheckResult:
+def _check_usb_printer(p: PrinterSettings, sysfs: Path, dev_root: Path) -> CheckResult:
     what = p.describe()
     if not sysfs.is_dir():
         return CheckResult("printer", Status.WARN, f"cannot look for the {what}: no {sysfs}",
@@ -518,7 +503,7 @@ def _check_usb_printer(p: PrinterAddress, sysfs: Path, dev_root: Path) -> CheckR
                        "plug the printer in and switch it on; lsusb must list it")
 
 
-def _check_device_printer(p: PrinterAddress) -> CheckResult:
+def _check_device_printer(p: PrinterSettings) -> CheckResult:
     what = p.describe()
     if re.fullmatch(r"COM\d+", p.device, re.IGNORECASE):
         return CheckResult("printer", Status.SKIP, f"{what}: COM ports are not checked here")

@@ -20,7 +20,7 @@ DAYS = ("mon", "tue", "wed", "thu", "fri")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from shared.sim.runner import DEFAULT_SPEED
+    from antrean.sim.runner import DEFAULT_SPEED
 
     p.add_argument("--visitors", type=int, default=3000, help="visitors who come (default 3000)")
     p.add_argument("--counters", type=int, default=None,
@@ -43,8 +43,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from shared.sim.report import render_markdown
-    from shared.sim.runner import SimOptions, SimulationError, simulate
+    from antrean.sim.report import render_markdown
+    from antrean.sim.runner import SimOptions, SimulationError, simulate
 
     day = args.date or EXAMPLE_WEEK + dt.timedelta(days=DAYS.index(args.day))
     command = "antrean simulate " + " ".join(shlex.quote(a) for a in _own_argv())
@@ -70,18 +70,3 @@ def _own_argv() -> list[str]:
     """The arguments after the word 'simulate', as typed (for the report)."""
     argv = sys.argv[1:]
     return argv[argv.index("simulate") + 1:] if "simulate" in argv else argv
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Until `simulate` is registered in shared/cli.py: python -m shared.cli_simulate ..."""
-    import logging
-
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    p = argparse.ArgumentParser(prog="antrean simulate", description=__doc__)
-    add_arguments(p)
-    return run(p.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -105,7 +105,7 @@ def open_hall(kind: str, qtbot: QtBot, tmp_path: Path, config: HallConfig,
 
     from shared.station.hub_link import HubLink
     from shared.station.replica import Replica
-    from tests.system.inproc_hub import ThreadedHub
+    from tests.helpers.inproc_hub import ThreadedHub
 
     hub = ThreadedHub(config, tmp_path, clock)
     for officer in OFFICERS:
