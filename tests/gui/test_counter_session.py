@@ -15,7 +15,7 @@ from counter_client.switchable import SwitchableLink
 from shared.clock import ManualClock
 from shared.config import HallConfig
 from shared.ledger import model as m
-from tests.gui.counter_hall import PIN, TIMEOUT, Hall, open_hall
+from tests.helpers.counter_hall import PIN, TIMEOUT, Hall, open_hall
 
 
 @pytest.fixture(params=["embedded", "hub"])

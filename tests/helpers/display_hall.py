@@ -23,8 +23,7 @@ class Hall:
         self.clock = clock
         self.local = LocalLedger(path, config, clock)
         self.kiosk = self.local.link("kiosk-1")
-        self.staff = self.local.link("counter-staff")
-        self.staff.officer = "petugas"
+        self.staff = self.local.link("counter-staff")  # an admin: it acts for every counter
         self._replies: dict[str, Result] = {}
         for link in (self.kiosk, self.staff):
             link.replied.connect(lambda r: self._replies.__setitem__(r.command_id, r))
@@ -44,12 +43,7 @@ class Hall:
     def open(self, *counters: int) -> None:
         # One officer per counter (an officer signs in at one counter at a time); the staff
         # link then acts for all of them.
-        ids = []
-        for n in counters:
-            self.staff.officer = f"petugas-{n}"
-            ids.append(self.send(self.staff, "sign_in", counter=n))
-        self.staff.officer = "petugas"
-        self.wait(*ids)
+        self.wait(*(self.staff.sign_in(f"petugas-{n}", "", n) for n in counters))
 
     def issue(self, service: str, n: int = 1) -> None:
         self.wait(*(self.send(self.kiosk, "issue_ticket", service=service) for _ in range(n)))

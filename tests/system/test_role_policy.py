@@ -16,7 +16,7 @@ from shared.config import HallConfig
 from shared.ledger.model import COMMAND_ARGS, Result
 from shared.station.client import HubClient
 from shared.station.link import LocalLedger
-from tests.system.inproc_hub import ThreadedHub
+from tests.helpers.inproc_hub import ThreadedHub
 
 # (station, role, bound counter): what the hub's tokens are enrolled as, and the links made.
 STATIONS = [("kiosk-1", "kiosk", None), ("kiosk-2", "kiosk", None),

@@ -12,7 +12,7 @@ from shared.ledger.ledger import Ledger
 from shared.ledger.model import Event
 from shared.ledger.projection import ledger_hash, projection_dump
 from shared.station.replica import Replica, ReplicaGap
-from tests.conftest import KIOSK, open_counter
+from tests.helpers.ledger import KIOSK, open_counter
 
 
 @pytest.fixture
