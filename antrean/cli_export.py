@@ -75,7 +75,7 @@ def check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from region.exporter import Exporter, Refused, Settings, record_refusal
+    from region.exporter import ChainDisagrees, Exporter, Refused, Settings, record_refusal
 
     exporter = Exporter(Settings(dsn=args.dsn, hub=args.hub.strip(), token=args.token,
                                  fingerprint=args.hub_fingerprint, hall_id=args.hall_id,
@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(main())
     except Refused as e:
         hall = exporter.hall or args.hub
-        record_refusal(args.dsn, hall, str(e), exporter.refusal)
+        if isinstance(e, ChainDisagrees):
+            record_refusal(args.dsn, hall, str(e), exporter.refusal)
         print(f"antrean export: refused {hall}: {e}", file=sys.stderr)
         return REFUSED_EXIT
     except asyncio.CancelledError:

@@ -47,6 +47,11 @@ class Refused(Exception):
     this station's token. One English line."""
 
 
+class ChainDisagrees(Refused):
+    """The hub's history of the hall is not the one the region holds (reported in
+    region.refusals)."""
+
+
 class HubDown(Exception):
     pass
 
@@ -106,6 +111,7 @@ class Exporter:
                 delay = min(delay * 2, BACKOFF_CAP)
 
     def _report(self, trouble: str) -> None:
+        trouble = " ".join(trouble.split())  # psycopg's messages span lines; logs take one
         if trouble != self._trouble:
             log.warning("export of %s paused (%s); retrying", self.hall or self.s.hub, trouble)
         self._trouble = trouble
@@ -189,15 +195,16 @@ class Exporter:
                 await ws.send_str(text)
             case sp.WentOnline(welcome):
                 if welcome.last_seq < head.seq:
-                    raise Refused(f"the hub holds {welcome.last_seq} events of {self.hall}, "
-                                  f"the region {head.seq}: the hub was restored from an older "
-                                  f"copy or is another hall's")
+                    raise ChainDisagrees(
+                        f"the hub holds {welcome.last_seq} events, the region {head.seq}: "
+                        f"restored from an older copy or another hall's")
             case sp.Apply(events):
                 await queue.put(Batch(list(events), [hashes.get(e.seq) for e in events]))
             case sp.GiveUp(code, message):
                 if code == p.REPLICA_AHEAD:
-                    raise Refused(f"the hub holds fewer events of {self.hall} than the region "
-                                  f"({head.seq}): {message}")
+                    raise ChainDisagrees(
+                        f"the hub holds fewer events than the region ({head.seq}): restored "
+                        f"from an older copy or another hall's ({message})")
                 raise Refused(f"the hub refused this station ({message})")
             case sp.Disconnect(reason):
                 raise HubDown(reason)
@@ -230,8 +237,9 @@ class Exporter:
                 h = event_hash(previous, e)
                 if hub_hash is not None and hub_hash != h:
                     self.refusal = (e.seq, h, hub_hash)
-                    raise Refused(f"the hub's hash of seq {e.seq} of {hall} is not the chain "
-                                  f"the region holds: another history of this hall")
+                    raise ChainDisagrees(
+                        f"the hub's hash of event {e.seq} is not the chain the region holds: "
+                        f"another history of this hall")
                 fresh.append(e)
                 hashes.append(h)
                 previous = h
@@ -251,9 +259,8 @@ class Exporter:
         h = event_hash(head.previous, e)
         if h != head.hash or (hub_hash is not None and hub_hash != head.hash):
             self.refusal = (e.seq, head.hash, hub_hash or h)
-            raise Refused(f"the hub's event {e.seq} of {self.hall} is not the one the region "
-                          f"holds: another history of this hall")
-
+            raise ChainDisagrees(f"the hub's event {e.seq} is not the one the region holds: "
+                                 f"another history of this hall")
 
 
 def connect(dsn: str) -> psycopg.Connection:
