@@ -5,7 +5,7 @@ tables or CSV; the management console can list `REPORTS` and run the same defini
 The figures are the hall's own (shared/ledger/queries.py `figures`): issued, served (finished),
 no-show, cancelled, still waiting; the wait is issue -> first call, the service time start (or
 the call, when the officer never pressed start) -> finish, in minutes, mean and 90th
-percentile."""
+percentile (nearest rank, as the hall's: percentile_disc)."""
 
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ FIGURES = f"""
     count(*) FILTER (WHERE t.status = 'cancelled') AS cancelled,
     count(*) FILTER (WHERE t.status = 'waiting') AS waiting,
     round(avg({_WAIT})::numeric, 1) AS avg_wait_min,
-    round((percentile_cont(0.9) WITHIN GROUP (ORDER BY {_WAIT}))::numeric, 1) AS p90_wait_min,
+    round((percentile_disc(0.9) WITHIN GROUP (ORDER BY {_WAIT}))::numeric, 1) AS p90_wait_min,
     round((avg({_SERVICE}) FILTER (WHERE {_DONE}))::numeric, 1) AS avg_service_min,
-    round((percentile_cont(0.9) WITHIN GROUP (ORDER BY {_SERVICE})
+    round((percentile_disc(0.9) WITHIN GROUP (ORDER BY {_SERVICE})
            FILTER (WHERE {_DONE}))::numeric, 1) AS p90_service_min"""
 FIGURE_COLUMNS = ("issued", "served", "no_show", "cancelled", "waiting", "avg_wait_min",
                   "p90_wait_min", "avg_service_min", "p90_service_min")

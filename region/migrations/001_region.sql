@@ -60,7 +60,7 @@ SELECT hall, service_day, agency, service,
        count(*) FILTER (WHERE status = 'cancelled')      AS cancelled,
        count(*) FILTER (WHERE status = 'waiting')        AS waiting,
        avg((called_at_ms - issued_at_ms) / 60000.0)      AS avg_wait_min,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY (called_at_ms - issued_at_ms) / 60000.0)
+       percentile_disc(0.9) WITHIN GROUP (ORDER BY (called_at_ms - issued_at_ms) / 60000.0)
                                                          AS p90_wait_min,
        avg((ended_at_ms - coalesce(started_at_ms, called_at_ms)) / 60000.0)
            FILTER (WHERE status = 'finished')            AS avg_service_min
