@@ -64,11 +64,14 @@ class PostgresServer:
     def dsn_of(self, database: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
-    def start(self) -> None:
-        # fsync off: a test server need not survive a power cut, only its own crash (which
-        # the OS's page cache covers).
+    def start(self, durable: bool = False) -> None:
+        """`durable`: PostgreSQL's defaults (fsync on), for benchmarks. Off by default: a test
+        server need not survive a power cut, only its own crash (which the OS's page cache
+        covers)."""
         options = (f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
-                   "-c fsync=off -c full_page_writes=off -c max_connections=60")
+                   "-c max_connections=60")
+        if not durable:
+            options += " -c fsync=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"),
                   "-o", options, "-w", "-t", "30", "start")
         self.wait_ready()
