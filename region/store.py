@@ -63,6 +63,8 @@ def register(conn: psycopg.Connection, hall: str, config: HallConfig,
 
 
 def head(conn: psycopg.Connection, hall: str) -> Head:
+    """(The exporter's connections are in autocommit: no read keeps a transaction open while
+    it waits on the hub.)"""
     row = conn.execute("SELECT last_seq, last_hash FROM region.halls WHERE hall = %s",
                        (hall,)).fetchone()
     if row is None:
@@ -73,7 +75,6 @@ def head(conn: psycopg.Connection, hall: str) -> Head:
         got = conn.execute("SELECT hash FROM region.events WHERE hall = %s AND seq = %s",
                            (hall, seq - 1)).fetchone()
         previous = str(got[0]) if got else GENESIS
-    conn.rollback()  # end the read's transaction: nothing stays open while we wait on the hub
     return Head(seq, last, previous)
 
 

@@ -240,3 +240,17 @@ def test_hall_whose_chain_disagrees_is_refused_and_reported(
     assert len(refusals) == 1 and refusals[0][0] == "mpp-kota-beda"
     if other == "another history":
         assert refusals[0][1] == hall.filled
+
+
+def test_a_token_the_hub_refuses_stops_the_exporter_with_one_line(
+        dsn: str, tmp_path: Path, halls: list[Hall]) -> None:
+    hall = Hall(tmp_path / "h", "MPP Kota Token", 0)
+    halls.append(hall)
+    ex = ExporterProcess(hall.folder, dsn, hall.hub.url, "not-a-token").start()
+    hall.exporters.append(ex)
+    assert ex.proc is not None and ex.proc.wait(TIMEOUT) == 3
+    assert ex.output().strip().splitlines() == [
+        f"antrean export: refused {hall.hub.url.removesuffix('/ws')}: the hub refused this "
+        "station's token (unknown token)"]
+    with psycopg.connect(dsn) as pg:  # not a hall's history: nothing to report there
+        assert pg.execute("SELECT to_regclass('region.refusals')").fetchone() == (None,)
