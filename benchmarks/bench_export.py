@@ -12,7 +12,9 @@ commit can be stamped.
 (a) catch-up: from the exporter's start (empty region) until PostgreSQL holds all N events
     (events, chain hashes, tickets projection, one transaction per batch): events/s. Against
     it, in the same run, a plain COPY of the same N rows into a table of the same columns and
-    primary key, one transaction: events/s, and the ratio exporter / COPY.
+    primary key, one transaction: events/s, and the ratio exporter / COPY. And the hub's side
+    alone: a bare client reading the same catch-up from the hub (parsed, not checked, not
+    written), which bounds the exporter from above.
 (b) live lag: a kiosk (speaking the hub protocol's frames, shared.hub.protocol) issues 20
     tickets a second for 15 s while the exporter is caught up; lag = the commit in PostgreSQL
     of the ticket.issued event (stamped by the exporter) minus the moment the kiosk sent the
@@ -98,6 +100,21 @@ async def catch_up_and_live(ex: Exporter, target: int, hub: HubProcess, kiosk_to
     return catch_up, lags, after_reply, worst
 
 
+async def hub_stream(hub: HubProcess, token: str, target: int) -> float:
+    """The hub's side alone: a bare client reading all `target` events of the catch-up (JSON
+    parsed, nothing checked or written). The exporter cannot be faster than this."""
+    start = time.perf_counter()
+    async with aiohttp.ClientSession() as session, session.ws_connect(
+            hub.url, max_msg_size=0) as ws:
+        await ws.send_str(p.encode(p.Hello(token, 0)))
+        got = 0
+        while got < target:
+            frame = p.parse_from_hub((await ws.receive()).data)
+            if isinstance(frame, p.Events):
+                got = frame.events[-1].seq
+    return target / (time.perf_counter() - start)
+
+
 def plain_copy(dsn: str) -> float:
     """The same rows, COPYed in one transaction into a table of the same shape."""
     with psycopg.connect(dsn) as conn:
@@ -166,6 +183,7 @@ def main() -> int:
         catch_up, lags, after_reply, worst = asyncio.run(catch_up_and_live(
             ex, filled, hub, kiosk_token, stamps, 20.0, live_seconds))
         copy_rate = plain_copy(dsn)
+        hub_rate = asyncio.run(hub_stream(hub, kiosk_token, filled))
         size = sizes(dsn)
     finally:
         if hub is not None:
@@ -177,6 +195,7 @@ def main() -> int:
         "events": filled,
         "catch_up_s": round(catch_up, 2), "catch_up_events_per_s": round(rate),
         "plain_copy_events_per_s": round(copy_rate), "ratio": round(rate / copy_rate, 3),
+        "hub_stream_events_per_s": round(hub_rate),
         "live_events": len(lags), "live_lag_p50_ms": round(statistics.median(lags) * 1000, 1),
         "live_lag_p99_ms": round(pct(lags, 99) * 1000, 1),
         "live_lag_max_ms": round(max(lags) * 1000, 1),
@@ -186,7 +205,8 @@ def main() -> int:
         **{k: round(v, 1) for k, v in size.items()},
     }
     print(f"(a) catch-up of {filled} events: {catch_up:.2f} s = {rate:,.0f} events/s; plain "
-          f"COPY of the same rows: {copy_rate:,.0f} events/s; ratio {rate / copy_rate:.2f}")
+          f"COPY of the same rows: {copy_rate:,.0f} events/s; ratio {rate / copy_rate:.2f}; "
+          f"the hub's catch-up stream alone, read by a bare client: {hub_rate:,.0f} events/s")
     print(f"(b) live lag over {len(lags)} events at 20/s: p50 {figures['live_lag_p50_ms']} ms, "
           f"p99 {figures['live_lag_p99_ms']} ms, max {figures['live_lag_max_ms']} ms "
           f"({'OK' if pct(lags, 99) < 1 else 'OVER'} the 1 s aim); the slowest were live events "

@@ -11,8 +11,10 @@ CREATE TABLE region.halls (
     exported_at timestamptz
 );
 
+-- No foreign key to region.halls on the two big tables: a per-row check would cost more than
+-- the COPY itself, and every write already locks its hall's row (region/store.py).
 CREATE TABLE region.events (
-    hall        text NOT NULL REFERENCES region.halls,
+    hall        text NOT NULL,
     seq         bigint NOT NULL,
     command_id  text NOT NULL,
     kind        text NOT NULL,
@@ -28,7 +30,7 @@ CREATE TABLE region.events (
 -- One row per ticket of every hall, as the hall's own projection has it (status, the service
 -- and agency after transfers, the times), updated in the transaction that adds its events.
 CREATE TABLE region.tickets (
-    hall          text NOT NULL REFERENCES region.halls,
+    hall          text NOT NULL,
     ticket_id     text NOT NULL,
     service_day   date,
     label         text,
