@@ -160,6 +160,9 @@ def test_region_reports_give_the_halls_own_figures(
             rows |= {r[2]: r[3:] for r in reports.run(conn, report, params)}
         month = reports.run(conn, reports.REPORTS["month"], reports.parameters(
             reports.REPORTS["month"], {"province": "Banten", "month": "2026-11"}))
+        daily = conn.execute("SELECT service, issued, served, waiting FROM region.daily "
+                             "WHERE hall = 'mpp-kota-toko' AND service_day = %s", (day,))
+        per_day = {r[0]: r[1:] for r in daily}
     ledger = sqlite3.connect(config_path.parent / "ledger.db")
     ledger.row_factory = sqlite3.Row
     try:
@@ -176,6 +179,7 @@ def test_region_reports_give_the_halls_own_figures(
         assert [None if v is None else float(v) for v in minutes] == [
             None if v is None else pytest.approx(v, abs=0.0501) for v in hall_minutes]
         assert None not in minutes
+    assert per_day == {f.key: (f.issued, f.served, f.waiting) for f in hall_figures}
     assert sum(f.issued for f in hall_figures) == month[-1][3]  # the province's total row
     text = reports.table(reports.REPORTS["month"], month)
     assert text.splitlines()[-1].startswith("total")
