@@ -87,6 +87,7 @@ class Exporter:
         self.on_written = on_written  # (last seq, events in the batch), after each commit
         self.hall: str | None = None
         self._trouble: str | None = None  # what the last failed session said (logged once)
+        self._wrote = False  # the current session committed something
         # Where the histories part: (seq, the region's hash, the hub's), for region.refusals.
         self.refusal: tuple[int, str, str] | None = None
 
@@ -95,9 +96,9 @@ class Exporter:
         delay = BACKOFF_FIRST
         async with aiohttp.ClientSession() as http:
             while True:
+                self._wrote = False
                 try:
                     await self._session(http)
-                    delay = BACKOFF_FIRST
                 except Refused:
                     raise
                 except (psycopg.Error, HubDown, aiohttp.ClientError, OSError, TimeoutError,
@@ -105,6 +106,8 @@ class Exporter:
                     self._report(f"{type(e).__name__}: {e}".strip())
                 else:
                     self._report("the hub closed the connection")
+                if self._wrote:  # the session did work: a fresh failure, retry soon
+                    delay = BACKOFF_FIRST
                 # Reconnect backoff (jittered: after a region outage every hall's exporter
                 # comes back at once), not a test wait.
                 await asyncio.sleep(random.uniform(delay / 2, delay))
@@ -136,7 +139,10 @@ class Exporter:
 
     async def _session(self, http: aiohttp.ClientSession) -> None:
         config = await self._config(http)
-        self.hall = hall = self.s.hall_id or store.hall_id(config)
+        try:
+            self.hall = hall = self.s.hall_id or store.hall_id(config)
+        except ValueError as e:
+            raise Refused(str(e)) from None
         conn = await asyncio.to_thread(connect, self.s.dsn)
         try:
             await asyncio.to_thread(schema.migrate, conn)
@@ -246,6 +252,7 @@ class Exporter:
             if fresh:
                 await asyncio.to_thread(store.write, conn, hall, fresh, hashes, last_hash)
                 last_seq, last_hash = fresh[-1].seq, hashes[-1]
+                self._wrote = True
                 if self._trouble is not None:
                     log.info("export of %s resumed at seq %d", hall, fresh[0].seq)
                     self._trouble = None
