@@ -202,6 +202,8 @@ def test_hub_restarted_exporter_resumes(dsn: str, tmp_path: Path, halls: list[Ha
     traffic.stop()
     wait_for(lambda: region_seq(dsn, hall.id) == hall.hub_seq(), TIMEOUT, "the rest")
     assert ex.proc is not None and ex.proc.poll() is None
+    ex.stop()  # SIGTERM, as systemd stops it: a clean exit
+    assert ex.proc.returncode == 0 and "Traceback" not in ex.output(), ex.output()
     hall.hub.stop()
     assert_exported(dsn, hall)
 
