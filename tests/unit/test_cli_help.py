@@ -110,4 +110,5 @@ def test_log_lines_go_to_the_stderr_of_the_moment(monkeypatch: pytest.MonkeyPatc
     second = io.StringIO()
     monkeypatch.setattr(sys, "stderr", second)
     logging.getLogger("antrean.test").warning("after the swap")
-    assert "after the swap" in second.getvalue()
+    assert "WARNING antrean.test: after the swap" in second.getvalue()
+    assert "Logging error" not in second.getvalue()
