@@ -92,7 +92,7 @@ class Mpp:
     logo: str | None
     running_text: str
     example: bool
-    # Where phones reach the hall's web station, e.g. "https://antrean.mpp.example.go.id":
+    # Where phones reach the hall's web station, e.g. "https://antrean.mpp.example":
     # the ticket's QR holds {public_url}/t/{ticket_id}-{secret}. None: the QR holds the plain
     # ticket id (ANTREAN:...), which the counter's scanner reads but a phone cannot open.
     public_url: str | None = None
@@ -369,7 +369,7 @@ def _public_url(value: str | None, r: _Reader) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise r.fail(where, f'must be an http:// or https:// address such as '
-                            f'"https://antrean.mpp.example.go.id", not "{value}"')
+                            f'"https://antrean.mpp.example", not "{value}"')
     if parts.query or parts.fragment or "?" in url or "#" in url:
         raise r.fail(where, f'must not have a query or fragment ("?" or "#"): "{value}"')
     if parts.username is not None or any(c.isspace() for c in url):

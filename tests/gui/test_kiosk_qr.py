@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from kiosk.printing import EscposTicketPrinter
+from kiosk.printing import DummyPrinter, EscposTicketPrinter
 from kiosk.ticket import QrCode
 from shared.clock import ManualClock
 from shared.config import HallConfig
@@ -126,3 +126,20 @@ def test_the_secret_is_in_no_kiosk_log_line(
     finally:
         close_kiosk(k)
         fake.stop()
+
+
+@pytest.mark.parametrize(("public_url", "holds"), [(PUBLIC, PUBLIC), (None, "ANTREAN:TES")])
+def test_the_admins_test_ticket_holds_the_halls_address(
+        qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock,
+        public_url: str | None, holds: str) -> None:
+    # IT scans it with a phone on the guest Wi-Fi: the web station's start page must open.
+    printer = DummyPrinter("80mm")
+    k = make_kiosk(qtbot, tmp_path, with_public_url(small_config, public_url), clock,
+                   printer=printer)
+    try:
+        k.core.admin_test_print()
+        qtbot.waitUntil(lambda: len(printer.jobs) == 1, timeout=5000)
+        assert printed_qr_texts(printer.jobs[0]) == [holds]
+        assert k.link.reader.last_seq() == 0  # a test print is no ticket
+    finally:
+        close_kiosk(k)

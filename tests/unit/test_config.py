@@ -526,7 +526,7 @@ def test_loads_config_names_its_source() -> None:
 
 
 @pytest.mark.parametrize(("written", "kept"), [
-    ("https://antrean.mpp.example.go.id/", "https://antrean.mpp.example.go.id"),
+    ("https://antrean.mpp.example/", "https://antrean.mpp.example"),
     ("http://192.168.10.5:8080", "http://192.168.10.5:8080"),
     ("https://layanan.example.go.id/antrean/", "https://layanan.example.go.id/antrean"),
 ])
