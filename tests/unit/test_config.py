@@ -594,6 +594,15 @@ def test_cli_config_check_accepts_the_example() -> None:
     assert "OK" in result.stdout
     assert "32 agencies" in result.stdout
     assert "Traceback" not in result.stderr
+    assert "ticket QR: https://antrean.sukoharjo.example/t/<ticket id>-<secret>" in result.stdout
+
+
+def test_cli_config_check_says_what_the_ticket_qr_holds_without_a_public_url(
+        tmp_path: Path) -> None:
+    result = run_antrean("config", "check", str(write(tmp_path, BASE)))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "ticket QR: ANTREAN:<ticket id> (no [mpp] public_url: a phone cannot open it)")
 
 
 @pytest.mark.parametrize(
