@@ -24,6 +24,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.ledger.lock import hold_for_tool
+from shared.ledger.store import LedgerError
+
 log = logging.getLogger(__name__)
 
 # ledger-20261130T020000Z-seq00001234.db: sorts by time, and tells at a glance how much it holds.
@@ -294,8 +297,19 @@ def restore_ledger(backup: str | Path, dest: str | Path, *, force: bool = False,
                    now: dt.datetime | None = None) -> Path:
     """Put a checked backup (or a station's replica) in place as the ledger `dest`. Refuses to
     replace an existing ledger unless `force`; with `force` the old ledger (and its -wal/-shm)
-    is kept beside it as `<name>.before-restore-<time>`, never deleted. Stop the hub first."""
+    is kept beside it as `<name>.before-restore-<time>`, never deleted. Refuses while a hub
+    (or another restore) holds the ledger's lock: the hub would keep acknowledging tickets into
+    the file moved aside."""
     source, target = Path(backup), Path(dest)
+    try:
+        held = hold_for_tool(target, "antrean backup restore")
+    except LedgerError as e:
+        raise BackupError(str(e)) from None
+    with held:
+        return _restore_held(source, target, force, now)
+
+
+def _restore_held(source: Path, target: Path, force: bool, now: dt.datetime | None) -> Path:
     info = verify_backup(source)
     companions = [Path(f"{target}{suffix}") for suffix in ("-wal", "-shm")]
     existing = [p for p in (target, *companions) if p.exists()]

@@ -23,6 +23,8 @@ from pathlib import Path
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import ROLES, AuthError, AuthStore
+from shared.ledger.lock import LedgerLock, hold_for_hub
+from shared.ledger.store import LedgerError
 
 DEFAULT_PORT = 8470
 log = logging.getLogger("antrean.hub")
@@ -149,8 +151,11 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "stations":
             return _stations(args, AuthStore(auth_path(args)))
         return _serve(args)
-    except (AuthError, ConfigError, RestoreError, tls.TlsError) as e:
+    except (AuthError, ConfigError, RestoreError, tls.TlsError, LedgerError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as e:  # a full disk, a file that is not SQLite: one line, no traceback
+        print(f"error: {args.ledger} (or the store beside it): {e}", file=sys.stderr)
         return 2
 
 
@@ -215,7 +220,7 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
     with "exists already", or that a plain `antrean hub` would then serve as an empty hall."""
     from shared.ledger.ledger import Ledger
     from shared.ledger.projection import last_seq
-    from shared.ledger.store import MIGRATIONS, LedgerError
+    from shared.ledger.store import MIGRATIONS
 
     if not replica.is_file():
         raise RestoreError(f"replica {replica} does not exist")
@@ -260,6 +265,16 @@ def _sqlite_files(db: Path) -> list[Path]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # Held from before a restore until the hub stops: no tool replaces the ledger under a
+    # running hub, and no second hub serves it (shared.ledger.lock).
+    held = hold_for_hub(args.ledger)
+    try:
+        return _serve_held(args, held)
+    finally:
+        held.release()
+
+
+def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
     from shared.hub.server import Hub, run_hub
     from shared.ledger.ledger import Ledger
 
@@ -289,7 +304,7 @@ def _serve(args: argparse.Namespace) -> int:
         ssl_context = tls.server_context(cert, key)
         where = (f"wss://{args.host}:{args.port}/ws, certificate {cert} with SHA-256 "
                  f"fingerprint {tls.certificate_fingerprint(cert)}")
-    hub = Hub(config, ledger, AuthStore(auth_path(args)), clock)
+    hub = Hub(config, ledger, AuthStore(auth_path(args)), clock, ledger_lock=held)
     if ssl_context is None and not tls.is_loopback(args.host):
         # Loud on purpose: a hall LAN is not trusted, and this is the default without --tls.
         warning = (f"WARNING: NOT ENCRYPTED: plain ws:// on {args.host}: station tokens and "
