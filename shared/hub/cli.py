@@ -23,6 +23,7 @@ from pathlib import Path
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import ROLES, AuthError, AuthStore
+from shared.ledger.files import create_private, private_dir
 from shared.ledger.lock import LedgerLock, hold_for_hub
 from shared.ledger.store import LedgerError
 
@@ -226,10 +227,11 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
         raise RestoreError(f"replica {replica} does not exist")
     if ledger.exists():
         raise RestoreError(f"{ledger} exists already; move it away to restore over it")
-    ledger.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(ledger.parent)
     partial = ledger.with_name(ledger.name + ".restoring")
     for stale in _sqlite_files(partial):
         stale.unlink(missing_ok=True)
+    create_private(partial)
     try:
         src = sqlite3.connect(f"{replica.resolve().as_uri()}?mode=ro", uri=True)
         dst = sqlite3.connect(partial)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from shared.ledger.files import create_private
+
 
 class LedgerError(Exception):
     """The environment failed the ledger (disk full, I/O error, file locked too long): not a bug
@@ -31,7 +33,8 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
             check_same_thread=False, timeout=10.0,
         )
     else:
-        p.parent.mkdir(parents=True, exist_ok=True)
+        # 0600 from the first byte, whatever the umask: SQLite gives -wal and -shm the same.
+        create_private(p)
         conn = sqlite3.connect(p, isolation_level=None, check_same_thread=False, timeout=10.0)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
