@@ -96,8 +96,9 @@ class Hub:
                  clock: Clock | None = None, rate_per_second: float = RATE_PER_SECOND,
                  rate_burst: float = RATE_BURST, hello_timeout: float = HELLO_TIMEOUT,
                  auth_poll_seconds: float = AUTH_POLL_SECONDS,
-                 ledger_lock: LedgerLock | None = None) -> None:
+                 ledger_lock: LedgerLock | None = None, min_free_bytes: int = 0) -> None:
         self.config = config
+        self.min_free_bytes = min_free_bytes  # new tickets refused below it (Ledger)
         self.rate_per_second = rate_per_second
         self.rate_burst = rate_burst
         self.hello_timeout = hello_timeout
@@ -144,7 +145,7 @@ class Hub:
         self._auth_watch = asyncio.create_task(self._watch_auth())
 
     def _open_ledger(self) -> Ledger:
-        led = Ledger(self.ledger_path, self.config, self.clock)
+        led = Ledger(self.ledger_path, self.config, self.clock, self.min_free_bytes)
         led.subscribe(self._committed)
         return led
 
