@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -109,6 +110,14 @@ def test_a_second_hub_and_ledger_rebuild_are_refused_while_the_hub_runs(
     assert second.stderr.strip().splitlines() == [
         next(ln for ln in second.stderr.splitlines() if ln.startswith("error: "))]
     assert "in use by the hub" in second.stderr and "systemctl stop antrean-hub" in second.stderr
+
+    replica = hub.workdir / "replica-kiosk.db"
+    shutil.copy(hub.ledger, replica)  # any file: the lock is checked before the replica
+    restored = antrean("hub", "--ledger", str(hub.ledger), "--config", str(SMALL_HALL),
+                       "--restore-from", str(replica), "--no-mdns", "--port", "0")
+    assert restored.returncode == 2
+    assert len(restored.stderr.strip().splitlines()) == 1
+    assert "in use by the hub" in restored.stderr
 
     rebuilt = antrean("ledger", "rebuild", str(hub.ledger), "--config", str(SMALL_HALL))
     assert rebuilt.returncode == 2
