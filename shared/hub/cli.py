@@ -189,8 +189,9 @@ def _environment_failure(args: argparse.Namespace, e: sqlite3.Error | OSError) -
         full = getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
     if full or (free is not None and free < START_MIN_FREE_BYTES):
         return _full_disk(ledger, free or 0, what)
-    where = f" ({e.filename})" if isinstance(e, OSError) and e.filename else ""
-    return f"{ledger} (or a file beside it){where}: {what}"
+    if isinstance(e, OSError):  # a port taken, a folder not writable, ...
+        return f"{e.filename}: {what}" if e.filename else str(e)
+    return f"{ledger} (or a file beside it): {what}"
 
 
 def _refuse_full_disk(args: argparse.Namespace) -> None:
