@@ -28,6 +28,7 @@ from shared.ledger.availability import (
     TicketWindow,
     ticket_window,
 )
+from shared.ledger.disk import DISK_LOW, free_bytes, megabytes
 from shared.ledger.model import Actor, Command, CommandRefused, Event, Result, refuse
 from shared.ledger.projection import (
     apply_event,
@@ -52,9 +53,14 @@ class Ledger:
     """The authoritative ledger of one hall. Not thread-safe by itself: the hub gives it one
     writer thread; tests and tools use it from one thread."""
 
-    def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None) -> None:
+    def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None,
+                 min_free_bytes: int = 0) -> None:
         self.path = Path(path)
         self.config = config
+        # Below this much free space on the ledger's disk, no new tickets (shared.ledger.disk);
+        # 0: no floor (tools, tests, one-PC mode).
+        self.min_free_bytes = min_free_bytes
+        self._disk_low = False
         self.clock: Clock = clock or SystemClock()
         self.conn = connect(self.path)
         self.reader = LedgerReader(self.conn, config)
@@ -119,6 +125,7 @@ class Ledger:
 
     def _issue_ticket(self, c: Command, now: dt.datetime, out: _Events) -> None:
         svc = self._service(c.args["service"])
+        self._check_free_space()
         priority = c.args.get("priority")
         if priority is not None and priority not in PRIORITY_GROUPS:
             raise refuse("bad_args", f"unknown priority group {priority!r}",
@@ -138,6 +145,27 @@ class Ledger:
             # retry gets it back from this event, and every replica learns it with the event.
             "secret": new_secret(),
         })
+
+    def _check_free_space(self) -> None:
+        """Refuse a new ticket below the floor, while SQLite still has room to serve the
+        tickets already issued (one statvfs call: cheap beside the commit's fsync)."""
+        if not self.min_free_bytes:
+            return
+        free = free_bytes(self.path.parent)
+        low = free < self.min_free_bytes
+        if low != self._disk_low:
+            self._disk_low = low
+            if low:
+                log.error("only %s free on the disk of %s, below the floor of %s: refusing new "
+                          "tickets until space is freed", megabytes(free), self.path,
+                          megabytes(self.min_free_bytes))
+            else:
+                log.warning("%s free on the disk of %s again: issuing tickets", megabytes(free),
+                            self.path)
+        if low:
+            raise refuse(DISK_LOW, f"the hub's disk has {megabytes(free)} free, below its floor "
+                         f"of {megabytes(self.min_free_bytes)}: no new tickets until space is "
+                         f"freed", ID.DISK_LOW, free_bytes=free)
 
     def _call_next(self, c: Command, now: dt.datetime, out: _Events) -> None:
         number = self._staffed_counter(c.args["counter"], for_calling=True)
