@@ -73,19 +73,23 @@ NOT_FROM_HERE = "Perintah ini tidak diizinkan dari perangkat ini."
 
 
 def permitted(station: Station, officer: str | None, kind: str, args: Mapping[str, Any],
-              *, sign_in: bool = False, ticket_issuer: str | None = None) -> Refusal | None:
+              *, sign_in: bool = False, ticket_issuer: str | None = None,
+              officer_counter: int | None = None) -> Refusal | None:
     """Whether this station, with this officer signed in on it, may send this command: the one
     role policy, applied by the hub and by one-PC mode (EmbeddedLink) alike. None when allowed.
 
     Pure: what it needs of the ledger comes as plain values, `ticket_issuer` being the station
-    that issued `args["ticket"]` (asked only of a cancel). `sign_in=True` judges the sign_in
+    that issued `args["ticket"]` (asked only of a cancel), `officer_counter` the counter the
+    signed-in officer signed in at. `sign_in=True` judges the sign_in
     message, whose PIN the caller checks after this (a `command` of kind sign_in is forbidden:
     it would skip the PIN).
 
     The order is docs/protocol.md section 3's: a kind nobody knows is unknown_command for every
     role, admin included; a kind the role may not send is forbidden; malformed arguments are
     bad_args; then a kiosk cancels only what it issued, and a counter station acts only on its
-    own counter and only with an officer signed in.
+    own counter (when enrolled with one), only with an officer signed in, and only at the
+    counter that officer signed in at: an unbound counter station cannot call at another
+    officer's counter under its own officer's name.
     """
     allowed = ROLE_COMMANDS.get(station.role, frozenset())
     if sign_in:
@@ -115,6 +119,10 @@ def permitted(station: Station, officer: str | None, kind: str, args: Mapping[st
         if officer is None:
             return Refusal(p.NOT_SIGNED_IN, "sign in first",
                            "Petugas belum masuk. Silakan masuk dengan ID dan PIN.")
+        if counter is not None and counter != officer_counter:
+            return Refusal(
+                p.FORBIDDEN, f"{officer} is signed in at counter {officer_counter}, not {counter}",
+                "Petugas di perangkat ini masuk di loket lain. Masuk lagi di loket ini.")
     return None
 
 

@@ -543,7 +543,8 @@ class Hub:
     def _permitted(self, s: _Session, msg: p.CommandMsg) -> Refusal | None:
         assert self._query is not None
         issuer = self._query.ticket_issuer(msg.args.get("ticket")) if msg.kind == "cancel" else None
-        return permitted(s.station, s.officer, msg.kind, msg.args, ticket_issuer=issuer)
+        return permitted(s.station, s.officer, msg.kind, msg.args, ticket_issuer=issuer,
+                         officer_counter=s.officer_counter)
 
     async def _sign_in(self, s: _Session, msg: p.SignIn) -> None:
         refusal = permitted(s.station, s.officer, "sign_in", {"counter": msg.counter},

@@ -230,7 +230,7 @@ class EmbeddedLink(StationLink):
         issuer = self._reader.ticket_issuer(cmd.args.get("ticket")) if (
             cmd.kind == "cancel") else None
         refusal = permitted(self.station, self.officer, cmd.kind, cmd.args,
-                            ticket_issuer=issuer)
+                            ticket_issuer=issuer, officer_counter=self._session.counter)
         if refusal is not None:
             log.warning("refused %s from %s (%s): %s", cmd.kind, self.device,
                         self.station.role, refusal.message)
