@@ -47,8 +47,15 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
     }),
 }
 
-PIN_FAILURES_BEFORE_LOCK = 5
-PIN_LOCK_SECONDS = 60.0
+# PIN guessing (AuthStore.check_pin): per officer id at one station, and per station.
+PIN_FAILURES_BEFORE_LOCK = 5  # wrong PINs in a row for one id at one station...
+PIN_LOCK_SECONDS = 60.0  # ...lock that id there for a minute,
+PIN_LOCK_MAX_SECONDS = 3600.0  # doubling with each further lock, up to an hour
+STATION_FAILURES_BEFORE_LOCK = 20  # wrong PINs in a row at one station, any ids...
+STATION_LOCK_SECONDS = 900.0  # ...and it signs nobody in for 15 minutes,
+STATION_LOCK_MAX_SECONDS = 4 * 3600.0  # doubling with each further lock, up to 4 hours
+PIN_MIN_DIGITS, PIN_MAX_DIGITS = 4, 12
+PIN_ADVISED_DIGITS = 6  # `officer add` warns below this (docs/install-id.md says why)
 
 
 @dataclass(frozen=True)
@@ -166,8 +173,14 @@ class AuthStore:
             "CREATE TABLE IF NOT EXISTS revoked_tokens (token_hash TEXT PRIMARY KEY, "
             "name TEXT NOT NULL, role TEXT NOT NULL, revoked REAL NOT NULL, why TEXT NOT NULL)"
         )
+        # Wrong PINs, kept here so that a restart of the hub gives no fresh guesses. A key is
+        # "officer<US>station<US>id" or "station<US>name" (US: the unit separator, char 31).
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS pin_failures (key TEXT PRIMARY KEY, "
+            "count INTEGER NOT NULL, locks INTEGER NOT NULL, locked_until REAL NOT NULL, "
+            "last REAL NOT NULL)"
+        )
         self._lock = threading.Lock()
-        self._failures: dict[str, tuple[int, float]] = {}  # officer -> (count, locked until)
 
     def close(self) -> None:
         self._conn.close()
@@ -314,34 +327,91 @@ class AuthStore:
             if done.rowcount == 0:
                 names = [r[0] for r in self._conn.execute("SELECT officer FROM officers")]
                 raise AuthError(f"no officer {officer!r}{_nearest(officer, names)}")
+        self.clear_pin_failures(officer)
 
-    def check_pin(self, officer: object, pin: object, now: float | None = None) -> str:
-        """'ok', 'bad', 'locked' or 'disabled'. After five wrong PINs an officer id is locked
-        for a minute, so a PIN cannot be guessed from a counter in any useful time. Only the
-        right PIN learns that an officer is disabled."""
+    def check_pin(self, officer: object, pin: object, station: str = "",
+                  now: float | None = None) -> str:
+        """'ok', 'bad', 'locked' or 'disabled'; `station` is the station the PIN was typed at.
+        Only the right PIN learns that an officer is disabled.
+
+        Guessing is throttled in this store, so a restart of the hub gives no fresh guesses:
+        after PIN_FAILURES_BEFORE_LOCK wrong PINs in a row for one officer id at one station,
+        that id is locked *at that station* for PIN_LOCK_SECONDS, doubling with each further
+        lock up to PIN_LOCK_MAX_SECONDS (another station still signs the officer in: nobody
+        with one counter token can lock a real officer out of the hall); after
+        STATION_FAILURES_BEFORE_LOCK wrong PINs in a row at one station, whatever the ids, the
+        station signs nobody in for STATION_LOCK_SECONDS, doubling up to
+        STATION_LOCK_MAX_SECONDS (one station cannot sweep through every officer: about 120
+        guesses a day at most, once the locks have grown). A right PIN resets both. An unknown id costs what a real one does: its PIN is hashed against a
+        dummy hash of the same parameters, and its failures are counted the same way."""
         if not isinstance(officer, str) or not isinstance(pin, str) or len(pin) > 12:
             return "bad"
-        now = time.monotonic() if now is None else now
+        now = time.time() if now is None else now
+        pair, whole = f"officer\x1f{station}\x1f{officer}", f"station\x1f{station}"
         with self._lock:
-            count, until = self._failures.get(officer, (0, 0.0))
-            if until > now:
-                return "locked"
-            row = self._conn.execute(
+            throttled = self._locked(pair, now) or self._locked(whole, now)
+            row = None if throttled else self._conn.execute(
                 "SELECT salt, pin_hash, disabled FROM officers WHERE officer=?", (officer,)
             ).fetchone()
-        ok = row is not None and hmac.compare_digest(_pin_hash(pin, row[0]), row[1])
-        with self._lock:
+        if throttled:
+            return "locked"
+        salt, stored = (row[0], row[1]) if row is not None else (_DUMMY_SALT, _dummy_hash())
+        # Both sides always hashed and compared in constant time; an unknown id never matches.
+        matches = hmac.compare_digest(_pin_hash(pin, salt), stored)
+        ok = row is not None and matches
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
             if ok:
-                self._failures.pop(officer, None)
-                return "disabled" if row[2] is not None else "ok"
-            count += 1
-            if count >= PIN_FAILURES_BEFORE_LOCK:
-                self._failures[officer] = (0, now + PIN_LOCK_SECONDS)
-            else:
-                self._failures[officer] = (count, 0.0)
+                self._conn.execute("DELETE FROM pin_failures WHERE key IN (?,?)", (pair, whole))
+                return "disabled" if row is not None and row[2] is not None else "ok"
+            self._failed(pair, now, PIN_FAILURES_BEFORE_LOCK, PIN_LOCK_SECONDS,
+                         PIN_LOCK_MAX_SECONDS)
+            self._failed(whole, now, STATION_FAILURES_BEFORE_LOCK, STATION_LOCK_SECONDS,
+                         STATION_LOCK_MAX_SECONDS)
+            # Rows of ids nobody typed for a day go (unknown ids would pile up otherwise).
+            self._conn.execute("DELETE FROM pin_failures WHERE last < ? AND locked_until < ?",
+                               (now - 86400.0, now))
         return "bad"
+
+    def _locked(self, key: str, now: float) -> bool:
+        row = self._conn.execute("SELECT locked_until FROM pin_failures WHERE key=?",
+                                 (key,)).fetchone()
+        return row is not None and row[0] > now
+
+    def _failed(self, key: str, now: float, allowed: int, first: float, longest: float) -> None:
+        row = self._conn.execute("SELECT count, locks FROM pin_failures WHERE key=?",
+                                 (key,)).fetchone()
+        count, locks = (row[0] + 1, row[1]) if row else (1, 0)
+        until = 0.0
+        if count >= allowed:
+            until, count, locks = now + min(longest, first * 2 ** locks), 0, locks + 1
+        self._conn.execute(
+            "INSERT INTO pin_failures (key, count, locks, locked_until, last) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(key) DO UPDATE SET count=excluded.count, locks=excluded.locks, "
+            "locked_until=excluded.locked_until, last=excluded.last",
+            (key, count, locks, until, now))
+
+    def clear_pin_failures(self, officer: str) -> None:
+        """Unlock an officer id at every station (a new PIN from IT)."""
+        with self._lock:
+            keys = [r[0] for r in self._conn.execute(
+                "SELECT key FROM pin_failures WHERE key LIKE 'officer' || char(31) || '%'")]
+            gone = [(k,) for k in keys if k.split("\x1f", 2)[2:] == [officer]]
+            self._conn.executemany("DELETE FROM pin_failures WHERE key=?", gone)
+
+
+_DUMMY_SALT = b"antrean-no-such-officer"
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """The hash an unknown officer id is compared against: same scrypt parameters as a real
+    one, computed once."""
+    if not _dummy:
+        _dummy.append(_pin_hash(secrets.token_hex(8), _DUMMY_SALT))
+    return _dummy[0]
 
 
 def _check_pin_format(pin: str) -> None:
-    if not pin.isdigit() or not 4 <= len(pin) <= 12:
-        raise AuthError("a PIN is 4-12 digits")
+    if not pin.isdigit() or not PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS:
+        raise AuthError(f"a PIN is {PIN_MIN_DIGITS}-{PIN_MAX_DIGITS} digits")

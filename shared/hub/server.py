@@ -553,7 +553,13 @@ class Hub:
             await self._result(s, Result(msg.id, False, refusal=refusal))
             return
         loop = asyncio.get_running_loop()
-        verdict = await loop.run_in_executor(None, self.auth.check_pin, msg.officer, msg.pin)
+        verdict = await loop.run_in_executor(None, self.auth.check_pin, msg.officer, msg.pin,
+                                             s.station.name)
+        if self.auth.station_by_hash(s.token_hash) is None:
+            self._close_revoked(s)  # revoked while the PIN was being checked: not signed in
+            return
+        if verdict == "ok" and not self.auth.officer_active(msg.officer):
+            verdict = "disabled"  # disabled while the PIN was being checked
         if verdict != "ok":
             log.warning("sign-in refused for officer %r at %s: %s", msg.officer,
                         s.station.name, verdict)
@@ -578,7 +584,8 @@ class Hub:
 # check_pin's verdict -> the refusal's code and what the officer reads.
 _SIGN_IN_REFUSALS = {
     "bad": (p.BAD_PIN, ID.WRONG_PIN),
-    "locked": (p.PIN_LOCKED, "Terlalu banyak percobaan. Tunggu satu menit."),
+    "locked": (p.PIN_LOCKED, "Terlalu banyak percobaan PIN. Tunggu beberapa menit atau masuk "
+                             "dari loket lain."),
     "disabled": (p.OFFICER_DISABLED, "Akun petugas ini dinonaktifkan. Hubungi petugas TI."),
 }
 

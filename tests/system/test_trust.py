@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
+import time
 
 from shared.ledger.store import connect
 from tests.system.conftest import HubProcess
@@ -65,3 +67,93 @@ def test_an_unbound_counter_station_cannot_act_at_another_officers_counter(
     calls = [(device, officer, json.loads(data)["counter"])
              for device, officer, data in ledger_events(hub, "ticket.called")]
     assert calls == [("loket-a", "siti", 1), ("loket-b", "budi", 2)]
+
+
+# --- item 10: PIN guessing --------------------------------------------------------------------
+
+
+async def refusal_code(station: Raw, cid: str, officer: str, pin: str, counter: int) -> str:
+    reply = await station.sign_in(cid, officer, pin, counter)
+    assert reply is not None, station.frames
+    return "ok" if reply["result"]["ok"] else str(reply["result"]["refusal"]["code"])
+
+
+def test_the_pin_lock_outlives_a_restart_of_the_hub(hub: HubProcess) -> None:
+    hub.add_officer("siti", "246810")
+    token = hub.enroll("loket-a", "counter")
+    hub.start()
+
+    async def guesses() -> None:
+        loket = await Raw.connect(hub, token)
+        codes = [await refusal_code(loket, f"g{i}", "siti", f"00000{i}", 1) for i in range(5)]
+        assert codes == ["bad_pin"] * 5
+        assert await refusal_code(loket, "g5", "siti", "246810", 1) == "pin_locked"
+        await loket.close()
+
+    asyncio.run(guesses())
+    hub.stop()
+    hub.start()  # a restart gives no fresh guesses
+
+    async def after() -> None:
+        loket = await Raw.connect(hub, token)
+        assert await refusal_code(loket, "a1", "siti", "246810", 1) == "pin_locked"
+        assert await refusal_code(loket, "a2", "siti", "111111", 1) == "pin_locked"
+        await loket.close()
+
+    asyncio.run(after())
+
+
+def test_one_station_guessing_does_not_lock_the_officer_out_elsewhere(hub: HubProcess) -> None:
+    hub.add_officer("siti", "246810")
+    hub.add_officer("budi", "135790")
+    guesser, honest = hub.enroll("loket-a", "counter"), hub.enroll("loket-b", "counter")
+    hub.start()
+
+    async def go() -> None:
+        a, b = await Raw.connect(hub, guesser), await Raw.connect(hub, honest)
+        for i in range(5):
+            assert await refusal_code(a, f"g{i}", "siti", f"99999{i}", 1) == "bad_pin"
+        assert await refusal_code(a, "g5", "siti", "246810", 1) == "pin_locked"
+        # At her own station siti signs in: the guesser locked only itself.
+        assert await refusal_code(b, "s1", "siti", "246810", 2) == "ok"
+        # Sweeping through officer ids, the guessing station locks itself for everyone...
+        for i in range(15):
+            code = await refusal_code(a, f"w{i}", f"id-{i}", "000000", 1)
+            assert code == "bad_pin", (i, code)
+        assert await refusal_code(a, "w15", "budi", "135790", 1) == "pin_locked"
+        # ...and nobody elsewhere.
+        assert await refusal_code(b, "s2", "budi", "135790", 3) == "ok"
+        await a.close()
+        await b.close()
+
+    asyncio.run(go())
+
+
+def test_an_unknown_officer_id_costs_as_long_as_a_real_one(hub: HubProcess) -> None:
+    """Timing must not tell which officer ids exist: medians of the sign-in round trip with a
+    wrong PIN, real ids against unknown ones, within a factor of two."""
+    for officer in ("siti", "budi"):
+        hub.add_officer(officer, "246810")
+    token = hub.enroll("loket-a", "counter")
+    hub.start()
+
+    async def go() -> tuple[list[float], list[float]]:
+        loket = await Raw.connect(hub, token)
+        real: list[float] = []
+        unknown: list[float] = []
+        # 16 wrong PINs: under the station's lock (20), 4 per real id (under its lock, 5);
+        # real and unknown ids alternate, so that a slow moment hits both alike.
+        for i in range(8):
+            for officer, into in ((("siti", "budi")[i % 2], real), (f"nobody-{i}", unknown)):
+                started = time.perf_counter()
+                assert await refusal_code(loket, f"t{i}{officer}", officer, "000000", 1) == (
+                    "bad_pin")
+                into.append(time.perf_counter() - started)
+        await loket.close()
+        return real, unknown
+
+    real, unknown = asyncio.run(go())
+    ratio = statistics.median(unknown) / statistics.median(real)
+    print(f"median sign-in, wrong PIN: real {statistics.median(real) * 1000:.0f} ms, unknown "
+          f"{statistics.median(unknown) * 1000:.0f} ms, ratio {ratio:.2f}")
+    assert 0.5 < ratio < 2.0, (ratio, real, unknown)
