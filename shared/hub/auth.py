@@ -342,8 +342,9 @@ class AuthStore:
         STATION_FAILURES_BEFORE_LOCK wrong PINs in a row at one station, whatever the ids, the
         station signs nobody in for STATION_LOCK_SECONDS, doubling up to
         STATION_LOCK_MAX_SECONDS (one station cannot sweep through every officer: about 120
-        guesses a day at most, once the locks have grown). A right PIN resets both. An unknown id costs what a real one does: its PIN is hashed against a
-        dummy hash of the same parameters, and its failures are counted the same way."""
+        guesses a day at most, once the locks have grown). A right PIN resets both. An
+        unknown id costs what a real one does: its PIN is hashed against a dummy hash of the
+        same parameters, and its failures are counted the same way."""
         if not isinstance(officer, str) or not isinstance(pin, str) or len(pin) > 12:
             return "bad"
         now = time.time() if now is None else now
