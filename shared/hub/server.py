@@ -78,6 +78,10 @@ class _Session:
     allowance: float = RATE_BURST
     checked: float = field(default_factory=time.monotonic)
     refused_in_row: int = 0
+    # A command (or sign-in) is being executed: a revocation meanwhile closes the connection
+    # right after its result (`revoked`), so that what the ledger wrote is answered.
+    in_flight: bool = False
+    revoked: bool = False
 
     def take_token(self) -> bool:
         """A token bucket per connection: one station cannot flood the hub for the others."""
@@ -201,13 +205,21 @@ class Hub:
                             counter, "done" if result.ok else result.refusal)
 
     def _close_revoked(self, s: _Session) -> None:
-        """Tell the station why, then close: 4004 means "do not reconnect with this token"."""
+        """Tell the station why, then close: 4004 means "do not reconnect with this token".
+        A command in flight is answered first (the ledger may have written it); nothing
+        after it is executed."""
         if s not in self._connected:
             return
         log.warning("station %s: its token was revoked or replaced; closing its connection",
                     s.station.name)
         self._connected.discard(s)
         self._sessions.discard(s)
+        if s.in_flight:
+            s.revoked = True
+            return
+        self._queue_revoked(s)
+
+    def _queue_revoked(self, s: _Session) -> None:
         s.queue.put_nowait(p.error(p.TOKEN_REVOKED, REVOKED_MESSAGE))
         s.queue.put_nowait(_Close(p.CLOSE_REVOKED, b"token revoked"))
 
@@ -500,6 +512,17 @@ class Hub:
             # Revoked a moment ago: not one more command, before the watcher notices.
             self._close_revoked(s)
             return
+        s.in_flight = True
+        try:
+            await self._obey(s, msg)
+        finally:
+            s.in_flight = False
+            if s.revoked:
+                s.revoked = False
+                self._queue_revoked(s)
+
+    async def _obey(self, s: _Session, msg: p.CommandMsg | p.SignIn) -> None:
+        """A command or sign-in of a station whose token was valid when it arrived."""
         if s.officer is not None and not self.auth.officer_active(s.officer):
             s.officer = s.officer_counter = None
         if isinstance(msg, p.SignIn):
@@ -556,7 +579,8 @@ class Hub:
         verdict = await loop.run_in_executor(None, self.auth.check_pin, msg.officer, msg.pin,
                                              s.station.name)
         if self.auth.station_by_hash(s.token_hash) is None:
-            self._close_revoked(s)  # revoked while the PIN was being checked: not signed in
+            # Revoked while the PIN was being checked: nothing written, not signed in.
+            self._close_revoked(s)
             return
         if verdict == "ok" and not self.auth.officer_active(msg.officer):
             verdict = "disabled"  # disabled while the PIN was being checked

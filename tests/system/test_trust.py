@@ -10,6 +10,7 @@ import json
 import statistics
 import time
 
+from shared.hub.auth import AuthStore
 from shared.ledger.store import connect
 from tests.system.conftest import HubProcess
 from tests.system.raw_station import Raw
@@ -23,6 +24,83 @@ def ledger_events(hub: HubProcess, kind: str) -> list[tuple[str, str | None, str
             "SELECT device, officer, data FROM events WHERE kind=? ORDER BY seq", (kind,))]
     finally:
         conn.close()
+
+
+# --- item 8: a revoked token, on a connection already open ----------------------------------
+
+
+def test_a_revocation_amid_a_stream_of_commands_stops_it_at_once(hub: HubProcess) -> None:
+    """A kiosk sends 150 tickets back to back; IT revokes it after the first reply. The command
+    in flight at that moment may complete (and is answered); not one after it is executed,
+    everything the ledger wrote for it was answered, and its reconnect is refused."""
+    token = hub.enroll("kiosk-1", "kiosk")
+    hub.start()
+    sent = 150
+
+    async def go() -> tuple[int, int, list[str]]:
+        kiosk = await Raw.connect(hub, token)
+        for i in range(sent):
+            await kiosk.ws.send_str(json.dumps({"type": "command", "id": f"i{i}",
+                                                "kind": "issue_ticket",
+                                                "args": {"service": "ktp-baru"}}))
+        first = await kiosk.until(lambda f: f.get("type") == "result")
+        assert first is not None and first["result"]["ok"], first
+
+        def revoke() -> int:
+            store = AuthStore(hub.workdir / "hub-auth.db")
+            try:
+                store.revoke("kiosk-1")
+            finally:
+                store.close()
+            return len(ledger_events(hub, "ticket.issued"))
+
+        at_revoke = await asyncio.to_thread(revoke)
+        while await kiosk.next() is not None:
+            pass
+        assert kiosk.ws.close_code == 4004
+        answered = [f["id"] for f in kiosk.frames if f.get("type") == "result"
+                    and f["result"]["ok"]]
+        assert kiosk.frames[-1]["type"] == "error", kiosk.frames[-3:]
+        assert kiosk.frames[-1]["code"] == "token_revoked"
+        await kiosk.close()
+        again = await Raw.connect(hub, token)
+        assert again.welcome["code"] == "token_revoked"
+        assert await again.next() is None and again.ws.close_code == 4004
+        await again.close()
+        return at_revoke, len(ledger_events(hub, "ticket.issued")), answered
+
+    at_revoke, written, answered = asyncio.run(go())
+    assert written <= at_revoke + 1, (at_revoke, written)  # at most the one in flight
+    assert written < sent  # the stream was cut, not drained
+    assert len(answered) == written  # ...and every ticket written was answered
+
+
+def test_a_sign_in_whose_token_is_revoked_meanwhile_signs_nobody_in(hub: HubProcess) -> None:
+    """The PIN check takes tens of milliseconds: a revocation during it must not let the
+    sign-in through (nor an officer disabled meanwhile)."""
+    hub.add_officer("siti", "246810")
+    token = hub.enroll("loket-1", "counter")
+    hub.start()
+
+    async def go() -> None:
+        loket = await Raw.connect(hub, token)
+        await loket.ws.send_str(json.dumps({"type": "sign_in", "id": "s1", "officer": "siti",
+                                            "pin": "246810", "counter": 1}))
+        store = AuthStore(hub.workdir / "hub-auth.db")
+        try:
+            await asyncio.to_thread(store.revoke, "loket-1")
+        finally:
+            store.close()
+        while await loket.next() is not None:
+            pass
+        assert loket.ws.close_code == 4004
+        answered = [f for f in loket.frames if f.get("id") == "s1"]
+        signed = ledger_events(hub, "officer.signed_in")
+        # Either the sign-in was answered OK before the revocation, or nothing was written.
+        assert (answered and answered[0]["result"]["ok"]) or not signed, (loket.frames, signed)
+        await loket.close()
+
+    asyncio.run(go())
 
 
 # --- item 9: an unbound counter station acts only at its officer's counter ---------------------
