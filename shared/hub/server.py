@@ -48,6 +48,7 @@ RATE_PER_SECOND = 50.0
 RATE_BURST = 200.0
 HELLO_TIMEOUT = 10.0
 AUTH_POLL_SECONDS = 0.5  # how soon a revocation reaches an idle open connection
+DAY_POLL_SECONDS = 30.0  # how soon after the hall's midnight the service day is closed
 EVENTS_MAX_LIMIT = 10000
 REVOKED_MESSAGE = "this station's token was revoked or replaced on the hub"
 
@@ -98,12 +99,14 @@ class Hub:
     def __init__(self, config: HallConfig, ledger_path: str | Path, auth: AuthStore,
                  clock: Clock | None = None, rate_per_second: float = RATE_PER_SECOND,
                  rate_burst: float = RATE_BURST, hello_timeout: float = HELLO_TIMEOUT,
-                 auth_poll_seconds: float = AUTH_POLL_SECONDS) -> None:
+                 auth_poll_seconds: float = AUTH_POLL_SECONDS,
+                 day_poll_seconds: float = DAY_POLL_SECONDS) -> None:
         self.config = config
         self.rate_per_second = rate_per_second
         self.rate_burst = rate_burst
         self.hello_timeout = hello_timeout
         self.auth_poll_seconds = auth_poll_seconds
+        self.day_poll_seconds = day_poll_seconds
         self.ledger_path = Path(ledger_path)
         self.auth = auth
         self.clock = clock or SystemClock()
@@ -115,6 +118,7 @@ class Hub:
         self._connected: set[_Session] = set()  # welcomed, catching up or live
         self._loop: asyncio.AbstractEventLoop | None = None
         self._auth_watch: asyncio.Task[None] | None = None
+        self._day_watch: asyncio.Task[None] | None = None
         self.app = web.Application(client_max_size=p.MAX_FRAME_BYTES)
         self.app.add_routes([
             web.get("/health", self._health),
@@ -139,6 +143,9 @@ class Hub:
         # An officer disabled while the hub was down leaves their counter now.
         await self._enforce_auth()
         self._auth_watch = asyncio.create_task(self._watch_auth())
+        # Tickets of days that ended while the hub was down expire now.
+        await self._close_past_days()
+        self._day_watch = asyncio.create_task(self._watch_day())
 
     def _open_ledger(self) -> Ledger:
         led = Ledger(self.ledger_path, self.config, self.clock)
@@ -154,10 +161,11 @@ class Hub:
             s.queue.put_nowait(_Close(p.CLOSE_GOING_AWAY, b"hub shutting down"))
 
     async def _stop(self, app: web.Application) -> None:
-        if self._auth_watch is not None:
-            self._auth_watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._auth_watch
+        for task in (self._auth_watch, self._day_watch):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for s in list(self._connected):
             await s.ws.close()
         if self._ledger is not None:
@@ -203,6 +211,37 @@ class Hub:
                                                     Actor("hub"), uuid.uuid4().hex))
                 log.warning("officer %s was disabled: signed out of counter %d (%s)", officer,
                             counter, "done" if result.ok else result.refusal)
+
+    # --- closing the service day -----------------------------------------------------------
+
+    async def _watch_day(self) -> None:
+        """At the hall's midnight (by the hub's clock, within day_poll_seconds), the day that
+        ended is closed: its tickets still waiting expire."""
+        day = self.config.service_day(self.clock.now())
+        while True:
+            await asyncio.sleep(self.day_poll_seconds)  # the poll interval, not a wait
+            today = self.config.service_day(self.clock.now())
+            if today != day:
+                day = today
+                try:
+                    await self._close_past_days()
+                except (sqlite3.Error, LedgerError) as e:
+                    log.error("could not close the service day: %s", e)
+
+    async def _close_past_days(self) -> None:
+        """close_day for every past service day that still has waiting tickets (idempotent:
+        a closed day has none)."""
+        assert self._ledger is not None
+        loop = asyncio.get_running_loop()
+        days = await loop.run_in_executor(self._writer, self._ledger.past_days_waiting)
+        for day in days:
+            result = await self.execute(Command("close_day", {"day": day.isoformat()},
+                                                Actor("hub"), uuid.uuid4().hex))
+            if result.ok:
+                log.info("closed service day %s: %d tickets still waiting expired", day,
+                         len(result.events))
+            else:
+                log.error("could not close service day %s: %s", day, result.refusal)
 
     def _close_revoked(self, s: _Session) -> None:
         """Tell the station why, then close: 4004 means "do not reconnect with this token".
