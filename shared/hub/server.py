@@ -30,7 +30,7 @@ from aiohttp import WSMsgType, web
 
 import shared
 from shared import indonesian as ID
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, SystemClock, to_ms
 from shared.config import HallConfig
 from shared.hub import protocol as p
 from shared.hub.auth import AuthStore, Station, permitted, token_hash
@@ -459,7 +459,7 @@ class Hub:
         s.officer, s.officer_counter = self._resume_officer(station)
         await ws.send_str(p.encode(p.Welcome(
             p.PROTOCOL_VERSION, shared.__version__, station.name, station.role, station.counter,
-            last_seq(self._reader), self.config.digest)))
+            last_seq(self._reader), self.config.digest, to_ms(self.clock.now()))))
         sender = asyncio.create_task(self._sender(s))
         self._connected.add(s)
         log.info("station %s (%s) connected from %s after seq %d", station.name, station.role,

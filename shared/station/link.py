@@ -72,6 +72,12 @@ class StationLink(QObject):
     def is_online(self) -> bool:
         return self._online
 
+    def hub_clock(self) -> Clock | None:
+        """The hub's time as this station knows it: its own `clock` corrected by the
+        difference measured at the last welcome. None before any welcome, and where the
+        ledger is in this process (one PC is its own hub): use your own clock then."""
+        return None
+
     def offline_reason(self) -> str | None:
         """Why the link is offline when retrying will not help, in Indonesian for staff (the
         station was refused, or the hub's certificate does not match); None otherwise."""

@@ -6,6 +6,7 @@ test wait 10 s.)"""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import signal
 import urllib.error
@@ -75,7 +76,9 @@ def test_welcome_says_what_the_token_is(shared_hub: HubProcess, tokens: dict[str
         await ws.send_str(json.dumps({"type": "hello", "token": tokens["counter"]}))
         welcome = json.loads((await ws.receive(timeout=10)).data)
         assert set(welcome) == {"type", "protocol", "version", "station", "role", "counter",
-                                "last_seq", "config_digest"}
+                                "last_seq", "config_digest", "hub_time_ms"}
+        hub_now = dt.datetime.fromisoformat(str(shared_hub.health()["time"]))
+        assert abs(welcome["hub_time_ms"] / 1000 - hub_now.timestamp()) < 5
         assert (welcome["type"], welcome["protocol"], welcome["station"], welcome["role"],
                 welcome["counter"]) == ("welcome", 1, "loket-1", "counter", 1)
         health = shared_hub.health()
