@@ -356,7 +356,7 @@ class AuthStore:
             ).fetchone()
         if throttled:
             return "locked"
-        salt, stored = (row[0], row[1]) if row is not None else (_DUMMY_SALT, _dummy_hash())
+        salt, stored = (row[0], row[1]) if row is not None else (_DUMMY_SALT, _DUMMY_HASH)
         # Both sides always hashed and compared in constant time; an unknown id never matches.
         matches = hmac.compare_digest(_pin_hash(pin, salt), stored)
         ok = row is not None and matches
@@ -401,16 +401,10 @@ class AuthStore:
             self._conn.executemany("DELETE FROM pin_failures WHERE key=?", gone)
 
 
+# An unknown officer id's PIN is hashed with this salt (one scrypt, the same cost as a real
+# id's) and compared with this stand-in for a stored hash; `ok` needs a real row besides.
 _DUMMY_SALT = b"antrean-no-such-officer"
-_dummy: list[str] = []
-
-
-def _dummy_hash() -> str:
-    """The hash an unknown officer id is compared against: same scrypt parameters as a real
-    one, computed once."""
-    if not _dummy:
-        _dummy.append(_pin_hash(secrets.token_hex(8), _DUMMY_SALT))
-    return _dummy[0]
+_DUMMY_HASH = "5f" * 32
 
 
 def _check_pin_format(pin: str) -> None:
