@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from shared.hub.auth import AuthStore
 from shared.ledger.store import connect
@@ -235,3 +239,21 @@ def test_an_unknown_officer_id_costs_as_long_as_a_real_one(hub: HubProcess) -> N
     print(f"median sign-in, wrong PIN: real {statistics.median(real) * 1000:.0f} ms, unknown "
           f"{statistics.median(unknown) * 1000:.0f} ms, ratio {ratio:.2f}")
     assert 0.5 < ratio < 2.0, (ratio, real, unknown)
+
+
+def test_officer_add_warns_about_a_short_pin(hub: HubProcess) -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTREAN_")}
+
+    def add(officer: str, pin: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "antrean", "hub", "--ledger", str(hub.ledger), "officer",
+             "add", officer, "--name", officer.title(), "--pin", pin],
+            cwd=root, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+    short = add("siti", "2468")
+    assert short.returncode == 0 and "officer siti saved" in short.stdout
+    assert short.stderr.strip() == ("warning: a 4-digit PIN is weak; use 6 digits "
+                                    "(docs/install-id.md)")
+    six = add("budi", "135790")
+    assert six.returncode == 0 and six.stderr == ""
