@@ -23,7 +23,7 @@ from pathlib import Path
 
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
-from shared.hub.auth import ROLES, AuthError, AuthStore
+from shared.hub.auth import PIN_ADVISED_DIGITS, ROLES, AuthError, AuthStore
 from shared.ledger.disk import DEFAULT_MIN_FREE_MB, MB, free_bytes, megabytes
 from shared.ledger.files import create_private, private_dir
 from shared.ledger.lock import LedgerLock, hold_for_hub
@@ -73,7 +73,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add = osub.add_parser("add", help="add an officer, or change their name and PIN")
     add.add_argument("officer", help="officer id, e.g. NIP or a short name")
     add.add_argument("--name", required=True, help="the officer's name, as screens show it")
-    add.add_argument("--pin", default=None, help="PIN, 4-12 digits (default: asked for)")
+    add.add_argument("--pin", default=None, help="PIN, 4-12 digits, 6 advised (default: asked)")
     osub.add_parser("list", help="list the officers and whether each may sign in")
     disable = osub.add_parser("disable", help="stop an officer signing in; a running hub signs "
                                               "them out of their counter at once")
@@ -82,8 +82,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     enable.add_argument("officer", help="officer id")
     reset = osub.add_parser("reset-pin", help="give an officer a new PIN")
     reset.add_argument("officer", help="officer id")
-    reset.add_argument("--pin", default=None, help="the new PIN, 4-12 digits (default: asked "
-                                                  "for)")
+    reset.add_argument("--pin", default=None,
+                       help="the new PIN, 4-12 digits, 6 advised (default: asked for)")
     st = sub.add_parser("stations", help="list enrolled stations, or revoke one")
     ssub = st.add_subparsers(dest="stations_action", metavar="ACTION",
                              help="list (the default) or revoke")
@@ -224,11 +224,15 @@ def _officer(args: argparse.Namespace, store: AuthStore) -> int:
         return 0
     assert officer is not None
     if action == "add":
-        store.add_officer(officer, args.name, args.pin or _ask_pin(officer))
+        pin = args.pin or _ask_pin(officer)
+        store.add_officer(officer, args.name, pin)
         print(f"officer {officer} saved")
+        _warn_short(pin)
     elif action == "reset-pin":
-        store.reset_pin(officer, args.pin or _ask_pin(officer))
+        pin = args.pin or _ask_pin(officer)
+        store.reset_pin(officer, pin)
         print(f"officer {officer} has a new PIN (the old one no longer signs in)")
+        _warn_short(pin)
     elif action == "disable":
         store.set_disabled(officer, True)
         print(f"officer {officer} disabled: they cannot sign in, and are signed out of their "
@@ -237,6 +241,12 @@ def _officer(args: argparse.Namespace, store: AuthStore) -> int:
         store.set_disabled(officer, False)
         print(f"officer {officer} may sign in again")
     return 0
+
+
+def _warn_short(pin: str) -> None:
+    if len(pin) < PIN_ADVISED_DIGITS:
+        print(f"warning: a {len(pin)}-digit PIN is weak; use {PIN_ADVISED_DIGITS} digits "
+              f"(docs/install-id.md)", file=sys.stderr)
 
 
 def _ask_pin(officer: str) -> str:

@@ -354,6 +354,30 @@ class Ledger:
         out.add(m.OFFICER_SIGNED_OUT, None, {"counter": number, "officer": state.officer,
                                              "reason": "officer_disabled"})
 
+    def _close_day(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        """Every ticket of a past service day that is still waiting expires. Idempotent: a
+        day closed already has nothing waiting, and the command then writes nothing."""
+        try:
+            day = dt.date.fromisoformat(c.args["day"])
+        except ValueError:
+            raise refuse("bad_args", f"close_day: {c.args['day']!r} is not a YYYY-MM-DD date",
+                         "Perintah tidak lengkap.") from None
+        if day >= self.config.service_day(now):
+            raise refuse("day_not_over", f"service day {day} has not ended yet",
+                         "Hari layanan ini belum berakhir.")
+        for row in self.conn.execute(
+                "SELECT ticket_id FROM tickets WHERE status=? AND service_day=? "
+                "ORDER BY is_priority DESC, rank", (m.WAITING, day.isoformat())).fetchall():
+            out.add(m.TICKET_EXPIRED, row[0], {"service_day": day.isoformat(),
+                                               "reason": "day_closed"})
+
+    def past_days_waiting(self) -> list[dt.date]:
+        """Service days before today that still have waiting tickets (close_day them)."""
+        today = self.config.service_day(self.clock.now()).isoformat()
+        return [dt.date.fromisoformat(r[0]) for r in self.conn.execute(
+            "SELECT DISTINCT service_day FROM tickets WHERE status=? AND service_day < ? "
+            "ORDER BY service_day", (m.WAITING, today))]
+
     def _alert(self, c: Command, now: dt.datetime, out: _Events) -> None:
         kind, message = c.args["kind"], c.args["message"]
         state = c.args.get("state", m.ALERT_OPEN)

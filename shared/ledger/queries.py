@@ -90,6 +90,8 @@ class Figures:
     priority: int = 0
     priority_confirmed: int = 0
     priority_rejected: int = 0
+    # Still waiting when the service day ended (ticket.expired, written by the hub).
+    expired: int = 0
 
 
 @dataclass(frozen=True)
@@ -428,6 +430,7 @@ class LedgerReader:
                 no_show=sum(1 for r in rows if r["status"] == m.NO_SHOW),
                 cancelled=sum(1 for r in rows if r["status"] == m.CANCELLED),
                 waiting=sum(1 for r in rows if r["status"] == m.WAITING),
+                expired=sum(1 for r in rows if r["status"] == m.EXPIRED),
                 avg_wait_min=_mean(waits), p90_wait_min=percentile(waits, 90),
                 avg_service_min=_mean(services), p90_service_min=percentile(services, 90),
                 standard_min=self._standard(key, by),

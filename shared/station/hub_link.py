@@ -30,7 +30,7 @@ from PySide6.QtCore import QCryptographicHash, QTimer, QUrl, Slot
 from PySide6.QtNetwork import QSslConfiguration, QSslError
 from PySide6.QtWebSockets import QWebSocket
 
-from shared.clock import Clock
+from shared.clock import Clock, OffsetClock
 from shared.config import ConfigError, HallConfig, loads_config
 from shared.hub import protocol as p
 from shared.hub import tls
@@ -124,7 +124,9 @@ class HubLink(StationLink):
         self.replica = replica
         self._reader = LedgerReader(replica.conn, config)
         # Reconnect delays: Backoff's own, the ones docs/protocol.md section 9 gives.
-        self._proto = sp.StationProtocol(token, replica.last_seq, session=self._session)
+        self._proto = sp.StationProtocol(token, replica.last_seq, session=self._session,
+                                         clock=self.clock)
+        self._hub_clock = OffsetClock(self.clock, lambda: self._proto.hub_offset_ms)
         self._closing = False
         self.refused_reason: str | None = None  # the hub's words, once it refused the station
         self.refused_code: str | None = None
@@ -265,6 +267,9 @@ class HubLink(StationLink):
                     self._refused(code, message)
                 case sp.CaughtUp():
                     pass
+
+    def hub_clock(self) -> Clock | None:
+        return self._hub_clock if self._proto.hub_time_known else None
 
     def _reply(self, result: Result, defer: bool) -> None:
         if defer:
