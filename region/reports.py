@@ -3,7 +3,7 @@ query over region.tickets / region.halls. The CLI (`antrean region report`) prin
 tables or CSV; the management console can list `REPORTS` and run the same definitions.
 
 The figures are the hall's own (shared/ledger/queries.py `figures`): issued, served (finished),
-no-show, cancelled, still waiting; the wait is issue -> first call, the service time start (or
+no-show, cancelled, still waiting, expired (still waiting when the hub closed the day); the wait is issue -> first call, the service time start (or
 the call, when the officer never pressed start) -> finish, in minutes, mean and 90th
 percentile (nearest rank, as the hall's: percentile_disc)."""
 
@@ -29,13 +29,14 @@ FIGURES = f"""
     count(*) FILTER (WHERE t.status = 'no_show') AS no_show,
     count(*) FILTER (WHERE t.status = 'cancelled') AS cancelled,
     count(*) FILTER (WHERE t.status = 'waiting') AS waiting,
+    count(*) FILTER (WHERE t.status = 'expired') AS expired,
     round(avg({_WAIT})::numeric, 1) AS avg_wait_min,
     round((percentile_disc(0.9) WITHIN GROUP (ORDER BY {_WAIT}))::numeric, 1) AS p90_wait_min,
     round((avg({_SERVICE}) FILTER (WHERE {_DONE}))::numeric, 1) AS avg_service_min,
     round((percentile_disc(0.9) WITHIN GROUP (ORDER BY {_SERVICE})
            FILTER (WHERE {_DONE}))::numeric, 1) AS p90_service_min"""
-FIGURE_COLUMNS = ("issued", "served", "no_show", "cancelled", "waiting", "avg_wait_min",
-                  "p90_wait_min", "avg_service_min", "p90_service_min")
+FIGURE_COLUMNS = ("issued", "served", "no_show", "cancelled", "waiting", "expired",
+                  "avg_wait_min", "p90_wait_min", "avg_service_min", "p90_service_min")
 
 
 @dataclass(frozen=True)

@@ -96,10 +96,24 @@ def write(conn: psycopg.Connection, hall: str, events: Sequence[Event],
                 "at_ms, data, hash) FROM STDIN") as copy:
             for e, h in zip(events, hashes, strict=True):
                 copy.write_row((hall, e.seq, e.command_id, e.kind, e.ticket_id, e.device,
-                                e.officer, e.at_ms, json.dumps(e.data, ensure_ascii=False), h))
+                                e.officer, e.at_ms, json.dumps(stored_data(e),
+                                                               ensure_ascii=False), h))
         _project(conn, hall, events)
         conn.execute("UPDATE region.halls SET last_seq = %s, last_hash = %s, "
                      "exported_at = now() WHERE hall = %s", (events[-1].seq, hashes[-1], hall))
+
+
+# What the region does not keep of an event's data: the ticket's secret (issue 13), which
+# opens the visitor's ticket page; it stays in the hall. The stored hash still covers it, so the
+# region proves continuity by (seq, hash) as before; it can no longer recompute the hash of a
+# ticket.issued from its own copy alone, which it never needs (it compares the hub's events).
+PRIVATE_DATA = ("secret",)
+
+
+def stored_data(e: Event) -> dict[str, Any]:
+    if not any(k in e.data for k in PRIVATE_DATA):
+        return e.data
+    return {k: v for k, v in e.data.items() if k not in PRIVATE_DATA}
 
 
 def refuse(conn: psycopg.Connection, hall: str, seq: int | None, reason: str,
@@ -170,6 +184,8 @@ def _fold(t: dict[str, Any], e: Event) -> None:
             t.update(status=m.NO_SHOW, ended_at_ms=e.at_ms)
         case m.TICKET_CANCELLED:
             t.update(status=m.CANCELLED, ended_at_ms=e.at_ms)
+        case m.TICKET_EXPIRED:
+            t.update(status=m.EXPIRED, ended_at_ms=e.at_ms)
         case m.TICKET_REQUEUED:
             t.update(status=m.WAITING, ended_at_ms=None)
         case m.TICKET_TRANSFERRED:

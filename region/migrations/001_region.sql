@@ -22,7 +22,7 @@ CREATE TABLE region.events (
     device      text NOT NULL,
     officer     text,
     at_ms       bigint NOT NULL,             -- Unix milliseconds, as on the wire
-    data        jsonb NOT NULL,
+    data        jsonb NOT NULL,              -- without the ticket's secret (region/store.py)
     hash        text NOT NULL,               -- shared/ledger/chain.py's event_hash
     PRIMARY KEY (hall, seq)
 );
@@ -61,6 +61,7 @@ SELECT hall, service_day, agency, service,
        count(*) FILTER (WHERE status = 'no_show')        AS no_show,
        count(*) FILTER (WHERE status = 'cancelled')      AS cancelled,
        count(*) FILTER (WHERE status = 'waiting')        AS waiting,
+       count(*) FILTER (WHERE status = 'expired')        AS expired,
        avg((called_at_ms - issued_at_ms) / 60000.0)      AS avg_wait_min,
        percentile_disc(0.9) WITHIN GROUP (ORDER BY (called_at_ms - issued_at_ms) / 60000.0)
                                                          AS p90_wait_min,

@@ -172,8 +172,8 @@ def test_region_reports_give_the_halls_own_figures(
     assert sorted(rows) == sorted(f.key for f in hall_figures)
 
     for f in hall_figures:
-        counts, minutes = rows[f.key][:5], rows[f.key][5:]
-        assert counts == (f.issued, f.served, f.no_show, f.cancelled, f.waiting)
+        counts, minutes = rows[f.key][:6], rows[f.key][6:]
+        assert counts == (f.issued, f.served, f.no_show, f.cancelled, f.waiting, f.expired)
         # The region rounds to a tenth in SQL (numeric, half away from zero).
         hall_minutes = (f.avg_wait_min, f.p90_wait_min, f.avg_service_min, f.p90_service_min)
         assert [None if v is None else float(v) for v in minutes] == [
