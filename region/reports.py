@@ -2,10 +2,11 @@
 query over region.tickets / region.halls. The CLI (`antrean region report`) prints them as
 tables or CSV; the management console can list `REPORTS` and run the same definitions.
 
-The figures are the hall's own (shared/ledger/queries.py `figures`): issued, served (finished),
-no-show, cancelled, still waiting, expired (still waiting when the hub closed the day); the wait is issue -> first call, the service time start (or
-the call, when the officer never pressed start) -> finish, in minutes, mean and 90th
-percentile (nearest rank, as the hall's: percentile_disc)."""
+The figures are the hall's own (shared/ledger/queries.py `figures`): issued, served
+(finished), no-show, cancelled, still waiting, expired (still waiting when the hub closed the
+day); the wait is issue -> first call, the service time start (or the call, when the officer
+never pressed start) -> finish, in minutes, mean and 90th percentile (nearest rank, as the
+hall's: percentile_disc)."""
 
 from __future__ import annotations
 
