@@ -49,7 +49,8 @@ def hall_id(config: HallConfig) -> str:
 
 def register(conn: psycopg.Connection, hall: str, config: HallConfig,
              province: str | None) -> Head:
-    """Make sure the hall has its row, and return the head of its chain in the region."""
+    """Make sure the hall has its row, and return the head of its chain in the region. Call
+    it on each new connection before `write`."""
     with conn.transaction():
         conn.execute(
             "INSERT INTO region.halls (hall, name, kabupaten, province, timezone, last_hash) "
@@ -59,6 +60,7 @@ def register(conn: psycopg.Connection, hall: str, config: HallConfig,
             "timezone = EXCLUDED.timezone",
             (hall, config.mpp.name, config.mpp.kabupaten, province, config.mpp.timezone,
              GENESIS))
+    conn.execute(_STAGE)  # this connection's staging table for the tickets (see _project)
     return head(conn, hall)
 
 
@@ -154,7 +156,6 @@ def _project(conn: psycopg.Connection, hall: str, events: Sequence[Event]) -> No
             t = tickets.setdefault(e.ticket_id, dict.fromkeys(_COLS) | {
                 "call_count": 0, "transfers": 0})
             _fold(t, e)
-    conn.execute(_STAGE)
     with conn.cursor().copy(f"COPY batch_tickets ({_ALL}) FROM STDIN") as copy:
         for tid, t in tickets.items():
             copy.write_row((hall, tid, *(t[c] for c in _COLS)))
