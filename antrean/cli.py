@@ -24,6 +24,8 @@ SUBCOMMANDS: dict[str, str] = {
     "doctor": "check this PC for its job in the hall",
     "simulate": "simulate a service day against a real hub (soak and load tool)",
     "demo": "a whole hall on this PC (scripted where there is no screen)",
+    "export": "stream the hall's ledger into the region's PostgreSQL",
+    "region": "the region's PostgreSQL: reports across halls, schema",
 }
 
 
@@ -70,6 +72,12 @@ def module(name: str) -> Subcommand:
         case "demo":
             from antrean import cli_demo
             return cli_demo
+        case "export":
+            from antrean import cli_export
+            return cli_export
+        case "region":
+            from antrean import cli_region
+            return cli_region
     raise KeyError(f"no subcommand {name!r}")
 
 

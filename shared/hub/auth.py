@@ -28,7 +28,7 @@ from shared.hub import protocol as p
 from shared.ledger.files import create_private
 from shared.ledger.model import Refusal, check_args
 
-ROLES = ("kiosk", "counter", "display", "admin")
+ROLES = ("kiosk", "counter", "display", "admin", "export")
 
 # Which commands each role may send. A display only reads; a kiosk only issues tickets.
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
@@ -41,6 +41,9 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
         "sign_in", "sign_out", "alert",
     }),
     "display": frozenset({"alert"}),
+    # The region's exporter (`antrean export postgres`) follows the event stream and catches
+    # up; it sends no command at all, not even an alert.
+    "export": frozenset(),
     "admin": frozenset({
         "issue_ticket", "call_next", "recall", "start", "finish", "no_show", "return_no_show",
         "transfer", "cancel", "check_priority", "open_counter", "pause_counter",

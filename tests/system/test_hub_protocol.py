@@ -126,7 +126,7 @@ async def _new_session() -> aiohttp.ClientSession:
     return aiohttp.ClientSession()
 
 
-@pytest.mark.parametrize("role", ["kiosk", "counter", "display"])
+@pytest.mark.parametrize("role", ["kiosk", "counter", "display", "export"])
 def test_each_role_is_refused_the_commands_it_may_not_send(
     threaded_hub: ThreadedHub, loop: asyncio.AbstractEventLoop, role: str
 ) -> None:
