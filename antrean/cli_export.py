@@ -36,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                     help="the hall's id in the region (default: the config's MPP name as a "
                          "slug, e.g. mpp-kota-contoh)")
     pg.add_argument("--province", default=None,
-                    help="the hall's province, for the region's reports (e.g. 'Jawa Barat')")
+                    help="the hall's province, for the region's reports (e.g. 'Jawa Tengah')")
 
 
 def add_dsn_argument(p: argparse.ArgumentParser) -> None:
