@@ -7,6 +7,7 @@ the commit is durable. A command id seen before returns the first result and wri
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import sqlite3
@@ -28,11 +29,13 @@ from shared.ledger.availability import (
     TicketWindow,
     ticket_window,
 )
+from shared.ledger.head import HeadRecord
 from shared.ledger.model import Actor, Command, CommandRefused, Event, Result, refuse
 from shared.ledger.projection import (
     apply_event,
     clear_projection,
     event_from_row,
+    hash_at,
     insert_event,
     iter_events,
     last_seq,
@@ -51,16 +54,26 @@ class Ledger:
     """The authoritative ledger of one hall. Not thread-safe by itself: the hub gives it one
     writer thread; tests and tools use it from one thread."""
 
-    def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None) -> None:
+    def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None,
+                 head: HeadRecord | None = None) -> None:
         self.path = Path(path)
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.conn = connect(self.path)
         self.reader = LedgerReader(self.conn, config)
+        # The hub's "what my last run left" record (shared.ledger.head), kept after every
+        # commit; tools and tests that open a ledger for a moment keep none.
+        self.head = head
         self._listeners: list[EventListener] = []
         self._lock = threading.Lock()
 
     def close(self) -> None:
+        if self.head is not None:
+            with contextlib.suppress(sqlite3.Error, OSError):
+                # A clean stop: checkpoint, then record durably what the file holds.
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                seq = last_seq(self.conn)
+                self.head.committed(seq, hash_at(self.conn, seq) or "", durable=True)
         self.conn.close()
 
     def subscribe(self, listener: EventListener) -> None:
@@ -84,10 +97,15 @@ class Ledger:
                 log.info("refused %s from %s: %s", command.kind, command.actor.device,
                          refused.refusal.message)
                 return Result(command.id, False, refusal=refused.refusal)
+            stored = []
             for e in events:
-                insert_event(self.conn, e)
+                stored.append(insert_event(self.conn, e))
                 apply_event(self.conn, e)
+            events = stored
             value = self._value_for(command, events)
+        if self.head is not None and events:
+            # After the commit returned, so the record never claims more than is durable.
+            self.head.committed(events[-1].seq, events[-1].hash or "")
         for listener in self._listeners:
             listener(events)
         return Result(command.id, True, value, tuple(events))

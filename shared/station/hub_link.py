@@ -39,7 +39,7 @@ from shared.ledger.queries import LedgerReader
 from shared.ledger.store import LedgerError
 from shared.station import protocol as sp
 from shared.station.link import StationLink
-from shared.station.replica import Replica, ReplicaGap
+from shared.station.replica import Replica, ReplicaForked, ReplicaGap
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,8 @@ class HubLink(StationLink):
         self.replica = replica
         self._reader = LedgerReader(replica.conn, config)
         # Reconnect delays: Backoff's own, the ones docs/protocol.md section 9 gives.
-        self._proto = sp.StationProtocol(token, replica.last_seq, session=self._session)
+        self._proto = sp.StationProtocol(token, replica.last_seq, session=self._session,
+                                         last_hash=replica.last_hash)
         self._closing = False
         self.refused_reason: str | None = None  # the hub's words, once it refused the station
         self.refused_code: str | None = None
@@ -245,6 +246,9 @@ class HubLink(StationLink):
                 case sp.Apply(events):
                     try:
                         applied = self.replica.apply(list(events))
+                    except ReplicaForked as e:
+                        self._do(self._proto.history_differs(str(e)))
+                        return
                     except (ReplicaGap, LedgerError) as e:
                         self._do(self._proto.events_not_applied(str(e)))
                         return
@@ -317,7 +321,7 @@ class HubLink(StationLink):
                 self._refuse_certificate(seen)
                 self._ws.abort()
                 return
-        self._do(self._proto.connected(self.replica.last_seq))
+        self._do(self._proto.connected(self.replica.last_seq, self.replica.last_hash))
 
     @Slot()
     def _on_disconnected(self) -> None:

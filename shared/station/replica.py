@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from shared.ledger.model import Event
-from shared.ledger.projection import apply_event, insert_events, last_seq
+from shared.ledger.projection import ChainBroken, apply_event, hash_at, insert_events, last_seq
 from shared.ledger.store import connect, immediate
 
 
@@ -17,19 +17,33 @@ class ReplicaGap(Exception):
     """Events arrived with a hole before them; the station must ask for the missing ones."""
 
 
+class ReplicaForked(Exception):
+    """Events arrived whose hashes do not continue this replica's chain: the hub holds another
+    history. Nothing was applied; the replica stays as it is, as evidence."""
+
+
 class Replica:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.conn: sqlite3.Connection = connect(self.path)
         self._last = last_seq(self.conn)
+        self._hash = hash_at(self.conn, self._last)
 
     @property
     def last_seq(self) -> int:
         return self._last
 
+    @property
+    def last_hash(self) -> str | None:
+        """The chain's hash at `last_seq`: what the hello tells the hub, so that it can prove
+        this replica holds the same history, not merely as many events."""
+        return self._hash
+
     def apply(self, events: list[Event]) -> list[Event]:
         """Apply the events not yet held, in one transaction (a catch-up frame of 2,000 is one
-        commit); returns those applied."""
+        commit); returns those applied, with their hashes. Each event's hash, when the hub sent
+        one, must be the one this replica's chain gives it: ReplicaForked otherwise, and
+        nothing is applied."""
         fresh = [e for e in events if e.seq > self._last]
         if not fresh:
             return []
@@ -38,13 +52,17 @@ class Replica:
         for expected, e in enumerate(fresh, self._last + 1):
             if e.seq != expected:
                 raise ReplicaGap(f"events out of order at seq {e.seq}")
-        with immediate(self.conn):
-            # The log in one statement, then the projection event by event: the projection
-            # reads only itself and the event, never the log, so the order is the same.
-            insert_events(self.conn, fresh)
-            for e in fresh:
-                apply_event(self.conn, e)
+        try:
+            with immediate(self.conn):
+                # The log in one statement, then the projection event by event: the projection
+                # reads only itself and the event, never the log, so the order is the same.
+                fresh = insert_events(self.conn, fresh)
+                for e in fresh:
+                    apply_event(self.conn, e)
+        except ChainBroken as e:
+            raise ReplicaForked(f"replica {self.path} at seq {self._last}: {e}") from None
         self._last = fresh[-1].seq
+        self._hash = fresh[-1].hash
         return fresh
 
     def get_meta(self, key: str) -> str | None:

@@ -64,7 +64,7 @@ def test_a_frame_is_one_transaction(tmp_path: Path, history: list[Event]) -> Non
     replica = Replica(tmp_path / "replica.db")
     try:
         replica.apply(history[:2])
-        broken = [*history[2:6], replace(history[6], kind="ticket.eaten")]
+        broken = [*history[2:6], replace(history[6], kind="ticket.eaten", hash=None)]
         with pytest.raises(ValueError, match=r"ticket\.eaten"):
             replica.apply(broken)
         assert replica.last_seq == 2
