@@ -86,3 +86,19 @@ class HeadRecord:
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def record_file_head(ledger: str | Path) -> Head:
+    """Write the record for what a ledger file holds now (after a restore put it in place),
+    synced: the next start of the hub compares the file with it."""
+    from shared.ledger.projection import hash_at, last_seq
+    from shared.ledger.store import connect
+
+    conn = connect(ledger, readonly=True)
+    try:
+        seq = last_seq(conn)
+        head = Head(seq, hash_at(conn, seq) or "")
+    finally:
+        conn.close()
+    HeadRecord(ledger).committed(head.seq, head.hash, durable=True)
+    return head
