@@ -267,7 +267,7 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
     behind that blocked the next try with "exists already", or that a plain `antrean hub`
     would then serve."""
     from shared.ledger.check import check_file
-    from shared.ledger.head import HeadRecord
+    from shared.ledger.head import write_head
     from shared.ledger.ledger import Ledger
     from shared.ledger.projection import hash_at, last_seq
     from shared.ledger.store import LedgerError
@@ -303,7 +303,7 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
             raise RestoreError(f"the copy of {replica} does not hold what it was checked to "
                                f"hold (seq {seq}); try again")
         partial.replace(ledger)
-        HeadRecord(ledger).committed(seq, digest, durable=True)
+        write_head(ledger, seq, digest)
     except (sqlite3.Error, LedgerError, OSError) as e:
         raise RestoreError(f"cannot restore from {replica}: {e}") from None
     finally:
@@ -318,7 +318,7 @@ def _sqlite_files(db: Path) -> list[Path]:
 
 def _serve(args: argparse.Namespace) -> int:
     from shared.hub.server import Hub, run_hub
-    from shared.ledger.head import HeadRecord
+    from shared.ledger.head import write_head
 
     config = load_config(args.config or example_config_path())
     ledger = Path(args.ledger)
@@ -329,7 +329,7 @@ def _serve(args: argparse.Namespace) -> int:
     if report is not None:
         # The record starts from what was checked: a ledger from before records existed, or
         # one just restored, has one from now on.
-        HeadRecord(ledger).committed(report.last_seq, report.last_hash, durable=True)
+        write_head(ledger, report.last_seq, report.last_hash)
     clock = None
     if args.simulated_clock:
         from shared.clock import parse_simulated_clock

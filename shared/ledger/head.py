@@ -13,10 +13,10 @@ from the recorded (seq, hash): that is a hub killed between a commit and the rec
 Why a sidecar and not a row in the ledger (or the auth store): a record inside the ledger file
 is lost together with the damage it should reveal, and the auth store is a separate database
 the hub writes rarely; a second SQLite commit per ticket would double the fsyncs of the hot
-path. The sidecar is rewritten with a rename (atomic: a SIGKILL leaves the old record or the
-new one, never half of one) and without an fsync after each commit — only at a clean stop —
-so it costs a few microseconds per commit; after a power cut it may be a little behind, which
-the "ahead, chain continues" rule accepts.
+path. The sidecar is one fixed-width line rewritten in place (never torn: see
+`HeadRecord.committed`), without an fsync after each commit — only at a clean stop — so it
+costs about a microsecond per commit; after a power cut it may be a little behind, which the
+"ahead, chain continues" rule accepts.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def head_path(ledger: str | Path) -> Path:
 class HeadRecord:
     def __init__(self, ledger: str | Path) -> None:
         self.path = head_path(ledger)
-        self._tmp = self.path.with_name(f".{self.path.name}.tmp")
+        self._fd: int | None = None
 
     def read(self) -> Head | None:
         """The record, or None when there is none (a new hall, an older version's ledger)."""
@@ -67,25 +67,52 @@ class HeadRecord:
         return Head(seq, digest)
 
     def committed(self, seq: int, digest: str, durable: bool = False) -> None:
-        """Record that the ledger holds events up to `seq`, the last with hash `digest`."""
-        data = json.dumps({"seq": seq, "hash": digest}).encode()
-        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, data)
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(self._tmp, self.path)
-        if durable and os.name == "posix":
-            dfd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+        """Record that the ledger holds events up to `seq`, the last with hash `digest`.
+
+        One write of a fixed-width record over the old one, in place: a rename per commit
+        costs ~0.8 ms on ext4 (it flushes the new file's data first, auto_da_alloc), this
+        one ~1 µs. A write this small within the file's first sector is never torn, by a
+        SIGKILL (it reaches the page cache whole) or by a power cut (sectors are written
+        whole); the record is always one committed (seq, hash) or the one before it."""
+        record = _RECORD.format(seq=seq, digest=digest.ljust(64)[:64]).encode("ascii")
+        first = self._fd is None
+        new = first and not self.path.exists()
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.pwrite(self._fd, record, 0)
+        if first:  # whatever was there before (an older, longer record) is cut off
+            os.ftruncate(self._fd, len(record))
+        if durable:
+            os.fsync(self._fd)
+            if new and os.name == "posix":
+                dfd = os.open(self.path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(dfd)
+                finally:
+                    os.close(dfd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def remove(self) -> None:
+        self.close()
         self.path.unlink(missing_ok=True)
+
+
+# Always the same length (seq right-aligned in 20 places, JSON allows the spaces), so a
+# rewrite in place covers the old record exactly.
+_RECORD = '{{"seq": {seq:20d}, "hash": "{digest}"}}\n'
+
+
+def write_head(ledger: str | Path, seq: int, digest: str) -> None:
+    """Write a ledger's record once, synced (after a check or a restore)."""
+    record = HeadRecord(ledger)
+    try:
+        record.committed(seq, digest, durable=True)
+    finally:
+        record.close()
 
 
 def record_file_head(ledger: str | Path) -> Head:
@@ -100,5 +127,5 @@ def record_file_head(ledger: str | Path) -> Head:
         head = Head(seq, hash_at(conn, seq) or "")
     finally:
         conn.close()
-    HeadRecord(ledger).committed(head.seq, head.hash, durable=True)
+    write_head(ledger, head.seq, head.hash)
     return head

@@ -74,6 +74,7 @@ class Ledger:
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 seq = last_seq(self.conn)
                 self.head.committed(seq, hash_at(self.conn, seq) or "", durable=True)
+            self.head.close()
         self.conn.close()
 
     def subscribe(self, listener: EventListener) -> None:

@@ -28,7 +28,7 @@ from shared.hub import tls
 from shared.ledger.model import Event, Result
 from shared.ledger.store import LedgerError
 from shared.station import protocol as sp
-from shared.station.replica import Replica, ReplicaForked, ReplicaGap
+from shared.station.replica import Replica, ReplicaDamaged, ReplicaForked, ReplicaGap
 
 log = logging.getLogger(__name__)
 EventCallback = Callable[[list[Event]], None]
@@ -199,6 +199,10 @@ class HubClient:
                             batch = self.replica.apply(batch)
                         except ReplicaForked as e:
                             await self._do(self._proto.history_differs(str(e)))
+                            return
+                        except ReplicaDamaged as e:
+                            self.replica.start_over(str(e))
+                            await self._do(self._proto.events_not_applied(str(e)))
                             return
                         except (ReplicaGap, LedgerError) as e:
                             await self._do(self._proto.events_not_applied(str(e)))

@@ -39,7 +39,13 @@ from shared.ledger.queries import LedgerReader
 from shared.ledger.store import LedgerError
 from shared.station import protocol as sp
 from shared.station.link import StationLink
-from shared.station.replica import Replica, ReplicaForked, ReplicaGap
+from shared.station.replica import (
+    Replica,
+    ReplicaDamaged,
+    ReplicaForked,
+    ReplicaGap,
+    open_replica,
+)
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +162,8 @@ class HubLink(StationLink):
             pin = tls.station_pin(args.hub, getattr(args, "hub_fingerprint", None))
         except tls.TlsError as e:
             raise HubLinkError(str(e)) from None
-        replica = Replica(Path(args.replica) if args.replica else
-                          default_replica_path(args.device))
+        replica = open_replica(Path(args.replica) if args.replica else
+                               default_replica_path(args.device))
         try:
             raw = fetch_config(args.hub, args.token, pin)
             replica.set_meta(CONFIG_META_KEY, raw.decode("utf-8"))
@@ -248,6 +254,12 @@ class HubLink(StationLink):
                         applied = self.replica.apply(list(events))
                     except ReplicaForked as e:
                         self._do(self._proto.history_differs(str(e)))
+                        return
+                    except ReplicaDamaged as e:
+                        # Never go on with a garbled copy: keep it aside, fill a new one.
+                        self.replica.start_over(str(e))
+                        self._reader = LedgerReader(self.replica.conn, self.config)
+                        self._do(self._proto.events_not_applied(str(e)))
                         return
                     except (ReplicaGap, LedgerError) as e:
                         self._do(self._proto.events_not_applied(str(e)))

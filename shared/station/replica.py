@@ -1,16 +1,29 @@
 """A station's full copy of the ledger: the same schema, fed with the hub's events in order.
 
 Applying an event here runs the very projection code the hub runs, so every replica answers
-the same queries with the same answers, and any replica can seed a new hub."""
+the same queries with the same answers, and any replica can seed a new hub.
+
+A damaged replica is never used: `open_replica` checks it at start (shared.ledger.check) and a
+write that finds it damaged raises ReplicaDamaged; either way the file is moved aside, kept as
+evidence (`replica-kiosk-1.db.damaged-20261130T020000Z`), and the station fills a new one from
+the hub (`start_over`). A replica of *another history* (the hub refused it, 4005) is not
+damaged: it is kept in place, untouched."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import logging
+import os
 import sqlite3
 from pathlib import Path
 
+from shared.ledger.check import check_file
 from shared.ledger.model import Event
 from shared.ledger.projection import ChainBroken, apply_event, hash_at, insert_events, last_seq
-from shared.ledger.store import connect, immediate
+from shared.ledger.store import LedgerError, connect, immediate
+
+log = logging.getLogger(__name__)
 
 
 class ReplicaGap(Exception):
@@ -22,12 +35,31 @@ class ReplicaForked(Exception):
     history. Nothing was applied; the replica stays as it is, as evidence."""
 
 
+class ReplicaDamaged(LedgerError):
+    """The replica file itself is damaged (SQLite reports a malformed file)."""
+
+
 class Replica:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.conn: sqlite3.Connection = connect(self.path)
-        self._last = last_seq(self.conn)
-        self._hash = hash_at(self.conn, self._last)
+        try:
+            self.conn: sqlite3.Connection = connect(self.path)
+            self._last = last_seq(self.conn)
+            self._hash = hash_at(self.conn, self._last)
+        except sqlite3.DatabaseError as e:
+            raise ReplicaDamaged(f"replica {self.path} is damaged: {e}") from None
+
+    def start_over(self, why: str) -> Path:
+        """Move this damaged replica aside (kept as evidence) and continue with an empty one
+        at the same path, which the station fills from the hub. Returns where it went."""
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+        aside = move_aside(self.path)
+        log.error("replica %s is damaged (%s): kept as %s; rebuilding it from the hub",
+                  self.path, why, aside)
+        self.conn = connect(self.path)
+        self._last, self._hash = 0, hash_at(self.conn, 0)
+        return aside
 
     @property
     def last_seq(self) -> int:
@@ -61,6 +93,10 @@ class Replica:
                     apply_event(self.conn, e)
         except ChainBroken as e:
             raise ReplicaForked(f"replica {self.path} at seq {self._last}: {e}") from None
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and "malformed" not in str(e):
+                raise LedgerError(f"replica {self.path}: {e}") from None  # busy, disk full
+            raise ReplicaDamaged(f"replica {self.path} is damaged: {e}") from None
         self._last = fresh[-1].seq
         self._hash = fresh[-1].hash
         return fresh
@@ -77,3 +113,32 @@ class Replica:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def move_aside(path: Path) -> Path:
+    """Rename a replica and its -wal/-shm out of the way, together, and return the new name."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(f"{path}{suffix}")
+        if src.exists():
+            os.replace(src, Path(f"{aside}{suffix}"))
+    return aside
+
+
+def open_replica(path: str | Path) -> Replica:
+    """A station's replica, checked first: a damaged one is moved aside (one log line, the
+    file kept as evidence) and a new one started, which the station fills from the hub."""
+    p = Path(path)
+    if p.exists():
+        report = check_file(p)
+        if not report.ok:
+            aside = move_aside(p)
+            log.error("replica %s is damaged (%s): kept as %s; rebuilding it from the hub",
+                      p, report.first(), aside)
+    try:
+        return Replica(p)
+    except ReplicaDamaged as e:
+        aside = move_aside(p)
+        log.error("%s: kept as %s; rebuilding it from the hub", e, aside)
+        return Replica(p)
