@@ -267,7 +267,6 @@ def _issued(e: m.Event, status: dict[str, str], issued_at: dict[str, int],
     if t is None or t in status:
         report._add(DAMAGE, f"ticket {t} is issued twice (seq {issued_at.get(t or '')} and "
                     f"{e.seq})")
-        return
     if label != f"{queue}-{number:03d}" or t != f"{day.replace('-', '')}-{label}":
         report._add(DAMAGE, f"event {e.seq}: ticket {t} is labelled {label} (queue {queue}, "
                     f"number {number})")
@@ -280,8 +279,9 @@ def _issued(e: m.Event, status: dict[str, str], issued_at: dict[str, int],
             report._add(DAMAGE, f"queue {queue} on {day}: number {number} follows {before} "
                         f"(seq {e.seq}): numbers {before + 1}-{number - 1} are missing")
     last_number[(day, queue)] = (max(before, number), e.seq)
-    status[t] = m.WAITING
-    issued_at[t] = e.seq
+    if t is not None and t not in status:
+        status[t] = m.WAITING
+        issued_at[t] = e.seq
 
 
 def _check_projection(conn: sqlite3.Connection, events: list[m.Event],

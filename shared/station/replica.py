@@ -47,6 +47,8 @@ class Replica:
             self._last = last_seq(self.conn)
             self._hash = hash_at(self.conn, self._last)
         except sqlite3.DatabaseError as e:
+            if not is_damage(e):
+                raise
             raise ReplicaDamaged(f"replica {self.path} is damaged: {e}") from None
 
     def start_over(self, why: str) -> Path:
@@ -94,8 +96,10 @@ class Replica:
         except ChainBroken as e:
             raise ReplicaForked(f"replica {self.path} at seq {self._last}: {e}") from None
         except sqlite3.DatabaseError as e:
-            if isinstance(e, sqlite3.OperationalError) and "malformed" not in str(e):
-                raise LedgerError(f"replica {self.path}: {e}") from None  # busy, disk full
+            if not is_damage(e):
+                # Busy, disk full, or events this projection cannot take: not the file's fault,
+                # and a new file would fare no better.
+                raise LedgerError(f"replica {self.path}: {e}") from None
             raise ReplicaDamaged(f"replica {self.path} is damaged: {e}") from None
         self._last = fresh[-1].seq
         self._hash = fresh[-1].hash
@@ -113,6 +117,18 @@ class Replica:
 
     def close(self) -> None:
         self.conn.close()
+
+
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+
+
+def is_damage(e: sqlite3.DatabaseError) -> bool:
+    """SQLite says the file itself is damaged ("database disk image is malformed", "file is
+    not a database"), not that a statement failed (a constraint, a lock, a full disk)."""
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    return type(e) is sqlite3.DatabaseError
 
 
 def move_aside(path: Path) -> Path:
