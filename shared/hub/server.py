@@ -470,7 +470,8 @@ class Hub:
         await ws.send_str(p.error(
             p.HISTORY_DIFFERS, f"this station's event {hello.after} differs from the hub's: "
             f"the hub holds another history of this hall (it was restored from another "
-            f"copy); keep this station's replica and compare it with 'antrean ledger diff'"))
+            f"copy); keep this station's replica and compare it with 'antrean ledger diff "
+            f"HUB-LEDGER REPLICA'"))
         await ws.close(code=p.CLOSE_HISTORY_DIFFERS, message=b"history differs")
 
     async def _read(self, s: _Session) -> None:

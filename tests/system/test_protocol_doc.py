@@ -6,6 +6,7 @@ test wait 10 s.)"""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import signal
 import urllib.error
@@ -169,7 +170,16 @@ def test_commands_results_events_and_duplicates(shared_hub: HubProcess,
                 if e["command_id"] == "doc-k1"]
         assert [e["seq"] for e in mine] == result["value"]["seq"]
         assert set(mine[0]) == {"seq", "command_id", "kind", "ticket_id", "device", "officer",
-                                "at_ms", "data"}
+                                "at_ms", "data", "hash"}
+        # Section 6.2: the hash covers the previous event's hash and this event's fields.
+        events = [e for f in seen if f.get("type") == "events" for e in f["events"]]
+        at = events.index(mine[0])
+        previous = events[at - 1]["hash"] if at else None
+        if previous is not None:
+            fields = {k: v for k, v in mine[0].items() if k != "hash"}
+            text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            assert mine[0]["hash"] == hashlib.sha256(
+                f"{previous}\n{text}".encode()).hexdigest()
         assert mine[0]["device"] == "kiosk-1" and mine[0]["kind"] == "ticket.issued"
         # Section 8: the same id again writes nothing and answers the first result.
         again = await kiosk.command("doc-k1", "issue_ticket", service="ktp-baru")
