@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import ROLES, AuthError, AuthStore
+from shared.ledger.store import LedgerError
 
 if TYPE_CHECKING:
     from shared.ledger.check import CheckReport
@@ -155,6 +156,9 @@ def run(args: argparse.Namespace) -> int:
         return _serve(args)
     except (AuthError, ConfigError, RestoreError, tls.TlsError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except (LedgerError, sqlite3.DatabaseError) as e:
+        print(f"error: {args.ledger}: {e}; {RESTORE_HINT}", file=sys.stderr)
         return 2
 
 

@@ -43,7 +43,7 @@ from shared.ledger.projection import (
     replay,
 )
 from shared.ledger.queries import LedgerReader, TicketView, alert_key
-from shared.ledger.store import connect, immediate
+from shared.ledger.store import LedgerError, connect, immediate
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,14 @@ class Ledger:
     # --- the command API -------------------------------------------------------------------
 
     def execute(self, command: Command) -> Result:
+        try:
+            return self._execute(command)
+        except sqlite3.DatabaseError as e:
+            # A damaged file or projection (a constraint the events should never break): the
+            # command is refused as a ledger fault in one line, never a traceback.
+            raise LedgerError(f"the ledger {self.path} cannot take {command.kind}: {e}") from None
+
+    def _execute(self, command: Command) -> Result:
         with self._lock, immediate(self.conn):
             seen = self.conn.execute(
                 "SELECT * FROM events WHERE command_id=? ORDER BY seq", (command.id,)

@@ -20,6 +20,7 @@ import http.client
 import json
 import logging
 import os
+import sqlite3
 import urllib.error
 import urllib.request
 import uuid
@@ -162,8 +163,11 @@ class HubLink(StationLink):
             pin = tls.station_pin(args.hub, getattr(args, "hub_fingerprint", None))
         except tls.TlsError as e:
             raise HubLinkError(str(e)) from None
-        replica = open_replica(Path(args.replica) if args.replica else
-                               default_replica_path(args.device))
+        try:
+            replica = open_replica(Path(args.replica) if args.replica else
+                                   default_replica_path(args.device))
+        except (LedgerError, sqlite3.Error, OSError) as e:
+            raise HubLinkError(f"cannot open this station's replica: {e}") from None
         try:
             raw = fetch_config(args.hub, args.token, pin)
             replica.set_meta(CONFIG_META_KEY, raw.decode("utf-8"))
