@@ -79,7 +79,8 @@ class HeadRecord:
         new = first and not self.path.exists()
         if self._fd is None:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.pwrite(self._fd, record, 0)
+        os.lseek(self._fd, 0, os.SEEK_SET)  # (os.pwrite does not exist on Windows)
+        os.write(self._fd, record)
         if first:  # whatever was there before (an older, longer record) is cut off
             os.ftruncate(self._fd, len(record))
         if durable:

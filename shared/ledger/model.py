@@ -152,11 +152,14 @@ class Event:
         )
 
     def canonical(self) -> str:
-        """A stable text form of the event's fields (never its hash), for hashing."""
-        return json.dumps(self.fields(), sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False)
+        """A stable text form of the event's fields (never its hash), for hashing: JSON with
+        sorted keys, no spaces, UTF-8 text as is (what json.dumps gives with those options,
+        from one encoder made once: every stored and every applied event is hashed)."""
+        return _canonical_json(self.fields())
 
 
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"),
+                                   ensure_ascii=False).encode
 EventHandler = Callable[[sqlite3.Connection, "Event"], None]
 
 
