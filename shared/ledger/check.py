@@ -80,8 +80,13 @@ class CheckReport:
             self.problems.append((kind, line))
 
 
-def check_file(path: str | Path) -> CheckReport:
-    """Check the ledger or replica at `path`, reading only (a running hub's file too)."""
+def check_file(path: str | Path, tail: int | None = None) -> CheckReport:
+    """Check the ledger or replica at `path`, reading only (a running hub's file too).
+
+    With `tail`, the quick form a station runs at every start (a replica holds the hall's
+    whole history, a full check of a year would take minutes): SQLite's quick_check, the
+    schema, and the chain of the last `tail` events only, from the stored hash before them;
+    no promises, no replay. Restores and backups run the full check."""
     p = Path(path)
     report = CheckReport(str(p))
     if not p.is_file():
@@ -105,12 +110,13 @@ def check_file(path: str | Path) -> CheckReport:
         report._add(DAMAGE, f"{p} cannot be opened: {e}")
         return report
     try:
-        return check_connection(conn, str(p))
+        return check_connection(conn, str(p), tail)
     finally:
         conn.close()
 
 
-def check_connection(conn: sqlite3.Connection, name: str) -> CheckReport:
+def check_connection(conn: sqlite3.Connection, name: str, tail: int | None = None
+                     ) -> CheckReport:
     """The same check on an open connection (read in one transaction: one snapshot)."""
     report = CheckReport(name)
     factory, conn.row_factory = conn.row_factory, None
@@ -119,7 +125,7 @@ def check_connection(conn: sqlite3.Connection, name: str) -> CheckReport:
         if own:
             conn.execute("BEGIN")
         try:
-            _check(conn, report)
+            _check(conn, report, tail)
         finally:
             if own:
                 conn.execute("ROLLBACK")
@@ -130,9 +136,10 @@ def check_connection(conn: sqlite3.Connection, name: str) -> CheckReport:
     return report
 
 
-def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
+def _check(conn: sqlite3.Connection, report: CheckReport, tail: int | None) -> None:
     name = report.name
-    problems = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
+    pragma = "integrity_check" if tail is None else "quick_check"
+    problems = [r[0] for r in conn.execute(f"PRAGMA {pragma}(5)")]
     if problems != ["ok"]:
         report._add(DAMAGE, f"{name} is damaged (SQLite integrity check): "
                     f"{'; '.join(problems[:2])}")
@@ -150,8 +157,8 @@ def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
         return
     columns = {r[1] for r in conn.execute("PRAGMA table_info(events)")}
     report.hashes_stored = "hash" in columns
-    events = _read_log(conn, report)
-    if events is None:
+    events = _read_log(conn, report, tail)
+    if events is None or tail is not None:
         return
     _check_promises(events, report)
     if report.damaged:
@@ -159,19 +166,31 @@ def _check(conn: sqlite3.Connection, report: CheckReport) -> None:
     _check_projection(conn, events, report)
 
 
-def _rows(conn: sqlite3.Connection, with_hash: bool) -> Iterator[tuple[Any, ...]]:
+def _rows(conn: sqlite3.Connection, with_hash: bool, after: int
+          ) -> Iterator[tuple[Any, ...]]:
     cols = "seq, command_id, kind, ticket_id, device, officer, at_ms, data"
     yield from conn.execute(f"SELECT {cols}{', hash' if with_hash else ''} FROM events "
-                            "ORDER BY seq")
+                            "WHERE seq > ? ORDER BY seq", (after,))
 
 
-def _read_log(conn: sqlite3.Connection, report: CheckReport) -> list[m.Event] | None:
+def _read_log(conn: sqlite3.Connection, report: CheckReport, tail: int | None = None
+              ) -> list[m.Event] | None:
     """The events, checked for gaps, readability and their chain; None when unreadable."""
     events: list[m.Event] = []
     previous = GENESIS
-    for row in _rows(conn, report.hashes_stored):
+    after = 0
+    if tail is not None and report.hashes_stored:
+        last = int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+        after = max(0, last - tail)
+        if after:
+            row = conn.execute("SELECT hash FROM events WHERE seq=?", (after,)).fetchone()
+            if row is None or not isinstance(row[0], str):
+                report._add(DAMAGE, f"event {after} is missing or has no hash")
+                return None
+            previous = row[0]
+    for row in _rows(conn, report.hashes_stored, after):
         seq = row[0]
-        expected = len(events) + 1
+        expected = after + len(events) + 1
         if seq != expected:
             report._add(DAMAGE, f"the event log jumps from seq {expected - 1} to {seq}")
             return None
@@ -196,8 +215,7 @@ def _read_log(conn: sqlite3.Connection, report: CheckReport) -> list[m.Event] | 
         # not with every event after it.
         previous = stored if isinstance(stored, str) else computed
         events.append(e)
-    report.events = len(events)
-    report.last_seq = len(events)
+    report.events = report.last_seq = after + len(events)
     report.last_hash = previous
     return events
 

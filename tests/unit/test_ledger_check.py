@@ -179,3 +179,16 @@ def test_start_up_refuses_a_missing_ledger_or_an_unreadable_record(tmp_path: Pat
                                            "to seq 12"):
         check_before_serving(gone)
     assert check_before_serving(tmp_path / "new-hall" / "ledger.db") is None
+
+
+def test_the_quick_check_of_a_station_start_reads_only_the_newest_events(ledger: Ledger
+                                                                         ) -> None:
+    assert ledger.issue_ticket("bpjs-daftar", KIOSK).ok  # the one event with BPJSKES
+    for _ in range(5):
+        assert ledger.issue_ticket("kk", KIOSK).ok
+    ledger.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    replace_bytes(ledger.path, b'"agency":"BPJSKES"', b'"agency":"BPJSKEZ"')
+    quick = check_file(ledger.path, tail=5)
+    assert quick.ok and quick.last_seq == 6 and quick.last_hash == hash_at(ledger.conn, 6)
+    assert not check_file(ledger.path, tail=6).ok
+    assert not check_file(ledger.path).ok
