@@ -324,6 +324,7 @@ def test_a_hub_killed_mid_load_restarts_with_every_acknowledged_ticket(tmp_path:
             client = HubClient(hub.url, token)
             await client.start(timeout=20)
             ok = 0
+            enough = asyncio.Event()
 
             async def issue() -> None:
                 nonlocal ok
@@ -331,10 +332,11 @@ def test_a_hub_killed_mid_load_restarts_with_every_acknowledged_ticket(tmp_path:
                     r = await client.command("issue_ticket", {"service": "kk"}, timeout=20)
                     if r.ok:
                         ok += 1
+                        if ok >= 30:
+                            enough.set()
 
             workers = [asyncio.create_task(issue()) for _ in range(4)]
-            while ok < 30:
-                await asyncio.sleep(0.01)  # polls a counter that the workers move
+            await asyncio.wait_for(enough.wait(), 30)
             hub.kill()  # mid-flight: four commands are on their way
             for w in workers:
                 w.cancel()
