@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.hub import protocol as p
+from shared.ledger.files import create_private
 from shared.ledger.model import Refusal, check_args
 
 ROLES = ("kiosk", "counter", "display", "admin")
@@ -139,7 +140,7 @@ def _pin_hash(pin: str, salt: bytes) -> str:
 class AuthStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(self.path)  # token and PIN hashes: 0600 whatever the umask
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")

@@ -14,6 +14,7 @@ down (the change applies when it starts)."""
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import logging
 import sqlite3
@@ -24,12 +25,16 @@ from typing import TYPE_CHECKING
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import ROLES, AuthError, AuthStore
+from shared.ledger.disk import DEFAULT_MIN_FREE_MB, MB, free_bytes, megabytes
+from shared.ledger.files import create_private, private_dir
+from shared.ledger.lock import LedgerLock, hold_for_hub
 from shared.ledger.store import LedgerError
 
 if TYPE_CHECKING:
     from shared.ledger.check import CheckReport
 
 DEFAULT_PORT = 8470
+START_MIN_FREE_BYTES = 1024 * 1024  # below this (and a floor set), the hub does not start
 log = logging.getLogger("antrean.hub")
 
 
@@ -52,6 +57,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the private key of --tls-cert")
     p.add_argument("--simulated-clock", metavar="ISO[,SPEED]", default=None,
                    help="run on a simulated clock (tests, antrean simulate); never in a hall")
+    p.add_argument("--min-free-mb", type=int, default=DEFAULT_MIN_FREE_MB, metavar="MB",
+                   help="refuse new tickets while the ledger's disk has less free space than "
+                        f"this, so waiting visitors are still served (default "
+                        f"{DEFAULT_MIN_FREE_MB}; 0: no floor)")
     p.add_argument("--restore-from", metavar="REPLICA",
                    help="start a new hub from a station's replica (when the hub PC is lost)")
     sub = p.add_subparsers(dest="action", metavar="ACTION",
@@ -120,6 +129,8 @@ def check(args: argparse.Namespace) -> None:
     """What the hub refuses on its command line, before it opens the ledger or a port."""
     if not 0 <= args.port <= 65535:
         raise SettingsError(f"--port {args.port} is not a port number")
+    if args.min_free_mb < 0:
+        raise SettingsError(f"--min-free-mb {args.min_free_mb} is below 0")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SettingsError("give --tls-cert and --tls-key together")
     if args.simulated_clock:
@@ -154,12 +165,53 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "stations":
             return _stations(args, AuthStore(auth_path(args)))
         return _serve(args)
+    except LedgerError as e:
+        cause = e.__cause__
+        failure = (_environment_failure(args, cause)
+                   if isinstance(cause, (sqlite3.Error, OSError)) else str(e))
+        print(f"error: {failure}", file=sys.stderr)
+        return 2
     except (AuthError, ConfigError, RestoreError, tls.TlsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except (LedgerError, sqlite3.DatabaseError) as e:
-        print(f"error: {args.ledger}: {e}; {RESTORE_HINT}", file=sys.stderr)
+    except (sqlite3.Error, OSError) as e:  # a full disk, a file that is not SQLite: one line
+        print(f"error: {_environment_failure(args, e)}", file=sys.stderr)
         return 2
+
+
+def _environment_failure(args: argparse.Namespace, e: sqlite3.Error | OSError) -> str:
+    """What went wrong outside the hub's control, in one line: above all a full disk."""
+    what = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    ledger = Path(args.ledger)
+    try:
+        free = free_bytes(ledger)
+    except OSError:
+        free = None
+    if isinstance(e, OSError):
+        full = e.errno == errno.ENOSPC
+    else:
+        full = getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    if full or (free is not None and free < START_MIN_FREE_BYTES):
+        return _full_disk(ledger, free or 0, what)
+    if isinstance(e, OSError):  # a port taken, a folder not writable, ...
+        return f"{e.filename}: {what}" if e.filename else str(e)
+    return f"{ledger} (or a file beside it): {what}"
+
+
+def _refuse_full_disk(args: argparse.Namespace) -> None:
+    """A disk too full to open the ledger safely stops the start in one line, whichever SQLite
+    step would have failed first (or not failed, and then failed the first command). Between
+    this and the floor the hub starts, and refuses only new tickets (shared.ledger.disk)."""
+    if not args.min_free_mb:
+        return
+    free = free_bytes(args.ledger)
+    if free < min(args.min_free_mb * MB, START_MIN_FREE_BYTES):
+        raise RestoreError(_full_disk(Path(args.ledger), free, "no room to open the ledger"))
+
+
+def _full_disk(ledger: Path, free: int, what: str) -> str:
+    return (f"the disk of {ledger} is full ({megabytes(free)} free): {what}; free space on it "
+            f"(old files, journalctl --vacuum-size=100M), then start the hub again")
 
 
 LIVE = "a running hub applies it within a second"
@@ -274,7 +326,6 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
     from shared.ledger.head import write_head
     from shared.ledger.ledger import Ledger
     from shared.ledger.projection import hash_at, last_seq
-    from shared.ledger.store import LedgerError
 
     if not replica.is_file():
         raise RestoreError(f"replica {replica} does not exist")
@@ -284,10 +335,11 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
     if not report.ok:
         raise RestoreError(f"cannot restore from {replica}: {report.first()}; restore from "
                            f"another station's replica")
-    ledger.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(ledger.parent)
     partial = ledger.with_name(ledger.name + ".restoring")
     for stale in _sqlite_files(partial):
         stale.unlink(missing_ok=True)
+    create_private(partial)
     try:
         src = sqlite3.connect(f"{replica.resolve().as_uri()}?mode=ro", uri=True)
         dst = sqlite3.connect(partial)
@@ -321,11 +373,22 @@ def _sqlite_files(db: Path) -> list[Path]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # Held from before a restore until the hub stops: no tool replaces the ledger under a
+    # running hub, and no second hub serves it (shared.ledger.lock).
+    held = hold_for_hub(args.ledger)
+    try:
+        return _serve_held(args, held)
+    finally:
+        held.release()
+
+
+def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
     from shared.hub.server import Hub, run_hub
     from shared.ledger.head import write_head
 
     config = load_config(args.config or example_config_path())
     ledger = Path(args.ledger)
+    _refuse_full_disk(args)
     if args.restore_from:
         seq = restore_from_replica(Path(args.restore_from), ledger, config)
         log.info("restored ledger from %s up to seq %d", args.restore_from, seq)
@@ -349,7 +412,13 @@ def _serve(args: argparse.Namespace) -> int:
         ssl_context = tls.server_context(cert, key)
         where = (f"wss://{args.host}:{args.port}/ws, certificate {cert} with SHA-256 "
                  f"fingerprint {tls.certificate_fingerprint(cert)}")
-    hub = Hub(config, ledger, AuthStore(auth_path(args)), clock)
+    floor = args.min_free_mb * MB
+    hub = Hub(config, ledger, AuthStore(auth_path(args)), clock, ledger_lock=held,
+              min_free_bytes=floor)
+    if floor and free_bytes(ledger) < floor:
+        log.error("only %s free on the disk of %s, below --min-free-mb %d: the hub refuses new "
+                  "tickets until space is freed", megabytes(free_bytes(ledger)), ledger,
+                  args.min_free_mb)
     if ssl_context is None and not tls.is_loopback(args.host):
         # Loud on purpose: a hall LAN is not trusted, and this is the default without --tls.
         warning = (f"WARNING: NOT ENCRYPTED: plain ws:// on {args.host}: station tokens and "

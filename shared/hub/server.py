@@ -36,6 +36,7 @@ from shared.hub import protocol as p
 from shared.hub.auth import AuthStore, Station, permitted, token_hash
 from shared.ledger.head import HeadRecord
 from shared.ledger.ledger import Ledger
+from shared.ledger.lock import LedgerLock, hold_for_hub
 from shared.ledger.model import OFFICER_SIGNED_OUT, Actor, Command, Event, Refusal, Result
 from shared.ledger.projection import hash_at, iter_events, last_seq
 from shared.ledger.queries import LedgerReader
@@ -96,8 +97,10 @@ class Hub:
     def __init__(self, config: HallConfig, ledger_path: str | Path, auth: AuthStore,
                  clock: Clock | None = None, rate_per_second: float = RATE_PER_SECOND,
                  rate_burst: float = RATE_BURST, hello_timeout: float = HELLO_TIMEOUT,
-                 auth_poll_seconds: float = AUTH_POLL_SECONDS) -> None:
+                 auth_poll_seconds: float = AUTH_POLL_SECONDS,
+                 ledger_lock: LedgerLock | None = None, min_free_bytes: int = 0) -> None:
         self.config = config
+        self.min_free_bytes = min_free_bytes  # new tickets refused below it (Ledger)
         self.rate_per_second = rate_per_second
         self.rate_burst = rate_burst
         self.hello_timeout = hello_timeout
@@ -105,6 +108,9 @@ class Hub:
         self.ledger_path = Path(ledger_path)
         self.auth = auth
         self.clock = clock or SystemClock()
+        # The ledger's lock for the hub's lifetime (shared.ledger.lock): given by `antrean hub`,
+        # which holds it from before a restore, or taken at start.
+        self._lock = ledger_lock
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
         self._ledger: Ledger | None = None
         self._reader: sqlite3.Connection | None = None
@@ -129,6 +135,8 @@ class Hub:
 
     async def _start(self, app: web.Application) -> None:
         self._loop = asyncio.get_running_loop()
+        if self._lock is None:
+            self._lock = hold_for_hub(self.ledger_path)
         self._ledger = await self._loop.run_in_executor(self._writer, self._open_ledger)
         self._reader = connect(self.ledger_path, readonly=True)
         self._query = LedgerReader(self._reader, self.config)
@@ -139,7 +147,7 @@ class Hub:
         self._auth_watch = asyncio.create_task(self._watch_auth())
 
     def _open_ledger(self) -> Ledger:
-        led = Ledger(self.ledger_path, self.config, self.clock,
+        led = Ledger(self.ledger_path, self.config, self.clock, self.min_free_bytes,
                      head=HeadRecord(self.ledger_path))
         led.subscribe(self._committed)
         return led
@@ -164,6 +172,8 @@ class Hub:
         self._writer.shutdown(wait=True)
         if self._reader is not None:
             self._reader.close()
+        if self._lock is not None:
+            self._lock.release()
 
     # --- the auth store, changed by `antrean hub stations revoke`, `officer disable` ----------
 

@@ -38,6 +38,7 @@ from shared.config import ConfigError, HallConfig, load_config
 from shared.ledger.check import CheckReport, check_file
 from shared.ledger.diff import DiffError, diff, format_diff, read_side
 from shared.ledger.ledger import Ledger
+from shared.ledger.lock import hold_for_tool
 from shared.ledger.model import EVENT_KINDS
 from shared.ledger.projection import ledger_hash
 from shared.ledger.queries import Figures, LedgerReader
@@ -183,6 +184,16 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
+    # Rewriting the projection under a running hub would race its writer: refuse instead.
+    try:
+        held = hold_for_tool(_existing(args.file), "antrean ledger rebuild")
+    except LedgerError as e:
+        raise _Failed(str(e)) from None
+    with held:
+        return _rebuild_held(args)
+
+
+def _rebuild_held(args: argparse.Namespace) -> int:
     path = _existing(args.file)
     _config(args.config)
     before = check_file(path)

@@ -29,6 +29,7 @@ from shared.ledger.availability import (
     TicketWindow,
     ticket_window,
 )
+from shared.ledger.disk import DISK_LOW, free_bytes, megabytes
 from shared.ledger.head import HeadRecord
 from shared.ledger.model import Actor, Command, CommandRefused, Event, Result, refuse
 from shared.ledger.projection import (
@@ -44,6 +45,7 @@ from shared.ledger.projection import (
 )
 from shared.ledger.queries import LedgerReader, TicketView, alert_key
 from shared.ledger.store import LedgerError, connect, immediate
+from shared.ticket_url import new_secret
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +57,13 @@ class Ledger:
     writer thread; tests and tools use it from one thread."""
 
     def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None,
-                 head: HeadRecord | None = None) -> None:
+                 min_free_bytes: int = 0, head: HeadRecord | None = None) -> None:
         self.path = Path(path)
         self.config = config
+        # Below this much free space on the ledger's disk, no new tickets (shared.ledger.disk);
+        # 0: no floor (tools, tests, one-PC mode).
+        self.min_free_bytes = min_free_bytes
+        self._disk_low = False
         self.clock: Clock = clock or SystemClock()
         self.conn = connect(self.path)
         self.reader = LedgerReader(self.conn, config)
@@ -145,6 +151,7 @@ class Ledger:
 
     def _issue_ticket(self, c: Command, now: dt.datetime, out: _Events) -> None:
         svc = self._service(c.args["service"])
+        self._check_free_space()
         priority = c.args.get("priority")
         if priority is not None and priority not in PRIORITY_GROUPS:
             raise refuse("bad_args", f"unknown priority group {priority!r}",
@@ -160,7 +167,31 @@ class Ledger:
         out.add(m.TICKET_ISSUED, ticket_id, {
             "service_day": day.isoformat(), "queue": svc.queue, "number": number,
             "label": label, "service": svc.code, "agency": svc.agency, "priority": priority,
+            # The ticket's web address carries it (shared/ticket_url.py). Made here, once: a
+            # retry gets it back from this event, and every replica learns it with the event.
+            "secret": new_secret(),
         })
+
+    def _check_free_space(self) -> None:
+        """Refuse a new ticket below the floor, while SQLite still has room to serve the
+        tickets already issued (one statvfs call: cheap beside the commit's fsync)."""
+        if not self.min_free_bytes:
+            return
+        free = free_bytes(self.path.parent)
+        low = free < self.min_free_bytes
+        if low != self._disk_low:
+            self._disk_low = low
+            if low:
+                log.error("only %s free on the disk of %s, below the floor of %s: refusing new "
+                          "tickets until space is freed", megabytes(free), self.path,
+                          megabytes(self.min_free_bytes))
+            else:
+                log.warning("%s free on the disk of %s again: issuing tickets", megabytes(free),
+                            self.path)
+        if low:
+            raise refuse(DISK_LOW, f"the hub's disk has {megabytes(free)} free, below its floor "
+                         f"of {megabytes(self.min_free_bytes)}: no new tickets until space is "
+                         f"freed", ID.DISK_LOW, free_bytes=free)
 
     def _call_next(self, c: Command, now: dt.datetime, out: _Events) -> None:
         number = self._staffed_counter(c.args["counter"], for_calling=True)
@@ -409,6 +440,10 @@ class Ledger:
         t = self.reader.ticket(subject[-1]) if subject and subject[-1] else None
         value["ticket"] = t.to_dict() if t else None
         if t is not None and c.kind == "issue_ticket":
+            issued = [e for e in events if e.kind == m.TICKET_ISSUED]
+            # Only the kiosk that issued the ticket gets this reply: it prints the secret in
+            # the QR. Events of tickets issued before the secret existed have none.
+            value["secret"] = issued[-1].data.get("secret") if issued else None
             ahead = self.reader.people_ahead(t)
             value["people_ahead"] = ahead
             value["estimated_wait_minutes"] = self.reader.estimated_wait_minutes(

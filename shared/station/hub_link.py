@@ -354,6 +354,7 @@ class HubLink(StationLink):
     def _welcomed(self, welcome: p.Welcome) -> None:
         self.tls_problem = None
         self.device = welcome.station or self.device
+        self.replica.remember_station(welcome.station)
         if welcome.config_digest and welcome.config_digest != self.config.digest:
             log.warning("the hub's hall config changed since this station started; "
                         "restart the station to use it")

@@ -25,6 +25,10 @@ from shared.ledger.store import LedgerError, connect, immediate
 
 log = logging.getLogger(__name__)
 
+# The station's enrolled name, from the hub's welcome: `antrean backup run` names a replica's
+# copies by it (two kiosks both keep replica-kiosk.db).
+STATION_META_KEY = "station"
+
 
 class ReplicaGap(Exception):
     """Events arrived with a hole before them; the station must ask for the missing ones."""
@@ -114,6 +118,11 @@ class Replica:
             self.conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    def remember_station(self, name: str | None) -> None:
+        """Keep the name the hub welcomed this station as (written only when it changes)."""
+        if name and self.get_meta(STATION_META_KEY) != name:
+            self.set_meta(STATION_META_KEY, name)
 
     def close(self) -> None:
         self.conn.close()
