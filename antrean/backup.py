@@ -25,7 +25,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.ledger.check import check_connection
 from shared.ledger.files import create_private, private_dir
+from shared.ledger.head import record_file_head
 from shared.ledger.lock import hold_for_tool
 from shared.ledger.store import LedgerError
 from shared.station.replica import STATION_META_KEY
@@ -133,6 +135,10 @@ def _check_copy(conn: sqlite3.Connection, p: Path) -> BackupInfo:
         row = conn.execute("SELECT command_id FROM events WHERE seq=?", (last,)).fetchone()
     except sqlite3.DatabaseError as e:
         raise BackupError(f"{p} is damaged: {e}") from None
+    # The one check every tool uses (shared.ledger.check): chain, promises, projection.
+    report = check_connection(conn, str(p))
+    if not report.ok:
+        raise BackupError(report.first())
     return BackupInfo(p, count, last, row[0] if row else None)
 
 
@@ -371,6 +377,7 @@ def _restore_held(source: Path, target: Path, force: bool, now: dt.datetime | No
             log.warning("kept the replaced ledger as %s", aside)
         os.replace(tmp, target)
         _fsync_dir(target.parent)
+        record_file_head(target)  # what the hub's next start must find in it
     except sqlite3.Error as e:
         raise BackupError(f"restore of {source} failed: {e}") from None
     except OSError as e:

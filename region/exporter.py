@@ -154,6 +154,8 @@ class Exporter:
     async def _follow(self, http: aiohttp.ClientSession, conn: psycopg.Connection, hall: str,
                       head: store.Head) -> None:
         after = max(head.seq - 1, 0)  # ask again for the region's last event, to compare it
+        # No hash in the hello: the region compares event N itself, and since the hub sends
+        # each event's chain hash, equal hashes at N prove the whole history before it equal.
         proto = sp.StationProtocol(self.s.token, after)
         proto.start()
         queue: asyncio.Queue[Batch | None] = asyncio.Queue(QUEUE_FRAMES)
@@ -211,6 +213,10 @@ class Exporter:
                     raise ChainDisagrees(
                         f"the hub holds fewer events than the region ({head.seq}): restored "
                         f"from an older copy or another hall's ({message})")
+                if code == p.HISTORY_DIFFERS:
+                    raise ChainDisagrees(
+                        f"the hub's history before event {head.seq} is not the one the region "
+                        f"holds: another history of this hall ({message})")
                 raise Refused(f"the hub refused this station ({message})")
             case sp.Disconnect(reason):
                 raise HubDown(reason)

@@ -20,6 +20,7 @@ import logging
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
@@ -28,6 +29,9 @@ from shared.ledger.disk import DEFAULT_MIN_FREE_MB, MB, free_bytes, megabytes
 from shared.ledger.files import create_private, private_dir
 from shared.ledger.lock import LedgerLock, hold_for_hub
 from shared.ledger.store import LedgerError
+
+if TYPE_CHECKING:
+    from shared.ledger.check import CheckReport
 
 DEFAULT_PORT = 8470
 START_MIN_FREE_BYTES = 1024 * 1024  # below this (and a floor set), the hub does not start
@@ -271,22 +275,76 @@ class RestoreError(Exception):
     pass
 
 
+RESTORE_HINT = ("start the hub from the newest station replica instead: antrean hub --ledger "
+                "NEW-LEDGER --restore-from REPLICA (docs/install-id.md, section 10)")
+
+
+def check_before_serving(ledger: Path) -> CheckReport | None:
+    """The hub's start-up check: the ledger passes the one check (shared.ledger.check) and is
+    what the hub's last run left in it (its head record, shared.ledger.head). Raises
+    RestoreError with one line otherwise; returns the report (None for a new hall)."""
+    from shared.ledger.check import check_file
+    from shared.ledger.head import HeadRecord, HeadUnreadable
+    from shared.ledger.projection import hash_at
+    from shared.ledger.store import connect
+
+    try:
+        head = HeadRecord(ledger).read()
+    except HeadUnreadable as e:
+        raise RestoreError(f"{e}: cannot tell what the last run left; {RESTORE_HINT}") from None
+    if not ledger.exists():
+        if head is not None:
+            raise RestoreError(f"{ledger} is missing, but the hub's last run left events up to "
+                               f"seq {head.seq} in it; {RESTORE_HINT}")
+        return None  # a new hall
+    report = check_file(ledger)
+    if report.damaged:
+        raise RestoreError(f"{report.first()}; do not rebuild it: {RESTORE_HINT}")
+    if head is not None:
+        if report.last_seq < head.seq:
+            raise RestoreError(
+                f"{ledger} holds events up to seq {report.last_seq}, but the hub's last run "
+                f"committed up to seq {head.seq}: {head.seq - report.last_seq} events were lost "
+                f"(a truncated or damaged -wal file, or an older copy put in its place); "
+                f"{RESTORE_HINT}")
+        conn = connect(ledger, readonly=True)
+        try:
+            ours = hash_at(conn, head.seq)
+        finally:
+            conn.close()
+        if ours != head.hash:
+            raise RestoreError(
+                f"{ledger}: its event {head.seq} is not the one the hub's last run committed "
+                f"(another history was put in its place); {RESTORE_HINT}")
+    if not report.ok:
+        raise RestoreError(f"{report.first()}; the events themselves are sound: run 'antrean "
+                           f"ledger rebuild {ledger} --config CONFIG', then start the hub")
+    return report
+
+
 def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int:
     """Copy a station replica into place as the hub's ledger (same schema) and return its last
     sequence number.
 
-    The copy is made beside the target and checked there (a ledger's schema, projection equal
-    to a replay of its events); only a good copy is renamed into place. Otherwise a wrong file
-    (not SQLite, the auth store, a torn copy) left a ledger behind that blocked the next try
-    with "exists already", or that a plain `antrean hub` would then serve as an empty hall."""
+    The replica must pass the one check (shared.ledger.check: SQLite's integrity check, the
+    schema, the hash chain, the ledger's promises, projection equal to a replay); the copy is
+    made beside the target and only then renamed into place, with a head record for it.
+    Otherwise a wrong file (not SQLite, the auth store, a torn or damaged copy) left a ledger
+    behind that blocked the next try with "exists already", or that a plain `antrean hub`
+    would then serve."""
+    from shared.ledger.check import check_file
+    from shared.ledger.head import write_head
     from shared.ledger.ledger import Ledger
-    from shared.ledger.projection import last_seq
-    from shared.ledger.store import MIGRATIONS
+    from shared.ledger.projection import hash_at, last_seq
 
     if not replica.is_file():
         raise RestoreError(f"replica {replica} does not exist")
     if ledger.exists():
         raise RestoreError(f"{ledger} exists already; move it away to restore over it")
+    report = check_file(replica)
+    if not report.ok:
+        raise RestoreError(f"cannot restore from {replica}: {report.first()}; restore from "
+                           f"another station's replica")
     private_dir(ledger.parent)
     partial = ledger.with_name(ledger.name + ".restoring")
     for stale in _sqlite_files(partial):
@@ -296,25 +354,23 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
         src = sqlite3.connect(f"{replica.resolve().as_uri()}?mode=ro", uri=True)
         dst = sqlite3.connect(partial)
         try:
-            version = src.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master")}
-            if not 1 <= version <= len(MIGRATIONS) or not {"events", "tickets"} <= tables:
-                raise RestoreError(f"{replica} is not an Antrean ledger or replica")
             src.backup(dst)
         finally:
             src.close()
             dst.close()
-        led = Ledger(partial, config)
+        led = Ledger(partial, config)  # migrates a replica of an older schema
         try:
-            if not led.verify():
-                raise RestoreError(f"{replica}: its projection differs from its events; "
-                                   f"restore from another station's replica")
             seq = last_seq(led.conn)
+            digest = hash_at(led.conn, seq) or ""
             led.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             led.close()
+        if seq != report.last_seq or digest != report.last_hash:
+            raise RestoreError(f"the copy of {replica} does not hold what it was checked to "
+                               f"hold (seq {seq}); try again")
         partial.replace(ledger)
-    except (sqlite3.Error, LedgerError) as e:
+        write_head(ledger, seq, digest)
+    except (sqlite3.Error, LedgerError, OSError) as e:
         raise RestoreError(f"cannot restore from {replica}: {e}") from None
     finally:
         for leftover in _sqlite_files(partial):
@@ -338,7 +394,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
     from shared.hub.server import Hub, run_hub
-    from shared.ledger.ledger import Ledger
+    from shared.ledger.head import write_head
 
     config = load_config(args.config or example_config_path())
     ledger = Path(args.ledger)
@@ -346,12 +402,11 @@ def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
     if args.restore_from:
         seq = restore_from_replica(Path(args.restore_from), ledger, config)
         log.info("restored ledger from %s up to seq %d", args.restore_from, seq)
-    led = Ledger(ledger, config)
-    if not led.verify():
-        led.close()
-        raise RestoreError(f"{ledger}: projection differs from its events; run "
-                           f"'antrean ledger rebuild' first")
-    led.close()
+    report = check_before_serving(ledger)
+    if report is not None:
+        # The record starts from what was checked: a ledger from before records existed, or
+        # one just restored, has one from now on.
+        write_head(ledger, report.last_seq, report.last_hash)
     clock = None
     if args.simulated_clock:
         from shared.clock import parse_simulated_clock

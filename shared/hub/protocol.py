@@ -36,6 +36,7 @@ CLOSE_UNKNOWN_TOKEN = 4001
 CLOSE_PROTOCOL = 4002
 CLOSE_REPLICA_AHEAD = 4003
 CLOSE_REVOKED = 4004
+CLOSE_HISTORY_DIFFERS = 4005
 
 # --- error codes (an `error` frame: the hub could not take a frame) -----------------------------
 
@@ -49,11 +50,13 @@ UNKNOWN_TOKEN = "unknown_token"
 TOKEN_REVOKED = "token_revoked"
 PROTOCOL = "protocol"
 REPLICA_AHEAD = "replica_ahead"
+HISTORY_DIFFERS = "history_differs"
 FINAL_ERRORS: dict[str, int] = {
     UNKNOWN_TOKEN: CLOSE_UNKNOWN_TOKEN,
     PROTOCOL: CLOSE_PROTOCOL,
     REPLICA_AHEAD: CLOSE_REPLICA_AHEAD,
     TOKEN_REVOKED: CLOSE_REVOKED,
+    HISTORY_DIFFERS: CLOSE_HISTORY_DIFFERS,
 }
 
 # --- refusal codes the hub gives itself (a `result` with ok false), before the ledger's own -----
@@ -85,9 +88,10 @@ class Hello:
     token: str
     after: int  # the last seq the station holds (0: none)
     protocol: int = PROTOCOL_VERSION
-    # The next protocol step adds the hash of event `after` here, so that the hub can tell a
-    # replica of another history from one that is merely behind (events are compared by
-    # (seq, hash), never by seq alone).
+    # The chain's hash of event `after` (None with after 0), so that the hub can tell a
+    # replica of another history from one that is merely behind: events are compared by
+    # (seq, hash), never by seq alone.
+    hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,9 +170,11 @@ def dumps(obj: dict[str, Any]) -> str:
 def encode(msg: Message | HubMessage) -> str:
     """The frame for a message, either direction."""
     match msg:
-        case Hello(token, after, protocol):
-            return dumps({"type": "hello", "token": token, "after": after,
-                          "protocol": protocol})
+        case Hello(token, after, protocol, digest):
+            hello = {"type": "hello", "token": token, "after": after, "protocol": protocol}
+            if digest is not None:
+                hello["hash"] = digest
+            return dumps(hello)
         case CommandMsg(msg_id, kind, args):
             return dumps({"type": "command", "id": msg_id, "kind": kind, "args": args})
         case SignIn(msg_id, officer, pin, counter):
@@ -249,7 +255,10 @@ def parse(text: str | bytes) -> Message:
             raise ProtocolError(BAD_MESSAGE, "'token' must be text")
         after = _int(d, "after", None) if "after" in d else 0
         proto = _int(d, "protocol", None, 1) if "protocol" in d else PROTOCOL_VERSION
-        return Hello(token, after, proto)
+        digest = d.get("hash")
+        if digest is not None and not _is_hash(digest):
+            raise ProtocolError(BAD_MESSAGE, "'hash' must be 64 hexadecimal characters")
+        return Hello(token, after, proto, digest)
     if kind == "command":
         msg_id = _id(d)
         cmd_kind = d.get("kind")
@@ -292,6 +301,10 @@ def _text_or_none(v: object) -> bool:
     return v is None or type(v) is str
 
 
+def _is_hash(v: object) -> bool:
+    return isinstance(v, str) and len(v) == 64 and all(c in "0123456789abcdef" for c in v)
+
+
 def _event(d: object) -> Event:
     # The hot path of catch-up (20,000 events for a new replica): exact type checks, no
     # per-field helper calls.
@@ -299,12 +312,13 @@ def _event(d: object) -> Event:
         raise ProtocolError(BAD_MESSAGE, "an event is a JSON object")
     seq, command_id, kind = d.get("seq"), d.get("command_id"), d.get("kind")
     ticket_id, device, officer = d.get("ticket_id"), d.get("device"), d.get("officer")
-    at_ms, data = d.get("at_ms"), d.get("data")
+    at_ms, data, digest = d.get("at_ms"), d.get("data"), d.get("hash")
     if (type(seq) is not int or seq < 1 or type(command_id) is not str
             or type(kind) is not str or not _text_or_none(ticket_id) or type(device) is not str
-            or not _text_or_none(officer) or type(at_ms) is not int or type(data) is not dict):
+            or not _text_or_none(officer) or type(at_ms) is not int or type(data) is not dict
+            or not _text_or_none(digest)):
         raise ProtocolError(BAD_MESSAGE, f"event {str(seq)[:20]} is malformed")
-    return Event(seq, command_id, kind, ticket_id, device, officer, at_ms, data)
+    return Event(seq, command_id, kind, ticket_id, device, officer, at_ms, data, digest)
 
 
 def _refusal(d: object) -> Refusal:

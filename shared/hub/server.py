@@ -34,10 +34,11 @@ from shared.clock import Clock, SystemClock, to_ms
 from shared.config import HallConfig
 from shared.hub import protocol as p
 from shared.hub.auth import AuthStore, Station, permitted, token_hash
+from shared.ledger.head import HeadRecord
 from shared.ledger.ledger import Ledger
 from shared.ledger.lock import LedgerLock, hold_for_hub
 from shared.ledger.model import OFFICER_SIGNED_OUT, Actor, Command, Event, Refusal, Result
-from shared.ledger.projection import iter_events, last_seq
+from shared.ledger.projection import hash_at, iter_events, last_seq
 from shared.ledger.queries import LedgerReader
 from shared.ledger.store import LedgerError, connect
 
@@ -52,6 +53,7 @@ AUTH_POLL_SECONDS = 0.5  # how soon a revocation reaches an idle open connection
 DAY_POLL_SECONDS = 30.0  # how soon after the hall's midnight the service day is closed
 EVENTS_MAX_LIMIT = 10000
 REVOKED_MESSAGE = "this station's token was revoked or replaced on the hub"
+HISTORY_ALERT = "history"  # the alert kind of a station refused for another history
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,8 @@ class Hub:
         self._day_watch = asyncio.create_task(self._watch_day())
 
     def _open_ledger(self) -> Ledger:
-        led = Ledger(self.ledger_path, self.config, self.clock, self.min_free_bytes)
+        led = Ledger(self.ledger_path, self.config, self.clock, self.min_free_bytes,
+                     head=HeadRecord(self.ledger_path))
         led.subscribe(self._committed)
         return led
 
@@ -464,6 +467,10 @@ class Hub:
                 f"up to {hub_seq}; the hub was restored from an older replica"))
             await ws.close(code=p.CLOSE_REPLICA_AHEAD, message=b"replica ahead of hub")
             return ws
+        if hello.after > 0 and hello.hash is not None and (
+                hash_at(self._reader, hello.after) != hello.hash):
+            await self._history_differs(ws, station, hello, peer)
+            return ws
         s = _Session(ws, station, token_hash(hello.token), rate=self.rate_per_second,
                      burst=self.rate_burst, allowance=self.rate_burst)
         s.officer, s.officer_counter = self._resume_officer(station)
@@ -498,6 +505,35 @@ class Hub:
                 await sender
             log.info("station %s disconnected", station.name)
         return ws
+
+    async def _history_differs(self, ws: web.WebSocketResponse, station: Station,
+                               hello: p.Hello, peer: str) -> None:
+        """The station's event `after` is not the hub's: two histories of one hall (the hub
+        was restored from a stale or other copy). Serving it would join them silently, and
+        the tickets only the station holds would be lost and their numbers given again. Refuse
+        it for good, say so in the log and in the hall (an alert staff see), and leave the
+        station's replica as it is: it is the evidence, and `antrean ledger diff` reads the
+        lost tickets from it."""
+        log.error("station %s (%s) holds another history than this hub: its event %d has "
+                  "hash %s…, the hub's differs; refused (4005). Its replica is kept unchanged: "
+                  "compare it with 'antrean ledger diff %s REPLICA' to recover the tickets "
+                  "only it holds", station.name, peer, hello.after, (hello.hash or "")[:16],
+                  self.ledger_path)
+        assert self._query is not None
+        key = f"{station.name}:{HISTORY_ALERT}"
+        if key not in {a.key for a in self._query.open_alerts()}:
+            await self.execute(Command("alert", {
+                "kind": HISTORY_ALERT,
+                "message": f"Riwayat antrean di {station.name} berbeda dengan server (sejak "
+                           f"sebelum nomor urut {hello.after}). Perangkat ditolak; datanya "
+                           f"disimpan. Hubungi petugas TI."}, Actor(station.name),
+                uuid.uuid4().hex))
+        await ws.send_str(p.error(
+            p.HISTORY_DIFFERS, f"this station's event {hello.after} differs from the hub's: "
+            f"the hub holds another history of this hall (it was restored from another "
+            f"copy); keep this station's replica and compare it with 'antrean ledger diff "
+            f"HUB-LEDGER REPLICA'"))
+        await ws.close(code=p.CLOSE_HISTORY_DIFFERS, message=b"history differs")
 
     async def _read(self, s: _Session) -> None:
         async for msg in s.ws:

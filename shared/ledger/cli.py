@@ -1,14 +1,20 @@
 """`antrean ledger ...`: check, repair and read a ledger file from a terminal.
 
-    antrean ledger verify FILE --config CFG    does the projection equal a replay of the events?
-    antrean ledger rebuild FILE --config CFG   throw the projection away and replay the events
+    antrean ledger verify FILE --config CFG    the one check (shared.ledger.check): the file, the
+                                               schema, the hash chain, the ledger's promises
+                                               (numbers, states, counters), projection = replay
+    antrean ledger rebuild FILE --config CFG   throw the projection away and replay the events;
+                                               refused when the events themselves are damaged
     antrean ledger hash FILE                   a hash of the whole history, to compare two copies
+    antrean ledger diff A B [--config CFG]     what one file holds that the other does not, as
+                                               tickets, from the seq where their chains part
     antrean ledger figures FILE --config CFG [--day YYYY-MM-DD]   the day's figures per agency
     antrean ledger events FILE [--after N] [--limit N] [--kind KIND] [--ticket ID]
                                                the events themselves, one JSON line each
 
-Exit codes: 0 fine, 1 the projection differs from the events (verify), 2 the command could not
-run (missing file, bad config, not a ledger). Errors are one English line on stderr. Every
+Exit codes: 0 fine, 1 the check found a problem (verify, rebuild) or the two histories differ
+(diff), 2 the command could not run (missing file, bad config, not a ledger). Errors are one
+English line on stderr. Every
 action but rebuild only reads: it may point at a running hub's ledger or at a replica.
 
 Reading uses sqlite-utils (table names, counts, `rows_where` for the event filter); writing does
@@ -29,6 +35,8 @@ import sqlite_utils
 
 from shared.clock import SystemClock
 from shared.config import ConfigError, HallConfig, load_config
+from shared.ledger.check import CheckReport, check_file
+from shared.ledger.diff import DiffError, diff, format_diff, read_side
 from shared.ledger.ledger import Ledger
 from shared.ledger.lock import hold_for_tool
 from shared.ledger.model import EVENT_KINDS
@@ -48,6 +56,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     digest = sub.add_parser("hash", help="print a hash of the event history")
     figures = sub.add_parser("figures", help="print a day's figures per agency")
     events = sub.add_parser("events", help="print events, one JSON line each, oldest first")
+    compare = sub.add_parser("diff", help="what one ledger or replica holds that the other "
+                                          "does not, as tickets")
+    compare.add_argument("a", metavar="A", help="a ledger or replica file (SQLite)")
+    compare.add_argument("b", metavar="B", help="another one, e.g. a station's replica")
+    compare.add_argument("--config", default=None,
+                         help="the hall config (TOML), for times in the hall's time zone "
+                              "(default: UTC)")
     for action in (verify, rebuild, digest, figures, events):
         action.add_argument("file", help="ledger file (SQLite)")
     for action in (verify, rebuild, figures):
@@ -123,27 +138,49 @@ def _open(file: str, config_file: str) -> Ledger:
         raise _Failed(f"{file}: cannot open as a ledger: {e}") from None
 
 
-def _counts(led: Ledger) -> str:
-    db = sqlite_utils.Database(led.conn)
-    rows = {t: db.table(t).count for t in PROJECTION_TABLES}
+def _counts(path: Path) -> str:
+    conn = connect(path, readonly=True)
+    try:
+        db = sqlite_utils.Database(conn)
+        rows = {t: db.table(t).count for t in PROJECTION_TABLES}
+    finally:
+        conn.close()
     return f"{rows['tickets']} tickets, {rows['counters']} counters"
 
 
-def _verify(args: argparse.Namespace) -> int:
-    led = _open(args.file, args.config)
+def _check(path: Path) -> CheckReport:
+    report = check_file(path)
     try:
-        same = led.verify()
-        print(f"{args.file}: {led.reader.last_seq()} events, {_counts(led)}")
-        if same:
-            print("projection equals the replay of the events: OK")
-            return 0
-        print(f"projection DIFFERS from the replay of the events; "
-              f"run 'antrean ledger rebuild {args.file} --config {args.config}'")
-        return 1
-    except (LedgerError, sqlite3.Error) as e:
-        raise _Failed(f"{args.file}: {e}") from None
-    finally:
-        led.close()
+        counts = _counts(path)
+    except sqlite3.Error:
+        counts = "projection unreadable"
+    chain = (f"chain to seq {report.last_seq} {report.last_hash[:16]}" if report.events
+             else "no events yet")
+    print(f"{path}: {report.events} events, {counts}, schema {report.schema}, {chain}")
+    for line in report.lines:
+        print(f"  {line}")
+    return report
+
+
+def _advice(report: CheckReport, file: str, config: str) -> str:
+    if report.damaged:
+        # Rebuilding the projection from a damaged log would make the damage look sound.
+        return (f"the history itself is DAMAGED: do not rebuild; restore the ledger from the "
+                f"newest station replica or backup that verifies (docs/install-id.md, "
+                f"section 10), and keep {file} as evidence")
+    return (f"the events are sound; only the projection DIFFERS from their replay: run "
+            f"'antrean ledger rebuild {file} --config {config}'")
+
+
+def _verify(args: argparse.Namespace) -> int:
+    path = _existing(args.file)
+    _config(args.config)
+    report = _check(path)
+    if report.ok:
+        print("chain, numbering, states and projection equal to the replay of the events: OK")
+        return 0
+    print(_advice(report, args.file, args.config))
+    return 1
 
 
 def _rebuild(args: argparse.Namespace) -> int:
@@ -157,15 +194,36 @@ def _rebuild(args: argparse.Namespace) -> int:
 
 
 def _rebuild_held(args: argparse.Namespace) -> int:
+    path = _existing(args.file)
+    _config(args.config)
+    before = check_file(path)
+    if before.damaged:
+        print(f"{args.file}: not rebuilt: {before.first()}")
+        print(_advice(before, args.file, args.config))
+        return 1
     led = _open(args.file, args.config)
     try:
         n = led.rebuild()
-        print(f"{args.file}: rebuilt the projection from {n} events: {_counts(led)}")
-        return 0 if led.verify() else 1
     except (LedgerError, sqlite3.Error) as e:
         raise _Failed(f"{args.file}: {e}") from None
     finally:
         led.close()
+    print(f"{args.file}: rebuilt the projection from {n} events: {_counts(path)}")
+    after = check_file(path)
+    if not after.ok:
+        print(f"{args.file}: still not sound: {after.first()}")
+        return 1
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    tz: dt.tzinfo = _config(args.config).tz if args.config else dt.UTC
+    try:
+        d = diff(read_side(args.a), read_side(args.b))
+    except DiffError as e:
+        raise _Failed(str(e)) from None
+    print("\n".join(format_diff(d, tz)))
+    return 0 if d.same else 1
 
 
 def _hash(args: argparse.Namespace) -> int:
@@ -271,4 +329,4 @@ def _event_line(row: dict[str, Any]) -> dict[str, Any]:
 
 
 _ACTIONS = {"verify": _verify, "rebuild": _rebuild, "hash": _hash, "figures": _figures,
-            "events": _events}
+            "events": _events, "diff": _diff}

@@ -7,6 +7,7 @@ the commit is durable. A command id seen before returns the first result and wri
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import sqlite3
@@ -29,11 +30,13 @@ from shared.ledger.availability import (
     ticket_window,
 )
 from shared.ledger.disk import DISK_LOW, free_bytes, megabytes
+from shared.ledger.head import HeadRecord
 from shared.ledger.model import Actor, Command, CommandRefused, Event, Result, refuse
 from shared.ledger.projection import (
     apply_event,
     clear_projection,
     event_from_row,
+    hash_at,
     insert_event,
     iter_events,
     last_seq,
@@ -41,7 +44,7 @@ from shared.ledger.projection import (
     replay,
 )
 from shared.ledger.queries import LedgerReader, TicketView, alert_key
-from shared.ledger.store import connect, immediate
+from shared.ledger.store import LedgerError, connect, immediate
 from shared.ticket_url import new_secret
 
 log = logging.getLogger(__name__)
@@ -54,7 +57,7 @@ class Ledger:
     writer thread; tests and tools use it from one thread."""
 
     def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None,
-                 min_free_bytes: int = 0) -> None:
+                 min_free_bytes: int = 0, head: HeadRecord | None = None) -> None:
         self.path = Path(path)
         self.config = config
         # Below this much free space on the ledger's disk, no new tickets (shared.ledger.disk);
@@ -64,10 +67,20 @@ class Ledger:
         self.clock: Clock = clock or SystemClock()
         self.conn = connect(self.path)
         self.reader = LedgerReader(self.conn, config)
+        # The hub's "what my last run left" record (shared.ledger.head), kept after every
+        # commit; tools and tests that open a ledger for a moment keep none.
+        self.head = head
         self._listeners: list[EventListener] = []
         self._lock = threading.Lock()
 
     def close(self) -> None:
+        if self.head is not None:
+            with contextlib.suppress(sqlite3.Error, OSError):
+                # A clean stop: checkpoint, then record durably what the file holds.
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                seq = last_seq(self.conn)
+                self.head.committed(seq, hash_at(self.conn, seq) or "", durable=True)
+            self.head.close()
         self.conn.close()
 
     def subscribe(self, listener: EventListener) -> None:
@@ -77,6 +90,14 @@ class Ledger:
     # --- the command API -------------------------------------------------------------------
 
     def execute(self, command: Command) -> Result:
+        try:
+            return self._execute(command)
+        except sqlite3.DatabaseError as e:
+            # A damaged file or projection (a constraint the events should never break): the
+            # command is refused as a ledger fault in one line, never a traceback.
+            raise LedgerError(f"the ledger {self.path} cannot take {command.kind}: {e}") from None
+
+    def _execute(self, command: Command) -> Result:
         with self._lock, immediate(self.conn):
             seen = self.conn.execute(
                 "SELECT * FROM events WHERE command_id=? ORDER BY seq", (command.id,)
@@ -91,10 +112,15 @@ class Ledger:
                 log.info("refused %s from %s: %s", command.kind, command.actor.device,
                          refused.refusal.message)
                 return Result(command.id, False, refusal=refused.refusal)
+            stored = []
             for e in events:
-                insert_event(self.conn, e)
+                stored.append(insert_event(self.conn, e))
                 apply_event(self.conn, e)
+            events = stored
             value = self._value_for(command, events)
+        if self.head is not None and events:
+            # After the commit returned, so the record never claims more than is durable.
+            self.head.committed(events[-1].seq, events[-1].hash or "")
         for listener in self._listeners:
             listener(events)
         return Result(command.id, True, value, tuple(events))

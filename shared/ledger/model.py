@@ -127,13 +127,25 @@ class Event:
     officer: str | None
     at_ms: int
     data: dict[str, Any]
+    # Its place in the hash chain (shared.ledger.chain): set once the ledger stored it, carried
+    # to stations, checked by every replica. Not part of what is hashed, nor of equality: the
+    # same event read back from the log or made by the command is the same event.
+    hash: str | None = field(default=None, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
+    def fields(self) -> dict[str, Any]:
+        """The event's own fields, without its hash: what the chain hashes."""
         # A plain dict, not dataclasses.asdict: its deep copy cost more than the JSON encoding
         # on the hub's hot path. The data dict is shared, not copied; treat it as read-only.
         return {"seq": self.seq, "command_id": self.command_id, "kind": self.kind,
                 "ticket_id": self.ticket_id, "device": self.device, "officer": self.officer,
                 "at_ms": self.at_ms, "data": self.data}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as the hub sends it: its fields and, once stored, its hash."""
+        d = self.fields()
+        if self.hash is not None:
+            d["hash"] = self.hash
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Event:
@@ -141,13 +153,18 @@ class Event:
             seq=int(d["seq"]), command_id=str(d["command_id"]), kind=str(d["kind"]),
             ticket_id=d.get("ticket_id"), device=str(d["device"]), officer=d.get("officer"),
             at_ms=int(d["at_ms"]), data=dict(d["data"]),
+            hash=d.get("hash") if isinstance(d.get("hash"), str) else None,
         )
 
     def canonical(self) -> str:
-        """A stable text form, for hashing whole ledgers."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        """A stable text form of the event's fields (never its hash), for hashing: JSON with
+        sorted keys, no spaces, UTF-8 text as is (what json.dumps gives with those options,
+        from one encoder made once: every stored and every applied event is hashed)."""
+        return _canonical_json(self.fields())
 
 
+_canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"),
+                                   ensure_ascii=False).encode
 EventHandler = Callable[[sqlite3.Connection, "Event"], None]
 
 

@@ -7,13 +7,16 @@ queries the apps run work on either.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlite_utils
 
+from shared.ledger.chain import GENESIS, event_hash
 from shared.ledger.files import create_private
+from shared.ledger.model import Event
 
 WAL_AUTOCHECKPOINT_PAGES = 4000  # ~16.5 MB of WAL with 4 KB pages
 WAL_LIMIT_BYTES = 20 * 1024 * 1024
@@ -90,6 +93,10 @@ def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 PROJECTION_TABLES = ("tickets", "counters", "day_counts")
 
+_APPEND_ONLY_UPDATE = (
+    "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
+    "SELECT RAISE(ABORT, 'the ledger is append-only: events cannot be changed'); END")
+
 
 def _m001_initial(conn: sqlite3.Connection) -> None:
     # sqlite-utils writes the table definitions; executing its SQL ourselves keeps the DDL
@@ -136,8 +143,7 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
         "CREATE INDEX events_command ON events(command_id)",
         "CREATE INDEX events_kind ON events(kind, seq)",
         "CREATE INDEX events_ticket ON events(ticket_id)",
-        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events BEGIN "
-        "SELECT RAISE(ABORT, 'the ledger is append-only: events cannot be changed'); END",
+        _APPEND_ONLY_UPDATE,
         "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events BEGIN "
         "SELECT RAISE(ABORT, 'the ledger is append-only: events cannot be deleted'); END",
         "CREATE INDEX tickets_waiting ON tickets(service_day, queue, is_priority, rank) "
@@ -154,7 +160,25 @@ def _m002_priority_check(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE tickets ADD COLUMN priority_ok INTEGER")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial, _m002_priority_check]
+def _m003_hash_chain(conn: sqlite3.Connection) -> None:
+    """Each event's place in the hash chain (shared.ledger.chain), stored with it. A ledger
+    written before the chain gets its hashes computed here, in seq order: the one time events
+    are updated, so the append-only trigger steps aside for this transaction only."""
+    conn.execute("ALTER TABLE events ADD COLUMN hash TEXT")
+    conn.execute("DROP TRIGGER events_append_only_update")
+    previous = GENESIS
+    rows = conn.execute(
+        "SELECT seq, command_id, kind, ticket_id, device, officer, at_ms, data FROM events "
+        "ORDER BY seq").fetchall()
+    for row in rows:
+        e = Event(row[0], row[1], row[2], row[3], row[4], row[5], row[6], json.loads(row[7]))
+        previous = event_hash(previous, e)
+        conn.execute("UPDATE events SET hash=? WHERE seq=?", (previous, e.seq))
+    conn.execute(_APPEND_ONLY_UPDATE)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _m001_initial, _m002_priority_check, _m003_hash_chain]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -28,7 +28,7 @@ from shared.hub import tls
 from shared.ledger.model import Event, Result
 from shared.ledger.store import LedgerError
 from shared.station import protocol as sp
-from shared.station.replica import Replica, ReplicaGap
+from shared.station.replica import Replica, ReplicaDamaged, ReplicaForked, ReplicaGap
 
 log = logging.getLogger(__name__)
 EventCallback = Callable[[list[Event]], None]
@@ -58,7 +58,8 @@ class HubClient:
         self.on_events = on_events
         self._proto = sp.StationProtocol(
             token, replica.last_seq if replica else 0, queue_offline=True,
-            backoff=sp.Backoff(BACKOFF_FIRST, BACKOFF_CAP))
+            backoff=sp.Backoff(BACKOFF_FIRST, BACKOFF_CAP),
+            last_hash=replica.last_hash if replica else None)
         self.connected = asyncio.Event()  # welcomed, on the current connection
         self.caught_up = asyncio.Event()  # ... and holding what the hub had at the welcome
         self._futures: dict[str, asyncio.Future[Result]] = {}
@@ -162,7 +163,8 @@ class HubClient:
                 self._ws = ws
                 self.last_error = None
                 await self._do(self._proto.connected(
-                    self.replica.last_seq if self.replica else None))
+                    self.replica.last_seq if self.replica else None,
+                    self.replica.last_hash if self.replica else None))
                 async for msg in ws:
                     if msg.type != aiohttp.WSMsgType.TEXT:
                         break
@@ -195,6 +197,13 @@ class HubClient:
                     if self.replica is not None:
                         try:
                             batch = self.replica.apply(batch)
+                        except ReplicaForked as e:
+                            await self._do(self._proto.history_differs(str(e)))
+                            return
+                        except ReplicaDamaged as e:
+                            self.replica.start_over(str(e))
+                            await self._do(self._proto.events_not_applied(str(e)))
+                            return
                         except (ReplicaGap, LedgerError) as e:
                             await self._do(self._proto.events_not_applied(str(e)))
                             return

@@ -20,6 +20,7 @@ import http.client
 import json
 import logging
 import os
+import sqlite3
 import urllib.error
 import urllib.request
 import uuid
@@ -39,7 +40,13 @@ from shared.ledger.queries import LedgerReader
 from shared.ledger.store import LedgerError
 from shared.station import protocol as sp
 from shared.station.link import StationLink
-from shared.station.replica import Replica, ReplicaGap
+from shared.station.replica import (
+    Replica,
+    ReplicaDamaged,
+    ReplicaForked,
+    ReplicaGap,
+    open_replica,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +132,7 @@ class HubLink(StationLink):
         self._reader = LedgerReader(replica.conn, config)
         # Reconnect delays: Backoff's own, the ones docs/protocol.md section 9 gives.
         self._proto = sp.StationProtocol(token, replica.last_seq, session=self._session,
-                                         clock=self.clock)
+                                         clock=self.clock, last_hash=replica.last_hash)
         self._hub_clock = OffsetClock(self.clock, lambda: self._proto.hub_offset_ms)
         self._closing = False
         self.refused_reason: str | None = None  # the hub's words, once it refused the station
@@ -157,8 +164,11 @@ class HubLink(StationLink):
             pin = tls.station_pin(args.hub, getattr(args, "hub_fingerprint", None))
         except tls.TlsError as e:
             raise HubLinkError(str(e)) from None
-        replica = Replica(Path(args.replica) if args.replica else
-                          default_replica_path(args.device))
+        try:
+            replica = open_replica(Path(args.replica) if args.replica else
+                                   default_replica_path(args.device))
+        except (LedgerError, sqlite3.Error, OSError) as e:
+            raise HubLinkError(f"cannot open this station's replica: {e}") from None
         try:
             raw = fetch_config(args.hub, args.token, pin)
             replica.set_meta(CONFIG_META_KEY, raw.decode("utf-8"))
@@ -247,6 +257,15 @@ class HubLink(StationLink):
                 case sp.Apply(events):
                     try:
                         applied = self.replica.apply(list(events))
+                    except ReplicaForked as e:
+                        self._do(self._proto.history_differs(str(e)))
+                        return
+                    except ReplicaDamaged as e:
+                        # Never go on with a garbled copy: keep it aside, fill a new one.
+                        self.replica.start_over(str(e))
+                        self._reader = LedgerReader(self.replica.conn, self.config)
+                        self._do(self._proto.events_not_applied(str(e)))
+                        return
                     except (ReplicaGap, LedgerError) as e:
                         self._do(self._proto.events_not_applied(str(e)))
                         return
@@ -322,7 +341,7 @@ class HubLink(StationLink):
                 self._refuse_certificate(seen)
                 self._ws.abort()
                 return
-        self._do(self._proto.connected(self.replica.last_seq))
+        self._do(self._proto.connected(self.replica.last_seq, self.replica.last_hash))
 
     @Slot()
     def _on_disconnected(self) -> None:

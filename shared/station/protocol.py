@@ -52,6 +52,11 @@ REFUSALS: dict[str, tuple[str, str]] = {
                  "Versi aplikasi tidak cocok dengan server antrean. Hubungi petugas TI."),
     p.REPLICA_AHEAD: ("the hub holds less history than this station's replica",
                       "Perangkat ini ditolak server antrean. Hubungi petugas TI."),
+    p.HISTORY_DIFFERS: ("the hub's history differs from this station's replica (the hub was "
+                        "restored from another copy); the replica is kept unchanged as "
+                        "evidence: compare it with 'antrean ledger diff'",
+                        "Riwayat antrean di perangkat ini berbeda dengan server antrean. "
+                        "Hubungi petugas TI."),
 }
 # The close code alone says the same, should the error frame before it be lost.
 _FINAL_CLOSES = {code: error for error, code in p.FINAL_ERRORS.items()}
@@ -189,7 +194,7 @@ class StationProtocol:
 
     def __init__(self, token: str, last_seq: int = 0, *, backoff: Backoff | None = None,
                  queue_offline: bool = False, session: OfficerSession | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, last_hash: str | None = None) -> None:
         self.token = token
         # The hub's clock minus this station's (ms), measured at each welcome: a board judges
         # a call's freshness on the hub's time (`hub_offset_ms`), whatever its own clock says.
@@ -197,6 +202,7 @@ class StationProtocol:
         self.hub_offset_ms = 0
         self.hub_time_known = False  # a welcome carried the hub's time
         self.last_seq = last_seq
+        self.last_hash = last_hash  # the chain's hash at last_seq, when known
         self.backoff = backoff or Backoff()
         self.queue_offline = queue_offline
         self.session = session or OfficerSession()
@@ -234,20 +240,23 @@ class StationProtocol:
     def timer_fired(self) -> list[Action]:
         return self.start()
 
-    def connected(self, last_seq: int | None = None) -> list[Action]:
-        """The transport is open. `last_seq`: what the replica holds now (None: the events
-        this object handed out are all there is, a station without a replica)."""
+    def connected(self, last_seq: int | None = None, last_hash: str | None = None
+                  ) -> list[Action]:
+        """The transport is open. `last_seq`, `last_hash`: what the replica holds now (None:
+        the events this object handed out are all there is, a station without a replica)."""
         if self.state is not State.CONNECTING:
             return []
         if last_seq is not None:
             self.last_seq = last_seq
+            self.last_hash = last_hash
         self.state = State.HELLO_SENT
         return [Send(p.encode(self._hello()))]
 
     def _hello(self) -> p.Hello:
-        # The one place the hello is made: the next protocol step adds the hash of event
-        # `last_seq` here, for the hub to check the replica's history, not only its length.
-        return p.Hello(self.token, self.last_seq)
+        # The one place the hello is made: with the hash of event `last_seq`, for the hub to
+        # check the replica's history, not only its length.
+        return p.Hello(self.token, self.last_seq,
+                       hash=self.last_hash if self.last_seq else None)
 
     def closed(self, code: int | None = None) -> list[Action]:
         """The connection closed (with the peer's close code, when one came) or never
@@ -319,6 +328,14 @@ class StationProtocol:
         self.state = State.DISCONNECTING
         return [Disconnect(why)]
 
+    def history_differs(self, why: str) -> list[Action]:
+        """The replica refused events whose hashes do not continue its chain: the hub holds
+        another history. Stop for good (the replica stays as it is, as evidence) and say so."""
+        if self.state not in (State.HELLO_SENT, State.ONLINE):
+            return []
+        log.error("%s; not reconnecting", why)
+        return [*self._give_up(p.HISTORY_DIFFERS, why), Disconnect(why)]
+
     def close(self) -> list[Action]:
         """The app is done with the link: no retry, nothing more to send."""
         actions = self._offline()
@@ -364,6 +381,7 @@ class StationProtocol:
                     f"the station at seq {expected - 1} got seq {e.seq}")
             expected += 1
         self.last_seq = fresh[-1].seq
+        self.last_hash = fresh[-1].hash
         self.session.saw(fresh)
         actions: list[Action] = [Apply(fresh)]
         if self._catching_up and self.welcome is not None and (

@@ -76,6 +76,14 @@ def open_link(args: argparse.Namespace, *, role: str) -> tuple[StationLink, obje
     if args.ledger:
         cfg = _hall_config(args.hall_config)
         ledger = Path(args.ledger)
+        if ledger.exists():
+            from shared.ledger.check import check_file
+
+            report = check_file(ledger)
+            if report.damaged:
+                # One PC: this file is the hall's only ledger; never run on a damaged one.
+                raise StationSetupError(f"{report.first()}; restore it from a backup "
+                                        f"(docs/install-id.md, section 9)")
         # Officers' PINs live in the same store the hub uses (`antrean hub --ledger L officer
         # add ...`), so one PC checks PINs exactly as a hall with a hub does.
         auth = AuthStore(ledger.with_name("hub-auth.db"))

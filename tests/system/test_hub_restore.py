@@ -230,7 +230,8 @@ def test_restore_from_a_file_that_is_no_replica_leaves_nothing_behind(tmp_path: 
     # Nothing blocks the next try: a proper replica then restores, with its history.
     digest = make_replica(tmp_path / "replica.db")
     assert restore_from_replica(tmp_path / "replica.db", target, load_config(SMALL_HALL)) == 3
-    assert sorted(p.name for p in target.parent.iterdir()) == ["ledger.db", "ledger.db.lock"]
+    assert sorted(p.name for p in target.parent.iterdir()) == [
+        "ledger.db", "ledger.db.head", "ledger.db.lock"]
     assert file_hash(target) == (digest, 3)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import signal
 import urllib.error
@@ -172,7 +173,16 @@ def test_commands_results_events_and_duplicates(shared_hub: HubProcess,
                 if e["command_id"] == "doc-k1"]
         assert [e["seq"] for e in mine] == result["value"]["seq"]
         assert set(mine[0]) == {"seq", "command_id", "kind", "ticket_id", "device", "officer",
-                                "at_ms", "data"}
+                                "at_ms", "data", "hash"}
+        # Section 6.2: the hash covers the previous event's hash and this event's fields.
+        events = [e for f in seen if f.get("type") == "events" for e in f["events"]]
+        at = events.index(mine[0])
+        previous = events[at - 1]["hash"] if at else None
+        if previous is not None:
+            fields = {k: v for k, v in mine[0].items() if k != "hash"}
+            text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            assert mine[0]["hash"] == hashlib.sha256(
+                f"{previous}\n{text}".encode()).hexdigest()
         assert mine[0]["device"] == "kiosk-1" and mine[0]["kind"] == "ticket.issued"
         # The ticket's web secret: in the reply to the kiosk and in the event every station gets.
         assert mine[0]["data"]["secret"] == result["value"]["secret"]

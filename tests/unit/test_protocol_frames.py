@@ -167,5 +167,5 @@ def test_fields_a_later_hub_adds_are_ignored() -> None:
 
 def test_every_final_error_has_its_close_code_in_the_4000s() -> None:
     assert p.FINAL_ERRORS == {"unknown_token": 4001, "protocol": 4002, "replica_ahead": 4003,
-                              "token_revoked": 4004}
+                              "token_revoked": 4004, "history_differs": 4005}
     assert p.CLOSE_BAD_HELLO == 4000 and p.CLOSE_GOING_AWAY == 1001 and p.CLOSE_FLOOD == 1008

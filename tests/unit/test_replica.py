@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from shared.ledger.chain import event_hash
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Event
 from shared.ledger.projection import ledger_hash, projection_dump
-from shared.station.replica import Replica, ReplicaGap
+from shared.station.replica import Replica, ReplicaForked, ReplicaGap, open_replica
 from tests.helpers.ledger import KIOSK, open_counter
 
 
@@ -64,7 +65,7 @@ def test_a_frame_is_one_transaction(tmp_path: Path, history: list[Event]) -> Non
     replica = Replica(tmp_path / "replica.db")
     try:
         replica.apply(history[:2])
-        broken = [*history[2:6], replace(history[6], kind="ticket.eaten")]
+        broken = [*history[2:6], replace(history[6], kind="ticket.eaten", hash=None)]
         with pytest.raises(ValueError, match=r"ticket\.eaten"):
             replica.apply(broken)
         assert replica.last_seq == 2
@@ -73,3 +74,37 @@ def test_a_frame_is_one_transaction(tmp_path: Path, history: list[Event]) -> Non
         assert replica.apply(history[2:]) == history[2:]  # and it goes on from there
     finally:
         replica.close()
+
+
+def test_events_of_another_history_are_refused_and_change_nothing(
+        tmp_path: Path, history: list[Event]) -> None:
+    """Each event's hash must continue the replica's chain: the hub's events after a fork
+    (another data, same seq) are not applied, and the replica keeps its own as evidence."""
+    replica = Replica(tmp_path / "replica.db")
+    try:
+        replica.apply(history[:4])
+        held = (replica.last_seq, replica.last_hash, ledger_hash(replica.conn))
+        # The hub's event 4 was another one; its event 5 is hashed on that one.
+        forked = replace(history[3], data={**history[3].data, "number": 99})
+        theirs_4 = event_hash(history[2].hash or "", forked)
+        theirs_5 = replace(history[4], hash=event_hash(theirs_4, history[4]))
+        with pytest.raises(ReplicaForked, match="does not follow"):
+            replica.apply([theirs_5])
+        assert (replica.last_seq, replica.last_hash, ledger_hash(replica.conn)) == held
+        assert replica.last_hash == history[3].hash
+    finally:
+        replica.close()
+
+
+@pytest.mark.parametrize("content", [b"not a database at all" * 100, b""])
+def test_a_damaged_replica_is_moved_aside_and_started_anew(tmp_path: Path,
+                                                           content: bytes) -> None:
+    path = tmp_path / "replica-kiosk-1.db"
+    path.write_bytes(content)
+    replica = open_replica(path)
+    try:
+        assert replica.last_seq == 0 and replica.last_hash == "0" * 64
+    finally:
+        replica.close()
+    kept = [p for p in tmp_path.iterdir() if ".damaged-" in p.name]
+    assert len(kept) == 1 and kept[0].read_bytes() == content

@@ -72,8 +72,8 @@ def test_a_ticket_issued_before_secrets_existed_has_none(
         tmp_path: Path, ledger: Ledger, small_config: HallConfig) -> None:
     ledger.issue_ticket("kk", KIOSK)
     (old,) = ledger.reader.events_after(0)
-    # The same event as an older hub wrote it: no secret in its data.
-    legacy = replace(old, data={k: v for k, v in old.data.items() if k != "secret"})
+    # The same event as an older hub wrote and sent it: no secret in its data, no hash.
+    legacy = replace(old, data={k: v for k, v in old.data.items() if k != "secret"}, hash=None)
     replica = Replica(tmp_path / "replica.db")
     try:
         replica.apply([legacy])
