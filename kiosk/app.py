@@ -275,4 +275,5 @@ class KioskWindow(QWidget):
         if app is not None:
             app.removeEventFilter(self)
         self._ticker.stop()
+        self.core.stop()
         super().closeEvent(event)

@@ -320,6 +320,12 @@ class KioskCore(QObject):
         printer.failed.connect(self._on_print_failed)
         printer.status_changed.connect(self._on_printer_status)
 
+    def stop(self) -> None:
+        """The kiosk's window has closed: no idle reset, countdown or late-reply timer fires
+        any more (each would redraw a window that is gone, from a ledger that may be closed)."""
+        for timer in (self._idle, self._countdown_timer, self._reply_timer):
+            timer.stop()
+
     # --- language and idle --------------------------------------------------------------------
 
     def t(self, key: str, **values: object) -> str:

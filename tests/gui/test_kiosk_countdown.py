@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint
+import pytest
+from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QPointingDevice
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -124,3 +125,22 @@ def test_no_countdown_after_a_printed_ticket_but_one_for_a_failed_print(
         assert TEN_SECONDS in screen_text(k)
     finally:
         close_kiosk(k)
+
+
+def test_a_closed_kiosk_counts_down_nothing_and_reads_no_ledger(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A kiosk window closed while a visitor's choice was pending: its idle reset must not fire
+    # later (it redrew a window that was gone, from a ledger already closed).
+    k = make_kiosk(qtbot, tmp_path, small_config, clock, idle_timeout_ms=100)
+    tap(qtbot, k, "take_number")
+    tap(qtbot, k, "agency:DUKCAPIL")
+    close_kiosk(k)
+    caplog.clear()
+    later = QTimer()
+    later.setSingleShot(True)
+    with qtbot.waitSignal(later.timeout, timeout=3000):
+        later.start(400)  # four idle timeouts
+    assert not [r for r in caplog.records if "idle on" in r.getMessage()]
+    assert k.core.countdown is None
