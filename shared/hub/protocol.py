@@ -231,6 +231,46 @@ def _object(text: str | bytes) -> dict[str, Any]:
     return d
 
 
+# SQLite's integers: a number outside them cannot be looked up, stored or compared there.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
+def _unstorable(d: dict[str, Any]) -> str | None:
+    """Why a value somewhere in a station's frame cannot reach the ledger, or None.
+
+    JSON may spell half of a UTF-16 surrogate pair (`"\\ud800"`); Python then holds a string
+    that UTF-8 cannot encode, and the first SQLite lookup, hash or reply that touches it raises
+    (a kiosk's `cancel` of such a "ticket" ended its connection). Integers beyond 64 bits fail
+    the same way. Refused here, at the edge, every command and field alike. The walk is
+    iterative: json.loads already bounds the nesting."""
+    todo: list[object] = [d]
+    while todo:
+        v = todo.pop()
+        if type(v) is str:
+            if not v.isascii():
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    return "text must be valid Unicode (no lone surrogate escapes)"
+        elif type(v) is int:
+            if not _INT_MIN <= v <= _INT_MAX:
+                return "numbers must be whole numbers within 64 bits"
+        elif type(v) is dict:
+            todo.extend(v)
+            todo.extend(v.values())
+        elif type(v) is list:
+            todo.extend(v)
+    return None
+
+
+def _readable_id(d: dict[str, Any]) -> str | None:
+    """The frame's id when it is one a reply can carry (for an error about the rest)."""
+    v = d.get("id")
+    if type(v) is str and 1 <= len(v) <= MAX_ID_LEN and _unstorable({"id": v}) is None:
+        return v
+    return None
+
+
 def parse(text: str | bytes) -> Message:
     """A frame a station sent (the hub reads these)."""
     if isinstance(text, bytes):
@@ -238,6 +278,9 @@ def parse(text: str | bytes) -> Message:
     if len(text) > MAX_FRAME_BYTES:
         raise ProtocolError(TOO_BIG, f"frame larger than {MAX_FRAME_BYTES} bytes")
     d = _object(text)
+    why = _unstorable(d)
+    if why is not None:
+        raise ProtocolError(BAD_MESSAGE, why, _readable_id(d))
     kind = d.get("type")
     if kind == "hello":
         token = d.get("token")
