@@ -23,6 +23,7 @@ from pathlib import Path
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import ROLES, AuthError, AuthStore
+from shared.hub.protocol import MAX_CONNECTIONS_PER_TOKEN
 
 DEFAULT_PORT = 8470
 log = logging.getLogger("antrean.hub")
@@ -47,6 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the private key of --tls-cert")
     p.add_argument("--simulated-clock", metavar="ISO[,SPEED]", default=None,
                    help="run on a simulated clock (tests, antrean simulate); never in a hall")
+    p.add_argument("--max-connections-per-token", type=int, metavar="N",
+                   default=MAX_CONNECTIONS_PER_TOKEN,
+                   help="open connections one station's token may hold; more are refused "
+                        f"(close 4006) (default: {MAX_CONNECTIONS_PER_TOKEN})")
     p.add_argument("--restore-from", metavar="REPLICA",
                    help="start a new hub from a station's replica (when the hub PC is lost)")
     sub = p.add_subparsers(dest="action", metavar="ACTION",
@@ -117,6 +122,9 @@ def check(args: argparse.Namespace) -> None:
         raise SettingsError(f"--port {args.port} is not a port number")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SettingsError("give --tls-cert and --tls-key together")
+    if args.max_connections_per_token < 1:
+        raise SettingsError(f"--max-connections-per-token {args.max_connections_per_token}: "
+                            f"give 1 or more")
     if args.simulated_clock:
         from shared.clock import parse_simulated_clock
 
@@ -289,7 +297,8 @@ def _serve(args: argparse.Namespace) -> int:
         ssl_context = tls.server_context(cert, key)
         where = (f"wss://{args.host}:{args.port}/ws, certificate {cert} with SHA-256 "
                  f"fingerprint {tls.certificate_fingerprint(cert)}")
-    hub = Hub(config, ledger, AuthStore(auth_path(args)), clock)
+    hub = Hub(config, ledger, AuthStore(auth_path(args)), clock,
+              max_connections_per_token=args.max_connections_per_token)
     if ssl_context is None and not tls.is_loopback(args.host):
         # Loud on purpose: a hall LAN is not trusted, and this is the default without --tls.
         warning = (f"WARNING: NOT ENCRYPTED: plain ws:// on {args.host}: station tokens and "

@@ -27,7 +27,9 @@ MAX_ID_LEN = 64
 
 # --- close codes (docs/protocol.md section 9) ---------------------------------------------------
 
-CLOSE_TOO_FAR_BEHIND = 1000  # the station's send queue overflowed; it reconnects and catches up
+# The station did not take a frame within the hub's send timeout (or its replies piled up):
+# it reconnects and catches up.
+CLOSE_TOO_FAR_BEHIND = 1000
 CLOSE_GOING_AWAY = 1001  # the hub is stopping (restart, shutdown)
 CLOSE_FLOOD = 1008  # more than 1,000 refused or unreadable messages in a row
 CLOSE_TOO_BIG = 1009  # a frame over MAX_FRAME_BYTES (aiohttp closes with it by itself)
@@ -36,6 +38,11 @@ CLOSE_UNKNOWN_TOKEN = 4001
 CLOSE_PROTOCOL = 4002
 CLOSE_REPLICA_AHEAD = 4003
 CLOSE_REVOKED = 4004
+CLOSE_TOO_MANY_CONNECTIONS = 4006  # the token already has the most connections the hub allows
+# The hub's default for that most (`antrean hub --max-connections-per-token`): one station
+# holds one; reconnecting, it may briefly hold two while the hub has not yet seen the old one
+# go. Four leaves room for that, and bounds what one token (a stolen one) can open.
+MAX_CONNECTIONS_PER_TOKEN = 4
 
 # --- error codes (an `error` frame: the hub could not take a frame) -----------------------------
 
@@ -49,6 +56,8 @@ UNKNOWN_TOKEN = "unknown_token"
 TOKEN_REVOKED = "token_revoked"
 PROTOCOL = "protocol"
 REPLICA_AHEAD = "replica_ahead"
+# Before a 4006 close; not final: the station tries again after its backoff.
+TOO_MANY_CONNECTIONS = "too_many_connections"
 FINAL_ERRORS: dict[str, int] = {
     UNKNOWN_TOKEN: CLOSE_UNKNOWN_TOKEN,
     PROTOCOL: CLOSE_PROTOCOL,

@@ -21,6 +21,11 @@ class Replica:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.conn: sqlite3.Connection = connect(self.path)
+        # A copy of what the hub holds durably: after a power cut it may lack its newest
+        # transactions (WAL keeps it consistent), which the next hello asks for again. Not
+        # waiting for the disk at each commit makes a new replica's catch-up (a commit per
+        # frame) that much quicker.
+        self.conn.execute("PRAGMA synchronous=NORMAL")
         self._last = last_seq(self.conn)
 
     @property
