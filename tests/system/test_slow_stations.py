@@ -20,6 +20,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -27,8 +28,9 @@ import pytest
 from shared.clock import ManualClock
 from shared.config import HallConfig, SettingsError, load_config
 from shared.hub import protocol as p
+from shared.hub import server
 from shared.ledger.model import STATION_ALERT, Event
-from shared.ledger.projection import insert_events
+from shared.ledger.projection import insert_events, last_seq
 from shared.ledger.store import connect, immediate
 from shared.station.client import HubClient
 from tests.helpers.hub_process import DATA, HubProcess
@@ -198,6 +200,87 @@ def test_a_reader_that_never_reads_is_cut_after_the_send_timeout(
         sock.close()
     _, ok = asyncio.run(issue(h.url, h.auth.enroll("kiosk-1", "kiosk")))
     assert ok
+
+
+def read_frames(sock: socket.socket, buffered: bytearray, until: object) -> list[dict[str, Any]]:
+    """Text frames from a hand-made connection (the server's frames are unmasked), parsed, until
+    `until(frames)` holds; `buffered` keeps what was read beyond them."""
+    frames: list[dict[str, Any]] = []
+    while not until(frames):  # type: ignore[operator]
+        while True:
+            n, start = (buffered[1] & 0x7F, 2) if len(buffered) >= 2 else (0, 1 << 30)
+            if n == 126:
+                n, start = int.from_bytes(buffered[2:4], "big"), 4
+            elif n == 127:
+                n, start = int.from_bytes(buffered[2:10], "big"), 10
+            if len(buffered) >= start + n and len(buffered) >= start:
+                break
+            chunk = sock.recv(65536)
+            assert chunk, "the hub closed the connection"
+            buffered += chunk
+        opcode, payload = buffered[0] & 0x0F, bytes(buffered[start:start + n])
+        del buffered[:start + n]
+        if opcode == 0x1:
+            frames.append(json.loads(payload))
+    return frames
+
+
+def test_a_live_station_that_falls_behind_catches_up_from_the_ledger_without_a_gap(
+    tmp_path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    """A live station stops reading while the hall goes on: once its live frames pile up past
+    the limit the hub drops them and, when the station reads again, sends it the same events
+    from the ledger: every seq once, in order, then the live stream again."""
+    monkeypatch.setattr(server, "LIVE_QUEUE_LIMIT", 10)
+    # Small buffers, so that the station's side fills within a few frames (and well before
+    # the hub's heartbeat, unanswered by this hand-made station, would close it).
+    monkeypatch.setattr(server, "SEND_BUFFER_BYTES", 4096)
+    monkeypatch.setattr(server, "WRITE_BUFFER_HIGH", 1024)
+    monkeypatch.setattr(server, "WRITE_BUFFER_LOW", 256)
+    caplog.set_level(logging.WARNING, logger="antrean.hub")
+    h = ThreadedHub(load_config(DATA / "small_hall.toml"), tmp_path, clock)
+    try:
+        board = h.auth.enroll("board-1", "display")
+        sock = never_reads(h.port, board)
+        buffered = bytearray()
+        while b"\r\n\r\n" not in buffered:  # the HTTP upgrade's response
+            buffered += sock.recv(65536)
+        del buffered[:buffered.index(b"\r\n\r\n") + 4]
+        assert read_frames(sock, buffered, lambda f: f)[0]["type"] == "welcome"
+
+        async def issue_many(n: int) -> None:
+            kiosk = HubClient(h.url, h.auth.enroll("kiosk-1", "kiosk"))
+            await kiosk.start(timeout=30)
+            for i in range(n):  # big frames: alerts with a long message each
+                assert (await kiosk.command("alert", {"kind": f"printer-{i}",
+                                                      "message": "Kertas habis. " * 35})).ok
+                if "catches up from the ledger" in caplog.text:
+                    break
+            await kiosk.close()
+
+        asyncio.run(issue_many(400))
+        assert "board-1 is 10 frames behind" in caplog.text
+        hub_seq = last_seq_of(h)
+        seqs: list[int] = []
+
+        def holds_all(frames: list[dict[str, Any]]) -> bool:
+            seqs[:] = [e["seq"] for f in frames if f["type"] == "events" for e in f["events"]]
+            return bool(seqs) and seqs[-1] >= hub_seq
+
+        read_frames(sock, buffered, holds_all)
+        assert seqs == list(range(1, hub_seq + 1))
+        sock.close()
+    finally:
+        h.stop()
+
+
+def last_seq_of(h: ThreadedHub) -> int:
+    conn = connect(h.hub.ledger_path, readonly=True)
+    try:
+        return last_seq(conn)
+    finally:
+        conn.close()
 
 
 def test_a_token_holds_at_most_the_cap_of_connections(threaded_hub: ThreadedHub) -> None:
