@@ -18,11 +18,17 @@ import datetime as dt
 import logging
 import os
 import re
+import socket
 import sqlite3
 import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from shared.ledger.files import create_private, private_dir
+from shared.ledger.lock import hold_for_tool
+from shared.ledger.store import LedgerError
+from shared.station.replica import STATION_META_KEY
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,7 @@ log = logging.getLogger(__name__)
 # Other SQLite files (the hub's station/officer store) have no sequence: hub-auth-<time>.db.
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6}Z)(?:-seq(?P<seq>\d+))?\.db$")
 _TMP_SUFFIX = ".antrean-tmp"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # what a file name on a FAT-formatted stick takes
 
 
 class BackupError(Exception):
@@ -47,6 +54,28 @@ class BackupInfo:
 def backup_name(stem: str, when: dt.datetime, last_seq: int | None) -> str:
     seq = "" if last_seq is None else f"-seq{last_seq:08d}"
     return f"{stem}-{when.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}{seq}.db"
+
+
+def copy_stem(source: Path, conn: sqlite3.Connection) -> str:
+    """The name a ledger's copies are filed under: its file name, and for a station's replica
+    the station's enrolled name (kept in the replica when the hub welcomed it), or else this
+    PC's host name. Two kiosks both keep replica-kiosk.db: on one USB stick their copies must
+    neither replace nor prune each other, and must say whose they are."""
+    stem = source.stem
+    if not stem.startswith("replica"):
+        return stem
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key=?",
+                           (STATION_META_KEY,)).fetchone()
+    except sqlite3.Error:
+        row = None  # an old replica without the table, or a damaged one: checked later
+    if row and row[0]:
+        return f"replica-{_safe_name(str(row[0]))}"
+    return f"{stem}-{_safe_name(socket.gethostname())}"
+
+
+def _safe_name(text: str) -> str:
+    return _UNSAFE.sub("-", text).strip("-.") or "station"
 
 
 def list_backups(dest_dir: str | Path, stem: str | None = None) -> list[Path]:
@@ -131,7 +160,9 @@ def _remove_quietly(*paths: Path) -> None:
 
 
 def _snapshot(src: sqlite3.Connection, target: Path) -> None:
-    """Copy `src` into a fresh file at `target` as a self-contained rollback-journal database."""
+    """Copy `src` into a fresh file at `target` as a self-contained rollback-journal database,
+    0600 whatever the umask (a backup holds the whole hall's history)."""
+    create_private(target)
     dst = sqlite3.connect(target)
     try:
         # pages=-1 copies everything in one step inside one read transaction: a consistent
@@ -167,7 +198,7 @@ def _prepare(src: str | Path, dest_dir: str | Path, keep: int) -> tuple[Path, Pa
         raise ValueError("keep must be at least 1")
     folder = Path(dest_dir)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
     except OSError as e:
         raise BackupError(f"cannot create backup folder {folder}: {e.strerror or e}") from None
     return Path(src), folder
@@ -180,9 +211,9 @@ def backup_ledger(src: str | Path, dest_dir: str | Path, keep: int = 48, *,
     the ledger has no new events since it (the loop mode: quiet nights do not push the last
     useful copies out)."""
     source, folder = _prepare(src, dest_dir, keep)
-    stem = source.stem
     conn = _open_source(source)
     try:
+        stem = copy_stem(source, conn)
         if skip_unchanged:
             newest = _newest_matching(conn, folder, stem)
             if newest is not None:
@@ -294,15 +325,26 @@ def restore_ledger(backup: str | Path, dest: str | Path, *, force: bool = False,
                    now: dt.datetime | None = None) -> Path:
     """Put a checked backup (or a station's replica) in place as the ledger `dest`. Refuses to
     replace an existing ledger unless `force`; with `force` the old ledger (and its -wal/-shm)
-    is kept beside it as `<name>.before-restore-<time>`, never deleted. Stop the hub first."""
+    is kept beside it as `<name>.before-restore-<time>`, never deleted. Refuses while a hub
+    (or another restore) holds the ledger's lock: the hub would keep acknowledging tickets into
+    the file moved aside."""
     source, target = Path(backup), Path(dest)
+    try:
+        held = hold_for_tool(target, "antrean backup restore")
+    except LedgerError as e:
+        raise BackupError(str(e)) from None
+    with held:
+        return _restore_held(source, target, force, now)
+
+
+def _restore_held(source: Path, target: Path, force: bool, now: dt.datetime | None) -> Path:
     info = verify_backup(source)
     companions = [Path(f"{target}{suffix}") for suffix in ("-wal", "-shm")]
     existing = [p for p in (target, *companions) if p.exists()]
     if existing and not force:
         raise BackupError(f"{target} already exists; stop the hub and restore with --force "
                           "(the old ledger is kept beside it)")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     tmp = target.with_name(f".{target.name}-{uuid.uuid4().hex}{_TMP_SUFFIX}")
     try:
         src = _open_readonly(source)

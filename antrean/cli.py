@@ -132,11 +132,26 @@ def check(args: argparse.Namespace) -> None:
         validate(args)
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Logs to whatever sys.stderr is when a record is written, not the one at start-up: a
+    caller that swaps stderr (a test's capture, a service wrapper) and closes the old one
+    would otherwise get 'I/O operation on closed file' from every later log line."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True,
+        handlers=[_CurrentStderr()],
     )
     try:
         check(args)

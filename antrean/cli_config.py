@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from shared.config import ConfigError, example_config_path, load_config
+from shared.ticket_url import LEGACY_PREFIX
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,4 +26,10 @@ def run(args: argparse.Namespace) -> int:
         f"{path}: OK — {cfg.mpp.name}: {len(cfg.agencies)} agencies, {len(cfg.services)} services, "
         f"{len(cfg.queues)} queues, {len(cfg.counters)} counters"
     )
+    # What every ticket's QR will hold: the address IT should see open on a guest's phone.
+    if cfg.mpp.public_url:
+        print(f"ticket QR: {cfg.mpp.public_url}/t/<ticket id>-<secret>")
+    else:
+        print(f"ticket QR: {LEGACY_PREFIX}<ticket id> (no [mpp] public_url: a phone cannot open "
+              "it)")
     return 0

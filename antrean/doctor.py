@@ -371,7 +371,15 @@ def check_token(health: HubHealth | None, token: str | None, job: str | None,
     return _ok(name, detail)
 
 
-def check_clock(health: HubHealth | None, max_skew_s: float = 30.0) -> CheckResult:
+# A board judges calls on the hub's time (learnt at the welcome), but it starts on its own clock
+# and its sound, screen and logs follow it: beyond the default freshness window (2 minutes) a
+# display's clock is a fault, not a nuisance.
+DISPLAY_MAX_SKEW_S = 120.0
+
+
+def check_clock(health: HubHealth | None, max_skew_s: float = 30.0,
+                role: str | None = None) -> CheckResult:
+    """WARN beyond `max_skew_s`; on a display FAIL beyond DISPLAY_MAX_SKEW_S."""
     if health is None:
         return CheckResult("clock", Status.SKIP, "no answer from the hub to compare with")
     if health.hub_time is None:
@@ -380,6 +388,11 @@ def check_clock(health: HubHealth | None, max_skew_s: float = 30.0) -> CheckResu
     skew = (health.local_time - health.hub_time).total_seconds()
     where = "ahead of" if skew > 0 else "behind"
     detail = f"this PC is {abs(skew):.1f} s {where} the hub"
+    if role == "display" and abs(skew) > DISPLAY_MAX_SKEW_S:
+        return CheckResult("clock", Status.FAIL,
+                           f"{detail} (a display may differ by {DISPLAY_MAX_SKEW_S:.0f} s at most)",
+                           "timedatectl set-ntp true, with the hub PC as this board's time "
+                           "server (see docs/install-id.md), then check again")
     if abs(skew) > max_skew_s:
         return CheckResult("clock", Status.WARN, detail,
                            "timedatectl set-ntp true (and let stations use the hub PC as their "
@@ -750,7 +763,8 @@ def run_checks(*, role: str | None, config: str | None, hub: str | None,
     results = [check_config(config)]
     pin = hub_fingerprint or os.environ.get(tls.FINGERPRINT_ENV)
     hub_result, health = check_hub(hub, fingerprint=pin, for_station=role != "hub")
-    results += [hub_result, check_token(health, token, role, counter), check_clock(health)]
+    results += [hub_result, check_token(health, token, role, counter),
+                check_clock(health, role=role)]
     screen = check_screen if check_screen is not None else role != "hub"
     if screen:
         results.append(check_qt_platform())

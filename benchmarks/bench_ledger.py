@@ -16,6 +16,10 @@
     Aim: p99 <= 2 ms (durable).
 (c) Rebuilding the projection from 50,000 events (and verify(), which replays into memory).
     Aim: <= 2 s.
+(d) The WAL file's size: bytes appended per ticket, its largest in steady state (the
+    wal_autocheckpoint bound), while a reader holds a snapshot (a backup copying), and after the
+    reader lets go, with shared.ledger.store's journal_size_limit and without it (as before).
+    Aim: back under WAL_LIMIT_BYTES once the reader is done.
 
 Setup shortcut, used for (b) and (c) only: the 5,000 tickets and the 50,000 events are written by
 `Ledger._decide` + `insert_event` + `apply_event` — exactly what `execute` does — but many
@@ -45,11 +49,12 @@ from shared.config import HallConfig, example_config_path, load_config, loads_co
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor, Command, CommandRefused, Event
 from shared.ledger.projection import apply_event, insert_event
-from shared.ledger.store import immediate
+from shared.ledger.store import WAL_LIMIT_BYTES, immediate
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 MONDAY_0800 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=WIB)
 KIOSK = Actor("kiosk-1")
+MB = 1024 * 1024
 SMALL_HALL = Path(__file__).resolve().parents[1] / "tests" / "data" / "small_hall.toml"
 
 
@@ -306,6 +311,42 @@ def bench_rebuild(folder: Path, config: HallConfig, target: int) -> dict[str, fl
             "rebuild_s": statistics.median(times), "verify_s": verify_s, "verify_ok": ok}
 
 
+# --- (d) WAL size --------------------------------------------------------------------------------
+
+
+def bench_wal(folder: Path, tickets: int, limited: bool) -> dict[str, float]:
+    """Tickets issued one durable command at a time; a reader holds a snapshot (as a backup
+    copying the ledger does) for the middle third, then lets go."""
+    config = load_config(SMALL_HALL)
+    led = Ledger(folder / f"wal-{limited}.db", config,
+                 ManualClock(MONDAY_0800 + dt.timedelta(hours=1)))
+    if not limited:  # as before shared.ledger.store set journal_size_limit
+        led.conn.execute("PRAGMA journal_size_limit=-1")
+    wal = Path(f"{led.path}-wal")
+    reader = sqlite3.connect(f"file:{led.path}?mode=ro", uri=True)
+    sizes: list[int] = []
+    per_ticket = 0.0
+    pinned_max = 0
+    third = tickets // 3
+    for i in range(tickets):
+        if i == third:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM events").fetchone()
+        if i == 2 * third:
+            pinned_max = max(sizes)
+            reader.execute("COMMIT")
+        assert led.issue_ticket("bpjs-daftar", KIOSK).ok
+        sizes.append(wal.stat().st_size)
+        if i == 99:
+            per_ticket = sizes[-1] / 100  # before the first checkpoint: all of it appended
+    steady = max(sizes[:third])
+    final = sizes[-1]
+    reader.close()
+    led.close()
+    return {"per_ticket": per_ticket, "steady_max": steady, "pinned_max": pinned_max,
+            "final": final}
+
+
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -361,6 +402,19 @@ def main() -> int:
               f"{verdict(r['rebuild_s'] <= 2.0 * r['events'] / 50_000)}")
         print(f"    verify  : {r['verify_s']:.2f} s  (replay in memory + compare; "
               f"{'equal' if r['verify_ok'] else 'DIFFERENT'})")
+
+        tickets = 1500 if args.quick else 3000
+        print(f"\n(d) WAL file size over {tickets:,} tickets, one durable command each; a reader "
+              f"holds a snapshot for the middle third")
+        for limited in (True, False):
+            w = bench_wal(folder, tickets, limited)
+            name = (f"journal_size_limit {WAL_LIMIT_BYTES // MB} MB" if limited
+                    else "no journal_size_limit (before)")
+            print(f"    {name:31}: {w['per_ticket'] / 1024:.0f} KB written per ticket, "
+                  f"steady max {w['steady_max'] / MB:.1f} MB, held open {w['pinned_max'] / MB:.1f} "
+                  f"MB, after {w['final'] / MB:.1f} MB"
+                  + (f"  aim <= {WAL_LIMIT_BYTES // MB} MB after  "
+                     f"{verdict(w['final'] <= WAL_LIMIT_BYTES)}" if limited else ""))
     return 0
 
 

@@ -24,6 +24,7 @@ from escpos.printer import Dummy
 
 from kiosk.printing import render_escpos, render_png
 from kiosk.ticket import PAPERS, Paper, TicketContent, TicketLayout, layout_ticket
+from shared.ticket_url import new_secret, ticket_url
 from tests.helpers.printing import sample_content
 
 CONTENT = sample_content()  # the ticket the golden files and previews are made from
@@ -64,7 +65,8 @@ def main() -> None:
         # A new number and QR payload each time, as at the kiosk: no cache helps across tickets.
         n = next(tickets) % 1000
         return replace(CONTENT, label=f"KTP-{n:03d}",
-                       qr_payload=f"http://antrean.mpp-sukoharjo.local/t/2026-11-27/KTP-{n:03d}")
+                       qr_payload=ticket_url("https://antrean.sukoharjo.example",
+                                             f"20261127-KTP-{n:03d}", new_secret()))
 
     def steps_for(paper: Paper) -> list[tuple[str, Callable[[], object]]]:
         def layout() -> TicketLayout:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from counter_client import core as c
 from counter_client.core import CounterCore, CounterState
 from counter_client.look import FULL, PANEL
+from counter_client.scanner import ScanCatcher
 from counter_client.sizing import PANEL_WIDTH as PANEL_WIDTH
 from counter_client.sizing import SCALES as SCALES
 from counter_client.sizing import Sizing, base_min_height, longest_message, worst_case
@@ -149,6 +150,10 @@ class CounterWindow(QWidget):
         self.no_show_page.chosen.connect(self._do_return)
         self.no_show_page.cancelled.connect(self.show_main)
         self._name_parts()
+
+        # A scanned ticket (its QR), typed by a USB scanner: see scanner.py.
+        self.scanner = ScanCatcher(self)
+        self.scanner.scanned.connect(self._on_scanned)
 
         core.changed.connect(self._render)
         core.message.connect(self.show_message)
@@ -338,6 +343,18 @@ class CounterWindow(QWidget):
             return
         if self.core.return_no_show(ticket_id) is not None:
             self.show_main()
+
+    @Slot(str)
+    def _on_scanned(self, text: str) -> None:
+        scanned = self.core.scan(text)
+        if not (scanned.can_return and scanned.ticket is not None and self.core.state.signed_in
+                and c.RETURN_NO_SHOW in self.core.state.enabled):
+            return
+        # A visitor back after missing their call: the list opens on their ticket, and the
+        # officer puts it back with one press (OK), as when picking it by hand.
+        if self._shown_page != NO_SHOW_PAGE:
+            self.open_no_shows()
+        self.no_show_page.select(scanned.ticket.ticket_id)
 
     @Slot()
     def show_main(self) -> None:

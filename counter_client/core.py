@@ -25,10 +25,12 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from shared.clock import Clock, to_ms
 from shared.config import Counter, HallConfig
+from shared.indonesian import tanggal
 from shared.ledger import model as m
 from shared.ledger.model import Event, Result
 from shared.ledger.queries import Alert, TicketView
 from shared.station.link import StationLink
+from shared.ticket_url import parse_ticket_ref
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,17 @@ class CounterState:
     def longest_wait_s(self) -> int | None:
         waits = [s.longest_wait_s for s in self.summaries if s.longest_wait_s is not None]
         return max(waits) if waits else None
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """What a scanned ticket is, as the message line says it. `can_return`: a no-show of this
+    counter's queues today, which the officer may put back in the line."""
+
+    text: str
+    kind: str  # INFO or ERROR
+    ticket: TicketView | None = None
+    can_return: bool = False
 
 
 @dataclass
@@ -310,6 +323,53 @@ class CounterCore(QObject):
 
     def return_no_show(self, ticket_id: str) -> str | None:
         return self._run(RETURN_NO_SHOW, {"ticket": ticket_id})
+
+    def scan(self, text: str) -> Scanned:
+        """A ticket's QR code, read by the counter's scanner: its web address or the legacy
+        ``ANTREAN:<ticket id>``. Says on the message line what the ticket is to this counter
+        (the one it called, waiting, a no-show it may take back, …); sends nothing."""
+        out = self._scanned(text)
+        self.message.emit(out.text, out.kind)
+        return out
+
+    def _scanned(self, text: str) -> Scanned:
+        ref = parse_ticket_ref(text)
+        if ref is None:
+            return Scanned("Kode yang dipindai bukan tiket antrean.", ERROR)
+        reader = self.link.reader
+        t = reader.ticket(ref.ticket_id)
+        # An address whose secret is not this ticket's was not printed by this hall (another
+        # hall's ticket, a made-up code). The legacy payload has no secret to compare.
+        wrong = ref.secret is not None and t is not None and (
+            ref.secret != reader.ticket_secret(t.ticket_id))
+        if t is None or wrong:
+            return Scanned("Tiket tidak dikenal: tidak ada di catatan antrean aula ini.", ERROR)
+        # Short: the message line is sized for the longest transfer message (sizing.py).
+        what = f"Nomor {t.label}"
+        if t.service_day != self.today().isoformat():
+            day = tanggal(dt.date.fromisoformat(t.service_day))
+            return Scanned(f"{what} untuk {day}: tiket hanya berlaku hari itu.", ERROR, t)
+        mine = self.counter is not None and t.queue in self.config.counters[self.counter].queues
+        if t.status in (m.CALLED, m.SERVING) and t.counter == self.counter:
+            doing = "sedang dilayani" if t.status == m.SERVING else "sedang dipanggil"
+            return Scanned(f"{what} {doing} di loket ini.", INFO, t)
+        if t.status in (m.CALLED, m.SERVING):
+            where = self.config.counters.get(t.counter) if t.counter is not None else None
+            return Scanned(f"{what} dipanggil ke {where.name if where else 'loket lain'}.",
+                           INFO, t)
+        if t.status == m.WAITING:
+            if not mine:
+                return Scanned(f"{what} menunggu di antrean lain, bukan loket ini.", INFO, t)
+            ahead = reader.people_ahead(t)
+            return Scanned(f"{what} masih menunggu: {ahead} antrean sebelumnya.", INFO, t)
+        if t.status == m.NO_SHOW:
+            if mine:
+                return Scanned(f"{what} tadi tidak hadir: dapat dikembalikan ke antrean.",
+                               INFO, t, can_return=True)
+            return Scanned(f"{what} tadi tidak hadir di antrean lain.", INFO, t)
+        if t.status == m.FINISHED:
+            return Scanned(f"{what} sudah selesai dilayani.", INFO, t)
+        return Scanned(f"{what} sudah dibatalkan.", INFO, t)
 
     def pause(self) -> str | None:
         return self._run(PAUSE, {})

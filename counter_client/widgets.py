@@ -647,3 +647,11 @@ class NoShowPage(ChoicePage):
             self._add_entry(f"{t.label} · {svc.name if svc else t.service}\n"
                             f"    tidak hadir {when}", t.ticket_id)
         self.list.setCurrentRow(0)
+
+    def select(self, ticket_id: str) -> bool:
+        """Make a ticket of the list the chosen one (a scanned ticket); False if not listed."""
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole) == ticket_id:
+                self.list.setCurrentRow(row)
+                return True
+        return False

@@ -70,7 +70,7 @@ fi
 
 if real_root && mountpoint -q /srv/antrean-backup; then
   chown antrean:antrean /srv/antrean-backup
-  chmod 0750 /srv/antrean-backup
+  chmod 0700 /srv/antrean-backup
   systemctl_maybe enable --now antrean-backup.service
 else
   say "NOT enabling backups: /srv/antrean-backup is not a mounted second disk."

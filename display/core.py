@@ -7,7 +7,8 @@ The board window (`display.board`) only paints what this object says; tests driv
 Exactly once, across restarts and reconnects: the highest call sequence number this board has
 decided about (spoken, or judged too old to speak) is kept in a small SQLite file
 (`AnnouncedStore`). A call at or below it is never spoken again; a call above it is spoken only
-if it is younger than `rules.announce_freshness_seconds` by the link's clock, so a board that
+if it is younger than `rules.announce_freshness_seconds` by the hub's clock (the link's own,
+corrected by the difference it measured at the welcome: StationLink.hub_clock), so a board that
 comes back after ten minutes shows what it missed but does not read out a stale list.
 """
 
@@ -101,6 +102,17 @@ class AnnouncedStore:
         self._conn.close()
 
 
+class _HubTime:
+    """The hub's clock as the link knows it, else the board's own."""
+
+    def __init__(self, link: StationLink, own: Clock) -> None:
+        self.link, self.own = link, own
+
+    def now(self) -> dt.datetime:
+        hub = self.link.hub_clock()
+        return hub.now() if hub is not None else self.own.now()
+
+
 class BoardCore(QObject):
     """State of one hall board, fed by a link. Signals fire only when something changed."""
 
@@ -131,7 +143,12 @@ class BoardCore(QObject):
         self.config = config
         self.announcer = announcer
         self.store = store
-        self.clock: Clock = clock or link.clock
+        # Calls are judged on the hub's time (the link's clock corrected by the difference it
+        # measured at the welcome): a board whose own clock is an hour ahead still finds a
+        # call made a second ago fresh, and speaks it. Before any welcome, and on one PC, the
+        # board's own clock (the link's, unless one is given).
+        self.own_clock: Clock = clock or link.clock
+        self.clock: Clock = _HubTime(link, self.own_clock)
         self.history_size = history_size
         self.agencies = select_agencies(config, agencies, zone)
         self.counter_numbers = sorted(

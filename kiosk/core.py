@@ -18,8 +18,12 @@ Promises it keeps:
 - Printing happens off the GUI thread; when it fails the visitor keeps the number on screen with
   its QR code, and staff get an alert through the ledger.
 
-QR payload on tickets and on screen: ``ANTREAN:<ticket_id>`` (e.g. ``ANTREAN:20261130-KTP-001``);
-the ticket id is unique across days, so a scanner (a display, a future web page) can look it up.
+QR code on tickets and on screen (one value, `qr_payload`): the ticket's web address
+``{public_url}/t/{ticket_id}-{secret}`` (shared/ticket_url.py), with the hall config's
+``[mpp] public_url`` and the secret the ledger made at issue, so a visitor's phone opens the
+ticket's live page. A hall without a ``public_url`` (or a ticket without a secret) gets the plain
+``ANTREAN:<ticket_id>``: the counter's scanner reads both, but only the address opens a page, so
+only then does the ticket say "Pindai untuk memantau antrean".
 """
 
 from __future__ import annotations
@@ -47,10 +51,10 @@ from shared.ledger.availability import ticket_window
 from shared.ledger.model import ALERT_OPEN, ALERT_RESOLVED, Result
 from shared.ledger.queries import alert_key
 from shared.station.link import StationLink
+from shared.ticket_url import LEGACY_PREFIX, ticket_url
 
 log = logging.getLogger(__name__)
 
-QR_PREFIX = "ANTREAN:"
 # Statuses a print queue reports (kiosk.printing.PrinterStatus values).
 PAPER_LOW, PAPER_OUT, PRINTER_OK = "paper_low", "paper_out", "ok"
 PRINTER_OFFLINE, PRINTER_UNREACHABLE = "offline", "unreachable"
@@ -64,9 +68,13 @@ PIN_TRIES = 5
 PIN_LOCK = dt.timedelta(seconds=60)
 
 
-def qr_payload(ticket_id: str) -> str:
-    """What the ticket's QR code holds: ``ANTREAN:<ticket_id>``."""
-    return f"{QR_PREFIX}{ticket_id}"
+def qr_payload(ticket_id: str, secret: str | None, public_url: str | None) -> str:
+    """What the ticket's QR code holds, on paper and on screen: its web address, or the
+    legacy ``ANTREAN:<ticket_id>`` when the hall has no public address (or the ticket no
+    secret)."""
+    if public_url and secret:
+        return ticket_url(public_url, ticket_id, secret)
+    return f"{LEGACY_PREFIX}{ticket_id}"
 
 
 class Step(StrEnum):
@@ -271,6 +279,11 @@ class KioskCore(QObject):
         self.clock = clock
         self.config = config
         self.settings = settings or KioskSettings()
+        if not config.mpp.public_url:
+            # Said once, at start: every ticket until the config changes is the same.
+            log.warning("the hall config has no [mpp] public_url: ticket QR codes hold the "
+                        "plain ticket id (%sID), which the counter's scanner reads but a phone "
+                        "cannot open; set it to the web station's address", LEGACY_PREFIX)
         self.step = Step.WELCOME if link.is_online() else Step.OFFLINE
         self.language = "id"
         self.agency_page = 0
@@ -634,7 +647,9 @@ class KioskCore(QObject):
             agency_name=agency.name, service_name=service.name, label=t["label"],
             people_ahead=int(value.get("people_ahead") or 0),
             estimated_wait_minutes=value.get("estimated_wait_minutes"),
-            issued_at=issued, qr_payload=qr_payload(t["ticket_id"]),
+            issued_at=issued,
+            qr_payload=qr_payload(t["ticket_id"], value.get("secret"),
+                                  self.config.mpp.public_url),
             priority_group=t.get("priority"), timezone=self.config.mpp.timezone,
             counters_hint=hint,
         )
@@ -802,7 +817,9 @@ class KioskCore(QObject):
             mpp_name=self.config.mpp.name, kabupaten=self.config.mpp.kabupaten,
             agency_name="TES PRINTER", service_name=f"Kiosk {self.link.device}",
             label="TES-000", people_ahead=0, estimated_wait_minutes=0,
-            issued_at=self.now(), qr_payload=qr_payload("TES"),
+            # The hall's web address itself: IT scans the test ticket with a phone to see
+            # that the web station is reachable where visitors' phones are.
+            issued_at=self.now(), qr_payload=self.config.mpp.public_url or f"{LEGACY_PREFIX}TES",
             timezone=self.config.mpp.timezone,
         )
         self.printer.submit(f"test-{self._test_prints}",

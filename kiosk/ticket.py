@@ -243,6 +243,12 @@ def qr_matrix(payload: str, error_level: QrErrorLevel = "M") -> tuple[tuple[bool
     return tuple(tuple(row) for row in code.get_matrix())
 
 
+def qr_opens_a_page(payload: str) -> bool:
+    """Whether a phone that scans the QR opens a page: only then may the ticket say "scan to
+    follow the queue" (the legacy ``ANTREAN:<id>`` payload is for the counter's scanner)."""
+    return payload.startswith(("http://", "https://"))
+
+
 def _text(
     text: str, columns: int, *, align: Align = "center", width: int = 1, height: int = 1,
     bold: bool = False,
@@ -313,7 +319,8 @@ def layout_ticket(content: TicketContent, paper: Paper) -> TicketLayout:
 
     if content.qr_payload:
         blocks.append(_qr_block(content.qr_payload, paper, PAPER_DOTS[paper]))
-        blocks += _text("Pindai untuk memantau antrean", cols)
+        if qr_opens_a_page(content.qr_payload):
+            blocks += _text("Pindai untuk memantau antrean", cols)
     for line in content.footer_lines:
         blocks += _text(line, cols)
     blocks.append(Feed(1))

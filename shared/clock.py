@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -40,6 +41,18 @@ class ManualClock:
         with self._lock:
             self._now += dt.timedelta(**delta)
             return self._now
+
+
+class OffsetClock:
+    """Another clock's time shifted by `offset_ms()` (read at every call): a station's view
+    of the hub's clock, its own plus the difference it measured at the welcome."""
+
+    def __init__(self, base: Clock, offset_ms: Callable[[], int]) -> None:
+        self.base = base
+        self.offset_ms = offset_ms
+
+    def now(self) -> dt.datetime:
+        return self.base.now() + dt.timedelta(milliseconds=self.offset_ms())
 
 
 def to_ms(moment: dt.datetime) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -23,6 +24,10 @@ ORDERING_POLICIES = ("fifo", "strict_priority", "interleave")
 PRIORITY_GROUPS = ("lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana")
 PREFIX_RE = re.compile(r"^[A-Z0-9]{1,4}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+# The ticket's QR holds public_url + "/t/" + the ticket id and secret (~45 more characters); up
+# to 100 it stays at full module size on 58 mm paper (tests/unit/test_ticket_layout.py).
+PUBLIC_URL_MAX = 100
 
 T = TypeVar("T")
 
@@ -87,6 +92,10 @@ class Mpp:
     logo: str | None
     running_text: str
     example: bool
+    # Where phones reach the hall's web station, e.g. "https://antrean.mpp.example":
+    # the ticket's QR holds {public_url}/t/{ticket_id}-{secret}. None: the QR holds the plain
+    # ticket id (ANTREAN:...), which the counter's scanner reads but a phone cannot open.
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -349,6 +358,32 @@ class _Reader:
         return Schedule(opening, breaks)
 
 
+def _public_url(value: str | None, r: _Reader) -> str | None:
+    """The web station's address as phones see it: http(s), a host, maybe a path under which
+    the station is served; no query or fragment (the ticket's path goes after it). Kept
+    without a trailing slash."""
+    if value is None:
+        return None
+    where = "mpp.public_url"
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise r.fail(where, f'must be an http:// or https:// address such as '
+                            f'"https://antrean.mpp.example", not "{value}"')
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise r.fail(where, f'must not have a query or fragment ("?" or "#"): "{value}"')
+    if parts.username is not None or any(c.isspace() for c in url):
+        raise r.fail(where, f'must be a plain address without spaces or a user name: "{value}"')
+    if len(url.rstrip("/")) > PUBLIC_URL_MAX:
+        raise r.fail(where, f"must be at most {PUBLIC_URL_MAX} characters, not {len(url)}: a "
+                            f"longer address makes the ticket's QR code too dense to print")
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number or out of range
+    except ValueError:
+        raise r.fail(where, f'has a bad port number: "{value}"') from None
+    return url.rstrip("/")
+
+
 def _join(path: str, *keys: str) -> str:
     return ".".join(k for k in (path, *keys) if k)
 
@@ -400,6 +435,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HallConfi
         logo=r.get(m, "logo", "mpp", str, None),
         running_text=r.text(m, "running_text", "mpp", ""),
         example=r.get(m, "example", "mpp", bool, False),
+        public_url=_public_url(r.get(m, "public_url", "mpp", str, None), r),
     )
     schedule = r.schedule(r.table_of(data, "schedule", "", SCHEDULE_KEYS), "schedule")
     if not schedule.open:

@@ -58,4 +58,7 @@ CLOSED_QUOTA_FULL = "Kuota hari ini untuk layanan {service} sudah habis. " + COM
 # without its own words, the officer's ID or PIN is wrong.
 SYSTEM_FAULT = "Sistem antrean sedang bermasalah. Hubungi petugas."
 COMMAND_REFUSED = "Perintah ditolak server."
+# The hub's disk is below its free-space floor: no new tickets, waiting visitors are still served.
+DISK_LOW = ("Maaf, nomor antrean baru belum dapat diambil karena penyimpanan server antrean "
+            "hampir penuh. Silakan hubungi petugas.")
 WRONG_PIN = "ID petugas atau PIN salah."

@@ -16,6 +16,8 @@ from antrean.demo.hub import EmbeddedHub
 from antrean.demo.plan import BOARD, KIOSK, DemoOfficer, DemoPlan
 from shared.clock import Clock
 from shared.config import HallConfig
+from shared.ledger.lock import hold_for_tool
+from shared.ledger.store import LedgerError
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
 
@@ -106,9 +108,16 @@ def prepare_data_dir(data: Path) -> None:
     if (data / "ledger.db").exists() and not marker.exists():
         raise DemoError(f"{data} holds a ledger the demo did not make; give the demo its own "
                         f"folder with --data")
-    for pattern in ("ledger.db*", "hub-auth.db*", "replica-*.db*", "*-announced.db*"):
-        for path in data.glob(pattern):
-            path.unlink()
+    # A demo still running on this folder holds its ledger: never delete from under it.
+    try:
+        held = hold_for_tool(data / "ledger.db", "antrean demo (clearing its folder)")
+    except LedgerError as e:
+        raise DemoError(str(e)) from None
+    with held:
+        for pattern in ("ledger.db*", "hub-auth.db*", "replica-*.db*", "*-announced.db*"):
+            for path in data.glob(pattern):
+                if path != held.path:  # the lock file stays: another process may wait on it
+                    path.unlink()
     marker.write_text("Made by `antrean demo`: a demonstration hall, not a real one. "
                       "Safe to delete.\n", encoding="utf-8")
 

@@ -76,12 +76,13 @@ _FROM: dict[str, tuple[str, ...]] = {
     m.TICKET_TRANSFERRED: (m.CALLED, m.SERVING),
     m.TICKET_REQUEUED: (m.NO_SHOW,),
     m.TICKET_CANCELLED: (m.WAITING, m.CALLED),
+    m.TICKET_EXPIRED: (m.WAITING,),
 }
 _TO = {
     m.TICKET_CALLED: m.CALLED, m.TICKET_RECALLED: m.CALLED, m.TICKET_STARTED: m.SERVING,
     m.TICKET_FINISHED: m.FINISHED, m.TICKET_NO_SHOW: m.NO_SHOW,
     m.TICKET_TRANSFERRED: m.WAITING, m.TICKET_REQUEUED: m.WAITING,
-    m.TICKET_CANCELLED: m.CANCELLED,
+    m.TICKET_CANCELLED: m.CANCELLED, m.TICKET_EXPIRED: m.EXPIRED,
 }
 
 
@@ -211,11 +212,11 @@ def check_end_of_day(conn: sqlite3.Connection) -> Check:
 def check_figures(rows: list[Figures], total: Figures) -> Check:
     problems = []
     for f in [*rows, total]:
-        accounted = f.served + f.no_show + f.waiting + f.cancelled
+        accounted = f.served + f.no_show + f.waiting + f.cancelled + f.expired
         if accounted != f.issued:
             problems.append(f"{f.key}: served+no-show+waiting+cancelled={accounted}, "
                             f"issued={f.issued}")
-    for attr in ("issued", "served", "no_show", "waiting", "cancelled"):
+    for attr in ("issued", "served", "no_show", "waiting", "cancelled", "expired"):
         s = sum(getattr(f, attr) for f in rows)
         if s != getattr(total, attr):
             problems.append(f"{attr}: agencies add up to {s}, total is {getattr(total, attr)}")

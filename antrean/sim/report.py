@@ -30,6 +30,7 @@ def total_figures(conn: sqlite3.Connection, day: dt.date) -> Figures:
     return Figures(
         key="TOTAL", issued=len(rows), served=status[m.FINISHED], no_show=status[m.NO_SHOW],
         cancelled=status[m.CANCELLED], waiting=status[m.WAITING],
+        expired=status[m.EXPIRED],
         avg_wait_min=_mean(waits), p90_wait_min=percentile(waits, 90),
         avg_service_min=_mean(services), p90_service_min=percentile(services, 90),
         standard_min=None)

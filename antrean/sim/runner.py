@@ -31,7 +31,8 @@ from antrean.sim import invariants as inv
 from antrean.sim.report import build_report, total_figures, write_report
 from shared.config import HallConfig, load_config
 from shared.hub.auth import AuthStore
-from shared.ledger.store import connect
+from shared.ledger.lock import hold_for_tool
+from shared.ledger.store import LedgerError, connect
 
 DEFAULT_SPEED = 120.0
 SIM_START = dt.time(6, 45)  # the hub's clock starts here: time to connect and sign in
@@ -82,6 +83,11 @@ def _prepare_workdir(out: Path) -> Path:
         if not (work / MARKER).exists():
             raise SimulationError(f"{work} exists and was not made by antrean simulate; "
                                   f"choose another --out")
+        # A simulation still running there has its hub on that ledger: not from under it.
+        try:
+            hold_for_tool(work / "ledger.db", "antrean simulate").release()
+        except LedgerError as e:
+            raise SimulationError(f"{e}; or choose another --out") from None
         shutil.rmtree(work)
     (work / "replicas").mkdir(parents=True)
     (work / MARKER).write_text("made by antrean simulate; replaced by the next run\n")

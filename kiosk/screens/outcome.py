@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QVBoxLayout, QWid
 from kiosk import i18n
 from kiosk.screens.base import Screen
 from kiosk.screens.common import NUMBER_FONT, button, fit_font_px, label, qr_pixmap, restyle
+from kiosk.ticket import qr_opens_a_page
 
 if TYPE_CHECKING:
     from kiosk.core import KioskCore
@@ -88,6 +89,7 @@ class TicketScreen(Screen):
         self.when.setText(f"{core.t('issued_at', when=when)}\n{core.t('valid_today')}")
         self.qr.setPixmap(qr_pixmap(t.qr_payload, self.s(300 if self.portrait else 360)))
         self.qr_hint.setText(core.t("scan_qr"))
+        self.qr_hint.setVisible(qr_opens_a_page(t.qr_payload))
         # A margin, not stylesheet padding: Qt measures wrapped text with the margin right.
         self.status.setMargin(self.s(20) if t.print_state == "failed" else 0)
         if t.print_state == "failed":

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.hub import protocol as p
+from shared.ledger.files import create_private
 from shared.ledger.model import Refusal, check_args
 
 ROLES = ("kiosk", "counter", "display", "admin")
@@ -47,8 +48,15 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
     }),
 }
 
-PIN_FAILURES_BEFORE_LOCK = 5
-PIN_LOCK_SECONDS = 60.0
+# PIN guessing (AuthStore.check_pin): per officer id at one station, and per station.
+PIN_FAILURES_BEFORE_LOCK = 5  # wrong PINs in a row for one id at one station...
+PIN_LOCK_SECONDS = 60.0  # ...lock that id there for a minute,
+PIN_LOCK_MAX_SECONDS = 3600.0  # doubling with each further lock, up to an hour
+STATION_FAILURES_BEFORE_LOCK = 20  # wrong PINs in a row at one station, any ids...
+STATION_LOCK_SECONDS = 900.0  # ...and it signs nobody in for 15 minutes,
+STATION_LOCK_MAX_SECONDS = 4 * 3600.0  # doubling with each further lock, up to 4 hours
+PIN_MIN_DIGITS, PIN_MAX_DIGITS = 4, 12
+PIN_ADVISED_DIGITS = 6  # `officer add` warns below this (docs/install-id.md says why)
 
 
 @dataclass(frozen=True)
@@ -73,19 +81,23 @@ NOT_FROM_HERE = "Perintah ini tidak diizinkan dari perangkat ini."
 
 
 def permitted(station: Station, officer: str | None, kind: str, args: Mapping[str, Any],
-              *, sign_in: bool = False, ticket_issuer: str | None = None) -> Refusal | None:
+              *, sign_in: bool = False, ticket_issuer: str | None = None,
+              officer_counter: int | None = None) -> Refusal | None:
     """Whether this station, with this officer signed in on it, may send this command: the one
     role policy, applied by the hub and by one-PC mode (EmbeddedLink) alike. None when allowed.
 
     Pure: what it needs of the ledger comes as plain values, `ticket_issuer` being the station
-    that issued `args["ticket"]` (asked only of a cancel). `sign_in=True` judges the sign_in
+    that issued `args["ticket"]` (asked only of a cancel), `officer_counter` the counter the
+    signed-in officer signed in at. `sign_in=True` judges the sign_in
     message, whose PIN the caller checks after this (a `command` of kind sign_in is forbidden:
     it would skip the PIN).
 
     The order is docs/protocol.md section 3's: a kind nobody knows is unknown_command for every
     role, admin included; a kind the role may not send is forbidden; malformed arguments are
     bad_args; then a kiosk cancels only what it issued, and a counter station acts only on its
-    own counter and only with an officer signed in.
+    own counter (when enrolled with one), only with an officer signed in, and only at the
+    counter that officer signed in at: an unbound counter station cannot call at another
+    officer's counter under its own officer's name.
     """
     allowed = ROLE_COMMANDS.get(station.role, frozenset())
     if sign_in:
@@ -115,6 +127,10 @@ def permitted(station: Station, officer: str | None, kind: str, args: Mapping[st
         if officer is None:
             return Refusal(p.NOT_SIGNED_IN, "sign in first",
                            "Petugas belum masuk. Silakan masuk dengan ID dan PIN.")
+        if counter is not None and counter != officer_counter:
+            return Refusal(
+                p.FORBIDDEN, f"{officer} is signed in at counter {officer_counter}, not {counter}",
+                "Petugas di perangkat ini masuk di loket lain. Masuk lagi di loket ini.")
     return None
 
 
@@ -139,7 +155,7 @@ def _pin_hash(pin: str, salt: bytes) -> str:
 class AuthStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(self.path)  # token and PIN hashes: 0600 whatever the umask
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
@@ -158,8 +174,14 @@ class AuthStore:
             "CREATE TABLE IF NOT EXISTS revoked_tokens (token_hash TEXT PRIMARY KEY, "
             "name TEXT NOT NULL, role TEXT NOT NULL, revoked REAL NOT NULL, why TEXT NOT NULL)"
         )
+        # Wrong PINs, kept here so that a restart of the hub gives no fresh guesses. A key is
+        # "officer<US>station<US>id" or "station<US>name" (US: the unit separator, char 31).
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS pin_failures (key TEXT PRIMARY KEY, "
+            "count INTEGER NOT NULL, locks INTEGER NOT NULL, locked_until REAL NOT NULL, "
+            "last REAL NOT NULL)"
+        )
         self._lock = threading.Lock()
-        self._failures: dict[str, tuple[int, float]] = {}  # officer -> (count, locked until)
 
     def close(self) -> None:
         self._conn.close()
@@ -306,34 +328,86 @@ class AuthStore:
             if done.rowcount == 0:
                 names = [r[0] for r in self._conn.execute("SELECT officer FROM officers")]
                 raise AuthError(f"no officer {officer!r}{_nearest(officer, names)}")
+        self.clear_pin_failures(officer)
 
-    def check_pin(self, officer: object, pin: object, now: float | None = None) -> str:
-        """'ok', 'bad', 'locked' or 'disabled'. After five wrong PINs an officer id is locked
-        for a minute, so a PIN cannot be guessed from a counter in any useful time. Only the
-        right PIN learns that an officer is disabled."""
+    def check_pin(self, officer: object, pin: object, station: str = "",
+                  now: float | None = None) -> str:
+        """'ok', 'bad', 'locked' or 'disabled'; `station` is the station the PIN was typed at.
+        Only the right PIN learns that an officer is disabled.
+
+        Guessing is throttled in this store, so a restart of the hub gives no fresh guesses:
+        after PIN_FAILURES_BEFORE_LOCK wrong PINs in a row for one officer id at one station,
+        that id is locked *at that station* for PIN_LOCK_SECONDS, doubling with each further
+        lock up to PIN_LOCK_MAX_SECONDS (another station still signs the officer in: nobody
+        with one counter token can lock a real officer out of the hall); after
+        STATION_FAILURES_BEFORE_LOCK wrong PINs in a row at one station, whatever the ids, the
+        station signs nobody in for STATION_LOCK_SECONDS, doubling up to
+        STATION_LOCK_MAX_SECONDS (one station cannot sweep through every officer: about 120
+        guesses a day at most, once the locks have grown). A right PIN resets both. An
+        unknown id costs what a real one does: its PIN is hashed against a dummy hash of the
+        same parameters, and its failures are counted the same way."""
         if not isinstance(officer, str) or not isinstance(pin, str) or len(pin) > 12:
             return "bad"
-        now = time.monotonic() if now is None else now
+        now = time.time() if now is None else now
+        pair, whole = f"officer\x1f{station}\x1f{officer}", f"station\x1f{station}"
         with self._lock:
-            count, until = self._failures.get(officer, (0, 0.0))
-            if until > now:
-                return "locked"
-            row = self._conn.execute(
+            throttled = self._locked(pair, now) or self._locked(whole, now)
+            row = None if throttled else self._conn.execute(
                 "SELECT salt, pin_hash, disabled FROM officers WHERE officer=?", (officer,)
             ).fetchone()
-        ok = row is not None and hmac.compare_digest(_pin_hash(pin, row[0]), row[1])
-        with self._lock:
+        if throttled:
+            return "locked"
+        salt, stored = (row[0], row[1]) if row is not None else (_DUMMY_SALT, _DUMMY_HASH)
+        # Both sides always hashed and compared in constant time; an unknown id never matches.
+        matches = hmac.compare_digest(_pin_hash(pin, salt), stored)
+        ok = row is not None and matches
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
             if ok:
-                self._failures.pop(officer, None)
-                return "disabled" if row[2] is not None else "ok"
-            count += 1
-            if count >= PIN_FAILURES_BEFORE_LOCK:
-                self._failures[officer] = (0, now + PIN_LOCK_SECONDS)
-            else:
-                self._failures[officer] = (count, 0.0)
+                self._conn.execute("DELETE FROM pin_failures WHERE key IN (?,?)", (pair, whole))
+                return "disabled" if row is not None and row[2] is not None else "ok"
+            self._failed(pair, now, PIN_FAILURES_BEFORE_LOCK, PIN_LOCK_SECONDS,
+                         PIN_LOCK_MAX_SECONDS)
+            self._failed(whole, now, STATION_FAILURES_BEFORE_LOCK, STATION_LOCK_SECONDS,
+                         STATION_LOCK_MAX_SECONDS)
+            # Rows of ids nobody typed for a day go (unknown ids would pile up otherwise).
+            self._conn.execute("DELETE FROM pin_failures WHERE last < ? AND locked_until < ?",
+                               (now - 86400.0, now))
         return "bad"
+
+    def _locked(self, key: str, now: float) -> bool:
+        row = self._conn.execute("SELECT locked_until FROM pin_failures WHERE key=?",
+                                 (key,)).fetchone()
+        return row is not None and row[0] > now
+
+    def _failed(self, key: str, now: float, allowed: int, first: float, longest: float) -> None:
+        row = self._conn.execute("SELECT count, locks FROM pin_failures WHERE key=?",
+                                 (key,)).fetchone()
+        count, locks = (row[0] + 1, row[1]) if row else (1, 0)
+        until = 0.0
+        if count >= allowed:
+            until, count, locks = now + min(longest, first * 2 ** locks), 0, locks + 1
+        self._conn.execute(
+            "INSERT INTO pin_failures (key, count, locks, locked_until, last) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(key) DO UPDATE SET count=excluded.count, locks=excluded.locks, "
+            "locked_until=excluded.locked_until, last=excluded.last",
+            (key, count, locks, until, now))
+
+    def clear_pin_failures(self, officer: str) -> None:
+        """Unlock an officer id at every station (a new PIN from IT)."""
+        with self._lock:
+            keys = [r[0] for r in self._conn.execute(
+                "SELECT key FROM pin_failures WHERE key LIKE 'officer' || char(31) || '%'")]
+            gone = [(k,) for k in keys if k.split("\x1f", 2)[2:] == [officer]]
+            self._conn.executemany("DELETE FROM pin_failures WHERE key=?", gone)
+
+
+# An unknown officer id's PIN is hashed with this salt (one scrypt, the same cost as a real
+# id's) and compared with this stand-in for a stored hash; `ok` needs a real row besides.
+_DUMMY_SALT = b"antrean-no-such-officer"
+_DUMMY_HASH = "5f" * 32
 
 
 def _check_pin_format(pin: str) -> None:
-    if not pin.isdigit() or not 4 <= len(pin) <= 12:
-        raise AuthError("a PIN is 4-12 digits")
+    if not pin.isdigit() or not PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS:
+        raise AuthError(f"a PIN is {PIN_MIN_DIGITS}-{PIN_MAX_DIGITS} digits")

@@ -14,6 +14,7 @@ down (the change applies when it starts)."""
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import logging
 import sqlite3
@@ -22,10 +23,15 @@ from pathlib import Path
 
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
-from shared.hub.auth import ROLES, AuthError, AuthStore
+from shared.hub.auth import PIN_ADVISED_DIGITS, ROLES, AuthError, AuthStore
 from shared.hub.protocol import MAX_CONNECTIONS_PER_TOKEN
+from shared.ledger.disk import DEFAULT_MIN_FREE_MB, MB, free_bytes, megabytes
+from shared.ledger.files import create_private, private_dir
+from shared.ledger.lock import LedgerLock, hold_for_hub
+from shared.ledger.store import LedgerError
 
 DEFAULT_PORT = 8470
+START_MIN_FREE_BYTES = 1024 * 1024  # below this (and a floor set), the hub does not start
 log = logging.getLogger("antrean.hub")
 
 
@@ -52,6 +58,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    default=MAX_CONNECTIONS_PER_TOKEN,
                    help="open connections one station's token may hold; more are refused "
                         f"(close 4006) (default: {MAX_CONNECTIONS_PER_TOKEN})")
+    p.add_argument("--min-free-mb", type=int, default=DEFAULT_MIN_FREE_MB, metavar="MB",
+                   help="refuse new tickets while the ledger's disk has less free space than "
+                        f"this, so waiting visitors are still served (default "
+                        f"{DEFAULT_MIN_FREE_MB}; 0: no floor)")
     p.add_argument("--restore-from", metavar="REPLICA",
                    help="start a new hub from a station's replica (when the hub PC is lost)")
     sub = p.add_subparsers(dest="action", metavar="ACTION",
@@ -68,7 +78,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add = osub.add_parser("add", help="add an officer, or change their name and PIN")
     add.add_argument("officer", help="officer id, e.g. NIP or a short name")
     add.add_argument("--name", required=True, help="the officer's name, as screens show it")
-    add.add_argument("--pin", default=None, help="PIN, 4-12 digits (default: asked for)")
+    add.add_argument("--pin", default=None, help="PIN, 4-12 digits, 6 advised (default: asked)")
     osub.add_parser("list", help="list the officers and whether each may sign in")
     disable = osub.add_parser("disable", help="stop an officer signing in; a running hub signs "
                                               "them out of their counter at once")
@@ -77,8 +87,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     enable.add_argument("officer", help="officer id")
     reset = osub.add_parser("reset-pin", help="give an officer a new PIN")
     reset.add_argument("officer", help="officer id")
-    reset.add_argument("--pin", default=None, help="the new PIN, 4-12 digits (default: asked "
-                                                  "for)")
+    reset.add_argument("--pin", default=None,
+                       help="the new PIN, 4-12 digits, 6 advised (default: asked for)")
     st = sub.add_parser("stations", help="list enrolled stations, or revoke one")
     ssub = st.add_subparsers(dest="stations_action", metavar="ACTION",
                              help="list (the default) or revoke")
@@ -120,6 +130,8 @@ def check(args: argparse.Namespace) -> None:
     """What the hub refuses on its command line, before it opens the ledger or a port."""
     if not 0 <= args.port <= 65535:
         raise SettingsError(f"--port {args.port} is not a port number")
+    if args.min_free_mb < 0:
+        raise SettingsError(f"--min-free-mb {args.min_free_mb} is below 0")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SettingsError("give --tls-cert and --tls-key together")
     if args.max_connections_per_token < 1:
@@ -157,9 +169,53 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "stations":
             return _stations(args, AuthStore(auth_path(args)))
         return _serve(args)
+    except LedgerError as e:
+        cause = e.__cause__
+        failure = (_environment_failure(args, cause)
+                   if isinstance(cause, (sqlite3.Error, OSError)) else str(e))
+        print(f"error: {failure}", file=sys.stderr)
+        return 2
     except (AuthError, ConfigError, RestoreError, tls.TlsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except (sqlite3.Error, OSError) as e:  # a full disk, a file that is not SQLite: one line
+        print(f"error: {_environment_failure(args, e)}", file=sys.stderr)
+        return 2
+
+
+def _environment_failure(args: argparse.Namespace, e: sqlite3.Error | OSError) -> str:
+    """What went wrong outside the hub's control, in one line: above all a full disk."""
+    what = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    ledger = Path(args.ledger)
+    try:
+        free = free_bytes(ledger)
+    except OSError:
+        free = None
+    if isinstance(e, OSError):
+        full = e.errno == errno.ENOSPC
+    else:
+        full = getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    if full or (free is not None and free < START_MIN_FREE_BYTES):
+        return _full_disk(ledger, free or 0, what)
+    if isinstance(e, OSError):  # a port taken, a folder not writable, ...
+        return f"{e.filename}: {what}" if e.filename else str(e)
+    return f"{ledger} (or a file beside it): {what}"
+
+
+def _refuse_full_disk(args: argparse.Namespace) -> None:
+    """A disk too full to open the ledger safely stops the start in one line, whichever SQLite
+    step would have failed first (or not failed, and then failed the first command). Between
+    this and the floor the hub starts, and refuses only new tickets (shared.ledger.disk)."""
+    if not args.min_free_mb:
+        return
+    free = free_bytes(args.ledger)
+    if free < min(args.min_free_mb * MB, START_MIN_FREE_BYTES):
+        raise RestoreError(_full_disk(Path(args.ledger), free, "no room to open the ledger"))
+
+
+def _full_disk(ledger: Path, free: int, what: str) -> str:
+    return (f"the disk of {ledger} is full ({megabytes(free)} free): {what}; free space on it "
+            f"(old files, journalctl --vacuum-size=100M), then start the hub again")
 
 
 LIVE = "a running hub applies it within a second"
@@ -176,11 +232,15 @@ def _officer(args: argparse.Namespace, store: AuthStore) -> int:
         return 0
     assert officer is not None
     if action == "add":
-        store.add_officer(officer, args.name, args.pin or _ask_pin(officer))
+        pin = args.pin or _ask_pin(officer)
+        store.add_officer(officer, args.name, pin)
         print(f"officer {officer} saved")
+        _warn_short(pin)
     elif action == "reset-pin":
-        store.reset_pin(officer, args.pin or _ask_pin(officer))
+        pin = args.pin or _ask_pin(officer)
+        store.reset_pin(officer, pin)
         print(f"officer {officer} has a new PIN (the old one no longer signs in)")
+        _warn_short(pin)
     elif action == "disable":
         store.set_disabled(officer, True)
         print(f"officer {officer} disabled: they cannot sign in, and are signed out of their "
@@ -189,6 +249,12 @@ def _officer(args: argparse.Namespace, store: AuthStore) -> int:
         store.set_disabled(officer, False)
         print(f"officer {officer} may sign in again")
     return 0
+
+
+def _warn_short(pin: str) -> None:
+    if len(pin) < PIN_ADVISED_DIGITS:
+        print(f"warning: a {len(pin)}-digit PIN is weak; use {PIN_ADVISED_DIGITS} digits "
+              f"(docs/install-id.md)", file=sys.stderr)
 
 
 def _ask_pin(officer: str) -> str:
@@ -223,16 +289,17 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
     with "exists already", or that a plain `antrean hub` would then serve as an empty hall."""
     from shared.ledger.ledger import Ledger
     from shared.ledger.projection import last_seq
-    from shared.ledger.store import MIGRATIONS, LedgerError
+    from shared.ledger.store import MIGRATIONS
 
     if not replica.is_file():
         raise RestoreError(f"replica {replica} does not exist")
     if ledger.exists():
         raise RestoreError(f"{ledger} exists already; move it away to restore over it")
-    ledger.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(ledger.parent)
     partial = ledger.with_name(ledger.name + ".restoring")
     for stale in _sqlite_files(partial):
         stale.unlink(missing_ok=True)
+    create_private(partial)
     try:
         src = sqlite3.connect(f"{replica.resolve().as_uri()}?mode=ro", uri=True)
         dst = sqlite3.connect(partial)
@@ -268,11 +335,22 @@ def _sqlite_files(db: Path) -> list[Path]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # Held from before a restore until the hub stops: no tool replaces the ledger under a
+    # running hub, and no second hub serves it (shared.ledger.lock).
+    held = hold_for_hub(args.ledger)
+    try:
+        return _serve_held(args, held)
+    finally:
+        held.release()
+
+
+def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
     from shared.hub.server import Hub, run_hub
     from shared.ledger.ledger import Ledger
 
     config = load_config(args.config or example_config_path())
     ledger = Path(args.ledger)
+    _refuse_full_disk(args)
     if args.restore_from:
         seq = restore_from_replica(Path(args.restore_from), ledger, config)
         log.info("restored ledger from %s up to seq %d", args.restore_from, seq)
@@ -297,8 +375,13 @@ def _serve(args: argparse.Namespace) -> int:
         ssl_context = tls.server_context(cert, key)
         where = (f"wss://{args.host}:{args.port}/ws, certificate {cert} with SHA-256 "
                  f"fingerprint {tls.certificate_fingerprint(cert)}")
-    hub = Hub(config, ledger, AuthStore(auth_path(args)), clock,
-              max_connections_per_token=args.max_connections_per_token)
+    floor = args.min_free_mb * MB
+    hub = Hub(config, ledger, AuthStore(auth_path(args)), clock, ledger_lock=held,
+              min_free_bytes=floor, max_connections_per_token=args.max_connections_per_token)
+    if floor and free_bytes(ledger) < floor:
+        log.error("only %s free on the disk of %s, below --min-free-mb %d: the hub refuses new "
+                  "tickets until space is freed", megabytes(free_bytes(ledger)), ledger,
+                  args.min_free_mb)
     if ssl_context is None and not tls.is_loopback(args.host):
         # Loud on purpose: a hall LAN is not trusted, and this is the default without --tls.
         warning = (f"WARNING: NOT ENCRYPTED: plain ws:// on {args.host}: station tokens and "

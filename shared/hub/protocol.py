@@ -134,6 +134,9 @@ class Welcome:
     counter: int | None  # the counter a counter station is bound to
     last_seq: int  # the hub's newest event when it said welcome
     config_digest: str  # compare with /config's X-Config-Digest
+    # The hub's clock when it said welcome (Unix ms): a station judges how fresh an event is
+    # on the hub's time, not its own clock (None from a hub before this field).
+    hub_time_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,8 @@ def encode(msg: Message | HubMessage) -> str:
         case Welcome():
             return dumps({"type": "welcome", "protocol": msg.protocol, "version": msg.version,
                           "station": msg.station, "role": msg.role, "counter": msg.counter,
-                          "last_seq": msg.last_seq, "config_digest": msg.config_digest})
+                          "last_seq": msg.last_seq, "config_digest": msg.config_digest,
+                          "hub_time_ms": msg.hub_time_ms})
         case Events(events):
             return events_frame(events)
         case ResultMsg(_, result):
@@ -403,9 +407,12 @@ def parse_from_hub(text: str | bytes) -> HubMessage:
         last = _field(d, "last_seq", int, "welcome")
         if last < 0:
             raise ProtocolError(BAD_MESSAGE, "welcome: 'last_seq' must not be negative")
+        hub_time = d.get("hub_time_ms")
+        if hub_time is not None and type(hub_time) is not int:
+            raise ProtocolError(BAD_MESSAGE, "welcome: 'hub_time_ms' must be a number or null")
         return Welcome(_field(d, "protocol", int, "welcome"), _field(d, "version", str, "welcome"),
                        _field(d, "station", str, "welcome"), _field(d, "role", str, "welcome"),
-                       counter, last, _field(d, "config_digest", str, "welcome"))
+                       counter, last, _field(d, "config_digest", str, "welcome"), hub_time)
     if kind == "error":
         msg_id = d.get("id")
         if not _text_or_none(msg_id):

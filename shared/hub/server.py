@@ -42,11 +42,12 @@ from aiohttp import WSMsgType, web
 
 import shared
 from shared import indonesian as ID
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, SystemClock, to_ms
 from shared.config import HallConfig
 from shared.hub import protocol as p
 from shared.hub.auth import AuthStore, Station, permitted, token_hash
 from shared.ledger.ledger import Ledger
+from shared.ledger.lock import LedgerLock, hold_for_hub
 from shared.ledger.model import OFFICER_SIGNED_OUT, Actor, Command, Event, Refusal, Result
 from shared.ledger.projection import iter_events, last_seq
 from shared.ledger.queries import LedgerReader
@@ -80,6 +81,7 @@ RATE_PER_SECOND = 50.0
 RATE_BURST = 200.0
 HELLO_TIMEOUT = 10.0
 AUTH_POLL_SECONDS = 0.5  # how soon a revocation reaches an idle open connection
+DAY_POLL_SECONDS = 30.0  # how soon after the hall's midnight the service day is closed
 EVENTS_MAX_LIMIT = 10000
 REVOKED_MESSAGE = "this station's token was revoked or replaced on the hub"
 
@@ -118,6 +120,10 @@ class _Session:
     allowance: float = RATE_BURST
     checked: float = field(default_factory=time.monotonic)
     refused_in_row: int = 0
+    # A command (or sign-in) is being executed: a revocation meanwhile closes the connection
+    # right after its result (`revoked`), so that what the ledger wrote is answered.
+    in_flight: bool = False
+    revoked: bool = False
 
     def take_token(self) -> bool:
         """A token bucket per connection: one station cannot flood the hub for the others."""
@@ -165,18 +171,25 @@ class Hub:
                  clock: Clock | None = None, rate_per_second: float = RATE_PER_SECOND,
                  rate_burst: float = RATE_BURST, hello_timeout: float = HELLO_TIMEOUT,
                  auth_poll_seconds: float = AUTH_POLL_SECONDS,
+                 ledger_lock: LedgerLock | None = None, min_free_bytes: int = 0,
+                 day_poll_seconds: float = DAY_POLL_SECONDS,
                  max_connections_per_token: int = p.MAX_CONNECTIONS_PER_TOKEN,
                  send_timeout: float = SEND_TIMEOUT) -> None:
         self.config = config
+        self.min_free_bytes = min_free_bytes  # new tickets refused below it (Ledger)
         self.max_connections_per_token = max_connections_per_token
         self.send_timeout = send_timeout
         self.rate_per_second = rate_per_second
         self.rate_burst = rate_burst
         self.hello_timeout = hello_timeout
         self.auth_poll_seconds = auth_poll_seconds
+        self.day_poll_seconds = day_poll_seconds
         self.ledger_path = Path(ledger_path)
         self.auth = auth
         self.clock = clock or SystemClock()
+        # The ledger's lock for the hub's lifetime (shared.ledger.lock): given by `antrean hub`,
+        # which holds it from before a restore, or taken at start.
+        self._lock = ledger_lock
         self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ledger")
         self._ledger: Ledger | None = None
         self._reader: sqlite3.Connection | None = None
@@ -188,6 +201,7 @@ class Hub:
         self._frames = _FrameCache(FRAME_CACHE_BYTES)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._auth_watch: asyncio.Task[None] | None = None
+        self._day_watch: asyncio.Task[None] | None = None
         self.app = web.Application(client_max_size=p.MAX_FRAME_BYTES)
         self.app.add_routes([
             web.get("/health", self._health),
@@ -204,6 +218,8 @@ class Hub:
 
     async def _start(self, app: web.Application) -> None:
         self._loop = asyncio.get_running_loop()
+        if self._lock is None:
+            self._lock = hold_for_hub(self.ledger_path)
         self._ledger = await self._loop.run_in_executor(self._writer, self._open_ledger)
         self._reader = connect(self.ledger_path, readonly=True)
         self._query = LedgerReader(self._reader, self.config)
@@ -213,9 +229,12 @@ class Hub:
         # An officer disabled while the hub was down leaves their counter now.
         await self._enforce_auth()
         self._auth_watch = asyncio.create_task(self._watch_auth())
+        # Tickets of days that ended while the hub was down expire now.
+        await self._close_past_days()
+        self._day_watch = asyncio.create_task(self._watch_day())
 
     def _open_ledger(self) -> Ledger:
-        led = Ledger(self.ledger_path, self.config, self.clock)
+        led = Ledger(self.ledger_path, self.config, self.clock, self.min_free_bytes)
         led.subscribe(self._committed)
         return led
 
@@ -226,10 +245,11 @@ class Hub:
             self._end(s, _Close(p.CLOSE_GOING_AWAY, b"hub shutting down"))
 
     async def _stop(self, app: web.Application) -> None:
-        if self._auth_watch is not None:
-            self._auth_watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._auth_watch
+        for task in (self._auth_watch, self._day_watch):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for s in list(self._connected):
             await s.ws.close()
         if self._ledger is not None:
@@ -237,6 +257,8 @@ class Hub:
         self._writer.shutdown(wait=True)
         if self._reader is not None:
             self._reader.close()
+        if self._lock is not None:
+            self._lock.release()
 
     # --- the auth store, changed by `antrean hub stations revoke`, `officer disable` ----------
 
@@ -276,17 +298,59 @@ class Hub:
                 log.warning("officer %s was disabled: signed out of counter %d (%s)", officer,
                             counter, "done" if result.ok else result.refusal)
 
+    # --- closing the service day -----------------------------------------------------------
+
+    async def _watch_day(self) -> None:
+        """At the hall's midnight (by the hub's clock, within day_poll_seconds), the day that
+        ended is closed: its tickets still waiting expire."""
+        day = self.config.service_day(self.clock.now())
+        while True:
+            await asyncio.sleep(self.day_poll_seconds)  # the poll interval, not a wait
+            today = self.config.service_day(self.clock.now())
+            if today != day:
+                day = today
+                try:
+                    await self._close_past_days()
+                except (sqlite3.Error, LedgerError) as e:
+                    log.error("could not close the service day: %s", e)
+
+    async def _close_past_days(self) -> None:
+        """close_day for every past service day that still has waiting tickets (idempotent:
+        a closed day has none)."""
+        assert self._ledger is not None
+        loop = asyncio.get_running_loop()
+        days = await loop.run_in_executor(self._writer, self._ledger.past_days_waiting)
+        for day in days:
+            result = await self.execute(Command("close_day", {"day": day.isoformat()},
+                                                Actor("hub"), uuid.uuid4().hex))
+            if result.ok:
+                log.info("closed service day %s: %d tickets still waiting expired", day,
+                         len(result.events))
+            else:
+                log.error("could not close service day %s: %s", day, result.refusal)
+
     def _close_revoked(self, s: _Session) -> None:
-        """Tell the station why, then close: 4004 means "do not reconnect with this token"."""
+        """Tell the station why, then close: 4004 means "do not reconnect with this token".
+        A command in flight is answered first (the ledger may have written it); nothing
+        after it is executed."""
         if s not in self._connected:
             return
         log.warning("station %s: its token was revoked or replaced; closing its connection",
                     s.station.name)
+        self._connected.discard(s)
+        self._sessions.discard(s)
+        if s.in_flight:
+            s.revoked = True
+            return
+        self._queue_revoked(s)
+
+    def _queue_revoked(self, s: _Session) -> None:
         self._end(s, _Close(p.CLOSE_REVOKED, b"token revoked",
                             (p.error(p.TOKEN_REVOKED, REVOKED_MESSAGE),)))
 
     def _end(self, s: _Session, close: _Close) -> None:
-        """End a session from the hub's side: its handler sends the last frames, then closes."""
+        """End a session from the hub's side: its handler sends what is queued for it (the
+        result of a command in flight among it), the last frames, then closes."""
         self._connected.discard(s)
         self._sessions.discard(s)
         if s.closing is None:
@@ -301,6 +365,8 @@ class Hub:
         self._loop.call_soon_threadsafe(self._broadcast, events)
 
     def _broadcast(self, events: list[Event]) -> None:
+        if not events:  # a commit that wrote nothing (call_next on an empty line)
+            return
         self._head = max(self._head, events[-1].seq)
         self._sign_out_sessions(events)
         # Every station that is up to date gets the very same frame: one serialisation per
@@ -531,7 +597,7 @@ class Hub:
         s.officer, s.officer_counter = self._resume_officer(station)
         await ws.send_str(p.encode(p.Welcome(
             p.PROTOCOL_VERSION, shared.__version__, station.name, station.role, station.counter,
-            last_seq(self._reader), self.config.digest)))
+            last_seq(self._reader), self.config.digest, to_ms(self.clock.now()))))
         self._connected.add(s)
         sender = asyncio.create_task(self._sender(s))
         log.info("station %s (%s) connected from %s after seq %d", station.name, station.role,
@@ -568,6 +634,8 @@ class Hub:
     async def _close(self, s: _Session, close: _Close) -> None:
         try:
             async with asyncio.timeout(CLOSE_SECONDS):
+                while s.queue:
+                    await s.ws.send_str(s.queue.popleft()[0])
                 for text in close.last_frames:
                     await s.ws.send_str(text)
                 await s.ws.close(code=close.code, message=close.reason)
@@ -671,6 +739,17 @@ class Hub:
             # Revoked a moment ago: not one more command, before the watcher notices.
             self._close_revoked(s)
             return
+        s.in_flight = True
+        try:
+            await self._obey(s, msg)
+        finally:
+            s.in_flight = False
+            if s.revoked:
+                s.revoked = False
+                self._queue_revoked(s)
+
+    async def _obey(self, s: _Session, msg: p.CommandMsg | p.SignIn) -> None:
+        """A command or sign-in of a station whose token was valid when it arrived."""
         if s.officer is not None and not self.auth.officer_active(s.officer):
             s.officer = s.officer_counter = None
         if isinstance(msg, p.SignIn):
@@ -714,7 +793,8 @@ class Hub:
     def _permitted(self, s: _Session, msg: p.CommandMsg) -> Refusal | None:
         assert self._query is not None
         issuer = self._query.ticket_issuer(msg.args.get("ticket")) if msg.kind == "cancel" else None
-        return permitted(s.station, s.officer, msg.kind, msg.args, ticket_issuer=issuer)
+        return permitted(s.station, s.officer, msg.kind, msg.args, ticket_issuer=issuer,
+                         officer_counter=s.officer_counter)
 
     async def _sign_in(self, s: _Session, msg: p.SignIn) -> None:
         refusal = permitted(s.station, s.officer, "sign_in", {"counter": msg.counter},
@@ -723,7 +803,14 @@ class Hub:
             await self._result(s, Result(msg.id, False, refusal=refusal))
             return
         loop = asyncio.get_running_loop()
-        verdict = await loop.run_in_executor(None, self.auth.check_pin, msg.officer, msg.pin)
+        verdict = await loop.run_in_executor(None, self.auth.check_pin, msg.officer, msg.pin,
+                                             s.station.name)
+        if self.auth.station_by_hash(s.token_hash) is None:
+            # Revoked while the PIN was being checked: nothing written, not signed in.
+            self._close_revoked(s)
+            return
+        if verdict == "ok" and not self.auth.officer_active(msg.officer):
+            verdict = "disabled"  # disabled while the PIN was being checked
         if verdict != "ok":
             log.warning("sign-in refused for officer %r at %s: %s", msg.officer,
                         s.station.name, verdict)
@@ -748,7 +835,8 @@ class Hub:
 # check_pin's verdict -> the refusal's code and what the officer reads.
 _SIGN_IN_REFUSALS = {
     "bad": (p.BAD_PIN, ID.WRONG_PIN),
-    "locked": (p.PIN_LOCKED, "Terlalu banyak percobaan. Tunggu satu menit."),
+    "locked": (p.PIN_LOCKED, "Terlalu banyak percobaan PIN. Tunggu beberapa menit atau masuk "
+                             "dari loket lain."),
     "disabled": (p.OFFICER_DISABLED, "Akun petugas ini dinonaktifkan. Hubungi petugas TI."),
 }
 

@@ -23,8 +23,11 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.ledger.files import private_dir
+
 CERT_FILE = "hub-tls.crt"
 KEY_FILE = "hub-tls.key"
+CERT_MODE = 0o644
 # Long-lived on purpose: every station pins this exact certificate, so replacing it means
 # visiting every PC in the hall. Nothing else relies on its dates.
 VALID_DAYS = 20 * 365
@@ -88,18 +91,26 @@ def ensure_certificate(cert: Path, key: Path, common_name: str = "Antrean hub") 
     key_pem = private.private_bytes(serialization.Encoding.PEM,
                                     serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
-    key.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(key.parent)
     # The key is born 0600 (never readable by others, not even for a moment) and both files
     # appear whole or not at all: a hub killed halfway must not leave half a pair behind.
     partial_key = key.with_name(key.name + ".new")
     partial_key.unlink(missing_ok=True)
     fd = os.open(partial_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
+        if os.name == "posix":
+            os.fchmod(f.fileno(), 0o600)  # the umask could only take bits away; be exact
         f.write(key_pem)
         f.flush()
         os.fsync(f.fileno())
     partial_cert = cert.with_name(cert.name + ".new")
-    partial_cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    # Public, but writable by nobody else: a umask of 000 must not let anyone swap it.
+    partial_cert.unlink(missing_ok=True)
+    fd = os.open(partial_cert, os.O_WRONLY | os.O_CREAT | os.O_EXCL, CERT_MODE)
+    with os.fdopen(fd, "wb") as f:
+        if os.name == "posix":
+            os.fchmod(f.fileno(), CERT_MODE)
+        f.write(certificate.public_bytes(serialization.Encoding.PEM))
     partial_key.replace(key)
     partial_cert.replace(cert)
     return True

@@ -30,6 +30,7 @@ import sqlite_utils
 from shared.clock import SystemClock
 from shared.config import ConfigError, HallConfig, load_config
 from shared.ledger.ledger import Ledger
+from shared.ledger.lock import hold_for_tool
 from shared.ledger.model import EVENT_KINDS
 from shared.ledger.projection import ledger_hash
 from shared.ledger.queries import Figures, LedgerReader
@@ -146,6 +147,16 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
+    # Rewriting the projection under a running hub would race its writer: refuse instead.
+    try:
+        held = hold_for_tool(_existing(args.file), "antrean ledger rebuild")
+    except LedgerError as e:
+        raise _Failed(str(e)) from None
+    with held:
+        return _rebuild_held(args)
+
+
+def _rebuild_held(args: argparse.Namespace) -> int:
     led = _open(args.file, args.config)
     try:
         n = led.rebuild()
@@ -190,7 +201,7 @@ def _figures(args: argparse.Namespace) -> int:
     return 0
 
 
-_COLUMNS = ("agency", "issued", "served", "no-show", "cancelled", "waiting",
+_COLUMNS = ("agency", "issued", "served", "no-show", "cancelled", "waiting", "expired",
             "avg wait", "p90 wait", "avg service", "standard", "priority ok/no/all")
 
 
@@ -207,12 +218,14 @@ def format_figures(rows: list[Figures], config: HallConfig) -> str:
     body = [
         (config.agencies[f.key].short_name if f.key in config.agencies else f.key,
          str(f.issued), str(f.served), str(f.no_show), str(f.cancelled), str(f.waiting),
-         minutes(f.avg_wait_min), minutes(f.p90_wait_min), minutes(f.avg_service_min),
-         minutes(f.standard_min), _priority(f.priority_confirmed, f.priority_rejected, f.priority))
+         str(f.expired), minutes(f.avg_wait_min), minutes(f.p90_wait_min),
+         minutes(f.avg_service_min), minutes(f.standard_min),
+         _priority(f.priority_confirmed, f.priority_rejected, f.priority))
         for f in rows
     ]
     total = ("total", *(str(sum(getattr(f, k) for f in rows))
-                        for k in ("issued", "served", "no_show", "cancelled", "waiting")),
+                        for k in ("issued", "served", "no_show", "cancelled", "waiting",
+                                  "expired")),
              "", "", "", "",
              _priority(*(sum(getattr(f, k) for f in rows)
                          for k in ("priority_confirmed", "priority_rejected", "priority"))))

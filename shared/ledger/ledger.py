@@ -28,6 +28,7 @@ from shared.ledger.availability import (
     TicketWindow,
     ticket_window,
 )
+from shared.ledger.disk import DISK_LOW, free_bytes, megabytes
 from shared.ledger.model import Actor, Command, CommandRefused, Event, Result, refuse
 from shared.ledger.projection import (
     apply_event,
@@ -41,6 +42,7 @@ from shared.ledger.projection import (
 )
 from shared.ledger.queries import LedgerReader, TicketView, alert_key
 from shared.ledger.store import connect, immediate
+from shared.ticket_url import new_secret
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +53,14 @@ class Ledger:
     """The authoritative ledger of one hall. Not thread-safe by itself: the hub gives it one
     writer thread; tests and tools use it from one thread."""
 
-    def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None) -> None:
+    def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None,
+                 min_free_bytes: int = 0) -> None:
         self.path = Path(path)
         self.config = config
+        # Below this much free space on the ledger's disk, no new tickets (shared.ledger.disk);
+        # 0: no floor (tools, tests, one-PC mode).
+        self.min_free_bytes = min_free_bytes
+        self._disk_low = False
         self.clock: Clock = clock or SystemClock()
         self.conn = connect(self.path)
         self.reader = LedgerReader(self.conn, config)
@@ -118,6 +125,7 @@ class Ledger:
 
     def _issue_ticket(self, c: Command, now: dt.datetime, out: _Events) -> None:
         svc = self._service(c.args["service"])
+        self._check_free_space()
         priority = c.args.get("priority")
         if priority is not None and priority not in PRIORITY_GROUPS:
             raise refuse("bad_args", f"unknown priority group {priority!r}",
@@ -133,7 +141,31 @@ class Ledger:
         out.add(m.TICKET_ISSUED, ticket_id, {
             "service_day": day.isoformat(), "queue": svc.queue, "number": number,
             "label": label, "service": svc.code, "agency": svc.agency, "priority": priority,
+            # The ticket's web address carries it (shared/ticket_url.py). Made here, once: a
+            # retry gets it back from this event, and every replica learns it with the event.
+            "secret": new_secret(),
         })
+
+    def _check_free_space(self) -> None:
+        """Refuse a new ticket below the floor, while SQLite still has room to serve the
+        tickets already issued (one statvfs call: cheap beside the commit's fsync)."""
+        if not self.min_free_bytes:
+            return
+        free = free_bytes(self.path.parent)
+        low = free < self.min_free_bytes
+        if low != self._disk_low:
+            self._disk_low = low
+            if low:
+                log.error("only %s free on the disk of %s, below the floor of %s: refusing new "
+                          "tickets until space is freed", megabytes(free), self.path,
+                          megabytes(self.min_free_bytes))
+            else:
+                log.warning("%s free on the disk of %s again: issuing tickets", megabytes(free),
+                            self.path)
+        if low:
+            raise refuse(DISK_LOW, f"the hub's disk has {megabytes(free)} free, below its floor "
+                         f"of {megabytes(self.min_free_bytes)}: no new tickets until space is "
+                         f"freed", ID.DISK_LOW, free_bytes=free)
 
     def _call_next(self, c: Command, now: dt.datetime, out: _Events) -> None:
         number = self._staffed_counter(c.args["counter"], for_calling=True)
@@ -322,6 +354,30 @@ class Ledger:
         out.add(m.OFFICER_SIGNED_OUT, None, {"counter": number, "officer": state.officer,
                                              "reason": "officer_disabled"})
 
+    def _close_day(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        """Every ticket of a past service day that is still waiting expires. Idempotent: a
+        day closed already has nothing waiting, and the command then writes nothing."""
+        try:
+            day = dt.date.fromisoformat(c.args["day"])
+        except ValueError:
+            raise refuse("bad_args", f"close_day: {c.args['day']!r} is not a YYYY-MM-DD date",
+                         "Perintah tidak lengkap.") from None
+        if day >= self.config.service_day(now):
+            raise refuse("day_not_over", f"service day {day} has not ended yet",
+                         "Hari layanan ini belum berakhir.")
+        for row in self.conn.execute(
+                "SELECT ticket_id FROM tickets WHERE status=? AND service_day=? "
+                "ORDER BY is_priority DESC, rank", (m.WAITING, day.isoformat())).fetchall():
+            out.add(m.TICKET_EXPIRED, row[0], {"service_day": day.isoformat(),
+                                               "reason": "day_closed"})
+
+    def past_days_waiting(self) -> list[dt.date]:
+        """Service days before today that still have waiting tickets (close_day them)."""
+        today = self.config.service_day(self.clock.now()).isoformat()
+        return [dt.date.fromisoformat(r[0]) for r in self.conn.execute(
+            "SELECT DISTINCT service_day FROM tickets WHERE status=? AND service_day < ? "
+            "ORDER BY service_day", (m.WAITING, today))]
+
     def _alert(self, c: Command, now: dt.datetime, out: _Events) -> None:
         kind, message = c.args["kind"], c.args["message"]
         state = c.args.get("state", m.ALERT_OPEN)
@@ -382,6 +438,10 @@ class Ledger:
         t = self.reader.ticket(subject[-1]) if subject and subject[-1] else None
         value["ticket"] = t.to_dict() if t else None
         if t is not None and c.kind == "issue_ticket":
+            issued = [e for e in events if e.kind == m.TICKET_ISSUED]
+            # Only the kiosk that issued the ticket gets this reply: it prints the secret in
+            # the QR. Events of tickets issued before the secret existed have none.
+            value["secret"] = issued[-1].data.get("secret") if issued else None
             ahead = self.reader.people_ahead(t)
             value["people_ahead"] = ahead
             value["estimated_wait_minutes"] = self.reader.estimated_wait_minutes(

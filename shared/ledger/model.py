@@ -16,6 +16,7 @@ SERVING = "serving"
 FINISHED = "finished"
 NO_SHOW = "no_show"
 CANCELLED = "cancelled"
+EXPIRED = "expired"  # still waiting when its service day ended (the hub closed the day)
 ACTIVE_STATUSES = (CALLED, SERVING)
 
 # Counter statuses.
@@ -33,6 +34,8 @@ TICKET_NO_SHOW = "ticket.no_show"
 TICKET_REQUEUED = "ticket.requeued"
 TICKET_TRANSFERRED = "ticket.transferred"
 TICKET_CANCELLED = "ticket.cancelled"
+# Written by the hub for each ticket still waiting when its service day ended.
+TICKET_EXPIRED = "ticket.expired"
 # The officer's check of a priority claim (UU 25/2009 groups): audited, counted in the figures.
 TICKET_PRIORITY_CHECKED = "ticket.priority_checked"
 COUNTER_OPENED = "counter.opened"
@@ -44,7 +47,7 @@ STATION_ALERT = "station.alert"
 
 EVENT_KINDS = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED,
-    TICKET_NO_SHOW, TICKET_REQUEUED, TICKET_TRANSFERRED, TICKET_CANCELLED,
+    TICKET_NO_SHOW, TICKET_REQUEUED, TICKET_TRANSFERRED, TICKET_CANCELLED, TICKET_EXPIRED,
     TICKET_PRIORITY_CHECKED, COUNTER_OPENED,
     COUNTER_PAUSED_EVENT, COUNTER_CLOSED_EVENT, OFFICER_SIGNED_IN, OFFICER_SIGNED_OUT,
     STATION_ALERT,
@@ -79,13 +82,15 @@ COMMAND_ARGS: dict[str, dict[str, bool]] = {
     # The hub's own, sent by no station: an officer IT disabled leaves their counter even with
     # a ticket in hand (it stays at the counter, for the next officer who signs in there).
     "force_sign_out": {"counter": True},
+    # The hub's own too: a past service day's tickets still waiting expire (ticket.expired).
+    "close_day": {"day": True},
     "alert": {"kind": True, "message": True, "state": False},
 }
 # The JSON type of each argument, checked before any rule: a counter sent as "3" is a
 # malformed command (bad_args), not an unknown counter. An optional argument may be null.
 ARG_TYPES: dict[str, type] = {
     "counter": int, "service": str, "ticket": str, "priority": str, "reason": str,
-    "to_front": bool, "valid": bool, "kind": str, "message": str, "state": str,
+    "to_front": bool, "valid": bool, "kind": str, "message": str, "state": str, "day": str,
 }
 _TYPE_WORDS = {int: "a whole number", str: "text", bool: "true or false"}
 

@@ -180,6 +180,7 @@ _HANDLERS: dict[str, m.EventHandler] = {
     m.TICKET_FINISHED: _ended(m.FINISHED),
     m.TICKET_NO_SHOW: _ended(m.NO_SHOW),
     m.TICKET_CANCELLED: _ended(m.CANCELLED),
+    m.TICKET_EXPIRED: _ended(m.EXPIRED),
     m.TICKET_REQUEUED: _requeued,
     m.TICKET_PRIORITY_CHECKED: _priority_checked,
     m.TICKET_TRANSFERRED: _transferred,

@@ -90,6 +90,8 @@ class Figures:
     priority: int = 0
     priority_confirmed: int = 0
     priority_rejected: int = 0
+    # Still waiting when the service day ended (ticket.expired, written by the hub).
+    expired: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,16 @@ class LedgerReader:
             f"SELECT {_TICKET_COLS} FROM tickets WHERE ticket_id=?", (ticket_id,)
         ).fetchone()
         return _ticket(row) if row else None
+
+    def ticket_secret(self, ticket_id: str) -> str | None:
+        """The secret of the ticket's web address (shared/ticket_url.py), from its
+        ``ticket.issued`` event: None for an unknown ticket or one issued before tickets had
+        one. Not in the projection on purpose: it is a fact of the issue, not of the state."""
+        row = self.conn.execute(
+            "SELECT json_extract(data, '$.secret') FROM events WHERE ticket_id=? AND kind=? "
+            "ORDER BY seq LIMIT 1", (ticket_id, m.TICKET_ISSUED),
+        ).fetchone()
+        return row[0] if row and isinstance(row[0], str) else None
 
     def waiting_line(self, queues: tuple[str, ...] | list[str], day: dt.date) -> list[TicketView]:
         """Waiting tickets of some queues, in the order they joined (front-of-line first);
@@ -418,6 +430,7 @@ class LedgerReader:
                 no_show=sum(1 for r in rows if r["status"] == m.NO_SHOW),
                 cancelled=sum(1 for r in rows if r["status"] == m.CANCELLED),
                 waiting=sum(1 for r in rows if r["status"] == m.WAITING),
+                expired=sum(1 for r in rows if r["status"] == m.EXPIRED),
                 avg_wait_min=_mean(waits), p90_wait_min=percentile(waits, 90),
                 avg_service_min=_mean(services), p90_service_min=percentile(services, 90),
                 standard_min=self._standard(key, by),

@@ -13,6 +13,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from shared.ledger.files import create_private
+
+WAL_AUTOCHECKPOINT_PAGES = 4000  # ~16.5 MB of WAL with 4 KB pages
+WAL_LIMIT_BYTES = 20 * 1024 * 1024
+
 
 class LedgerError(Exception):
     """The environment failed the ledger (disk full, I/O error, file locked too long): not a bug
@@ -31,14 +36,23 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
             check_same_thread=False, timeout=10.0,
         )
     else:
-        p.parent.mkdir(parents=True, exist_ok=True)
+        # 0600 from the first byte, whatever the umask: SQLite gives -wal and -shm the same.
+        create_private(p)
         conn = sqlite3.connect(p, isolation_level=None, check_same_thread=False, timeout=10.0)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         # Checkpoint every ~16 MB of WAL rather than SQLite's 4 MB: a checkpoint copies pages
         # and fsyncs once more, so it lands on whichever command triggers it; four times rarer
         # moves that stall out of the p99 of call_next (measured by benchmarks/bench_ledger.py).
-        conn.execute("PRAGMA wal_autocheckpoint=4000")
+        conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        # A ticket writes ~42 KB of WAL (whole 4 KB pages: the event, the ticket, the counts
+        # and their indexes). The checkpoint above bounds the WAL at ~16 MB as long as each one
+        # completes; while a reader holds an old snapshot (a backup being copied, a long
+        # catch-up) it cannot restart the WAL, which grows past that, and SQLite keeps the
+        # file at its largest for good. This limit cuts it back at the next restart, so the
+        # WAL stays under WAL_LIMIT_BYTES. Above the checkpoint's size, it never truncates in
+        # steady state (a truncated WAL must regrow, each step one more metadata write).
+        conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
     conn.execute("PRAGMA busy_timeout=10000")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.row_factory = sqlite3.Row

@@ -204,7 +204,9 @@ class HubClient:
                     fut = self._futures.get(result.command_id)
                     if fut is not None and not fut.done():
                         fut.set_result(result)
-                case sp.WentOnline():
+                case sp.WentOnline(welcome):
+                    if self.replica is not None:
+                        self.replica.remember_station(welcome.station)
                     self.connected.set()
                 case sp.WentOffline():
                     self.connected.clear()

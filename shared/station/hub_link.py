@@ -30,7 +30,7 @@ from PySide6.QtCore import QCryptographicHash, QTimer, QUrl, Slot
 from PySide6.QtNetwork import QSslConfiguration, QSslError
 from PySide6.QtWebSockets import QWebSocket
 
-from shared.clock import Clock
+from shared.clock import Clock, OffsetClock
 from shared.config import ConfigError, HallConfig, loads_config
 from shared.hub import protocol as p
 from shared.hub import tls
@@ -124,7 +124,9 @@ class HubLink(StationLink):
         self.replica = replica
         self._reader = LedgerReader(replica.conn, config)
         # Reconnect delays: Backoff's own, the ones docs/protocol.md section 9 gives.
-        self._proto = sp.StationProtocol(token, replica.last_seq, session=self._session)
+        self._proto = sp.StationProtocol(token, replica.last_seq, session=self._session,
+                                         clock=self.clock)
+        self._hub_clock = OffsetClock(self.clock, lambda: self._proto.hub_offset_ms)
         self._closing = False
         self.refused_reason: str | None = None  # the hub's words, once it refused the station
         self.refused_code: str | None = None
@@ -266,6 +268,9 @@ class HubLink(StationLink):
                 case sp.CaughtUp():
                     pass
 
+    def hub_clock(self) -> Clock | None:
+        return self._hub_clock if self._proto.hub_time_known else None
+
     def _reply(self, result: Result, defer: bool) -> None:
         if defer:
             self._reply_later(result)
@@ -334,6 +339,7 @@ class HubLink(StationLink):
     def _welcomed(self, welcome: p.Welcome) -> None:
         self.tls_problem = None
         self.device = welcome.station or self.device
+        self.replica.remember_station(welcome.station)
         if welcome.config_digest and welcome.config_digest != self.config.digest:
             log.warning("the hub's hall config changed since this station started; "
                         "restart the station to use it")

@@ -11,6 +11,7 @@ officer is signed in (`officer`) is the link's to set, from the replies and even
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sqlite3
 import uuid
@@ -72,6 +73,12 @@ class StationLink(QObject):
     def is_online(self) -> bool:
         return self._online
 
+    def hub_clock(self) -> Clock | None:
+        """The hub's time as this station knows it: its own `clock` corrected by the
+        difference measured at the last welcome. None before any welcome, and where the
+        ledger is in this process (one PC is its own hub): use your own clock then."""
+        return None
+
     def offline_reason(self) -> str | None:
         """Why the link is offline when retrying will not help, in Indonesian for staff (the
         station was refused, or the hub's certificate does not match); None otherwise."""
@@ -128,18 +135,35 @@ class _Writer(QObject):
         super().__init__()
         self.path, self.config, self.clock = path, config, clock
         self.ledger: Ledger | None = None
+        self._day_closed_before: dt.date | None = None  # the day past days were closed for
 
     @Slot(object)
     def execute(self, cmd: Command) -> None:
         if self.ledger is None:
             self.ledger = Ledger(self.path, self.config, self.clock)
         try:
+            self._close_past_days(self.ledger)
             result = self.ledger.execute(cmd)
         except LedgerError as e:
             log.error("ledger write failed for %s: %s", cmd.kind, e)
             result = Result(cmd.id, False, refusal=Refusal(
                 "ledger_error", str(e), ID.SYSTEM_FAULT))
         self.done.emit(result, [] if result.duplicate else list(result.events))
+
+    def _close_past_days(self, ledger: Ledger) -> None:
+        """One PC is its own hub: before the first command of each service day, the days
+        that ended expire their tickets still waiting, as the hub does (Hub._close_past_days)."""
+        today = self.config.service_day(self.clock.now())
+        if today == self._day_closed_before:
+            return
+        self._day_closed_before = today
+        for day in ledger.past_days_waiting():
+            result = ledger.execute(Command("close_day", {"day": day.isoformat()},
+                                            Actor("hub"), uuid.uuid4().hex))
+            if result.events:
+                log.info("closed service day %s: %d tickets still waiting expired", day,
+                         len(result.events))
+                self.done.emit(result, list(result.events))
 
     @Slot()
     def shutdown(self) -> None:
@@ -230,7 +254,7 @@ class EmbeddedLink(StationLink):
         issuer = self._reader.ticket_issuer(cmd.args.get("ticket")) if (
             cmd.kind == "cancel") else None
         refusal = permitted(self.station, self.officer, cmd.kind, cmd.args,
-                            ticket_issuer=issuer)
+                            ticket_issuer=issuer, officer_counter=self._session.counter)
         if refusal is not None:
             log.warning("refused %s from %s (%s): %s", cmd.kind, self.device,
                         self.station.role, refusal.message)

@@ -32,10 +32,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from shared import indonesian as ID
+from shared.clock import Clock, SystemClock, to_ms
 from shared.hub import protocol as p
 from shared.ledger.model import OFFICER_SIGNED_OUT, Event, Refusal, Result
 
 log = logging.getLogger(__name__)
+
+CLOCK_SKEW_WARN_MS = 30_000  # logged beyond this; `antrean doctor` says the same
 
 # After these error codes the hub closes the connection for good and a station stops retrying
 # (a refused station must not hammer the hub). English for the log, Indonesian for the staff
@@ -185,8 +188,14 @@ class StationProtocol:
     welcome (programs that simply wait: the simulator, benchmarks)."""
 
     def __init__(self, token: str, last_seq: int = 0, *, backoff: Backoff | None = None,
-                 queue_offline: bool = False, session: OfficerSession | None = None) -> None:
+                 queue_offline: bool = False, session: OfficerSession | None = None,
+                 clock: Clock | None = None) -> None:
         self.token = token
+        # The hub's clock minus this station's (ms), measured at each welcome: a board judges
+        # a call's freshness on the hub's time (`hub_offset_ms`), whatever its own clock says.
+        self.clock: Clock = clock or SystemClock()
+        self.hub_offset_ms = 0
+        self.hub_time_known = False  # a welcome carried the hub's time
         self.last_seq = last_seq
         self.backoff = backoff or Backoff()
         self.queue_offline = queue_offline
@@ -325,6 +334,12 @@ class StationProtocol:
             return []
         self.state = State.ONLINE
         self.welcome = w
+        if w.hub_time_ms is not None:
+            self.hub_offset_ms = w.hub_time_ms - to_ms(self.clock.now())
+            self.hub_time_known = True
+            if abs(self.hub_offset_ms) > CLOCK_SKEW_WARN_MS:
+                log.warning("this station's clock differs from the hub's by %.0f s; judging "
+                            "events on the hub's time", self.hub_offset_ms / 1000)
         self.backoff.reset()
         self._said_online = True
         actions: list[Action] = [WentOnline(w)]

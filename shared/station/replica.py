@@ -12,6 +12,10 @@ from shared.ledger.model import Event
 from shared.ledger.projection import apply_event, insert_events, last_seq
 from shared.ledger.store import connect, immediate
 
+# The station's enrolled name, from the hub's welcome: `antrean backup run` names a replica's
+# copies by it (two kiosks both keep replica-kiosk.db).
+STATION_META_KEY = "station"
+
 
 class ReplicaGap(Exception):
     """Events arrived with a hole before them; the station must ask for the missing ones."""
@@ -61,6 +65,11 @@ class Replica:
             self.conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    def remember_station(self, name: str | None) -> None:
+        """Keep the name the hub welcomed this station as (written only when it changes)."""
+        if name and self.get_meta(STATION_META_KEY) != name:
+            self.set_meta(STATION_META_KEY, name)
 
     def close(self) -> None:
         self.conn.close()

@@ -80,7 +80,8 @@ def open_link(args: argparse.Namespace, *, role: str) -> tuple[StationLink, obje
         # add ...`), so one PC checks PINs exactly as a hall with a hub does.
         auth = AuthStore(ledger.with_name("hub-auth.db"))
         local = LocalLedger(ledger, cfg,
-                            pin_check=lambda officer, pin: auth.check_pin(officer, pin) == "ok",
+                            pin_check=lambda officer, pin: auth.check_pin(
+                                officer, pin, args.device) == "ok",
                             officer_names=auth.officer_name)
         return local.link(args.device, role), local
     if not args.hub and args.token:

@@ -24,7 +24,7 @@ from counter_client.app import PANEL_WIDTH, SCALES, CounterWindow
 from counter_client.screenshots import pick_counter
 from shared.clock import ManualClock
 from shared.config import HallConfig
-from tests.helpers.counter_hall import TIMEOUT, Hall, idle, open_hall
+from tests.helpers.counter_hall import PIN, TIMEOUT, Hall, idle, open_hall
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def walk_states(hall: Hall, qtbot: QtBot, panel: bool, size: tuple[int, int] | N
     assert_nothing_cut(qtbot, window, "signed out")
 
     window.officer_edit.setText("siti")
-    window.pin_edit.setText("1234")
+    window.pin_edit.setText(PIN)
     window.sign_in_form.submit()
     idle(qtbot, core)
     assert core.state.signed_in

@@ -85,3 +85,56 @@ def test_an_embedded_link_applies_its_roles_policy_as_the_hub_does(
         assert got.args[0].value["ticket"]["label"] == "KTP-001"
     finally:
         local.close()
+
+
+def test_an_unbound_counter_link_acts_only_at_its_officers_counter(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    """One PC applies the same policy as the hub: a counter station enrolled without a
+    counter, its officer signed in at counter 1, may not call at counter 2."""
+    local = LocalLedger(tmp_path / "hall.db", small_config, clock,
+                        pin_check=lambda who, pin: pin == "246810")
+    try:
+        kiosk, loket = local.link("kiosk-1", "kiosk"), local.link("loket-a", "counter")
+        with qtbot.waitSignal(kiosk.replied, timeout=5000) as got:
+            kiosk.send("issue_ticket", {"service": "ktp-baru"})
+        assert got.args[0].ok
+        with qtbot.waitSignal(loket.replied, timeout=5000) as got:
+            loket.sign_in("siti", "246810", 1)
+        assert got.args[0].ok
+        before = loket.reader.last_seq()
+        with qtbot.waitSignal(loket.replied, timeout=5000) as got:
+            loket.send("call_next", {"counter": 2})
+        refusal = got.args[0].refusal
+        assert refusal is not None and refusal.code == "forbidden"
+        assert refusal.message == "siti is signed in at counter 1, not 2"
+        assert loket.reader.last_seq() == before
+        with qtbot.waitSignal(loket.replied, timeout=5000) as got:
+            loket.send("call_next", {"counter": 1})
+        assert got.args[0].ok and got.args[0].value["ticket"]["label"] == "KTP-001"
+    finally:
+        local.close()
+
+
+def test_one_pc_closes_yesterday_before_the_first_command_of_today(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    """On one PC there is no hub process: the in-process writer closes the service day, as
+    the hub does, before the first command of the next day."""
+    local = LocalLedger(tmp_path / "hall.db", small_config, clock)
+    try:
+        kiosk = local.link("kiosk-1", "kiosk")
+        seen: list[str] = []
+        kiosk.events_applied.connect(lambda evs: seen.extend(e.kind for e in evs))
+        with qtbot.waitSignal(kiosk.replied, timeout=5000) as got:
+            kiosk.send("issue_ticket", {"service": "ktp-baru"})
+        yesterday = got.args[0].value["ticket"]["ticket_id"]
+        clock.advance(days=1)
+        with qtbot.waitSignal(kiosk.replied, timeout=5000) as got:
+            kiosk.send("issue_ticket", {"service": "ktp-baru"})
+        assert got.args[0].ok and got.args[0].value["ticket"]["label"] == "KTP-001"
+        qtbot.waitUntil(lambda: "ticket.expired" in seen, timeout=5000)
+        old = kiosk.reader.ticket(yesterday)
+        assert old is not None and old.status == "expired"
+    finally:
+        local.close()

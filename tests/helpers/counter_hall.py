@@ -23,7 +23,7 @@ from shared.config import HallConfig
 from shared.ledger import model as m
 from shared.station.link import LocalLedger, StationLink
 
-PIN = "1234"
+PIN = "246810"  # six digits, as docs/install-id.md advises: the PIN field takes them
 TIMEOUT = 5000
 
 

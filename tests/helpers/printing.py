@@ -27,7 +27,9 @@ def sample_content(**changes: object) -> TicketContent:
         people_ahead=12,
         estimated_wait_minutes=25,
         issued_at=dt.datetime(2026, 11, 27, 8, 3, tzinfo=WIB),
-        qr_payload="http://antrean.mpp-sukoharjo.local/t/2026-11-27/KTP-023",
+        # The ticket's web address as the kiosk builds it (shared/ticket_url.py), with a fixed
+        # secret so the golden files stay the same.
+        qr_payload="https://antrean.sukoharjo.example/t/20261127-KTP-023-5f0c3a9e71d24b8806ae",
         priority_group="lansia",
         counters_hint="Loket 1, 2",
         footer_lines=("Simpan tiket ini sampai nomor Anda dipanggil.",),

@@ -265,3 +265,47 @@ def test_a_restarted_board_does_not_repeat_what_it_announced(
         assert seq_1 < seq_2
     finally:
         core.close()
+
+
+class ShiftedClock:
+    """Test double for a board PC whose clock is wrong: the hub's time (HubTimeClock) plus a
+    fixed shift."""
+
+    def __init__(self, hub_time: HubTimeClock, shift: dt.timedelta) -> None:
+        self.hub_time, self.shift = hub_time, shift
+
+    def now(self) -> dt.datetime:
+        return self.hub_time.now() + self.shift
+
+
+@pytest.mark.parametrize("shift_minutes", [60, -60])
+def test_a_board_whose_clock_is_an_hour_off_still_speaks_fresh_calls(
+    qtbot: QtBot, hub: HubProcess, hall: tuple[Stations, LanCable], tmp_path: Path,
+    shift_minutes: int
+) -> None:
+    """Freshness is judged on the hub's time, learnt at the welcome, not on the board's own
+    clock: a board PC an hour ahead (or behind) speaks a call made a moment ago."""
+    st, _cable = hall
+    config = load_config(hub.config)
+    wrong = ShiftedClock(HubTimeClock(hub), dt.timedelta(minutes=shift_minutes))
+    board = HubLink(config, hub.url, st.tokens["board-1"], Replica(tmp_path / "skewed.db"),
+                    "board-1", clock=wrong)
+    st.board.close()
+    st.board = board  # closed by the fixture
+    voice = RecordingAnnouncer()
+    core = BoardCore(board, config, voice, AnnouncedStore(tmp_path / "state.db"), clock=wrong)
+    core.start()
+    try:
+        st.online(st.kiosk, st.counter, board)
+        st.wait(st.kiosk.send("issue_ticket", {"service": "ktp-ganti"}))
+        st.wait(st.counter.sign_in("siti", "2468", 1))
+        label, seq = st.call_next()
+        qtbot.waitUntil(lambda: len(voice.calls) == 1, timeout=10000)
+        assert voice.calls[0][0] == str(seq) and label == "KTP-001"
+        # The board's hall clock shows the hub's time too, not the PC's wrong one.
+        assert abs((core.clock.now() - wrong.hub_time.now()).total_seconds()) < 5
+        hub_clock = board.hub_clock()
+        assert hub_clock is not None
+        assert abs((hub_clock.now() - wrong.hub_time.now()).total_seconds()) < 5
+    finally:
+        core.close()

@@ -6,6 +6,7 @@ test wait 10 s.)"""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import signal
 import urllib.error
@@ -75,7 +76,9 @@ def test_welcome_says_what_the_token_is(shared_hub: HubProcess, tokens: dict[str
         await ws.send_str(json.dumps({"type": "hello", "token": tokens["counter"]}))
         welcome = json.loads((await ws.receive(timeout=10)).data)
         assert set(welcome) == {"type", "protocol", "version", "station", "role", "counter",
-                                "last_seq", "config_digest"}
+                                "last_seq", "config_digest", "hub_time_ms"}
+        hub_now = dt.datetime.fromisoformat(str(shared_hub.health()["time"]))
+        assert abs(welcome["hub_time_ms"] / 1000 - hub_now.timestamp()) < 5
         assert (welcome["type"], welcome["protocol"], welcome["station"], welcome["role"],
                 welcome["counter"]) == ("welcome", 1, "loket-1", "counter", 1)
         health = shared_hub.health()
@@ -161,7 +164,7 @@ def test_commands_results_events_and_duplicates(shared_hub: HubProcess,
         assert set(result) == {"command_id", "ok", "value", "refusal", "duplicate"}
         assert result["ok"] and not result["duplicate"] and result["refusal"] is None
         assert set(result["value"]) == {"seq", "ticket", "people_ahead",
-                                        "estimated_wait_minutes"}
+                                        "estimated_wait_minutes", "secret"}
         ticket = result["value"]["ticket"]
         assert {"ticket_id", "label", "status", "service", "rank"} <= set(ticket)
         # Section 7: the events a command wrote arrive before its result.
@@ -171,6 +174,8 @@ def test_commands_results_events_and_duplicates(shared_hub: HubProcess,
         assert set(mine[0]) == {"seq", "command_id", "kind", "ticket_id", "device", "officer",
                                 "at_ms", "data"}
         assert mine[0]["device"] == "kiosk-1" and mine[0]["kind"] == "ticket.issued"
+        # The ticket's web secret: in the reply to the kiosk and in the event every station gets.
+        assert mine[0]["data"]["secret"] == result["value"]["secret"]
         # Section 8: the same id again writes nothing and answers the first result.
         again = await kiosk.command("doc-k1", "issue_ticket", service="ktp-baru")
         assert again is not None and again["result"]["duplicate"] is True
@@ -192,6 +197,7 @@ def test_commands_results_events_and_duplicates(shared_hub: HubProcess,
     ("kiosk", "call_next", {"counter": 1}, "forbidden"),
     ("display", "issue_ticket", {"service": "ktp-baru"}, "forbidden"),
     ("admin", "force_sign_out", {"counter": 1}, "forbidden"),  # the hub's own
+    ("admin", "close_day", {"day": "2026-11-29"}, "forbidden"),  # the hub's own
     ("admin", "sign_in", {"counter": 1}, "forbidden"),  # only as the sign_in message
     # Numbers are numbers: "1" is malformed, not an unknown counter or service.
     ("admin", "call_next", {"counter": "1"}, "bad_args"),
@@ -227,13 +233,13 @@ def test_refusal_codes(shared_hub: HubProcess, tokens: dict[str, str], role: str
 
 
 def test_every_command_kind_of_the_doc_is_the_hubs() -> None:
-    """Section 5.1's table lists exactly the kinds the hub knows (its own force_sign_out
-    aside, which section 3 names), and section 3's roles are the hub's."""
+    """Section 5.1's table lists exactly the kinds the hub knows (its own force_sign_out and
+    close_day aside, which section 3 names), and section 3's roles are the hub's."""
     text = DOC.read_text(encoding="utf-8")
     table = text.split("| kind | args", 1)[1].split("\n\n", 1)[0]
     listed = {line.split("`")[1] for line in table.splitlines() if line.startswith("| `")}
-    assert listed == set(COMMAND_ARGS) - {"force_sign_out"}
-    assert "`force_sign_out`" in text
+    assert listed == set(COMMAND_ARGS) - {"force_sign_out", "close_day"}
+    assert "`force_sign_out`" in text and "`close_day`" in text
     for role in ROLE_COMMANDS:
         assert f"`{role}`" in text
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor
 from shared.ledger.projection import iter_events, last_seq
 from shared.ledger.store import connect
+from shared.station.replica import Replica
 
 KIOSK = Actor("kiosk-1")
 
@@ -275,3 +277,22 @@ def test_cli_run_list_restore(hub_ledger: Ledger, tmp_path: Path,
     assert cli_backup.run(parse(["restore", str(copy), "--ledger", str(target)])) == 1
     assert "already exists" in capsys.readouterr().err
     assert cli_backup.run(parse(["restore", str(copy), "--ledger", str(target), "--force"])) == 0
+
+
+def test_a_replica_is_filed_under_its_station_or_else_this_pc(hub_ledger: Ledger,
+                                                               tmp_path: Path) -> None:
+    """Two kiosks both keep replica-kiosk.db: their copies on one stick must keep apart. The
+    name comes from the station's enrolled name kept in the replica, or, in a replica that has
+    not met the hub yet, from this PC's host name."""
+    replica = tmp_path / "replica-kiosk.db"
+    restore_ledger(hub_ledger.path, replica)
+    anonymous = backup_ledger(replica, tmp_path / "stick")
+    assert anonymous.name.startswith(f"replica-kiosk-{socket.gethostname()}-")
+
+    named = Replica(replica)
+    named.remember_station("kiosk 2/lantai 1")  # a name no file system would take as it is
+    named.close()
+    copy = backup_ledger(replica, tmp_path / "stick")
+    assert copy.name.startswith("replica-kiosk-2-lantai-1-")
+    assert anonymous.exists()  # a different name: neither replaced nor pruned
+    assert backup_ledger(hub_ledger.path, tmp_path / "stick").name.startswith("ledger-")

@@ -92,3 +92,23 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.strip() == f"antrean {shared.__version__}"
+
+
+def test_log_lines_go_to_the_stderr_of_the_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A caller that swaps stderr and closes the old one (pytest's capture, a service wrapper)
+    # must not get "I/O operation on closed file" from every later log line.
+    import io
+    import logging
+    import sys
+    from pathlib import Path
+
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    example = Path(shared.__file__).parent / "examples" / "sukoharjo.toml"
+    assert main(["config", "check", str(example)]) == 0
+    first.close()
+    second = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", second)
+    logging.getLogger("antrean.test").warning("after the swap")
+    assert "WARNING antrean.test: after the swap" in second.getvalue()
+    assert "Logging error" not in second.getvalue()

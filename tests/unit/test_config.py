@@ -121,6 +121,11 @@ def edits(*changes: Callable[[str], str]) -> Callable[[str], str]:
     return apply
 
 
+def in_mpp(line: str) -> Callable[[str], str]:
+    """A line added to the [mpp] table."""
+    return edit('kabupaten = "Kabupaten Uji"', f'kabupaten = "Kabupaten Uji"\n{line}')
+
+
 def top(line: str) -> Callable[[str], str]:
     """A top-level key, which TOML only allows before the first table header."""
     return lambda text: f"{line}\n{text}"
@@ -162,6 +167,11 @@ def test_example_is_the_marked_sukoharjo_hall(example: HallConfig) -> None:
     assert "\n" not in example.mpp.running_text  # one line for the ticker
     first_lines = example_config_path().read_text(encoding="utf-8").splitlines()[:3]
     assert "EXAMPLE" in first_lines[0] and "NOT OFFICIAL" in first_lines[0]
+
+
+def test_example_documents_the_web_address_for_the_ticket_qr(example: HallConfig) -> None:
+    # A placeholder under the reserved .example domain: no real hall's QR points at it.
+    assert example.mpp.public_url == "https://antrean.sukoharjo.example"
 
 
 def test_example_has_32_agencies_including_those_named_at_the_opening(
@@ -454,6 +464,27 @@ BROKEN: list[tuple[str, Callable[[str], str], str, str]] = [
      "counters[0].queue", 'did you mean "queues"?'),
     ("misspelt voice key", edit("rate = 150", "rat = 150"),
      "voice.rat", 'did you mean "rate"?'),
+    # The web station's address for the ticket's QR: http(s), a host, no query or fragment.
+    ("public_url not http", in_mpp('public_url = "ftp://10.0.0.5"'),
+     "mpp.public_url", "must be an http:// or https:// address"),
+    ("public_url without a host", in_mpp('public_url = "https://"'),
+     "mpp.public_url", "must be an http:// or https:// address"),
+    ("public_url bare host", in_mpp('public_url = "antrean.mpp.go.id"'),
+     "mpp.public_url", "must be an http:// or https:// address"),
+    ("public_url with a query", in_mpp('public_url = "https://antrean.mpp.go.id/?hall=1"'),
+     "mpp.public_url", "must not have a query or fragment"),
+    ("public_url with a fragment", in_mpp('public_url = "https://antrean.mpp.go.id#top"'),
+     "mpp.public_url", "must not have a query or fragment"),
+    ("public_url with a space", in_mpp('public_url = "https://antrean mpp.go.id"'),
+     "mpp.public_url", "without spaces"),
+    ("public_url bad port", in_mpp('public_url = "http://10.0.0.5:80800"'),
+     "mpp.public_url", "bad port"),
+    ("public_url too long", in_mpp('public_url = "https://antrean.example/' + "a" * 80 + '"'),
+     "mpp.public_url", "must be at most 100 characters, not 104"),
+    ("public_url not text", in_mpp('public_url = 8080'),
+     "mpp.public_url", "must be text, not int"),
+    ("misspelt public_url", in_mpp('public_uri = "https://antrean.mpp.go.id"'),
+     "mpp.public_uri", 'did you mean "public_url"?'),
     ("key like nothing valid", edit("rate = 150", "rate = 150\nzzz = 1"),
      "voice.zzz", "unknown key; use language, style, template, english_template, rate,"),
 ]
@@ -492,6 +523,18 @@ def test_loads_config_names_its_source() -> None:
 
 
 # --- schedules ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("written", "kept"), [
+    ("https://antrean.mpp.example/", "https://antrean.mpp.example"),
+    ("http://192.168.10.5:8080", "http://192.168.10.5:8080"),
+    ("https://layanan.example.go.id/antrean/", "https://layanan.example.go.id/antrean"),
+])
+def test_public_url_is_kept_without_its_trailing_slash(written: str, kept: str) -> None:
+    text = edit('kabupaten = "Kabupaten Uji"',
+                f'kabupaten = "Kabupaten Uji"\npublic_url = "{written}"')(BASE)
+    assert loads_config(text).mpp.public_url == kept
+    assert loads_config(BASE).mpp.public_url is None
 
 
 def test_agency_with_only_breaks_keeps_the_hall_hours() -> None:
@@ -551,6 +594,15 @@ def test_cli_config_check_accepts_the_example() -> None:
     assert "OK" in result.stdout
     assert "32 agencies" in result.stdout
     assert "Traceback" not in result.stderr
+    assert "ticket QR: https://antrean.sukoharjo.example/t/<ticket id>-<secret>" in result.stdout
+
+
+def test_cli_config_check_says_what_the_ticket_qr_holds_without_a_public_url(
+        tmp_path: Path) -> None:
+    result = run_antrean("config", "check", str(write(tmp_path, BASE)))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "ticket QR: ANTREAN:<ticket id> (no [mpp] public_url: a phone cannot open it)")
 
 
 @pytest.mark.parametrize(

@@ -135,6 +135,22 @@ def test_clock_far_from_the_hub_warns(hub: tuple[str, FakeHealth]) -> None:
     assert 90 < float(clock.detail.split()[3]) < 100
 
 
+def test_a_display_clock_minutes_off_fails(hub: tuple[str, FakeHealth]) -> None:
+    """A board an hour ahead never spoke a call before it judged freshness on the hub's time;
+    doctor calls it a fault on a display, a warning elsewhere."""
+    url, state = hub
+    state.skew = dt.timedelta(hours=-1)  # this PC is an hour ahead
+    _, health = check_hub(url)
+    board = check_clock(health, role="display")
+    assert board.status is Status.FAIL, board
+    assert "ahead of the hub" in board.detail and "120 s at most" in board.detail
+    assert "timedatectl set-ntp true" in board.fix
+    assert check_clock(health, role="kiosk").status is Status.WARN
+    state.skew = dt.timedelta(seconds=-95)  # a minute and a half: still only a warning
+    _, health = check_hub(url)
+    assert check_clock(health, role="display").status is Status.WARN
+
+
 def test_unreachable_hub_fails_fast() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -126,13 +126,14 @@ def test_figures_print_a_table_per_agency(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "Mal Pelayanan Publik Uji — 2026-11-30"
     assert lines[1].split() == ["agency", "issued", "served", "no-show", "cancelled", "waiting",
-                                "avg", "wait", "p90", "wait", "avg", "service", "standard",
-                                "priority", "ok/no/all"]
+                                "expired", "avg", "wait", "p90", "wait", "avg", "service",
+                                "standard", "priority", "ok/no/all"]
     rows = {line.split()[0]: line.split()[1:] for line in lines[3:] if line[:1].isalpha()}
     # BPJS: 3 issued, 1 served, 1 no-show, 1 waiting; waits 10 and 16 minutes; served in 6.
-    assert rows["BPJSKES"] == ["3", "1", "1", "0", "1", "13.0", "16.0", "6.0", "12.0", "-"]
-    assert rows["Dukcapil"] == ["1", "0", "0", "0", "1", "-", "-", "-", "11.0", "-"]
-    assert rows["total"] == ["4", "1", "1", "0", "2", "-"]
+    assert rows["BPJSKES"] == ["3", "1", "1", "0", "1", "0", "13.0", "16.0", "6.0", "12.0",
+                               "-"]
+    assert rows["Dukcapil"] == ["1", "0", "0", "0", "1", "0", "-", "-", "-", "11.0", "-"]
+    assert rows["total"] == ["4", "1", "1", "0", "2", "0", "-"]
 
     assert main(["ledger", "figures", str(hall_file), "--config", CONFIG,
                  "--day", "2026-12-01"]) == 0

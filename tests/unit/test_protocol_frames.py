@@ -41,7 +41,7 @@ def results(draw: st.DrawFn) -> p.ResultMsg:
 hub_messages = st.one_of(
     st.builds(p.Welcome, protocol=st.integers(1, 9), version=texts, station=texts, role=texts,
               counter=st.none() | st.integers(1, 99), last_seq=st.integers(0, 10**9),
-              config_digest=texts),
+              config_digest=texts, hub_time_ms=st.none() | st.integers(0, 2**53)),
     st.builds(p.Events, events=st.lists(events, max_size=4).map(tuple)),
     results(),
     st.builds(p.Error, code=texts, message=texts, id=st.none() | ids),
@@ -103,8 +103,10 @@ def test_the_stations_frames_are_parsed_totally(text: str | bytes) -> None:
 # Frames as docs/protocol.md shows them (sections 4, 6.1-6.4).
 DOC_FRAMES: list[tuple[str, Any]] = [
     ('{"type":"welcome","protocol":1,"version":"0.1.0","station":"board-1","role":"display",'
-     '"counter":null,"last_seq":0,"config_digest":"a9f2761a07f92a29"}',
-     p.Welcome(1, "0.1.0", "board-1", "display", None, 0, "a9f2761a07f92a29")),
+     '"counter":null,"last_seq":0,"config_digest":"a9f2761a07f92a29",'
+     '"hub_time_ms":1796004000012}',
+     p.Welcome(1, "0.1.0", "board-1", "display", None, 0, "a9f2761a07f92a29",
+               1796004000012)),
     ('{"type":"events","events":[{"seq":5,"command_id":"c1-0004","kind":"ticket.called",'
      '"ticket_id":"20261130-KK-001","device":"loket-1","officer":"siti",'
      '"at_ms":1796004000158,"data":{"counter":1}}]}',

@@ -4,6 +4,7 @@ catch-up, close codes, the officer session — for the Qt link and the asyncio c
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.clock import ManualClock, to_ms
 from shared.hub import protocol as p
 from shared.ledger.model import OFFICER_SIGNED_OUT, Event, Refusal, Result
 from shared.station import protocol as sp
@@ -100,6 +102,25 @@ def test_the_welcome_puts_the_station_online_with_its_fields() -> None:
         "papan-1", "display", None, 0, "a9f2761a07f92a29")
     assert proto.welcome == w and proto.online and not proto.catching_up
     assert proto.frame_received(welcome(0)) == []  # a second welcome changes nothing
+
+
+def test_the_welcome_teaches_the_station_the_hubs_time() -> None:
+    """A station whose clock is an hour ahead learns an offset of minus an hour; a welcome
+    without the hub's time (an older hub) leaves the hub's time unknown."""
+    local = ManualClock(dt.datetime(2026, 11, 30, 3, 0, tzinfo=dt.UTC))
+    hub_ms = to_ms(local.now() - dt.timedelta(hours=1))
+    proto = StationProtocol(TOKEN, clock=local)
+    proto.start()
+    proto.connected(0)
+    assert not proto.hub_time_known
+    proto.frame_received(p.encode(p.Welcome(1, "0.1.0", "papan-1", "display", None, 0, "x",
+                                            hub_ms)))
+    assert proto.hub_time_known and proto.hub_offset_ms == -3_600_000
+    older = StationProtocol(TOKEN, clock=local)
+    older.start()
+    older.connected(0)
+    older.frame_received(welcome(0))
+    assert not older.hub_time_known and older.hub_offset_ms == 0
 
 
 def test_catch_up_state_follows_the_events_up_to_the_welcomes_last_seq() -> None:

@@ -10,6 +10,8 @@ import pytest
 
 from kiosk.ticket import (
     PAPER_COLUMNS,
+    PAPER_DOTS,
+    QR_MODULE_DOTS,
     BigNumber,
     Cut,
     QrCode,
@@ -18,8 +20,11 @@ from kiosk.ticket import (
     format_issued_at,
     format_wait,
     layout_ticket,
+    qr_matrix,
     wrap_text,
 )
+from shared.config import PUBLIC_URL_MAX
+from shared.ticket_url import new_secret, ticket_url
 from tests.helpers.printing import WIB, sample_content
 
 
@@ -55,6 +60,34 @@ def test_ticket_carries_what_a_visitor_needs(paper: str) -> None:
     qr = [b for b in layout.blocks if isinstance(b, QrCode)]
     assert [q.payload for q in qr] == [sample_content().qr_payload]
     assert isinstance(layout.blocks[-1], Cut)
+
+
+@pytest.mark.parametrize("paper", ["58mm", "80mm"])
+@pytest.mark.parametrize("public_url", [
+    "http://192.168.10.2:8480",
+    # The longest address the hall config accepts.
+    "https://pelayanan.kabupaten-contoh.example.go.id/" + "a" * (PUBLIC_URL_MAX - 50),
+])
+def test_the_tickets_address_prints_at_full_module_size(paper: str, public_url: str) -> None:
+    # The longest ticket id: a 4-letter queue prefix, a 3-digit number.
+    url = ticket_url(public_url, "20261127-ABCD-999", new_secret())
+    assert len(public_url) <= PUBLIC_URL_MAX
+    layout = layout_ticket(sample_content(qr_payload=url), paper)  # type: ignore[arg-type]
+    (qr,) = [b for b in layout.blocks if isinstance(b, QrCode)]
+    assert qr.payload == url
+    # ~0.75 mm a module on 58 mm paper, ~1 mm on 80 mm at 203 dpi: what a cheap phone camera
+    # reads at arm's length; the whole symbol with its quiet zone fits the paper.
+    assert qr.module_dots == QR_MODULE_DOTS[paper]
+    assert qr.module_dots * 25.4 / 203 >= 0.75
+    assert len(qr_matrix(url)) * qr.module_dots <= PAPER_DOTS[paper]
+
+
+def test_the_scan_hint_only_beside_a_qr_that_opens_a_page() -> None:
+    page = text_of(layout_ticket(sample_content(), "80mm"))
+    legacy = text_of(layout_ticket(sample_content(qr_payload="ANTREAN:20261127-KTP-023"),
+                                   "80mm"))
+    assert "Pindai untuk memantau antrean" in page
+    assert "Pindai untuk memantau antrean" not in legacy
 
 
 def test_date_and_time_on_80mm_is_one_line() -> None:
