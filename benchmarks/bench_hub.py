@@ -1,7 +1,7 @@
 """Hub benchmarks: fan-out latency to 34 displays, kiosk round trip, throughput through the hub,
 catch-up of 20,000 events, hub memory.
 
-    .venv/bin/python benchmarks/bench_hub.py [--quick | --catch-up-only]
+    .venv/bin/python benchmarks/bench_hub.py [--quick | --catch-up-only | --stall-only]
 
 Arrangement (one machine, loopback):
 - the hub: one real process, started as `antrean hub` is in a hall (`python -m antrean hub
@@ -33,14 +33,28 @@ Times across processes use time.monotonic() (CLOCK_MONOTONIC: one clock for the 
     history (the ledger's own decide/insert/apply, many commands a transaction). Aim: <= 1 s.
 (e) hub memory: VmRSS from /proc/PID/status: started, 40 stations idle, after the load; and
     the catch-up hub before and after serving the 20,000 events.
+(f) slow readers: a hub on a 7,000-event ledger; 150 connections with ONE display token, each
+    a raw socket with a 4 KiB receive buffer (SO_RCVBUF) that sends the upgrade and a hello
+    from seq 0 and then never reads (opened by a helper process). Meanwhile a kiosk issues a
+    ticket every 20 ms, /health is asked every 0.25 s and a second kiosk connects afresh; the
+    hub's VmRSS is sampled. Run
+    twice: with the default cap of connections per token (most of the 150 are refused at the
+    hello) and with the cap raised to 200 (all 150 are served, and only backpressure bounds
+    them). Baseline, same run: the kiosk's round trip before the slow readers came.
+    Aim: VmRSS < 120 MiB, issue p99 < 100 ms, every /health answered, the fresh kiosk welcomed.
+(g) 40 displays (HubClients, no replica, in 2 helper processes) say hello from seq 0 at once
+    to a hub whose ledger holds 7,000 events: seconds until the last of them holds them all.
+    Baseline, same run: one display alone. Aim: < 2 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import datetime as dt
 import json
+import logging
 import os
 import socket
 import statistics
@@ -108,9 +122,10 @@ def verdict(ok: bool) -> str:
 class Hub:
     """A hub process, started the way tests/system/conftest.py's HubProcess starts one."""
 
-    def __init__(self, ledger: Path, config: Path) -> None:
+    def __init__(self, ledger: Path, config: Path, *extra: str) -> None:
         self.ledger = ledger
         self.config = config
+        self.extra = extra
         self.port = free_port()
         self.url = f"ws://127.0.0.1:{self.port}/ws"
         self.auth = ledger.with_name("hub-auth.db")
@@ -121,7 +136,7 @@ class Hub:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "antrean", "hub", "--ledger", str(self.ledger),
              "--config", str(self.config), "--host", "127.0.0.1", "--port", str(self.port),
-             "--no-mdns", "--simulated-clock", CLOCK],
+             "--no-mdns", "--simulated-clock", CLOCK, *self.extra],
             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         log.close()
@@ -260,9 +275,34 @@ async def helper_load(url: str, tokens: dict[str, Any], out: Path, latency_s: fl
     print("done", flush=True)
 
 
+async def helper_from_zero(url: str, tokens: list[str], out: Path, target: int) -> None:
+    """Displays that say hello from seq 0 at once ("go"); each notes when it holds `target`."""
+    held: list[float] = []
+    clients = [HubClient(url, t) for t in tokens]
+    print("ready", flush=True)
+    await read_line()  # "go"
+    t0 = time.monotonic()
+
+    async def one(c: HubClient) -> None:
+        await c.start(timeout=60)
+        while c.last_seq < target:
+            await c.caught_up.wait()
+        held.append(time.monotonic() - t0)
+
+    await asyncio.wait_for(asyncio.gather(*(one(c) for c in clients)), 120)
+    await asyncio.gather(*(c.close() for c in clients))
+    out.write_text(json.dumps(held))
+    print("done", flush=True)
+
+
 def helper_main(args: argparse.Namespace) -> int:
     tokens = json.loads(Path(args.tokens).read_text())
-    if args.helper == "displays":
+    if args.helper == "slow":
+        helper_slow(int(args.port), tokens["board"], int(args.count))
+    elif args.helper == "from-zero":
+        asyncio.run(helper_from_zero(args.url, tokens["displays"], Path(args.out),
+                                     int(args.target)))
+    elif args.helper == "displays":
         asyncio.run(helper_displays(args.url, tokens["displays"], Path(args.out)))
     else:
         asyncio.run(helper_load(args.url, tokens, Path(args.out), args.latency_s,
@@ -295,8 +335,11 @@ class Helper:
         self.proc.stdin.flush()
 
     def result(self) -> dict[str, Any]:
+        return dict(self.output())
+
+    def output(self) -> Any:
         self.proc.wait(60)
-        return dict(json.loads(self.out.read_text()))
+        return json.loads(self.out.read_text())
 
 
 # --- (a), (b), (c), (e): the hall under load -------------------------------------------------
@@ -493,15 +536,204 @@ def print_catch_up(c: dict[str, Any]) -> None:
           f"{statistics.median(c['bare']):.2f} s   (hub + wire + parsing)")
 
 
+# --- (f) slow readers, (g) 40 displays from zero ---------------------------------------------
+
+SLOW_READERS, FROM_ZERO, FROM_ZERO_HELPERS, SMALL_LEDGER = 150, 40, 2, 7000
+
+
+def slow_reader(port: int, token: str) -> socket.socket:
+    """A WebSocket client by hand that sends the upgrade and a hello from seq 0, then never
+    reads: what one hostile display token can open by the hundred."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: the window
+    sock.connect(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                  f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    payload = json.dumps({"type": "hello", "token": token, "after": 0}).encode()
+    mask = os.urandom(4)
+    assert len(payload) < 126
+    sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
+                 + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    return sock
+
+
+async def kiosk_while(url: str, token: str, seconds: float) -> list[float]:
+    """Issue round trips, one every 20 ms, for `seconds`."""
+    c = HubClient(url, token)
+    await c.start(timeout=30)
+    rtt: list[float] = []
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        t0 = time.monotonic()
+        r = await c.command("issue_ticket", {"service": SERVICES[len(rtt) % 3]}, timeout=30)
+        assert r.ok, r.refusal
+        rtt.append(time.monotonic() - t0)
+        await asyncio.sleep(max(0.0, t0 + 0.020 - time.monotonic()))  # pacing
+    await c.close()
+    return rtt
+
+
+async def watch_hub(hub: Hub, seconds: float) -> tuple[int, int, int]:
+    """(highest VmRSS KiB, /health answered, /health failed) sampled every 0.25 s."""
+    peak, ok, failed = hub.rss(), 0, 0
+    loop = asyncio.get_running_loop()
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        peak = max(peak, hub.rss())
+        try:
+            await loop.run_in_executor(None, hub.health)
+            ok += 1
+        except OSError:
+            failed += 1
+        await asyncio.sleep(0.25)  # the sampling period
+    return max(peak, hub.rss()), ok, failed
+
+
+async def fresh_kiosk_welcome(url: str, token: str) -> float:
+    t0 = time.monotonic()
+    c = HubClient(url, token)
+    await c.start(timeout=30)
+    await c.close()
+    return time.monotonic() - t0
+
+
+def helper_slow(port: int, token: str, count: int) -> None:
+    """`count` slow readers, opened on "go" and held until "stop" (in their own process, so
+    that what they cost this machine is not charged to the kiosk being measured)."""
+    print("ready", flush=True)
+    sys.stdin.readline()  # "go"
+    socks = [slow_reader(port, token) for _ in range(count)]
+    print("connected", flush=True)
+    sys.stdin.readline()  # "stop"
+    for sock in socks:
+        sock.close()
+    print("done", flush=True)
+
+
+def run_slow_readers(folder: Path, name: str, *hub_args: str, seconds: float = 8.0
+                     ) -> dict[str, Any]:
+    hub = Hub(folder / name / "ledger.db", BUSY_HALL, *hub_args)
+    hub.ledger.parent.mkdir()
+    build_ledger(hub.ledger, SMALL_LEDGER)
+    store = AuthStore(hub.auth)
+    board = store.enroll("board-hostile", "display")
+    kiosk, fresh = store.enroll("kiosk-1", "kiosk"), store.enroll("kiosk-2", "kiosk")
+    store.close()
+    hub.start()
+    slow = Helper("slow", hub.url, {"board": board}, folder, f"{name}-slow",
+                  port=hub.port, count=SLOW_READERS)
+    try:
+        slow.expect("ready")
+        started = hub.rss()
+        before = asyncio.run(kiosk_while(hub.url, kiosk, 2.0))
+
+        async def during() -> tuple[list[float], tuple[int, int, int], float]:
+            loop = asyncio.get_running_loop()
+            watch = asyncio.create_task(watch_hub(hub, seconds))
+            issuing = asyncio.create_task(kiosk_while(hub.url, kiosk, seconds))
+            slow.tell("go")
+            await loop.run_in_executor(None, slow.expect, "connected")
+            welcome = await fresh_kiosk_welcome(hub.url, fresh)
+            return await issuing, await watch, welcome
+
+        rtt, (peak, health_ok, health_failed), welcome = asyncio.run(during())
+        connected = hub.health()["stations"]
+        slow.tell("stop")
+        slow.expect("done")
+    finally:
+        if slow.proc.poll() is None:
+            slow.proc.kill()
+        hub.stop()
+    return {"started": started, "peak": peak, "before": before, "rtt": rtt,
+            "health_ok": health_ok, "health_failed": health_failed, "welcome": welcome,
+            "stations": connected}
+
+
+def print_slow_readers(label: str, r: dict[str, Any]) -> None:
+    p99, base = pct(r["rtt"], 99), pct(r["before"], 99)
+    print(f"    {label}: {r['stations']} of them in the live stream (caught up) at the end")
+    print(f"      VmRSS {r['started'] / 1024:.0f} MiB at start -> peak {r['peak'] / 1024:.0f} MiB"
+          f"   aim < 120 MiB  {verdict(r['peak'] < 120 * 1024)}")
+    print(f"      kiosk issue round trip meanwhile ({len(r['rtt'])} issues): p50 "
+          f"{ms(pct(r['rtt'], 50))}  p99 {ms(p99)}  max {ms(max(r['rtt']))}; before the slow "
+          f"readers p99 {ms(base)} (ratio {p99 / base:.1f})   aim p99 < 100 ms  "
+          f"{verdict(p99 < 0.100)}")
+    print(f"      /health: {r['health_ok']} answered, {r['health_failed']} failed; a fresh kiosk "
+          f"welcomed in {ms(r['welcome'])}   "
+          f"{verdict(r['health_failed'] == 0 and r['welcome'] < 5)}")
+
+
+def run_from_zero(folder: Path) -> dict[str, Any]:
+    hub = Hub(folder / "from-zero" / "ledger.db", BUSY_HALL)
+    hub.ledger.parent.mkdir()
+    events = build_ledger(hub.ledger, SMALL_LEDGER)
+    store = AuthStore(hub.auth)
+    tokens = [store.enroll(f"board-{i + 1}", "display") for i in range(FROM_ZERO + 1)]
+    store.close()
+    hub.start()
+    per = FROM_ZERO // FROM_ZERO_HELPERS
+    try:
+        alone = Helper("from-zero", hub.url, {"displays": tokens[-1:]}, folder, "alone",
+                       target=events)
+        alone.expect("ready")
+        alone.tell("go")
+        alone.expect("done")
+        one = float(alone.output()[0])
+        helpers = [Helper("from-zero", hub.url, {"displays": tokens[i * per:(i + 1) * per]},
+                          folder, f"from-zero-{i}", target=events)
+                   for i in range(FROM_ZERO_HELPERS)]
+        for h in helpers:
+            h.expect("ready")
+        for h in helpers:
+            h.tell("go")
+        for h in helpers:
+            h.expect("done")
+        held = [float(t) for h in helpers for t in h.output()]
+        rss = hub.rss()
+    finally:
+        hub.stop()
+    return {"events": events, "alone": one, "held": held, "rss": rss}
+
+
+def print_from_zero(r: dict[str, Any]) -> None:
+    last = max(r["held"])
+    print(f"\n(g) {len(r['held'])} displays from seq 0 at once, {r['events']:,} events each")
+    print(f"    all caught up in {last:.2f} s (median display {statistics.median(r['held']):.2f} "
+          f"s); one display alone {r['alone']:.2f} s (ratio {last / r['alone']:.1f}); hub "
+          f"VmRSS after {r['rss'] / 1024:.0f} MiB   aim < 2 s  {verdict(last < 2.0)}")
+
+
+def run_stalls(folder: Path) -> None:
+    print(f"\n(f) {SLOW_READERS} slow readers (one display token, hello from 0, never read) "
+          f"against a {SMALL_LEDGER:,}-event ledger, for 8 s")
+    print_slow_readers("default cap per token", run_slow_readers(folder, "slow-default"))
+    print_slow_readers("cap raised to 200", run_slow_readers(
+        folder, "slow-200", *CAP_200))
+    print_from_zero(run_from_zero(folder))
+
+
+CAP_200 = ("--max-connections-per-token", "200")
+
+
 # --- main ------------------------------------------------------------------------------------
 
 
 def main() -> int:
+    # The hub runs on a simulated clock: every station here warns that its own clock differs.
+    logging.getLogger("shared.station.protocol").setLevel(logging.ERROR)
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="shorter load, for a smoke test")
     p.add_argument("--catch-up-only", action="store_true",
                    help="only (d), five runs each: a new replica catching up 20,000 events")
-    p.add_argument("--helper", choices=("displays", "load"), help=argparse.SUPPRESS)
+    p.add_argument("--stall-only", action="store_true",
+                   help="only (f), (g) and (d): slow readers, 40 displays from 0, a new replica")
+    p.add_argument("--helper", choices=("displays", "load", "from-zero", "slow"),
+                   help=argparse.SUPPRESS)
+    p.add_argument("--target", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--url", help=argparse.SUPPRESS)
     p.add_argument("--tokens", help=argparse.SUPPRESS)
     p.add_argument("--out", help=argparse.SUPPRESS)
@@ -513,6 +745,11 @@ def main() -> int:
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.stall_only:
+        with tempfile.TemporaryDirectory(prefix="bench-hub-") as tmp:
+            run_stalls(Path(tmp))
+            print_catch_up(run_catch_up(Path(tmp), 20_000))
+        return 0
     if args.catch_up_only:
         with tempfile.TemporaryDirectory(prefix="bench-hub-") as tmp:
             print_catch_up(run_catch_up(Path(tmp), 20_000, runs=5))
@@ -559,6 +796,7 @@ def main() -> int:
         print("\n(e) hub memory (VmRSS)")
         for k, v in {**r["rss"], **c["rss"]}.items():
             print(f"    {k:24}: {v / 1024:6.1f} MiB")
+        run_stalls(folder)
     return 0
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import PIN_ADVISED_DIGITS, ROLES, AuthError, AuthStore
+from shared.hub.protocol import MAX_CONNECTIONS_PER_TOKEN
 from shared.ledger.disk import DEFAULT_MIN_FREE_MB, MB, free_bytes, megabytes
 from shared.ledger.files import create_private, private_dir
 from shared.ledger.lock import LedgerLock, hold_for_hub
@@ -57,6 +58,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the private key of --tls-cert")
     p.add_argument("--simulated-clock", metavar="ISO[,SPEED]", default=None,
                    help="run on a simulated clock (tests, antrean simulate); never in a hall")
+    p.add_argument("--max-connections-per-token", type=int, metavar="N",
+                   default=MAX_CONNECTIONS_PER_TOKEN,
+                   help="open connections one station's token may hold; more are refused "
+                        f"(close 4006) (default: {MAX_CONNECTIONS_PER_TOKEN})")
     p.add_argument("--min-free-mb", type=int, default=DEFAULT_MIN_FREE_MB, metavar="MB",
                    help="refuse new tickets while the ledger's disk has less free space than "
                         f"this, so waiting visitors are still served (default "
@@ -133,6 +138,9 @@ def check(args: argparse.Namespace) -> None:
         raise SettingsError(f"--min-free-mb {args.min_free_mb} is below 0")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SettingsError("give --tls-cert and --tls-key together")
+    if args.max_connections_per_token < 1:
+        raise SettingsError(f"--max-connections-per-token {args.max_connections_per_token}: "
+                            f"give 1 or more")
     if args.simulated_clock:
         from shared.clock import parse_simulated_clock
 
@@ -424,7 +432,7 @@ def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
                  f"fingerprint {tls.certificate_fingerprint(cert)}")
     floor = args.min_free_mb * MB
     hub = Hub(config, ledger, AuthStore(auth_path(args)), clock, ledger_lock=held,
-              min_free_bytes=floor)
+              min_free_bytes=floor, max_connections_per_token=args.max_connections_per_token)
     if floor and free_bytes(ledger) < floor:
         log.error("only %s free on the disk of %s, below --min-free-mb %d: the hub refuses new "
                   "tickets until space is freed", megabytes(free_bytes(ledger)), ledger,

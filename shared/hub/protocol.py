@@ -27,7 +27,9 @@ MAX_ID_LEN = 64
 
 # --- close codes (docs/protocol.md section 9) ---------------------------------------------------
 
-CLOSE_TOO_FAR_BEHIND = 1000  # the station's send queue overflowed; it reconnects and catches up
+# The station did not take a frame within the hub's send timeout (or its replies piled up):
+# it reconnects and catches up.
+CLOSE_TOO_FAR_BEHIND = 1000
 CLOSE_GOING_AWAY = 1001  # the hub is stopping (restart, shutdown)
 CLOSE_FLOOD = 1008  # more than 1,000 refused or unreadable messages in a row
 CLOSE_TOO_BIG = 1009  # a frame over MAX_FRAME_BYTES (aiohttp closes with it by itself)
@@ -37,6 +39,11 @@ CLOSE_PROTOCOL = 4002
 CLOSE_REPLICA_AHEAD = 4003
 CLOSE_REVOKED = 4004
 CLOSE_HISTORY_DIFFERS = 4005
+CLOSE_TOO_MANY_CONNECTIONS = 4006  # the token already has the most connections the hub allows
+# The hub's default for that most (`antrean hub --max-connections-per-token`): one station
+# holds one; reconnecting, it may briefly hold two while the hub has not yet seen the old one
+# go. Four leaves room for that, and bounds what one token (a stolen one) can open.
+MAX_CONNECTIONS_PER_TOKEN = 4
 
 # --- error codes (an `error` frame: the hub could not take a frame) -----------------------------
 
@@ -51,6 +58,8 @@ TOKEN_REVOKED = "token_revoked"
 PROTOCOL = "protocol"
 REPLICA_AHEAD = "replica_ahead"
 HISTORY_DIFFERS = "history_differs"
+# Before a 4006 close; not final: the station tries again after its backoff.
+TOO_MANY_CONNECTIONS = "too_many_connections"
 FINAL_ERRORS: dict[str, int] = {
     UNKNOWN_TOKEN: CLOSE_UNKNOWN_TOKEN,
     PROTOCOL: CLOSE_PROTOCOL,
@@ -241,6 +250,46 @@ def _object(text: str | bytes) -> dict[str, Any]:
     return d
 
 
+# SQLite's integers: a number outside them cannot be looked up, stored or compared there.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
+def _unstorable(d: dict[str, Any]) -> str | None:
+    """Why a value somewhere in a station's frame cannot reach the ledger, or None.
+
+    JSON may spell half of a UTF-16 surrogate pair (`"\\ud800"`); Python then holds a string
+    that UTF-8 cannot encode, and the first SQLite lookup, hash or reply that touches it raises
+    (a kiosk's `cancel` of such a "ticket" ended its connection). Integers beyond 64 bits fail
+    the same way. Refused here, at the edge, every command and field alike. The walk is
+    iterative: json.loads already bounds the nesting."""
+    todo: list[object] = [d]
+    while todo:
+        v = todo.pop()
+        if type(v) is str:
+            if not v.isascii():
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:
+                    return "text must be valid Unicode (no lone surrogate escapes)"
+        elif type(v) is int:
+            if not _INT_MIN <= v <= _INT_MAX:
+                return "numbers must be whole numbers within 64 bits"
+        elif type(v) is dict:
+            todo.extend(v)
+            todo.extend(v.values())
+        elif type(v) is list:
+            todo.extend(v)
+    return None
+
+
+def _readable_id(d: dict[str, Any]) -> str | None:
+    """The frame's id when it is one a reply can carry (for an error about the rest)."""
+    v = d.get("id")
+    if type(v) is str and 1 <= len(v) <= MAX_ID_LEN and _unstorable({"id": v}) is None:
+        return v
+    return None
+
+
 def parse(text: str | bytes) -> Message:
     """A frame a station sent (the hub reads these)."""
     if isinstance(text, bytes):
@@ -248,6 +297,9 @@ def parse(text: str | bytes) -> Message:
     if len(text) > MAX_FRAME_BYTES:
         raise ProtocolError(TOO_BIG, f"frame larger than {MAX_FRAME_BYTES} bytes")
     d = _object(text)
+    why = _unstorable(d)
+    if why is not None:
+        raise ProtocolError(BAD_MESSAGE, why, _readable_id(d))
     kind = d.get("type")
     if kind == "hello":
         token = d.get("token")

@@ -6,6 +6,16 @@ executed one at a time on a single writer thread; the reply goes out only after 
 durable. Plain HTTP serves health, the hall config and catch-up for other programs.
 With a TLS context (`antrean hub --tls`) the same routes are served as wss:// and https://.
 
+Sending never outruns a station: each connection has one sender task that writes a frame and
+waits until the socket drained it (aiohttp's send_str waits for the transport to drain) before
+taking the next. Catch-up is read from the ledger by that sender as the station takes it, a
+frame at a time (small first, growing while the station keeps up), and each catch-up frame is
+encoded once for every station that asks for the same range (_FrameCache). A station that does
+not take a frame within the send timeout is cut (1000); one whose live frames pile up goes
+back to catching up from the ledger, holding nothing meanwhile. So what one slow or hostile
+reader costs the hub is one small frame, not the hall's history; and no token may hold more
+than a few connections (4006).
+
 The auth store is watched while the hub runs (`antrean hub stations revoke`, `officer disable`
 write it from another process): a revoked or replaced token is refused at its next command and
 its open connection closed with 4004 within AUTH_POLL_SECONDS; a disabled officer is signed out
@@ -19,10 +29,12 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import logging
+import socket
 import sqlite3
 import ssl
 import time
 import uuid
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -44,8 +56,28 @@ from shared.ledger.store import LedgerError, connect
 
 log = logging.getLogger("antrean.hub")
 
-CATCH_UP_BATCH = 2000
-SEND_QUEUE_LIMIT = 5000  # a station this far behind is dropped; it catches up on reconnect
+CATCH_UP_BATCH = 2000  # the most events in one frame (docs/protocol.md section 7)
+# A station's first catch-up frame; each next one doubles while the station takes them
+# quickly. A reader that never reads holds this much of the hub's memory (~25 KB), no more.
+CATCH_UP_FIRST = 100
+CATCH_UP_GROW_SECONDS = 1.0  # a frame taken faster than this doubles the next one
+SEND_TIMEOUT = 30.0  # a frame the station has not taken by then: cut it (1000)
+LIVE_QUEUE_LIMIT = 500  # live frames waiting for one station: it goes back to catching up
+REPLY_QUEUE_LIMIT = 2000  # replies waiting for one station: it is cut (1000)
+FRAME_CACHE_BYTES = 8 * 1024 * 1024  # encoded catch-up frames kept for the next station
+CLOSE_SECONDS = 2.0  # how long a closing handshake may take before the socket is dropped
+# The kernel's send buffer per connection (Linux doubles it for its bookkeeping). Left to
+# autotuning, loopback and LAN sockets grow to 4 MB each, and 150 connections that never read
+# held 1.6 MB of catch-up apiece in the kernel: backpressure must start before that. A LAN's
+# bandwidth-delay product (1 Gbit/s x 1 ms = 125 KB) fits, so honest stations lose nothing.
+SEND_BUFFER_BYTES = 32 * 1024
+# ... until the station has shown that it reads: once its catch-up frames reached full size,
+# a deep kernel buffer lets the hub write the next frame while the station parses the last.
+PROVEN_SEND_BUFFER_BYTES = 1024 * 1024
+# Above this much waiting in the hub's own buffer for a connection, the sender waits for the
+# socket to drain (to LOW) before its next frame: with aiohttp's default (64 KiB, checked only
+# every 64 KiB written) a frame that did not fit waited there whole, for every slow reader.
+WRITE_BUFFER_HIGH, WRITE_BUFFER_LOW = 16 * 1024, 4 * 1024
 RATE_PER_SECOND = 50.0
 RATE_BURST = 200.0
 HELLO_TIMEOUT = 10.0
@@ -58,10 +90,11 @@ HISTORY_ALERT = "history"  # the alert kind of a station refused for another his
 
 @dataclass(frozen=True)
 class _Close:
-    """Queued after a last frame: the sender closes the connection with this code."""
+    """How the hub ends a session: the frames to send last, then the close code."""
 
     code: int
     reason: bytes
+    last_frames: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)  # sessions are compared by identity (kept in a set)
@@ -69,12 +102,19 @@ class _Session:
     ws: web.WebSocketResponse
     station: Station
     token_hash: str = ""
-    queue: asyncio.Queue[str | _Close | None] = field(default_factory=lambda: asyncio.Queue())
-    # Set by the sender when the hub ends the session (4004, 1001, too far behind): the
-    # connection's handler then closes it with `closing`.
+    # What waits to be sent while the station is live: (frame, its last event's seq or 0 for a
+    # reply), in order. Catch-up frames are not queued: the sender reads them when it can send.
+    queue: deque[tuple[str, int]] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # something was queued
+    live: bool = False  # in the live stream; False: catching up from the ledger
+    last_sent: int = 0  # the newest event queued or sent to it
+    handed: int = 0  # the newest event written to its socket
+    batch: int = CATCH_UP_FIRST  # its next catch-up frame's size
+    # Set when the hub ends the session (4004, 1001, too slow): the connection's handler then
+    # sends `closing.last_frames` and closes with its code.
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     closing: _Close | None = None
-    last_sent: int = 0
+    transport: asyncio.BaseTransport | None = None  # to drop a connection that never drains
     officer: str | None = None
     officer_counter: int | None = None
     rate: float = RATE_PER_SECOND
@@ -98,15 +138,49 @@ class _Session:
         return True
 
 
+class _FrameCache:
+    """Encoded catch-up frames by (after, last seq): events never change once written, so the
+    40 displays of a hall that restarts ask for the same ranges and the hub reads and encodes
+    each one once. Bounded in bytes; least recently used first out."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._frames: OrderedDict[tuple[int, int], str] = OrderedDict()
+        self._bytes = 0
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple[int, int]) -> str | None:
+        text = self._frames.get(key)
+        if text is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._frames.move_to_end(key)
+        return text
+
+    def put(self, key: tuple[int, int], text: str) -> None:
+        if len(text) > self.max_bytes or key in self._frames:
+            return
+        self._frames[key] = text
+        self._bytes += len(text)
+        while self._bytes > self.max_bytes:
+            _, old = self._frames.popitem(last=False)
+            self._bytes -= len(old)
+
+
 class Hub:
     def __init__(self, config: HallConfig, ledger_path: str | Path, auth: AuthStore,
                  clock: Clock | None = None, rate_per_second: float = RATE_PER_SECOND,
                  rate_burst: float = RATE_BURST, hello_timeout: float = HELLO_TIMEOUT,
                  auth_poll_seconds: float = AUTH_POLL_SECONDS,
                  ledger_lock: LedgerLock | None = None, min_free_bytes: int = 0,
-                 day_poll_seconds: float = DAY_POLL_SECONDS) -> None:
+                 day_poll_seconds: float = DAY_POLL_SECONDS,
+                 max_connections_per_token: int = p.MAX_CONNECTIONS_PER_TOKEN,
+                 send_timeout: float = SEND_TIMEOUT) -> None:
         self.config = config
         self.min_free_bytes = min_free_bytes  # new tickets refused below it (Ledger)
+        self.max_connections_per_token = max_connections_per_token
+        self.send_timeout = send_timeout
         self.rate_per_second = rate_per_second
         self.rate_burst = rate_burst
         self.hello_timeout = hello_timeout
@@ -124,6 +198,9 @@ class Hub:
         self._query: LedgerReader | None = None  # over _reader
         self._sessions: set[_Session] = set()  # in the live stream
         self._connected: set[_Session] = set()  # welcomed, catching up or live
+        self._per_token: dict[str, int] = {}  # open connections by token hash
+        self._head = 0  # the newest event handed to _broadcast
+        self._frames = _FrameCache(FRAME_CACHE_BYTES)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._auth_watch: asyncio.Task[None] | None = None
         self._day_watch: asyncio.Task[None] | None = None
@@ -148,6 +225,7 @@ class Hub:
         self._ledger = await self._loop.run_in_executor(self._writer, self._open_ledger)
         self._reader = connect(self.ledger_path, readonly=True)
         self._query = LedgerReader(self._reader, self.config)
+        self._head = last_seq(self._reader)
         log.info("hub serving %s (%s) at seq %d", self.config.mpp.name, self.ledger_path,
                  last_seq(self._reader))
         # An officer disabled while the hub was down leaves their counter now.
@@ -167,9 +245,7 @@ class Hub:
         """Stopping (SIGTERM): close every connection with 1001 at once, so stations know to
         reconnect, instead of leaving them to the shutdown timeout and a 1006."""
         for s in list(self._connected):
-            self._connected.discard(s)
-            self._sessions.discard(s)
-            s.queue.put_nowait(_Close(p.CLOSE_GOING_AWAY, b"hub shutting down"))
+            self._end(s, _Close(p.CLOSE_GOING_AWAY, b"hub shutting down"))
 
     async def _stop(self, app: web.Application) -> None:
         for task in (self._auth_watch, self._day_watch):
@@ -272,8 +348,17 @@ class Hub:
         self._queue_revoked(s)
 
     def _queue_revoked(self, s: _Session) -> None:
-        s.queue.put_nowait(p.error(p.TOKEN_REVOKED, REVOKED_MESSAGE))
-        s.queue.put_nowait(_Close(p.CLOSE_REVOKED, b"token revoked"))
+        self._end(s, _Close(p.CLOSE_REVOKED, b"token revoked",
+                            (p.error(p.TOKEN_REVOKED, REVOKED_MESSAGE),)))
+
+    def _end(self, s: _Session, close: _Close) -> None:
+        """End a session from the hub's side: its handler sends what is queued for it (the
+        result of a command in flight among it), the last frames, then closes."""
+        self._connected.discard(s)
+        self._sessions.discard(s)
+        if s.closing is None:
+            s.closing = close
+        s.stop.set()
 
     # --- events out ----------------------------------------------------------------------------
 
@@ -283,6 +368,9 @@ class Hub:
         self._loop.call_soon_threadsafe(self._broadcast, events)
 
     def _broadcast(self, events: list[Event]) -> None:
+        if not events:  # a commit that wrote nothing (call_next on an empty line)
+            return
+        self._head = max(self._head, events[-1].seq)
         self._sign_out_sessions(events)
         # Every station that is up to date gets the very same frame: one serialisation per
         # commit, not one per station (with 40 stations that was an eighth of the hub's time).
@@ -309,37 +397,48 @@ class Hub:
             if s.officer in gone:
                 s.officer = s.officer_counter = None
 
-    def _send_events(self, s: _Session, events: list[Event]) -> None:
-        if events:
-            self._queue_events(s, p.events_frame(events), events[-1].seq)
-
     def _queue_events(self, s: _Session, text: str, last: int) -> None:
-        if s.queue.qsize() > SEND_QUEUE_LIMIT:
-            log.warning("station %s is too far behind; dropping it", s.station.name)
+        if len(s.queue) >= LIVE_QUEUE_LIMIT:
+            # Behind by this much, the station is better served from the ledger than by
+            # frames kept for it: it goes back to catching up (replies stay queued, in order,
+            # and follow once it is live again).
+            log.warning("station %s is %d frames behind; it catches up from the ledger",
+                        s.station.name, len(s.queue))
             self._sessions.discard(s)
-            s.queue.put_nowait(_Close(p.CLOSE_TOO_FAR_BEHIND, b"too far behind"))
+            s.live = False
+            s.queue = deque(item for item in s.queue if item[1] == 0)
+            s.last_sent = s.handed
+            s.wake.set()
             return
         s.last_sent = last
-        s.queue.put_nowait(text)
+        s.queue.append((text, last))
+        s.wake.set()
 
-    async def _catch_up(self, s: _Session, after: int) -> None:
-        """Queue everything after `after`, then join the live stream.
+    def _catch_up_frame(self, s: _Session) -> tuple[str, int] | None:
+        """The station's next catch-up frame and its last seq; or None after joining the live
+        stream, when it holds everything up to the newest event handed to _broadcast.
 
-        A batch at a time, giving the loop a turn in between: the station's sender starts on
-        the first batch while the next is read (a new replica holds 20,000 events sooner), and
-        other stations are served meanwhile instead of waiting for the whole history to be
-        encoded. The last, partial batch and joining the live stream happen in one synchronous
-        step, so no broadcast can slip between the two: a commit read here is skipped by its
-        broadcast (seq <= last_sent), one made after is delivered by it."""
+        Frames end on multiples of their size (100, 200, 400 …), so stations that catch up
+        from the same place, or from nearby places once past their first frame, ask for the
+        same ranges: the cache then serves them. Reading up to `_head` only, and joining the
+        live stream in the same synchronous step once there, leaves no gap and no repeat: a
+        broadcast before covered seq <= _head, one after covers the rest."""
         assert self._reader is not None
-        s.last_sent = after
-        while not s.ws.closed:
-            batch = list(iter_events(self._reader, s.last_sent, CATCH_UP_BATCH))
-            self._send_events(s, batch)
-            if len(batch) < CATCH_UP_BATCH:
-                self._sessions.add(s)
-                return
-            await asyncio.sleep(0)
+        after, head = s.last_sent, self._head
+        if after >= head:
+            s.live = True
+            self._sessions.add(s)
+            return None
+        last = min((after // s.batch + 1) * s.batch, head)
+        text = self._frames.get((after, last))
+        if text is None:
+            events = list(iter_events(self._reader, after, last - after))
+            if not events or events[-1].seq != last:
+                raise LedgerError(f"the ledger has no events {after + 1}-{last}")
+            text = p.events_frame(events)
+            self._frames.put((after, last), text)
+        s.last_sent = last
+        return text, last
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -412,7 +511,11 @@ class Hub:
     # --- WebSocket -----------------------------------------------------------------------------
 
     async def _ws(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=p.MAX_FRAME_BYTES)
+        # No permessage-deflate: a catch-up frame is encoded once for every station, and
+        # compressing it again for each one would cost more than the LAN saves.
+        ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=p.MAX_FRAME_BYTES,
+                                   compress=False, writer_limit=1)
+        _bound_send_buffers(request.transport)
         await ws.prepare(request)
         peer = request.remote or "?"
         try:
@@ -471,18 +574,42 @@ class Hub:
                 hash_at(self._reader, hello.after) != hello.hash):
             await self._history_differs(ws, station, hello, peer)
             return ws
-        s = _Session(ws, station, token_hash(hello.token), rate=self.rate_per_second,
+        th = token_hash(hello.token)
+        open_now = self._per_token.get(th, 0)
+        if open_now >= self.max_connections_per_token:
+            log.warning("refused connection from %s: station %s already has %d connections "
+                        "(the most one token may hold)", peer, station.name, open_now)
+            await ws.send_str(p.error(
+                p.TOO_MANY_CONNECTIONS, f"this station already has {open_now} connections to "
+                f"the hub, the most one token may hold"))
+            await ws.close(code=p.CLOSE_TOO_MANY_CONNECTIONS, message=b"too many connections")
+            return ws
+        # Counted before the first await: a burst of hellos cannot all pass the check.
+        self._per_token[th] = open_now + 1
+        try:
+            return await self._serve_station(request, ws, station, th, hello)
+        finally:
+            left = self._per_token.pop(th) - 1
+            if left:
+                self._per_token[th] = left
+
+    async def _serve_station(self, request: web.Request, ws: web.WebSocketResponse,
+                             station: Station, th: str, hello: p.Hello
+                             ) -> web.WebSocketResponse:
+        assert self._reader is not None
+        peer = request.remote or "?"
+        s = _Session(ws, station, th, last_sent=hello.after, handed=hello.after,
+                     transport=request.transport, rate=self.rate_per_second,
                      burst=self.rate_burst, allowance=self.rate_burst)
         s.officer, s.officer_counter = self._resume_officer(station)
         await ws.send_str(p.encode(p.Welcome(
             p.PROTOCOL_VERSION, shared.__version__, station.name, station.role, station.counter,
             last_seq(self._reader), self.config.digest, to_ms(self.clock.now()))))
-        sender = asyncio.create_task(self._sender(s))
         self._connected.add(s)
+        sender = asyncio.create_task(self._sender(s))
         log.info("station %s (%s) connected from %s after seq %d", station.name, station.role,
                  peer, hello.after)
         try:
-            await self._catch_up(s, hello.after)
             # The hub ending a session closes it from here, the one task that reads the
             # socket: closed from another task, aiohttp drops the connection without waiting
             # for the station's close reply, and the station sees 1006 instead of the code.
@@ -495,12 +622,17 @@ class Hub:
                 reading.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await reading
+            # The sender may be waiting for a socket that never drains: stop it, then say the
+            # last frames and close, within CLOSE_SECONDS, or drop the connection.
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
             if s.closing is not None and not ws.closed:
-                await ws.close(code=s.closing.code, message=s.closing.reason)
+                await self._close(s, s.closing)
         finally:
             self._sessions.discard(s)
             self._connected.discard(s)
-            s.queue.put_nowait(None)
+            sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
             log.info("station %s disconnected", station.name)
@@ -535,6 +667,19 @@ class Hub:
             f"HUB-LEDGER REPLICA'"))
         await ws.close(code=p.CLOSE_HISTORY_DIFFERS, message=b"history differs")
 
+    async def _close(self, s: _Session, close: _Close) -> None:
+        try:
+            async with asyncio.timeout(CLOSE_SECONDS):
+                while s.queue:
+                    await s.ws.send_str(s.queue.popleft()[0])
+                for text in close.last_frames:
+                    await s.ws.send_str(text)
+                await s.ws.close(code=close.code, message=close.reason)
+        except (TimeoutError, ConnectionError, RuntimeError):
+            # A station that does not read gets no closing handshake: the socket is dropped.
+            if isinstance(s.transport, asyncio.WriteTransport):
+                s.transport.abort()
+
     async def _read(self, s: _Session) -> None:
         async for msg in s.ws:
             if msg.type == WSMsgType.TEXT:
@@ -558,21 +703,54 @@ class Hub:
         return seated
 
     async def _sender(self, s: _Session) -> None:
-        while True:
-            item = await s.queue.get()
-            if isinstance(item, _Close):
-                s.closing = item
-                s.stop.set()
-                return
-            if item is None or s.ws.closed:
-                return
-            try:
-                await s.ws.send_str(item)
-            except (ConnectionError, RuntimeError):
-                return
+        """Writes the station's frames one at a time, each after the socket drained the one
+        before: catch-up frames read from the ledger while it catches up, then what was
+        queued for it. A frame not taken within the send timeout ends the session (1000)."""
+        try:
+            while not s.ws.closed:
+                if not s.live:
+                    frame = self._catch_up_frame(s)
+                    if frame is None:
+                        continue  # joined the live stream: now the queue
+                    text, last = frame
+                    started = time.monotonic()
+                    await self._send(s, text, last)
+                    if (time.monotonic() - started < CATCH_UP_GROW_SECONDS
+                            and s.batch < CATCH_UP_BATCH):
+                        s.batch = min(s.batch * 2, CATCH_UP_BATCH)
+                        if s.batch == CATCH_UP_BATCH:
+                            _send_buffer(s.transport, PROVEN_SEND_BUFFER_BYTES)
+                    continue
+                if not s.queue:
+                    s.wake.clear()
+                    await s.wake.wait()
+                    continue
+                text, last = s.queue.popleft()
+                await self._send(s, text, last)
+        except TimeoutError:
+            log.warning("station %s took no frame for %.0f s; cutting it off", s.station.name,
+                        self.send_timeout)
+            self._end(s, _Close(p.CLOSE_TOO_FAR_BEHIND, b"too slow"))
+        except (ConnectionError, RuntimeError):
+            return  # the connection is gone; its handler sees that too
+        except (sqlite3.Error, LedgerError) as e:
+            log.error("catch-up for station %s failed: %s", s.station.name, e)
+            self._end(s, _Close(p.CLOSE_GOING_AWAY, b"hub cannot read its ledger"))
+
+    async def _send(self, s: _Session, text: str, last: int) -> None:
+        # send_str writes the frame at once and then waits for the socket to drain.
+        if last:
+            s.handed = last
+        async with asyncio.timeout(self.send_timeout):
+            await s.ws.send_str(text)
 
     async def _reply(self, s: _Session, text: str) -> None:
-        s.queue.put_nowait(text)
+        if len(s.queue) >= REPLY_QUEUE_LIMIT:
+            log.warning("station %s does not read its replies; cutting it off", s.station.name)
+            self._end(s, _Close(p.CLOSE_TOO_FAR_BEHIND, b"too far behind"))
+            return
+        s.queue.append((text, 0))
+        s.wake.set()
 
     async def _handle(self, s: _Session, data: str) -> None:
         if not s.take_token():
@@ -697,6 +875,21 @@ _SIGN_IN_REFUSALS = {
                              "dari loket lain."),
     "disabled": (p.OFFICER_DISABLED, "Akun petugas ini dinonaktifkan. Hubungi petugas TI."),
 }
+
+
+def _bound_send_buffers(transport: asyncio.BaseTransport | None) -> None:
+    """Small send buffers, the kernel's and the hub's own, so that a station that does not
+    read stops its sender early (send_str waits for the drain) instead of parking megabytes."""
+    if isinstance(transport, asyncio.WriteTransport):
+        _send_buffer(transport, SEND_BUFFER_BYTES)
+        transport.set_write_buffer_limits(high=WRITE_BUFFER_HIGH, low=WRITE_BUFFER_LOW)
+
+
+def _send_buffer(transport: asyncio.BaseTransport | None, size: int) -> None:
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
 
 
 def _whole(text: str) -> int | None:

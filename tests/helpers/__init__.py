@@ -10,5 +10,7 @@
   `counter_hall` (counters behind an embedded ledger or a real hub), `display_hall` (a
   ledger that drives a board);
 - `inproc_hub`: a real hub served from a thread of the test process;
+- `hub_process`: a real hub process (`python -m antrean hub`) on 127.0.0.1, per test or shared
+  by a module;
 - `xserver`: a real X display (Xvfb and openbox) for the real-window tests.
 """

@@ -16,7 +16,9 @@ from shared.ledger.model import Event, Refusal, Result
 
 ids = st.text(min_size=1, max_size=p.MAX_ID_LEN)
 texts = st.text(max_size=20)
-json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+# Numbers within 64 bits: a station's message holding a bigger one is refused (below).
+json_scalars = (st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+                | st.text(max_size=8))
 json_objects = st.dictionaries(st.text(max_size=6), json_scalars, max_size=4)
 
 events = st.builds(
@@ -169,3 +171,20 @@ def test_every_final_error_has_its_close_code_in_the_4000s() -> None:
     assert p.FINAL_ERRORS == {"unknown_token": 4001, "protocol": 4002, "replica_ahead": 4003,
                               "token_revoked": 4004, "history_differs": 4005}
     assert p.CLOSE_BAD_HELLO == 4000 and p.CLOSE_GOING_AWAY == 1001 and p.CLOSE_FLOOD == 1008
+
+
+@pytest.mark.parametrize("value", ["\ud800", "x\udfff", 2**63, -(2**63) - 1, [1, {"k": 10**30}],
+                                   {"\ud800": 1}])
+def test_unstorable_values_anywhere_are_a_bad_message_with_its_id(value: object) -> None:
+    """Text UTF-8 cannot encode and numbers SQLite cannot hold never reach the hub's handlers:
+    the frame is bad_message, with its id when that is readable."""
+    for frame in ({"type": "command", "id": "c1", "kind": "cancel", "args": {"ticket": value}},
+                  {"type": "sign_in", "id": "c1", "officer": "siti", "pin": "1", "counter": value},
+                  {"type": "hello", "token": "t", "after": 0, "extra": value}):
+        with pytest.raises(p.ProtocolError) as e:
+            p.parse(json.dumps(frame))
+        assert e.value.code == p.BAD_MESSAGE
+        assert e.value.msg_id == (None if frame["type"] == "hello" else "c1")
+    with pytest.raises(p.ProtocolError) as e:
+        p.parse(json.dumps({"type": "command", "id": "\ud800", "kind": "x"}))
+    assert e.value.msg_id is None
