@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.hub.auth import AuthStore
+from tests.helpers.ports import free_port
 
 DATA = Path(__file__).parent.parent / "data"
 # Monday 30 November 2026, 09:00 WIB: inside the small hall's opening hours.
 HALL_MORNING = "2026-11-30T09:00:00+07:00"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

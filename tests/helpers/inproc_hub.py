@@ -4,7 +4,6 @@ send thousands of frames (fuzzing) where a separate process adds nothing but sta
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from shared.clock import Clock
 from shared.config import HallConfig
 from shared.hub.auth import AuthStore
 from shared.hub.server import Hub
+from tests.helpers.ports import free_port
 
 
 class ThreadedHub:
@@ -21,9 +21,7 @@ class ThreadedHub:
                  ) -> None:
         self.auth = AuthStore(workdir / "hub-auth.db")
         self.hub = Hub(config, workdir / "ledger.db", self.auth, clock, **hub_args)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
+        self.port = free_port()
         self.url = f"ws://127.0.0.1:{self.port}/ws"
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.hub_process import DATA, HALL_MORNING, HubProcess, free_port
+from tests.helpers.hub_process import DATA, HALL_MORNING, HubProcess
+from tests.helpers.ports import free_port
 
 __all__ = ["DATA", "HALL_MORNING", "HubProcess", "free_port"]
 

@@ -22,6 +22,7 @@ import pytest
 from antrean.backup import list_backups, verify_backup
 from antrean.doctor import Status, check_hub, option_value, read_station_env
 from shared.hub.tls import certificate_fingerprint
+from tests.helpers.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -169,14 +170,6 @@ def command_of(unit: Path, substitutions: dict[str, str], env: dict[str, str]) -
             word = word.replace(old, new)
         words.append(word)
     return words
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
