@@ -41,6 +41,7 @@ from shared.ledger.projection import (
 )
 from shared.ledger.queries import LedgerReader, TicketView, alert_key
 from shared.ledger.store import connect, immediate
+from shared.ticket_url import new_secret
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,9 @@ class Ledger:
         out.add(m.TICKET_ISSUED, ticket_id, {
             "service_day": day.isoformat(), "queue": svc.queue, "number": number,
             "label": label, "service": svc.code, "agency": svc.agency, "priority": priority,
+            # The ticket's web address carries it (shared/ticket_url.py). Made here, once: a
+            # retry gets it back from this event, and every replica learns it with the event.
+            "secret": new_secret(),
         })
 
     def _call_next(self, c: Command, now: dt.datetime, out: _Events) -> None:
@@ -382,6 +386,10 @@ class Ledger:
         t = self.reader.ticket(subject[-1]) if subject and subject[-1] else None
         value["ticket"] = t.to_dict() if t else None
         if t is not None and c.kind == "issue_ticket":
+            issued = [e for e in events if e.kind == m.TICKET_ISSUED]
+            # Only the kiosk that issued the ticket gets this reply: it prints the secret in
+            # the QR. Events of tickets issued before the secret existed have none.
+            value["secret"] = issued[-1].data.get("secret") if issued else None
             ahead = self.reader.people_ahead(t)
             value["people_ahead"] = ahead
             value["estimated_wait_minutes"] = self.reader.estimated_wait_minutes(

@@ -133,6 +133,16 @@ class LedgerReader:
         ).fetchone()
         return _ticket(row) if row else None
 
+    def ticket_secret(self, ticket_id: str) -> str | None:
+        """The secret of the ticket's web address (shared/ticket_url.py), from its
+        ``ticket.issued`` event: None for an unknown ticket or one issued before tickets had
+        one. Not in the projection on purpose: it is a fact of the issue, not of the state."""
+        row = self.conn.execute(
+            "SELECT json_extract(data, '$.secret') FROM events WHERE ticket_id=? AND kind=? "
+            "ORDER BY seq LIMIT 1", (ticket_id, m.TICKET_ISSUED),
+        ).fetchone()
+        return row[0] if row and isinstance(row[0], str) else None
+
     def waiting_line(self, queues: tuple[str, ...] | list[str], day: dt.date) -> list[TicketView]:
         """Waiting tickets of some queues, in the order they joined (front-of-line first);
         priority tickets are marked, the counter's policy decides when they are called."""

@@ -161,7 +161,7 @@ def test_commands_results_events_and_duplicates(shared_hub: HubProcess,
         assert set(result) == {"command_id", "ok", "value", "refusal", "duplicate"}
         assert result["ok"] and not result["duplicate"] and result["refusal"] is None
         assert set(result["value"]) == {"seq", "ticket", "people_ahead",
-                                        "estimated_wait_minutes"}
+                                        "estimated_wait_minutes", "secret"}
         ticket = result["value"]["ticket"]
         assert {"ticket_id", "label", "status", "service", "rank"} <= set(ticket)
         # Section 7: the events a command wrote arrive before its result.
@@ -171,6 +171,8 @@ def test_commands_results_events_and_duplicates(shared_hub: HubProcess,
         assert set(mine[0]) == {"seq", "command_id", "kind", "ticket_id", "device", "officer",
                                 "at_ms", "data"}
         assert mine[0]["device"] == "kiosk-1" and mine[0]["kind"] == "ticket.issued"
+        # The ticket's web secret: in the reply to the kiosk and in the event every station gets.
+        assert mine[0]["data"]["secret"] == result["value"]["secret"]
         # Section 8: the same id again writes nothing and answers the first result.
         again = await kiosk.command("doc-k1", "issue_ticket", service="ktp-baru")
         assert again is not None and again["result"]["duplicate"] is True
