@@ -27,9 +27,10 @@ from typing import Any
 from shared.hub import protocol as p
 from shared.ledger.model import Refusal, check_args
 
-ROLES = ("kiosk", "counter", "display", "admin")
+ROLES = ("kiosk", "counter", "display", "web", "admin")
 
-# Which commands each role may send. A display only reads; a kiosk only issues tickets.
+# Which commands each role may send. A display only reads; a kiosk only issues tickets; a web
+# station only reads, not even an alert (it may face the internet).
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
     # A kiosk cancels only a ticket it issued itself whose visitor walked away before the reply
     # came (the hub checks the ticket's issuer).
@@ -40,6 +41,8 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
         "sign_in", "sign_out", "alert",
     }),
     "display": frozenset({"alert"}),
+    # The public web station (antrean web) serves phones from its replica and sends nothing.
+    "web": frozenset(),
     "admin": frozenset({
         "issue_ticket", "call_next", "recall", "start", "finish", "no_show", "return_no_show",
         "transfer", "cancel", "check_priority", "open_counter", "pause_counter",
