@@ -236,7 +236,7 @@ async def guard(request: web.Request,
                 ) -> web.StreamResponse:
     """Rate limit per client address, the plain error pages, and the security headers."""
     t = words(request)
-    if not request.app[LIMITER].allow(request.remote or "?"):
+    if request.path != "/health" and not request.app[LIMITER].allow(request.remote or "?"):
         response: web.StreamResponse = error_page(request, t, 429, "too_many_title", "too_many")
         response.headers["Retry-After"] = "10"
     else:
@@ -266,6 +266,14 @@ async def static_cache(request: web.Request, response: web.StreamResponse) -> No
         response.headers["Cache-Control"] = "public, max-age=3600"
 
 
+async def health(request: web.Request) -> web.Response:
+    """For the hall's monitoring (and the tests): whether the data is current, and how far
+    the replica is. Outside the rate limit; it renders nothing."""
+    station = request.app[STATION]
+    return web.json_response({"current": station.stale_since is None,
+                              "last_seq": station.replica.last_seq})
+
+
 def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Application:
     app = web.Application(middlewares=[guard])
     app[STATION] = station
@@ -274,6 +282,7 @@ def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Applicatio
                          autoescape=jinja2.select_autoescape(["html"]),
                          trim_blocks=True, lstrip_blocks=True)
     app.on_response_prepare.append(static_cache)
+    app.router.add_get("/health", health)
     app.router.add_get("/", page_handler("overview"))
     app.router.add_get("/t/{ref}", page_handler("ticket"))
     app.router.add_get("/papan", page_handler("papan"))

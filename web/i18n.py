@@ -34,7 +34,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "current_call": ("Panggilan sekarang", "Now calling"),
     "last_calls": ("Panggilan sebelumnya", "Earlier calls"),
     "waiting_per_agency": ("Menunggu per instansi", "Waiting per agency"),
-    "waiting": ("menunggu", "waiting"),
+    "waiting": ("Menunggu", "Waiting"),
     "no_call": ("Belum ada panggilan", "No call yet"),
     "counter_paused": ("Istirahat", "On a break"),
     "counter_closed": ("Tutup", "Closed"),
