@@ -102,8 +102,12 @@ class Page:
             "navigator.vibrate = function (p) { window.__vibrations.push(p); return true; };")
         self.page = self.context.new_page()
         self.errors: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _console(self, message: object) -> None:
+        if message.type == "error":  # type: ignore[attr-defined]
+            self.errors.append(message.text)  # type: ignore[attr-defined]
 
     def close(self) -> None:
         self.context.close()
@@ -206,7 +210,7 @@ def test_board_and_loket_pages_follow_calls(hall: Hall, browser: object,
     try:
         board.page.goto(hall.web.url + "/papan")
         loket.page.goto(hall.web.url + "/loket/1")
-        _, _ = hall.issue("ktp-ganti")
+        hall.issue("ktp-ganti")
         wait_text(loket.page, "#loket-label", "^Siap melayani$")
         board.page.evaluate("window.__same_page = 1")
         label = hall.call_next(1)
@@ -262,7 +266,7 @@ def test_pages_say_when_the_hub_is_lost_and_recover(browser: object,
     h = start_hall(tmp_path_factory.mktemp("web-restart"))
     tab = Page(browser, 360, 800)
     try:
-        ticket_id, path = h.issue("bpjs-daftar")
+        _, path = h.issue("bpjs-daftar")
         tab.page.goto(h.web.url + path)
         wait_text(tab.page, "#ticket-status", "^Menunggu$")
         h.hub.kill()
