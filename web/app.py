@@ -297,8 +297,10 @@ def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Applicatio
 
 async def serve(station: WebStation, host: str, port: int, rate_per_minute: int
                 ) -> web.AppRunner:
+    # A phone that goes away cancels its live stream's handler at once, instead of at the
+    # stream's next write.
     runner = web.AppRunner(build_app(station, rate_per_minute), access_log=None,
-                           handle_signals=False)
+                           handle_signals=False, handler_cancellation=True)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner
