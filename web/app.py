@@ -106,10 +106,14 @@ def lang_query(t: Words, **extra: str) -> str:
 
 def ticket_live(request: web.Request, t: Words) -> Live | None:
     station = request.app[STATION]
-    ticket = f.find_ticket(station.reader, request.match_info["ref"])
+    # The secret is checked once per request; a live stream's later renders need only the id.
+    known = request.get("ticket_id")
+    ticket = (station.reader.ticket(known) if known else
+              f.find_ticket(station.reader, request.match_info["ref"]))
     if ticket is None:
         return None
-    facts = f.ticket_facts(station.reader, ticket, station.now(), t)
+    request["ticket_id"] = ticket.ticket_id
+    facts = f.ticket_facts(station.reader, ticket, station.now(), t, station.now_serving)
     return Live("_ticket.html", {"ticket": facts}, facts.state())
 
 

@@ -59,6 +59,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "the hall's Wi-Fi)")
     p.add_argument("--rate-limit", type=positive, default=120, metavar="N",
                    help="requests a minute one client address may make (default: 120)")
+    p.add_argument("--nice", type=int, default=10, choices=range(0, 20), metavar="0-19",
+                   help="lower this process's CPU priority by N (default: 10), so a flood of "
+                        "phones yields the CPU to the hub on the same PC")
     p.add_argument("--simulated-clock", metavar="ISO[,SPEED]", default=None,
                    help="run on a simulated clock (tests); never in a hall")
 
@@ -93,6 +96,8 @@ def default_replica(device: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.nice and hasattr(os, "nice"):  # not on Windows
+        os.nice(args.nice)
     try:
         return asyncio.run(_serve(args))
     except OSError as e:  # the port is taken, the address is not this PC's

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shared import indonesian as ID
@@ -66,8 +67,13 @@ class TicketFacts:
 EXPIRED = "expired"
 
 
-def ticket_facts(reader: LedgerReader, ticket: TicketView, now: dt.datetime, t: Words
-                 ) -> TicketFacts:
+ServingLookup = Callable[[str, dt.date], "str | None"]
+
+
+def ticket_facts(reader: LedgerReader, ticket: TicketView, now: dt.datetime, t: Words,
+                 serving: ServingLookup | None = None) -> TicketFacts:
+    """`serving(queue, day)` is the number now called in a queue: by default asked of the
+    replica; the web station hands in one that asks once per change for all open pages."""
     config = reader.config
     today = config.service_day(now)
     day = dt.date.fromisoformat(ticket.service_day)
@@ -95,7 +101,8 @@ def ticket_facts(reader: LedgerReader, ticket: TicketView, now: dt.datetime, t: 
     return TicketFacts(
         label=ticket.label, agency=agency_name(config, ticket.agency), service=service_name,
         status=status, status_text=text, counter=counter, ahead=ahead, wait=wait,
-        now_serving=now_serving(reader.conn, ticket.queue, day) or t("none_yet"),
+        now_serving=(serving or (lambda q, d: now_serving(reader.conn, q, d)))(
+            ticket.queue, day) or t("none_yet"),
         called=status == m.CALLED)
 
 

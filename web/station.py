@@ -21,6 +21,7 @@ from shared.ledger.model import Event
 from shared.ledger.queries import LedgerReader
 from shared.station.client import HubClient, HubRefused
 from shared.station.replica import Replica
+from web.facts import now_serving
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ class WebStation:
         self.clock: Clock = clock or SystemClock()
         self.client = client
         self.changes = Changes()
+        self._memo: dict[tuple[str, dt.date], str | None] = {}
+        self._memo_version = -1
         # Until the hub welcomes us and we hold what it had, the data held since the last
         # event this replica has (or since now, for an empty one).
         self.stale_since: dt.datetime | None = self._last_event_time()
@@ -141,6 +144,16 @@ class WebStation:
 
     def now(self) -> dt.datetime:
         return self.clock.now()
+
+    def now_serving(self, queue: str, day: dt.date) -> str | None:
+        """The number now called in a queue, asked of the replica once per change however
+        many pages show it (a thousand open ticket pages re-render after every event)."""
+        if self._memo_version != self.changes.version:
+            self._memo, self._memo_version = {}, self.changes.version
+        key = (queue, day)
+        if key not in self._memo:
+            self._memo[key] = now_serving(self.replica.conn, queue, day)
+        return self._memo[key]
 
     def today(self) -> dt.date:
         return self.config.service_day(self.now())
