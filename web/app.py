@@ -86,7 +86,9 @@ class Live:
     state: dict[str, Any]
 
 
-Builder = Callable[[web.Request, Words], Live | None]
+# A builder gets the request, the words and a dict of its own for the request's lifetime (a
+# live stream renders many times from one request).
+Builder = Callable[[web.Request, Words, dict[str, Any]], Live | None]
 
 
 def words(request: web.Request) -> Words:
@@ -104,20 +106,20 @@ def lang_query(t: Words, **extra: str) -> str:
 # --- what each page shows -----------------------------------------------------------------------
 
 
-def ticket_live(request: web.Request, t: Words) -> Live | None:
+def ticket_live(request: web.Request, t: Words, scratch: dict[str, Any]) -> Live | None:
     station = request.app[STATION]
     # The secret is checked once per request; a live stream's later renders need only the id.
-    known = request.get("ticket_id")
+    known = scratch.get("ticket_id")
     ticket = (station.reader.ticket(known) if known else
               f.find_ticket(station.reader, request.match_info["ref"]))
     if ticket is None:
         return None
-    request["ticket_id"] = ticket.ticket_id
+    scratch["ticket_id"] = ticket.ticket_id
     facts = f.ticket_facts(station.reader, ticket, station.now(), t, station.now_serving)
     return Live("_ticket.html", {"ticket": facts}, facts.state())
 
 
-def board_live(request: web.Request, t: Words) -> Live | None:
+def board_live(request: web.Request, t: Words, scratch: dict[str, Any]) -> Live | None:
     station = request.app[STATION]
     agencies = board_agencies(request)
     if agencies is None:
@@ -139,7 +141,7 @@ def board_agencies(request: web.Request) -> list[str] | None:
         return None
 
 
-def loket_live(request: web.Request, t: Words) -> Live | None:
+def loket_live(request: web.Request, t: Words, scratch: dict[str, Any]) -> Live | None:
     station = request.app[STATION]
     try:
         number = int(request.match_info["number"])
@@ -151,7 +153,7 @@ def loket_live(request: web.Request, t: Words) -> Live | None:
     return Live("_loket.html", {"loket": loket}, {"state": loket.state, "label": loket.label})
 
 
-def overview_live(request: web.Request, t: Words) -> Live | None:
+def overview_live(request: web.Request, t: Words, scratch: dict[str, Any]) -> Live | None:
     station = request.app[STATION]
     return Live("_overview.html", {"overview": f.overview_facts(station.reader, station.now(), t)},
                 {})
@@ -182,7 +184,7 @@ def page_handler(kind: str) -> Callable[[web.Request], Awaitable[web.StreamRespo
 
     async def handler(request: web.Request) -> web.StreamResponse:
         t = words(request)
-        live = builder(request, t)
+        live = builder(request, t, {})
         if live is None:
             raise web.HTTPNotFound()
         filters = {k: request.query.get(k, "") for k in ("zone", "agencies")}
@@ -205,7 +207,8 @@ def live_handler(kind: str) -> Callable[[web.Request], Awaitable[web.StreamRespo
     async def handler(request: web.Request) -> web.StreamResponse:
         t = words(request)
         station = request.app[STATION]
-        if builder(request, t) is None:
+        scratch: dict[str, Any] = {}
+        if builder(request, t, scratch) is None:
             raise web.HTTPNotFound()
         sent: str | None = None
         seen = -1
@@ -213,7 +216,7 @@ def live_handler(kind: str) -> Callable[[web.Request], Awaitable[web.StreamRespo
             while resp.is_connected():
                 seen = await station.changes.wait(seen, REFRESH_SECONDS) if sent else (
                     station.changes.version)
-                live = builder(request, t)
+                live = builder(request, t, scratch)
                 if live is None:  # the ticket left the replica (a restored hub): stop
                     break
                 payload = json.dumps({"html": render_live(request, live, t),
