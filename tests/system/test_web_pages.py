@@ -203,6 +203,26 @@ def test_the_ticket_page_weighs_under_60_kb(hall: Hall, tab: Page) -> None:
     assert 0 < transferred <= 60 * 1024, transferred
 
 
+# Chromium DevTools' "Slow 4G" preset: 562.5 ms round trip, 180 KB/s down, 84 KB/s up.
+SLOW_4G = {"offline": False, "latency": 562.5, "downloadThroughput": 1.6e6 / 8 * 0.9,
+           "uploadThroughput": 750e3 / 8 * 0.9}
+
+
+def test_the_ticket_page_is_readable_within_2_s_on_slow_4g(hall: Hall, tab: Page) -> None:
+    _, path = hall.issue()
+    cdp = tab.context.new_cdp_session(tab.page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+    tab.page.goto(hall.web.url + path, wait_until="commit")
+    playwright_sync.expect(tab.page.locator("#ticket-label")).to_be_visible(timeout=WAIT_MS)
+    # From the start of the navigation until the number is painted with its styles.
+    playwright_sync.expect(tab.page.locator("#ticket-label")).to_have_css(
+        "font-weight", "700", timeout=WAIT_MS)
+    readable_ms = tab.page.evaluate("performance.now()")
+    print(f"ticket page readable after {readable_ms:.0f} ms on Slow 4G")
+    assert 562 < readable_ms <= 2000, readable_ms  # above one throttled round trip
+
+
 def test_board_and_loket_pages_follow_calls(hall: Hall, browser: object,
                                             tmp_path: Path) -> None:
     board = Page(browser, 1920, 1080)
