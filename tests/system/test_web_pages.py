@@ -161,6 +161,44 @@ def test_a_ticket_page_turns_to_called_without_a_reload(hall: Hall, tab: Page,
     playwright_sync.expect(page.locator("#callscreen")).to_be_hidden(timeout=WAIT_MS)
 
 
+NOTIFICATIONS = """
+window.__notes = [];
+window.Notification = function (text) { window.__notes.push(text); };
+window.Notification.permission = "default";
+window.Notification.requestPermission = function () {
+  window.Notification.permission = "granted";
+  return Promise.resolve("granted");
+};
+"""
+
+
+def test_remind_me_notifies_at_three_ahead_and_at_the_call(hall: Hall, tab: Page) -> None:
+    """The visitor taps "Ingatkan saya": one notification "3 antrean lagi" when three are
+    ahead, one more when called. (The browser's notification is replaced by a recorder: the
+    test double of the phone's notification tray.)"""
+    tab.context.add_init_script(NOTIFICATIONS)
+    for _ in range(5):
+        ticket_id, path = hall.issue("bpjs-daftar")
+    page = tab.page
+    page.goto(hall.web.url + path)
+    page.click("#remind")
+    playwright_sync.expect(page.locator("#remind")).to_have_attribute("aria-pressed", "true")
+    ahead = int(page.locator("#ticket-ahead").inner_text())
+    assert ahead >= 4
+    while ahead > 3:
+        hall.counters[3].run(hall.counters[3].client.command("finish", {"counter": 3}))
+        hall.call_next(3)
+        ahead -= 1
+        wait_text(page, "#ticket-ahead", f"^{ahead}$")
+    page.wait_for_function("() => window.__notes.length === 1", timeout=WAIT_MS)
+    assert page.evaluate("window.__notes") == ["3 antrean lagi"]
+    while hall.call_next(3) != ticket_id.split("-", 1)[1]:
+        hall.counters[3].command("finish", counter=3)
+    page.wait_for_function("() => window.__notes.length === 2", timeout=WAIT_MS)
+    assert page.evaluate("window.__notes")[1] == "Silakan menuju Loket 3"
+    hall.counters[3].command("finish", counter=3)
+
+
 def test_english_and_without_javascript(hall: Hall, browser: object) -> None:
     """?lang=en is English; without JavaScript the page shows the same facts (and reloads
     itself instead of streaming)."""
