@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "kiosk": "the touchscreen ticket kiosk",
     "counter": "the officer's counter (loket) app",
     "display": "the waiting-hall board and voice announcer",
+    "web": "the web station: visitors' ticket pages, the board in a browser, loket screens",
     "backup": "back up and restore the hub's ledger",
     "doctor": "check this PC for its job in the hall",
     "simulate": "simulate a service day against a real hub (soak and load tool)",
@@ -60,6 +61,9 @@ def module(name: str) -> Subcommand:
         case "display":
             from display import cli as display_cli
             return display_cli
+        case "web":
+            from web import cli as web_cli
+            return web_cli
         case "backup":
             from antrean import cli_backup
             return cli_backup

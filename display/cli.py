@@ -84,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtGui import QGuiApplication
 
     from display.app import BoardApp, BoardOptions, default_state_path
-    from display.core import BoardFilterError
     from shared.station.startup import start_qt
+    from shared.zones import BoardFilterError
 
     # Qt checked first; Ctrl+C and systemctl stop end the loop, then the cleanup below.
     _, stop = start_qt("antrean display")

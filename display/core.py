@@ -39,6 +39,7 @@ from shared.ledger.model import Event
 from shared.ledger.queries import Alert, Call
 from shared.speech import call_text
 from shared.station.link import StationLink
+from shared.zones import select_agencies
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,6 @@ class Announcing(Protocol):
     """What the board needs of a voice: queue one announcement under a unique key."""
 
     def announce(self, key: str, text: str) -> None: ...
-
-
-class BoardFilterError(ValueError):
-    """A --agencies or --zone that names nothing in the hall config."""
 
 
 class AnnouncedStore:
@@ -445,26 +442,3 @@ def _unique_tickets(newest_first: list[CallEntry]) -> list[CallEntry]:
             seen.add(entry.ticket_id)
             out.append(entry)
     return out
-
-
-def select_agencies(config: HallConfig, agencies: Iterable[str] | None,
-                    zone: str | None) -> list[str]:
-    """The agency codes one board shows, in config order: all, a list, a zone, or both."""
-    chosen = list(config.agencies)
-    if agencies is not None:
-        wanted = [a.strip() for a in agencies if a.strip()]
-        unknown = [a for a in wanted if a not in config.agencies]
-        if unknown:
-            raise BoardFilterError(
-                f"unknown agency code(s) {', '.join(unknown)}; "
-                f"the hall has {', '.join(config.agencies)}")
-        chosen = [a for a in chosen if a in wanted]
-    if zone is not None:
-        zones = sorted({a.zone for a in config.agencies.values() if a.zone})
-        if zone not in zones:
-            raise BoardFilterError(
-                f"no agency is in zone {zone!r}; zones in the config: {', '.join(zones) or 'none'}")
-        chosen = [a for a in chosen if config.agencies[a].zone == zone]
-    if not chosen:
-        raise BoardFilterError("the filter leaves no agency to show")
-    return chosen

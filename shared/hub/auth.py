@@ -28,9 +28,10 @@ from shared.hub import protocol as p
 from shared.ledger.files import create_private
 from shared.ledger.model import Refusal, check_args
 
-ROLES = ("kiosk", "counter", "display", "admin", "export")
+ROLES = ("kiosk", "counter", "display", "web", "admin", "export")
 
-# Which commands each role may send. A display only reads; a kiosk only issues tickets.
+# Which commands each role may send. A display only reads; a kiosk only issues tickets; a web
+# station only reads, not even an alert (it may face the internet).
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
     # A kiosk cancels only a ticket it issued itself whose visitor walked away before the reply
     # came (the hub checks the ticket's issuer).
@@ -44,6 +45,8 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
     # The region's exporter (`antrean export postgres`) follows the event stream and catches
     # up; it sends no command at all, not even an alert.
     "export": frozenset(),
+    # The public web station (antrean web) serves phones from its replica and sends nothing.
+    "web": frozenset(),
     "admin": frozenset({
         "issue_ticket", "call_next", "recall", "start", "finish", "no_show", "return_no_show",
         "transfer", "cancel", "check_priority", "open_counter", "pause_counter",

@@ -32,6 +32,7 @@ from shared.station.replica import Replica, ReplicaDamaged, ReplicaForked, Repli
 
 log = logging.getLogger(__name__)
 EventCallback = Callable[[list[Event]], None]
+StateCallback = Callable[[], None]
 
 # Reconnect delays (seconds): quicker than a Qt station's, as these programs run on the hub's
 # own PC or in tests; jittered all the same.
@@ -45,8 +46,8 @@ class HubRefused(Exception):
 
 class HubClient:
     def __init__(self, url: str, token: str, replica: Replica | None = None,
-                 on_events: EventCallback | None = None, fingerprint: str | None = None
-                 ) -> None:
+                 on_events: EventCallback | None = None, fingerprint: str | None = None,
+                 on_state: StateCallback | None = None) -> None:
         self.url = url.rstrip("/") + ("" if url.rstrip("/").endswith("/ws") else "/ws")
         self.token = token
         # Raises tls.TlsError for wss:// without a fingerprint, or a fingerprint with ws://.
@@ -56,6 +57,9 @@ class HubClient:
         self.last_error: str | None = None
         self.replica = replica
         self.on_events = on_events
+        # Called after `connected` or `caught_up` changed (the web station's "not updated
+        # since" line follows them).
+        self.on_state = on_state
         self._proto = sp.StationProtocol(
             token, replica.last_seq if replica else 0, queue_offline=True,
             backoff=sp.Backoff(BACKOFF_FIRST, BACKOFF_CAP),
@@ -217,11 +221,14 @@ class HubClient:
                     if self.replica is not None:
                         self.replica.remember_station(welcome.station)
                     self.connected.set()
+                    self._state_changed()
                 case sp.WentOffline():
                     self.connected.clear()
                     self.caught_up.clear()
+                    self._state_changed()
                 case sp.CaughtUp():
                     self.caught_up.set()
+                    self._state_changed()
                 case sp.Disconnect():
                     if self._ws is not None:
                         await self._ws.close()
@@ -230,3 +237,7 @@ class HubClient:
                                     if code in (p.UNKNOWN_TOKEN, p.TOKEN_REVOKED) else message)
                 case sp.Connect() | sp.RetryIn():
                     raise AssertionError(f"{action} comes only from start, timer or close")
+
+    def _state_changed(self) -> None:
+        if self.on_state is not None:
+            self.on_state()

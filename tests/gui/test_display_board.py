@@ -16,10 +16,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from display.board import BoardWindow
-from display.core import AnnouncedStore, BoardCore, BoardFilterError
+from display.core import AnnouncedStore, BoardCore
 from shared.clock import ManualClock
 from shared.config import HallConfig, loads_config
 from shared.station.link import StationLink
+from shared.zones import BoardFilterError
 from tests.helpers.display_hall import Hall
 from tests.helpers.ledger import DATA
 from tests.helpers.stubs import RecordingAnnouncer, UnpluggableLink

@@ -45,6 +45,7 @@ def shared_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]
 def tokens(shared_hub: HubProcess) -> dict[str, str]:
     return {"kiosk": shared_hub.enroll("kiosk-1", "kiosk"),
             "display": shared_hub.enroll("board-1", "display"),
+            "web": shared_hub.enroll("web-1", "web"),
             "counter": shared_hub.enroll("loket-1", "counter", 1),
             "free-counter": shared_hub.enroll("loket-x", "counter"),
             "admin": shared_hub.enroll("supervisor", "admin")}
@@ -206,6 +207,9 @@ def test_commands_results_events_and_duplicates(shared_hub: HubProcess,
     ("kiosk", "launch_rocket", {}, "unknown_command"),
     ("kiosk", "call_next", {"counter": 1}, "forbidden"),
     ("display", "issue_ticket", {"service": "ktp-baru"}, "forbidden"),
+    # The public web station reads only: not even an alert.
+    ("web", "issue_ticket", {"service": "ktp-baru"}, "forbidden"),
+    ("web", "alert", {"kind": "printer", "message": "Kertas habis"}, "forbidden"),
     ("admin", "force_sign_out", {"counter": 1}, "forbidden"),  # the hub's own
     ("admin", "close_day", {"day": "2026-11-29"}, "forbidden"),  # the hub's own
     ("admin", "sign_in", {"counter": 1}, "forbidden"),  # only as the sign_in message

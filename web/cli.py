@@ -1,0 +1,141 @@
+"""`antrean web`: the web station (visitors' ticket pages, the board in a browser, the screens
+above the loket, today's overview), serving from its own replica of the ledger.
+
+    antrean web --hub ws://127.0.0.1:8470 --token T --listen 127.0.0.1:8080
+    antrean web --hub wss://192.168.10.2:8470 --token T --hub-fingerprint F --listen 0.0.0.0:8080
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import signal
+import sys
+import urllib.parse
+from pathlib import Path
+
+from shared.config import SettingsError
+from shared.hub import tls
+
+log = logging.getLogger(__name__)
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    m = re.fullmatch(r"\s*(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})\s*", text)
+    if not m or not 0 < int(m.group(2)) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"--listen must look like 127.0.0.1:8080 or 0.0.0.0:8080, not {text!r}")
+    return m.group(1).strip("[]"), int(m.group(2))
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {text!r}")
+    return int(text)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
+                   help="hub address, e.g. wss://192.168.10.2:8470 (default: $ANTREAN_HUB)")
+    p.add_argument("--hub-fingerprint", default=os.environ.get("ANTREAN_HUB_FINGERPRINT"),
+                   metavar="SHA256HEX",
+                   help="the hub certificate's SHA-256 fingerprint, printed by 'antrean hub "
+                        "... enroll'; required with a wss:// hub "
+                        "(default: $ANTREAN_HUB_FINGERPRINT)")
+    p.add_argument("--token", default=os.environ.get("ANTREAN_TOKEN"),
+                   help="this station's token, enrolled with --role web "
+                        "(default: $ANTREAN_TOKEN)")
+    p.add_argument("--device", default="web-1", help="this station's name")
+    p.add_argument("--replica", type=Path, default=None,
+                   help="replica file (default: replica-DEVICE.db in the user's data folder, "
+                        "~/.local/share/antrean on Linux)")
+    p.add_argument("--listen", type=parse_listen, default=("127.0.0.1", 8080),
+                   metavar="HOST:PORT",
+                   help="where to serve the pages (default: 127.0.0.1:8080; 0.0.0.0:8080 for "
+                        "the hall's Wi-Fi)")
+    p.add_argument("--rate-limit", type=positive, default=120, metavar="N",
+                   help="requests a minute one client address may make (default: 120)")
+    p.add_argument("--nice", type=int, default=10, choices=range(0, 20), metavar="0-19",
+                   help="lower this process's CPU priority by N (default: 10), so a flood of "
+                        "phones yields the CPU to the hub on the same PC")
+    p.add_argument("--simulated-clock", metavar="ISO[,SPEED]", default=None,
+                   help="run on a simulated clock (tests); never in a hall")
+
+
+def check(args: argparse.Namespace) -> None:
+    """The hub settings, before anything is opened."""
+    if not args.hub:
+        raise SettingsError("give the hub's address (--hub or ANTREAN_HUB)")
+    parts = urllib.parse.urlsplit(args.hub.strip())
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise SettingsError(f"--hub {args.hub!r} is not a hub address such as "
+                            f"wss://192.168.10.2:8470")
+    if not args.token:
+        raise SettingsError("the web station needs its token (--token or ANTREAN_TOKEN), "
+                            "enrolled with 'antrean hub ... enroll --role web'")
+    try:
+        tls.station_pin(args.hub, args.hub_fingerprint)
+    except tls.TlsError as e:
+        raise SettingsError(str(e)) from None
+    if args.simulated_clock:
+        from shared.clock import parse_simulated_clock
+
+        try:
+            parse_simulated_clock(args.simulated_clock)
+        except ValueError as e:
+            raise SettingsError(str(e)) from None
+
+
+def default_replica(device: str) -> Path:
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "antrean" / f"replica-{device}.db"
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.nice and hasattr(os, "nice"):  # not on Windows
+        os.nice(args.nice)
+    try:
+        return asyncio.run(_serve(args))
+    except OSError as e:  # the port is taken, the address is not this PC's
+        print(f"antrean web: cannot serve on {args.listen[0]}:{args.listen[1]}: {e}",
+              file=sys.stderr)
+        return 2
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from shared.clock import Clock, parse_simulated_clock
+    from web.app import serve
+    from web.station import WebStation, WebStationError
+
+    clock: Clock | None = (parse_simulated_clock(args.simulated_clock)
+                           if args.simulated_clock else None)
+    try:
+        station = await WebStation.open(args.hub, args.token,
+                                        args.replica or default_replica(args.device),
+                                        args.hub_fingerprint, clock)
+    except WebStationError as e:
+        print(f"antrean web: {e}", file=sys.stderr)
+        return 2
+    try:
+        host, port = args.listen
+        runner = await serve(station, host, port, args.rate_limit)
+    except OSError:
+        await station.close()
+        raise
+    log.info("web station %s serving http://%s:%d/ from %s", args.device, host, port,
+             station.replica.path)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C ends asyncio.run
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await station.close()
+    return 0
