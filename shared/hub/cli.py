@@ -35,7 +35,10 @@ if TYPE_CHECKING:
     from shared.ledger.check import CheckReport
 
 DEFAULT_PORT = 8470
-START_MIN_FREE_BYTES = 1024 * 1024  # below this (and a floor set), the hub does not start
+START_MIN_FREE_BYTES = 1024 * 1024
+# Up to this many events the hub checks its whole ledger before serving (a few seconds);
+# beyond, the newest events before serving and the whole ledger in the background.
+FULL_CHECK_LIMIT = 50_000  # below this (and a floor set), the hub does not start
 log = logging.getLogger("antrean.hub")
 
 
@@ -58,6 +61,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the private key of --tls-cert")
     p.add_argument("--simulated-clock", metavar="ISO[,SPEED]", default=None,
                    help="run on a simulated clock (tests, antrean simulate); never in a hall")
+    p.add_argument("--full-check-limit", type=int, metavar="EVENTS", default=FULL_CHECK_LIMIT,
+                   help="check the whole ledger before serving up to this many events; a "
+                        "larger one is checked in its newest events first and whole in the "
+                        f"background, so a restart takes seconds (default: {FULL_CHECK_LIMIT})")
     p.add_argument("--max-connections-per-token", type=int, metavar="N",
                    default=MAX_CONNECTIONS_PER_TOKEN,
                    help="open connections one station's token may hold; more are refused "
@@ -138,6 +145,8 @@ def check(args: argparse.Namespace) -> None:
         raise SettingsError(f"--min-free-mb {args.min_free_mb} is below 0")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SettingsError("give --tls-cert and --tls-key together")
+    if args.full_check_limit < 0:
+        raise SettingsError(f"--full-check-limit {args.full_check_limit}: give 0 or more")
     if args.max_connections_per_token < 1:
         raise SettingsError(f"--max-connections-per-token {args.max_connections_per_token}: "
                             f"give 1 or more")
@@ -287,11 +296,12 @@ RESTORE_HINT = ("start the hub from the newest station replica instead: antrean 
                 "NEW-LEDGER --restore-from REPLICA (docs/install-id.md, section 10)")
 
 
-def check_before_serving(ledger: Path) -> CheckReport | None:
+def check_before_serving(ledger: Path, full_limit: int = FULL_CHECK_LIMIT
+                         ) -> CheckReport | None:
     """The hub's start-up check: the ledger passes the one check (shared.ledger.check) and is
     what the hub's last run left in it (its head record, shared.ledger.head). Raises
     RestoreError with one line otherwise; returns the report (None for a new hall)."""
-    from shared.ledger.check import check_file
+    from shared.ledger.check import QUICK_TAIL, check_file
     from shared.ledger.head import HeadRecord, HeadUnreadable
     from shared.ledger.projection import hash_at
     from shared.ledger.store import connect
@@ -305,7 +315,21 @@ def check_before_serving(ledger: Path) -> CheckReport | None:
             raise RestoreError(f"{ledger} is missing, but the hub's last run left events up to "
                                f"seq {head.seq} in it; {RESTORE_HINT}")
         return None  # a new hall
-    report = check_file(ledger)
+    # With a head record, a ledger of more than `full_limit` events gets the quick form here:
+    # SQLite's integrity check, the schema and the chain of the newest events, then the
+    # record's seq and hash below. The full check (every event's hash, the promises,
+    # projection = replay) grows with the ledger, about 5 s per 100,000 events on a 2-core
+    # PC, so a year's ledger would keep the hall waiting minutes at every restart; the hub
+    # runs it in the background once serving (Hub.full_check), and `ledger verify`, every
+    # backup and every restore run it too. A ledger the record does not vouch for (none yet,
+    # or ahead of it by more than the tail) always gets the full check first.
+    if head is None:
+        report = check_file(ledger)
+    else:
+        report = check_file(ledger, tail=QUICK_TAIL, integrity=True)
+        if report.ok and (report.last_seq <= full_limit
+                          or report.last_seq - head.seq >= QUICK_TAIL):
+            report = check_file(ledger)
     if report.damaged:
         raise RestoreError(f"{report.first()}; do not rebuild it: {RESTORE_HINT}")
     if head is not None:
@@ -410,7 +434,7 @@ def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
     if args.restore_from:
         seq = restore_from_replica(Path(args.restore_from), ledger, config)
         log.info("restored ledger from %s up to seq %d", args.restore_from, seq)
-    report = check_before_serving(ledger)
+    report = check_before_serving(ledger, args.full_check_limit)
     if report is not None:
         # The record starts from what was checked: a ledger from before records existed, or
         # one just restored, has one from now on.
@@ -431,8 +455,14 @@ def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
         where = (f"wss://{args.host}:{args.port}/ws, certificate {cert} with SHA-256 "
                  f"fingerprint {tls.certificate_fingerprint(cert)}")
     floor = args.min_free_mb * MB
+    full_check = None
+    if report is not None and report.quick:
+        # Start-up checked the newest events only; the whole ledger is checked now, beside.
+        full_check = [sys.executable, "-m", "antrean", "ledger", "verify", str(ledger),
+                      "--config", str(args.config or example_config_path())]
     hub = Hub(config, ledger, AuthStore(auth_path(args)), clock, ledger_lock=held,
-              min_free_bytes=floor, max_connections_per_token=args.max_connections_per_token)
+              min_free_bytes=floor, max_connections_per_token=args.max_connections_per_token,
+              full_check=full_check)
     if floor and free_bytes(ledger) < floor:
         log.error("only %s free on the disk of %s, below --min-free-mb %d: the hub refuses new "
                   "tickets until space is freed", megabytes(free_bytes(ledger)), ledger,

@@ -18,7 +18,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from shared.ledger.check import check_file
+from shared.ledger.check import QUICK_TAIL, check_file
 from shared.ledger.model import Event
 from shared.ledger.projection import ChainBroken, apply_event, hash_at, insert_events, last_seq
 from shared.ledger.store import LedgerError, connect, immediate
@@ -137,10 +137,9 @@ class Replica:
         self.conn.close()
 
 
-# How many of the newest events a station checks at every start (check_file's quick form):
-# the busiest hours of a day, in about 0.2-0.5 s (15,000 events took 1.3 s on a loaded 2-core
-# PC, ~90 µs each to parse and hash); the whole replica is checked when it seeds a hub.
-START_CHECK_TAIL = 5_000
+# How many of the newest events a station checks at every start (check_file's quick form;
+# the whole replica is checked when it seeds a hub).
+START_CHECK_TAIL = QUICK_TAIL
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
 
 

@@ -30,6 +30,7 @@ from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
 from tests.helpers.damage import garble, integrity, replace_bytes, truncate, write_past_an_index
 from tests.helpers.ledger import MONDAY_0900
+from tests.helpers.region import wait_for
 from tests.system.conftest import DATA, HubProcess, free_port
 
 T = TypeVar("T")
@@ -53,6 +54,16 @@ def hub_refusing(ledger: Path, *extra: str | Path) -> subprocess.CompletedProces
     """Start a hub that must refuse to serve (today's main served; the timeout then fails)."""
     return antrean("hub", "--ledger", ledger, "--config", SMALL_HALL, "--host", "127.0.0.1",
                    "--port", str(free_port()), "--no-mdns", *extra, timeout=30)
+
+
+def events_of(ledger: Path) -> list[Event]:
+    conn = connect(ledger, readonly=True)
+    try:
+        from shared.ledger.projection import iter_events
+
+        return list(iter_events(conn))
+    finally:
+        conn.close()
 
 
 def one_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -400,6 +411,52 @@ def test_a_number_issued_twice_is_damage_that_rebuild_refuses_to_hide(tmp_path: 
 
     line = one_line(hub_refusing(hub.ledger))
     assert "issued twice" in line and "do not rebuild" in line and "ledger rebuild" not in line
+
+    # A ledger larger than --full-check-limit is served after the quick check (a year's
+    # ledger would take minutes to check whole), and the whole check in the background says
+    # it loudly: in the log and as a hall alert officers see.
+    hub.start("--full-check-limit", "0")
+    try:
+        wait_for(lambda: "full check of" in (hub.log_path.read_text() if hub.log_path else ""),
+                 60, "the background check's verdict")
+        log = hub.log_path.read_text() if hub.log_path else ""
+        assert "full check of" in log and "after start-up FAILED" in log, log
+        assert "number 3 is issued again at seq 4" in log and "Traceback" not in log
+        assert hub.health()  # serving all along
+        wait_for(lambda: any(e.kind == "station.alert" and e.data.get("kind") == "ledger"
+                             for e in events_of(hub.ledger)), 20, "the hall alert")
+    finally:
+        hub.stop()
+
+
+def test_a_large_sound_ledger_is_served_at_once_and_checked_whole_beside(tmp_path: Path
+                                                                         ) -> None:
+    hub = HubProcess(tmp_path, SMALL_HALL)
+    token = hub.enroll("kiosk-1", "kiosk")
+    hub.start()
+
+    async def issue_three() -> None:
+        kiosk = HubClient(hub.url, token)
+        await kiosk.start(timeout=20)
+        try:
+            for _ in range(3):
+                assert (await kiosk.command("issue_ticket", {"service": "kk"}, timeout=20)).ok
+        finally:
+            await kiosk.close()
+
+    try:
+        run(issue_three())
+    finally:
+        hub.stop()
+    hub.start("--full-check-limit", "0")
+    try:
+        wait_for(lambda: "full check of" in (hub.log_path.read_text() if hub.log_path else ""),
+                 60, "the background check's verdict")
+        log = hub.log_path.read_text() if hub.log_path else ""
+        assert "after start-up: OK" in log and "FAILED" not in log, log
+    finally:
+        hub.stop()
+    assert not any(e.kind == "station.alert" for e in events_of(hub.ledger))
 
 
 # --- item 13: a corrupt ledger or replica: one line, and a station rebuilds its replica ---------
