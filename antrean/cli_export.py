@@ -35,8 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     pg.add_argument("--hall-id", default=None,
                     help="the hall's id in the region (default: the config's MPP name as a "
                          "slug, e.g. mpp-kota-contoh)")
-    pg.add_argument("--province", default=None,
-                    help="the hall's province, for the region's reports (e.g. 'Jawa Tengah')")
+    pg.add_argument("--province", default=os.environ.get("ANTREAN_PROVINCE") or None,
+                    help="the hall's province, for the region's reports (e.g. 'Jawa Tengah'; "
+                         "default: $ANTREAN_PROVINCE)")
 
 
 def add_dsn_argument(p: argparse.ArgumentParser) -> None:

@@ -58,7 +58,9 @@ SAMPLES = {"--hub-fingerprint": SAMPLE_FINGERPRINT, "ANTREAN_HUB_FINGERPRINT": S
 SHELL_SAMPLES = {"role": "kiosk", "env_file": "/etc/antrean/station.env", "PREFIX": "/opt/antrean"}
 STATION_APPS = ("kiosk", "counter", "display")
 STATION_VARS = {"ANTREAN_HUB", "ANTREAN_TOKEN", "ANTREAN_HUB_FINGERPRINT", "ANTREAN_ARGS",
-                "ANTREAN_ADMIN_PIN_HASH"}
+                "ANTREAN_ADMIN_PIN_HASH", "ANTREAN_REGION_DSN", "ANTREAN_PROVINCE"}
+# deploy/stations/<stem>.env files whose command is more than `antrean <stem>`.
+ENV_FILE_COMMANDS = {"export": ("export", "postgres")}
 UNIT_ARGS = {"ANTREAN_HUB_ARGS": "antrean-hub.service",
              "ANTREAN_BACKUP_ARGS": "antrean-backup.service"}
 # Read by other programs, not by `antrean`: cage's options, the bootstrap's and the install
@@ -303,7 +305,10 @@ def from_unit(path: Path, lines: list[str]) -> list[Documented]:
             for word in shlex.split(line.partition("=")[2]):
                 name, _, value = word.partition("=")
                 unit_env[name] = value
-        if line.startswith("EnvironmentFile=") and line.endswith("/station.env"):
+        name = path.name.removesuffix(".service")
+        if line.startswith("EnvironmentFile=") and (
+                line.endswith("/station.env")
+                or line.endswith(f"/{name.removeprefix('antrean-')}.env")):
             uses_station_env = True
     name = path.name.removesuffix(".service")
     apps = STATION_APPS if "@" in name else (name.removeprefix("antrean-"),)
@@ -352,8 +357,9 @@ def from_settings(path: Path, settings: list[tuple[int, str, str]], *, group: bo
             if env.get("ANTREAN_HUB", "").startswith("wss://"):
                 env.setdefault("ANTREAN_HUB_FINGERPRINT", SAMPLE_FINGERPRINT)
         for app in apps or apps_taking(args, "ANTREAN_ADMIN_PIN_HASH" in env):
-            found.append(documented(path, number, text, [app, *shell_words(args)], env,
-                                    station_env=True))
+            found.append(documented(path, number, text,
+                                    [*ENV_FILE_COMMANDS.get(app, (app,)), *shell_words(args)],
+                                    env, station_env=True))
     return found
 
 
