@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -302,12 +303,20 @@ def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Applicatio
     return app
 
 
-async def serve(station: WebStation, host: str, port: int, rate_per_minute: int
-                ) -> web.AppRunner:
+async def serve(station: WebStation, host: str, port: int, rate_per_minute: int,
+                sock: socket.socket | None = None) -> web.AppRunner:
+    """Serve the pages on host:port, or on `sock`, a socket already bound (`antrean demo`
+    binds it first: the hall config's public_url must name the port before the hub starts)."""
     # A phone that goes away cancels its live stream's handler at once, instead of at the
     # stream's next write.
     runner = web.AppRunner(build_app(station, rate_per_minute), access_log=None,
                            handle_signals=False, handler_cancellation=True)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        site: web.BaseSite = (web.SockSite(runner, sock) if sock is not None
+                              else web.TCPSite(runner, host, port))
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
     return runner
