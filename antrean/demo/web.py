@@ -9,14 +9,13 @@ No Qt here: the station runs its own asyncio loop on its own thread.
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import socket
-import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from antrean.demo.loop import BackgroundLoop
 from shared.clock import Clock
 from shared.config import HallConfig
 
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 
     from web.station import WebStation
 
-START_TIMEOUT_S = 20.0
 DEFAULT_WEB_PORT = 8080  # antrean web's own default
 # The demo's pages are opened by one person, not by a hall of phones.
 RATE_PER_MINUTE = 600
@@ -86,70 +84,39 @@ class EmbeddedWeb:
         self.token = token
         self.replica = replica
         self.clock = clock
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._thread = BackgroundLoop("antrean-demo-web")
         self._runner: web.AppRunner | None = None
         self._station: WebStation | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
 
     def start(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._serve, name="antrean-demo-web",
-                                        daemon=True)
-        self._thread.start()
-        if not self._ready.wait(START_TIMEOUT_S):
-            raise WebStartError(f"the web station did not start within {START_TIMEOUT_S:g} s")
-        if self._error is not None:
-            self._thread.join(START_TIMEOUT_S)
-            self._loop.close()
-            self._loop = None
+        error = self._thread.begin(self._start)
+        if error is not None:
             self.sock.close()
-            raise WebStartError(f"the web station could not start: {self._error}")
+            raise WebStartError(f"the web station could not start: {error}")
 
-    def _serve(self) -> None:
+    async def _start(self) -> None:
         from web.app import serve
         from web.station import WebStation
 
-        loop = self._loop
-        assert loop is not None
-        asyncio.set_event_loop(loop)
-
-        async def start() -> None:
-            station = await WebStation.open(self.hub_url, self.token, self.replica, None,
-                                            self.clock)
-            try:
-                self._runner = await serve(station, "", self.port, RATE_PER_MINUTE, self.sock)
-            except BaseException:
-                await station.close()
-                raise
-            self._station = station
-
+        station = await WebStation.open(self.hub_url, self.token, self.replica, None,
+                                        self.clock)
         try:
-            loop.run_until_complete(start())
-        except Exception as e:  # reported to start() on the caller's thread
-            self._error = e
-            self._ready.set()
-            return
-        self._ready.set()
-        loop.run_forever()
+            self._runner = await serve(station, "", self.port, RATE_PER_MINUTE, self.sock)
+        except BaseException:
+            await station.close()
+            raise
+        self._station = station
 
     def stop(self) -> None:
-        loop, thread = self._loop, self._thread
-        self._loop = self._thread = None
-        if loop is None or thread is None:
-            return
+        """Close the pages' streams, the station's link and its replica; safe twice."""
+        if self._thread.running:
+            self._thread.end(self._stop)
+            self.sock.close()
+
+    async def _stop(self) -> None:
         runner, station = self._runner, self._station
         self._runner = self._station = None
-
-        async def close() -> None:
-            if runner is not None:
-                await runner.cleanup()
-            if station is not None:
-                await station.close()
-
-        asyncio.run_coroutine_threadsafe(close(), loop).result(START_TIMEOUT_S)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(START_TIMEOUT_S)
-        loop.close()
-        self.sock.close()
+        if runner is not None:
+            await runner.cleanup()
+        if station is not None:
+            await station.close()
