@@ -44,6 +44,7 @@ pytestmark = [
 ]
 SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
 WAIT_MS = 10_000
+RENDER_WAIT_MS = 60_000  # espeak-ng renders an announcement in a child process
 QT_KIOSK = "kiosk-qr"  # the real kiosk (KioskCore + print worker) of the QR test
 
 
@@ -373,6 +374,60 @@ def test_board_and_loket_pages_follow_calls(hall: Hall, browser: object,
     finally:
         board.close()
         loket.close()
+
+
+SPEAKERS = """
+window.__plays = [];
+HTMLMediaElement.prototype.play = function () {
+  window.__plays.push(this.src);
+  var el = this;
+  setTimeout(function () { el.dispatchEvent(new Event("ended")); }, 0);
+  return Promise.resolve();
+};
+"""
+
+
+def test_the_board_speaks_each_call_after_a_tap(hall: Hall, browser: object) -> None:
+    """/papan?suara=1: nothing plays until someone taps "Ketuk di sini…"; then each call
+    plays its announcement, the WAV the display's own renderer makes (chime, then voice).
+    (The media element's play() is replaced by a recorder: the test double of the TV's
+    speakers, which a headless browser lacks.)"""
+    board = Page(browser, 1920, 1080)
+    board.context.add_init_script(SPEAKERS)
+    counter = hall.counters[3]
+    try:
+        board.page.goto(hall.web.url + "/papan?suara=1")
+        button = board.page.locator("#board-sound")
+        playwright_sync.expect(button).to_be_visible()
+        counter.run(counter.client.command("finish", {"counter": 3}))  # whatever it served
+        hall.issue("bpjs-daftar")
+        label = hall.call_next(3)
+        wait_text(board.page, "#current-label", f"^{label}$")
+        assert board.page.evaluate("window.__plays") == []  # no tap yet: silent
+
+        button.click()
+        playwright_sync.expect(button).to_have_attribute("aria-pressed", "true")
+        counter.command("finish", counter=3)
+        hall.issue("bpjs-daftar")
+        label = hall.call_next(3)
+        seq = int(hall.hub.health()["last_seq"])  # type: ignore[call-overload]
+        wait_text(board.page, "#current-label", f"^{label}$")
+        board.page.wait_for_function("() => window.__plays.length === 1",
+                                     timeout=RENDER_WAIT_MS)
+        (src,) = board.page.evaluate("window.__plays")
+        assert src == f"{hall.web.url}/suara/{seq}.wav"
+        reply = board.page.request.get(src, timeout=RENDER_WAIT_MS)
+        assert reply.status == 200 and reply.headers["content-type"] == "audio/wav"
+        wav = reply.body()
+        assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE"
+        chime = (Path(__file__).resolve().parents[2] / "assets/sounds/chime.wav").stat().st_size
+        assert len(wav) > chime + 32_000  # the chime and at least a second of voice
+        # Only a call of today can be asked for: nobody makes the station say other words.
+        assert board.page.request.get(f"{hall.web.url}/suara/1.wav").status == 404
+        counter.command("finish", counter=3)
+        assert board.errors == []
+    finally:
+        board.close()
 
 
 def test_the_overview_lists_waiting_and_closed_services(hall: Hall, browser: object,

@@ -12,6 +12,9 @@
   var lastNews = new Date();
   var streamBroken = false;
   var reminded = false, remind = false, sound = false;
+  // The board's voice (/papan?suara=1): each new call's announcement, one after another.
+  var boardSound = document.getElementById("board-sound");
+  var voiceOn = false, voiceQueue = [], voicePlaying = false, lastSpoken = state.seq || 0;
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-js-only]"), function (el) {
     el.hidden = false;
@@ -58,9 +61,27 @@
     notify(go.textContent);
   }
 
+  function speakNext() {
+    if (voicePlaying || !voiceQueue.length) { return; }
+    var audio = new Audio("/suara/" + voiceQueue.shift() + ".wav");
+    var done = function () { voicePlaying = false; speakNext(); };
+    voicePlaying = true;
+    audio.onended = done;
+    audio.onerror = done;
+    var playing = audio.play();
+    if (playing && playing.catch) { playing.catch(done); }
+  }
+
+  function announce(seq) {
+    if (!boardSound || !seq || seq <= lastSpoken) { return; }
+    lastSpoken = seq;
+    if (voiceOn) { voiceQueue.push(seq); speakNext(); }
+  }
+
   function apply(next) {
     var was = state;
     state = next || {};
+    announce(state.seq);
     if (state.called && !(was.called && was.counter === state.counter)) { called(state); }
     if (!state.called) {
       var screen = document.getElementById("callscreen");
@@ -119,6 +140,14 @@
       chime();
       soundBtn.textContent = soundBtn.getAttribute("data-done");
       soundBtn.setAttribute("aria-pressed", "true");
+    });
+  }
+  if (boardSound) {
+    boardSound.addEventListener("click", function () {
+      voiceOn = true;  // the tap is what lets the browser play the announcements
+      chime();
+      boardSound.textContent = boardSound.getAttribute("data-done");
+      boardSound.setAttribute("aria-pressed", "true");
     });
   }
   if (state.called) { called(state); }
