@@ -133,22 +133,17 @@
       } else { done(); }
     });
   }
-  var soundBtn = document.getElementById("sound");
-  if (soundBtn) {
-    soundBtn.addEventListener("click", function () {
-      sound = true;  // a tap is what lets the browser play sound later
+  // A tap is what lets the browser play sound later: the ticket's chime, the board's voice.
+  function soundButton(button, turnOn) {
+    if (!button) { return; }
+    button.addEventListener("click", function () {
+      turnOn();
       chime();
-      soundBtn.textContent = soundBtn.getAttribute("data-done");
-      soundBtn.setAttribute("aria-pressed", "true");
+      button.textContent = button.getAttribute("data-done");
+      button.setAttribute("aria-pressed", "true");
     });
   }
-  if (boardSound) {
-    boardSound.addEventListener("click", function () {
-      voiceOn = true;  // the tap is what lets the browser play the announcements
-      chime();
-      boardSound.textContent = boardSound.getAttribute("data-done");
-      boardSound.setAttribute("aria-pressed", "true");
-    });
-  }
+  soundButton(document.getElementById("sound"), function () { sound = true; });
+  soundButton(boardSound, function () { voiceOn = true; });
   if (state.called) { called(state); }
 }());
