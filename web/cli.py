@@ -15,11 +15,10 @@ import os
 import re
 import signal
 import sys
-import urllib.parse
 from pathlib import Path
 
 from shared.config import SettingsError
-from shared.hub import tls
+from shared.station.address import HubAddressError, check_hub_address
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +69,11 @@ def check(args: argparse.Namespace) -> None:
     """The hub settings, before anything is opened."""
     if not args.hub:
         raise SettingsError("give the hub's address (--hub or ANTREAN_HUB)")
-    parts = urllib.parse.urlsplit(args.hub.strip())
-    if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise SettingsError(f"--hub {args.hub!r} is not a hub address such as "
-                            f"wss://192.168.10.2:8470")
-    if not args.token:
-        raise SettingsError("the web station needs its token (--token or ANTREAN_TOKEN), "
-                            "enrolled with 'antrean hub ... enroll --role web'")
     try:
-        tls.station_pin(args.hub, args.hub_fingerprint)
-    except tls.TlsError as e:
+        check_hub_address(args.hub, args.token, args.hub_fingerprint,
+                          "the web station needs its token (--token or ANTREAN_TOKEN), "
+                          "enrolled with 'antrean hub ... enroll --role web'")
+    except HubAddressError as e:
         raise SettingsError(str(e)) from None
     if args.simulated_clock:
         from shared.clock import parse_simulated_clock

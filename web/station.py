@@ -124,7 +124,9 @@ class WebStation:
         except ConfigError as e:
             replica.close()
             raise WebStationError(str(e)) from None
-        client = HubClient(hub, token, replica, fingerprint=pin)
+        # The station's clock, so a simulated hall (tests, `antrean demo`) is not taken for
+        # a skewed one.
+        client = HubClient(hub, token, replica, fingerprint=pin, clock=clock)
         station = cls(config, replica, client, clock)
         try:
             await client.start(timeout=5.0)
