@@ -167,6 +167,7 @@ class Report:
     peak_day_hour: tuple[dt.date, int, int] | None  # the busiest single hour: day, hour, count
     # Per agency, its services' rows (the monthly report's order): {agency: [rows]}.
     agency_services: dict[str, list[Row]] = field(default_factory=dict)
+    agency_names: dict[str, str] = field(default_factory=dict)
 
 
 def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: str = "agency",
@@ -199,7 +200,7 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
                 moved[code if by == "service" else (origin.agency if origin else code)] += 1
     rows = [_row(k, _name(config, by, k), groups.get(k, []), config, moved[k])
             for k in sorted(set(groups) | set(moved), key=_sort_key)]
-    total = _row("", "Jumlah", tickets, config, sum(len(t.left) for t in tickets))
+    total = _row("Jumlah", "Jumlah", tickets, config, sum(len(t.left) for t in tickets))
     by_service: dict[str, list[_Ticket]] = {}
     for t in tickets:
         by_service.setdefault(t.service, []).append(t)
@@ -217,6 +218,7 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
         counters=_counter_hours(conn, config, period, tickets), peak_hour=peak_hour,
         peak_day_hour=busiest if busiest and busiest[2] else None,
         agency_services=agency_services,
+        agency_names={a: _name(config, "agency", a) for a in agency_services},
     )
 
 
