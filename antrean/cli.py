@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, str] = {
     "demo": "a whole hall on this PC (scripted where there is no screen)",
     "export": "stream the hall's ledger into the region's PostgreSQL",
     "region": "the region's PostgreSQL: reports across halls, schema",
+    "report": "the hall's reports from its ledger (monthly, any range) as CSV, XLSX or PDF",
 }
 
 
@@ -82,6 +83,9 @@ def module(name: str) -> Subcommand:
         case "region":
             from antrean import cli_region
             return cli_region
+        case "report":
+            from antrean import cli_report
+            return cli_report
     raise KeyError(f"no subcommand {name!r}")
 
 

@@ -11,7 +11,8 @@ VENV="${ANTREAN_VENV:-$ANTREAN_ROOT/.venv}"
 # not bring libxcb-icccm4, -keysyms1, -cursor0 and friends, and without them Qt aborts), its
 # Wayland plugin, Qt Multimedia (PulseAudio), USB printers (libusb), the Indonesian voice
 # (espeak-ng), a font with good coverage, python3-venv for the virtual environment, and
-# systemd (the deploy kit's units; the tests verify them with its systemd-analyze).
+# systemd (the deploy kit's units; the tests verify them with its systemd-analyze), and Pango
+# for WeasyPrint, which makes the reports' PDFs (antrean report, on the hub PC).
 DEBIAN_PACKAGES=(
   python3 python3-venv python3-pip
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3
@@ -21,7 +22,7 @@ DEBIAN_PACKAGES=(
   libxcb-util1 libxcb-xfixes0 libxcb-xkb1
   libwayland-client0 libwayland-cursor0 libwayland-egl1
   libpulse0 libusb-1.0-0 espeak-ng fonts-dejavu-core
-  systemd
+  systemd libpango-1.0-0 libpangoft2-1.0-0
 )
 # Only where the tests run (scripts/test.sh sets ANTREAN_BOOTSTRAP=tests), never on a hall's
 # PCs: a virtual X server with a small window manager and the X tools that drive and measure

@@ -1,0 +1,417 @@
+"""Report figures from the ledger's events alone, so a report of any past period is the same
+every time it is made: each ticket of the period is folded from its own events (issued, called,
+started, finished, no-show, requeued, transferred, cancelled, expired, priority checked) exactly
+as the projection would, and counters' open time from the counter and sign-in events.
+
+The rules are the hall's own (shared/ledger/queries.py `figures`): the wait is issue -> first
+call, the service time start (or the call, when the officer never pressed start) -> finish, in
+minutes; percentiles are nearest-rank (`percentile`, reused). A ticket belongs to the service
+and agency it ended in (a transfer moves it); `transferred` counts the tickets that left a
+service, under the service they left. Grouped by counter or officer, a ticket counts where it
+was last called; tickets never called have no counter and are left out of those groupings.
+
+Quota refusals are not in the ledger (a refused command writes no event), so no report has
+them."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.clock import to_ms
+from shared.config import PRIORITY_GROUPS, HallConfig
+from shared.ledger import model as m
+from shared.ledger.queries import percentile
+
+GROUPINGS = ("agency", "service", "counter", "officer")
+# A priority filter: one of the groups, "any" (every priority ticket) or "none" (regular only).
+PRIORITY_FILTERS = (*PRIORITY_GROUPS, "any", "none")
+HOURS = tuple(range(24))
+
+_TICKET_KINDS = (
+    m.TICKET_ISSUED, m.TICKET_CALLED, m.TICKET_STARTED, m.TICKET_FINISHED, m.TICKET_NO_SHOW,
+    m.TICKET_REQUEUED, m.TICKET_TRANSFERRED, m.TICKET_CANCELLED, m.TICKET_EXPIRED,
+    m.TICKET_PRIORITY_CHECKED,
+)
+_ENDED = {m.TICKET_FINISHED: m.FINISHED, m.TICKET_NO_SHOW: m.NO_SHOW,
+          m.TICKET_CANCELLED: m.CANCELLED, m.TICKET_EXPIRED: m.EXPIRED}
+_OPENS = (m.OFFICER_SIGNED_IN, m.COUNTER_OPENED)
+_SHUTS = (m.OFFICER_SIGNED_OUT, m.COUNTER_PAUSED_EVENT, m.COUNTER_CLOSED_EVENT)
+
+
+class ReportError(ValueError):
+    """A report asked for something that cannot be (a period backwards, an unknown grouping)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+    kind: str = "range"  # day, week, month, quarter or range
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ReportError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+    @classmethod
+    def day(cls, day: dt.date) -> Period:
+        return cls(day, day, "day")
+
+    @classmethod
+    def week(cls, day: dt.date) -> Period:
+        """The Monday-to-Sunday week of a day."""
+        monday = day - dt.timedelta(days=day.weekday())
+        return cls(monday, monday + dt.timedelta(days=6), "week")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        if not 1 <= month <= 12:
+            raise ReportError(f"no month {month}")
+        last = calendar.monthrange(year, month)[1]
+        return cls(dt.date(year, month, 1), dt.date(year, month, last), "month")
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> Period:
+        if not 1 <= quarter <= 4:
+            raise ReportError(f"no quarter {quarter} (1-4)")
+        first = 3 * quarter - 2
+        return cls(dt.date(year, first, 1), cls.month(year, first + 2).end, "quarter")
+
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i)
+                for i in range((self.end - self.start).days + 1)]
+
+    def label(self) -> str:
+        return self.start.isoformat() if self.start == self.end else (
+            f"{self.start.isoformat()} – {self.end.isoformat()}")
+
+
+@dataclass
+class _Ticket:
+    """One ticket of the period, folded from its events."""
+
+    ticket_id: str
+    day: str
+    issued_at: int
+    service: str
+    agency: str
+    priority: str | None
+    status: str = m.WAITING
+    called_at: int | None = None
+    started_at: int | None = None
+    ended_at: int | None = None
+    counter: int | None = None
+    officer: str | None = None
+    priority_ok: int | None = None
+    returned: int = 0
+    left: list[str] = field(default_factory=list)  # services it was transferred away from
+
+
+@dataclass(frozen=True)
+class Row:
+    """The figures of one group (an agency, service, counter or officer) over the period."""
+
+    key: str
+    name: str
+    issued: int
+    served: int
+    no_show: int
+    returned: int
+    transferred: int
+    cancelled: int
+    expired: int
+    waiting: int  # not ended yet (a period that includes today)
+    avg_wait_min: float | None
+    median_wait_min: float | None
+    p90_wait_min: float | None
+    avg_service_min: float | None
+    median_service_min: float | None
+    p90_service_min: float | None
+    standard_min: float | None
+    within_standard: float | None  # share of the served whose service time <= its standard
+    priority: int
+    priority_confirmed: int
+    priority_rejected: int
+    services: int = 0  # services with tickets (per agency)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+@dataclass(frozen=True)
+class CounterHours:
+    counter: int
+    name: str
+    served: int
+    open_hours: float
+    served_per_hour: float | None
+
+
+@dataclass(frozen=True)
+class Report:
+    mpp: str
+    kabupaten: str
+    period: Period
+    by: str
+    priority: str | None
+    rows: list[Row]
+    total: Row
+    # Tickets issued per day and local hour: {date: [24 counts]}.
+    arrivals: dict[dt.date, list[int]]
+    counters: list[CounterHours]
+    peak_hour: int | None  # the local hour with the most arrivals over the period
+    peak_day_hour: tuple[dt.date, int, int] | None  # the busiest single hour: day, hour, count
+    # Per agency, its services' rows (the monthly report's order): {agency: [rows]}.
+    agency_services: dict[str, list[Row]] = field(default_factory=dict)
+    agency_names: dict[str, str] = field(default_factory=dict)
+
+
+def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: str = "agency",
+            priority: str | None = None) -> Report:
+    """The report of a period from the events of a ledger (the hub's or any replica)."""
+    if by not in GROUPINGS:
+        raise ReportError(f"a report is by {', '.join(GROUPINGS)}, not {by!r}")
+    if priority is not None and priority not in PRIORITY_FILTERS:
+        raise ReportError(f"unknown priority filter {priority!r} "
+                          f"(one of {', '.join(PRIORITY_FILTERS)})")
+    tickets = [t for t in _tickets(conn, period) if _keep(t, priority)]
+    tz = config.tz
+    arrivals: dict[dt.date, list[int]] = {d: [0] * 24 for d in period.days()}
+    for t in tickets:
+        local = dt.datetime.fromtimestamp(t.issued_at / 1000, tz)
+        arrivals.setdefault(local.date(), [0] * 24)[local.hour] += 1
+    per_hour = [sum(day[h] for day in arrivals.values()) for h in HOURS]
+    peak_hour = max(HOURS, key=lambda h: per_hour[h]) if any(per_hour) else None
+    busiest = max(((d, h, row[h]) for d, row in arrivals.items() for h in HOURS),
+                  key=lambda x: x[2], default=None)
+    groups: dict[str, list[_Ticket]] = {}
+    moved: Counter[str] = Counter()
+    for t in tickets:
+        key = _key(t, by)
+        if key is not None:
+            groups.setdefault(key, []).append(t)
+        if by in ("service", "agency"):
+            for code in t.left:
+                origin = config.services.get(code)
+                moved[code if by == "service" else (origin.agency if origin else code)] += 1
+    rows = [_row(k, _name(config, by, k), groups.get(k, []), config, moved[k])
+            for k in sorted(set(groups) | set(moved), key=_sort_key)]
+    total = _row("Jumlah", "Jumlah", tickets, config, sum(len(t.left) for t in tickets))
+    by_service: dict[str, list[_Ticket]] = {}
+    for t in tickets:
+        by_service.setdefault(t.service, []).append(t)
+    left: Counter[str] = Counter(svc for t in tickets for svc in t.left)
+    agency_services: dict[str, list[Row]] = {}
+    for code in sorted(set(by_service) | set(left)):
+        svc = config.services.get(code)
+        agency = svc.agency if svc else next(t.agency for t in by_service[code])
+        agency_services.setdefault(agency, []).append(
+            _row(code, _name(config, "service", code), by_service.get(code, []), config,
+                 left[code]))
+    return Report(
+        mpp=config.mpp.name, kabupaten=config.mpp.kabupaten, period=period, by=by,
+        priority=priority, rows=rows, total=total, arrivals=dict(sorted(arrivals.items())),
+        counters=_counter_hours(conn, config, period, tickets), peak_hour=peak_hour,
+        peak_day_hour=busiest if busiest and busiest[2] else None,
+        agency_services=agency_services,
+        agency_names={a: _name(config, "agency", a) for a in agency_services},
+    )
+
+
+def _tickets(conn: sqlite3.Connection, period: Period) -> list[_Ticket]:
+    """Every ticket whose service day is in the period, from its events. A ticket's id starts
+    with its service day (YYYYMMDD-…, shared/ledger/ledger.py), so the events_ticket index
+    finds the first and last event of the period's tickets, whatever the size of the ledger;
+    the events between are read in the log's order (a plain scan: faster than one index
+    lookup per event) and each ticket's folded in turn. The issue event's own service_day is
+    checked too."""
+    lo = f"{period.start:%Y%m%d}-"
+    hi = f"{period.end + dt.timedelta(days=1):%Y%m%d}-"
+    first_seq, last_seq = conn.execute(
+        "SELECT min(seq), max(seq) FROM events WHERE ticket_id >= ? AND ticket_id < ?",
+        (lo, hi)).fetchone()
+    if first_seq is None:
+        return []
+    rows = conn.execute(
+        "SELECT ticket_id, kind, officer, at_ms, "
+        "CASE kind WHEN 'ticket.called' THEN json_extract(data, '$.counter') "
+        "  WHEN 'ticket.issued' THEN json_extract(data, '$.service_day') "
+        "  WHEN 'ticket.priority_checked' THEN json_extract(data, '$.valid') END, "
+        "CASE WHEN kind IN ('ticket.issued', 'ticket.transferred') "
+        "  THEN json_extract(data, '$.service') END, "
+        "CASE WHEN kind IN ('ticket.issued', 'ticket.transferred') "
+        "  THEN json_extract(data, '$.agency') END, "
+        "CASE kind WHEN 'ticket.issued' THEN json_extract(data, '$.priority') END "
+        "FROM events WHERE seq BETWEEN ? AND ? AND ticket_id >= ? AND ticket_id < ?",
+        (first_seq, last_seq, lo, hi))
+    out: list[_Ticket] = []
+    tickets: dict[str, _Ticket] = {}
+    get = tickets.get
+    first, last = period.start.isoformat(), period.end.isoformat()
+    called, started, issued = m.TICKET_CALLED, m.TICKET_STARTED, m.TICKET_ISSUED
+    ended = _ENDED
+    for tid, kind, officer, at, extra, service, agency, priority in rows:
+        if kind == called:
+            t = get(tid)
+            if t is not None:
+                t.status = m.CALLED
+                t.counter, t.officer = int(extra), officer
+                if t.called_at is None:
+                    t.called_at = at
+        elif kind == started:
+            t = get(tid)
+            if t is not None:
+                t.status, t.started_at = m.SERVING, at
+        elif kind in ended:
+            t = get(tid)
+            if t is not None:
+                t.status, t.ended_at = ended[kind], at
+        elif kind == issued:
+            if extra is not None and first <= extra <= last:
+                t = tickets[tid] = _Ticket(tid, extra, at, service, agency, priority)
+                out.append(t)
+        else:
+            t = get(tid)
+            if t is None:
+                continue  # an event of a ticket outside the period or not a ticket event
+            if kind == m.TICKET_REQUEUED:
+                t.status, t.ended_at = m.WAITING, None
+                t.returned += 1
+            elif kind == m.TICKET_TRANSFERRED:
+                t.left.append(t.service)
+                t.status, t.started_at = m.WAITING, None
+                t.service, t.agency = service, agency
+            elif kind == m.TICKET_PRIORITY_CHECKED:
+                t.priority_ok = 1 if extra else 0
+    return out
+
+
+def _keep(t: _Ticket, priority: str | None) -> bool:
+    if priority is None:
+        return True
+    if priority == "any":
+        return t.priority is not None
+    if priority == "none":
+        return t.priority is None
+    return t.priority == priority
+
+
+def _key(t: _Ticket, by: str) -> str | None:
+    if by == "agency":
+        return t.agency
+    if by == "service":
+        return t.service
+    if by == "counter":
+        return None if t.counter is None else str(t.counter)
+    return t.officer
+
+
+def _sort_key(key: str) -> tuple[int, str]:
+    return (int(key), "") if key.isdigit() else (10**9, key)
+
+
+def _name(config: HallConfig, by: str, key: str) -> str:
+    if by == "agency":
+        agency = config.agencies.get(key)
+        return agency.name if agency else key
+    if by == "service":
+        svc = config.services.get(key)
+        return svc.name if svc else key
+    if by == "counter":
+        counter = config.counters.get(int(key))
+        return counter.name if counter else f"Loket {key}"
+    return key
+
+
+def _mean(xs: list[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def _row(key: str, name: str, tickets: list[_Ticket], config: HallConfig,
+         transferred: int) -> Row:
+    """One group's figures, in one pass over its tickets."""
+    waits: list[float] = []
+    services: list[float] = []
+    within = returned = priority = confirmed = rejected = 0
+    statuses: Counter[str] = Counter()
+    codes: set[str] = set()
+    standard = {code: svc.standard_minutes for code, svc in config.services.items()}
+    finished = m.FINISHED
+    for t in tickets:
+        status = t.status
+        statuses[status] += 1
+        codes.add(t.service)
+        called = t.called_at
+        if called is not None:
+            waits.append((called - t.issued_at) / 60000)
+            if status == finished:
+                minutes = (t.ended_at - (t.started_at or called)) / 60000  # type: ignore[operator]
+                services.append(minutes)
+                limit = standard.get(t.service)
+                if limit is not None and minutes <= limit:
+                    within += 1
+        returned += t.returned
+        if t.priority:
+            priority += 1
+        if t.priority_ok is not None:
+            if t.priority_ok:
+                confirmed += 1
+            else:
+                rejected += 1
+    standards = [float(standard[c]) for c in sorted(codes) if c in standard]
+    return Row(
+        key=key, name=name, issued=len(tickets), served=statuses[m.FINISHED],
+        no_show=statuses[m.NO_SHOW], returned=returned,
+        transferred=transferred, cancelled=statuses[m.CANCELLED], expired=statuses[m.EXPIRED],
+        waiting=sum(statuses[s] for s in (m.WAITING, m.CALLED, m.SERVING)),
+        avg_wait_min=_mean(waits), median_wait_min=percentile(waits, 50),
+        p90_wait_min=percentile(waits, 90), avg_service_min=_mean(services),
+        median_service_min=percentile(services, 50), p90_service_min=percentile(services, 90),
+        standard_min=_mean(standards),
+        within_standard=within / len(services) if services else None,
+        priority=priority, priority_confirmed=confirmed, priority_rejected=rejected,
+        services=len(codes),
+    )
+
+
+def _counter_hours(conn: sqlite3.Connection, config: HallConfig, period: Period,
+                   tickets: list[_Ticket]) -> list[CounterHours]:
+    """Per counter: tickets it served in the period, the hours it was open (signed in or
+    opened, until paused, closed or signed out; an interval still open at the end of its
+    service day ends there) and their ratio."""
+    tz = config.tz
+    start = to_ms(dt.datetime.combine(period.start, dt.time(), tz))
+    end = to_ms(dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tz))
+    kinds = (*_OPENS, *_SHUTS)
+    marks = ",".join("?" * len(kinds))
+    open_since: dict[int, int] = {}
+    open_ms: Counter[int] = Counter()
+
+    def day_end(ms: int) -> int:
+        local = dt.datetime.fromtimestamp(ms / 1000, tz).date() + dt.timedelta(days=1)
+        return to_ms(dt.datetime.combine(local, dt.time(), tz))
+
+    for kind, at, counter in conn.execute(
+            f"SELECT kind, at_ms, json_extract(data, '$.counter') FROM events "
+            f"WHERE kind IN ({marks}) AND at_ms >= ? AND at_ms < ? ORDER BY seq",
+            (*kinds, start, end)):
+        since = open_since.pop(counter, None)
+        if since is not None:
+            open_ms[counter] += min(at, day_end(since)) - since
+        if kind in _OPENS:
+            open_since[counter] = at
+    for counter, since in open_since.items():
+        open_ms[counter] += min(end, day_end(since)) - since
+    served = Counter(t.counter for t in tickets if t.status == m.FINISHED)
+    out = []
+    for number in sorted(set(open_ms) | {c for c in served if c is not None}):
+        hours = open_ms[number] / 3_600_000
+        counter = config.counters.get(number)
+        out.append(CounterHours(number, counter.name if counter else f"Loket {number}",
+                                served[number], round(hours, 2),
+                                served[number] / hours if hours > 0 else None))
+    return out
