@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import sqlite3
 import sys
@@ -87,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
     from shared.reports.figures import Period, ReportError, compute
 
     fmt = _format(args)
+    # WeasyPrint and matplotlib narrate every step at INFO; the command says one line itself.
+    for noisy in ("weasyprint", "fontTools", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         config = load_config(args.config)
     except ConfigError as e:
