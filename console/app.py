@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 STATION = web.AppKey("station", Follower)
 ACCOUNTS = web.AppKey("accounts", AccountStore)
+# The request's session, set by `guard` (None only on the public pages).
+SESSION: web.RequestKey[Session | None] = web.RequestKey("session")
 HERE = Path(__file__).parent
 SESSION_COOKIE = "antrean_console"
 SIGN_IN_COOKIE = "antrean_console_form"  # the sign-in form's CSRF token (double submit)
@@ -72,6 +74,12 @@ def set_cookie(response: web.StreamResponse, name: str, value: str) -> None:
 
 def session_of(request: web.Request, touch: bool = True) -> Session | None:
     return request.app[ACCOUNTS].session(request.cookies.get(SESSION_COOKIE), touch=touch)
+
+
+def signed_in(request: web.Request) -> Session:
+    session = request[SESSION]
+    assert session is not None  # `guard` lets no request without one reach the page
+    return session
 
 
 def common(request: web.Request, t: Words, session: Session | None) -> dict[str, Any]:
@@ -166,7 +174,7 @@ def render_hall(request: web.Request, t: Words, session: Session) -> str:
 
 async def hall_page(request: web.Request) -> web.StreamResponse:
     t = words(request)
-    session = request["session"]
+    session = signed_in(request)
     return aiohttp_jinja2.render_template(
         "aula.html", request, {**common(request, t, session), "title": t("title_hall"),
                                "live_html": render_hall(request, t, session),
@@ -205,7 +213,7 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
     """The reports' page: a stub the reports module (issue 14's other half) fills."""
     t = words(request)
     return aiohttp_jinja2.render_template(
-        "laporan.html", request, {**common(request, t, request["session"]),
+        "laporan.html", request, {**common(request, t, signed_in(request)),
                                   "title": t("title_reports")})
 
 
@@ -243,7 +251,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             target = "/masuk" if SESSION_COOKIE not in request.cookies else "/masuk?idle=1"
             raise _Done(redirect(target if t.lang == "id" else
                                  target + ("&" if "?" in target else "?") + "lang=en"))
-        request["session"] = session
+        request[SESSION] = session
         if request.method == "POST":
             form = await request.post()
             if not csrf_ok(request, str(form.get("csrf", "")), session):
