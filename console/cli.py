@@ -103,9 +103,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def check(args: argparse.Namespace) -> None:
     if args.action == "user":
-        if getattr(args, "user_action", None) == "add" and args.config is not None:
-            _agencies_from_file(args.config)
-        return
+        return  # the accounts file and the hall config are read when the action runs
     if not args.hub:
         raise SettingsError("give the hub's address (--hub or ANTREAN_HUB)")
     parts = urllib.parse.urlsplit(args.hub.strip())
