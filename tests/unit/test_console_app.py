@@ -15,6 +15,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from console import accounts as a
@@ -273,3 +274,37 @@ def test_the_stream_sends_the_hall_again_after_a_change_and_ends_an_idle_session
         assert "Data belum diperbarui sejak 09:41" in page
 
     serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_a_ticket_past_its_standard_is_highlighted(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    issue(ledger)
+    officer = open_counter(ledger, 1)
+    ledger.run("call_next", officer, counter=1)
+    ledger.run("start", officer, counter=1)
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        kepala = await session_cookie(client, "kepala")
+        page = await (await client.get("/aula", headers={"Cookie": kepala})).text()
+        assert 'class="mins"' in page and "mins over" not in page
+        clock.advance(minutes=11)  # ktp-baru's standard is 10 minutes
+        page = await (await client.get("/aula", headers={"Cookie": kepala})).text()
+        row = page.split('data-counter="1"', 1)[1].split("</tr>", 1)[0]
+        assert 'class="mins over"' in row and "11 mnt" in row and "melewati standar" in row
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_the_command_line_refuses_a_console_without_its_hub_or_token(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from antrean.cli import main
+
+    for name in ("ANTREAN_HUB", "ANTREAN_TOKEN", "ANTREAN_HUB_FINGERPRINT"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["console", "--token", "T"]) == 2
+    assert "give the hub's address" in capsys.readouterr().err
+    assert main(["console", "--hub", "ws://127.0.0.1:8470"]) == 2
+    assert "--role admin" in capsys.readouterr().err
+    assert main(["console", "--hub", "http://x", "--token", "T"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a hub address" in err and "Traceback" not in err
