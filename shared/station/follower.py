@@ -7,17 +7,20 @@ connection, the same as a board."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import datetime as dt
 import logging
+import re
+import urllib.parse
 from pathlib import Path
 from typing import Self
 
 import aiohttp
 
 from shared.clock import Clock, SystemClock, from_ms
-from shared.config import ConfigError, HallConfig, loads_config
+from shared.config import ConfigError, HallConfig, SettingsError, loads_config
 from shared.hub import tls
 from shared.ledger.model import Event
 from shared.ledger.queries import LedgerReader
@@ -29,6 +32,40 @@ log = logging.getLogger(__name__)
 # The same key a Qt station keeps its copy under (shared.station.hub_link), so a replica file
 # reads the same whichever station wrote it.
 CONFIG_META_KEY = "hall_config_toml"
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """`--listen HOST:PORT` of a station that serves pages."""
+    m = re.fullmatch(r"\s*(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})\s*", text)
+    if not m or not 0 < int(m.group(2)) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"--listen must look like 127.0.0.1:8080 or 0.0.0.0:8080, not {text!r}")
+    return m.group(1).strip("[]"), int(m.group(2))
+
+
+def check_settings(hub: str | None, token: str | None, fingerprint: str | None,
+                   simulated_clock: str | None, station: str, role: str) -> None:
+    """A follower's hub settings, before anything is opened: raises SettingsError."""
+    if not hub:
+        raise SettingsError("give the hub's address (--hub or ANTREAN_HUB)")
+    parts = urllib.parse.urlsplit(hub.strip())
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise SettingsError(f"--hub {hub!r} is not a hub address such as "
+                            f"wss://192.168.10.2:8470")
+    if not token:
+        raise SettingsError(f"{station} needs its token (--token or ANTREAN_TOKEN), "
+                            f"enrolled with 'antrean hub ... enroll --role {role}'")
+    try:
+        tls.station_pin(hub, fingerprint)
+    except tls.TlsError as e:
+        raise SettingsError(str(e)) from None
+    if simulated_clock:
+        from shared.clock import parse_simulated_clock
+
+        try:
+            parse_simulated_clock(simulated_clock)
+        except ValueError as e:
+            raise SettingsError(str(e)) from None
 
 
 class FollowerError(Exception):

@@ -4,32 +4,18 @@ add` command (the password on its stdin, as an installer types it)."""
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from tests.helpers.web_station import free_port
+from tests.helpers.web_station import WebProcess
 
 
 @dataclass
-class ConsoleProcess:
-    workdir: Path
-    hub_url: str
-    token: str
-    clock: str
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+class ConsoleProcess(WebProcess):
+    """The web station's process helper (health, waits, stop), started as the console."""
 
     @property
     def replica(self) -> Path:
@@ -62,35 +48,3 @@ class ConsoleProcess:
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         log.close()
         self.wait_until(lambda h: True, "the console answers")
-
-    def health(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.url}/health", timeout=2) as r:
-            return dict(json.load(r))
-
-    def wait_until(self, condition: Any, what: str, timeout: float = 20.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"antrean console exited: {self.log_path.read_text()}")
-            try:
-                health = self.health()
-                if condition(health):
-                    return health
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{what}: not within {timeout:g} s")
-            time.sleep(0.05)  # polling a process's state; bounded by the deadline
-
-    def wait_seq(self, seq: int) -> None:
-        self.wait_until(lambda h: h["last_seq"] >= seq, f"the console reaches seq {seq}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
