@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 STATION = web.AppKey("station", Follower)
 ACCOUNTS = web.AppKey("accounts", AccountStore)
+PROXY = web.AppKey("proxy", str)  # the reverse proxy's address, or ""
 # The request's session, set by `guard` (None only on the public pages).
 SESSION: web.RequestKey[Session | None] = web.RequestKey("session")
 HERE = Path(__file__).parent
@@ -61,7 +62,14 @@ def with_lang(path: str, t: Words) -> str:
 
 
 def address(request: web.Request) -> str:
-    return request.remote or "?"
+    """The client's address, for the throttle and the audit log. Behind the reverse proxy
+    given with --proxy-address, the last address in its X-Forwarded-For (the one the proxy
+    saw; earlier ones are the client's own say)."""
+    remote = request.remote or "?"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if request.app[PROXY] and remote == request.app[PROXY] and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:64]
+    return remote
 
 
 def redirect(location: str) -> web.Response:
@@ -288,10 +296,11 @@ def error_page(request: web.Request, t: Words, status: int, title: str, text: st
                                 "mpp": request.app[STATION].config.mpp}, status=status)
 
 
-def build_app(station: Follower, accounts: AccountStore) -> web.Application:
+def build_app(station: Follower, accounts: AccountStore, proxy: str = "") -> web.Application:
     app = web.Application(middlewares=[guard])
     app[STATION] = station
     app[ACCOUNTS] = accounts
+    app[PROXY] = proxy
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
                          autoescape=jinja2.select_autoescape(["html"]),
                          trim_blocks=True, lstrip_blocks=True)
@@ -307,9 +316,9 @@ def build_app(station: Follower, accounts: AccountStore) -> web.Application:
     return app
 
 
-async def serve(station: Follower, accounts: AccountStore, host: str, port: int
-                ) -> web.AppRunner:
-    runner = web.AppRunner(build_app(station, accounts), access_log=None,
+async def serve(station: Follower, accounts: AccountStore, host: str, port: int,
+                proxy: str = "") -> web.AppRunner:
+    runner = web.AppRunner(build_app(station, accounts, proxy), access_log=None,
                            handle_signals=False, handler_cancellation=True)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

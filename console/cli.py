@@ -62,6 +62,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    metavar="HOST:PORT",
                    help="where to serve the console (default: 127.0.0.1:8090; behind an HTTPS "
                         "reverse proxy for the office's LAN, docs/install-id.md)")
+    p.add_argument("--proxy-address", default="", metavar="IP",
+                   help="the HTTPS reverse proxy's address (e.g. 127.0.0.1): from it, a "
+                        "client's address is the last one in X-Forwarded-For, for the "
+                        "sign-in throttle and the audit log (default: no proxy)")
     p.add_argument("--idle-minutes", type=minutes, default=30, metavar="N",
                    help="sign a person out after N minutes without a click (default: 30)")
     p.add_argument("--simulated-clock", metavar="ISO[,SPEED]", default=None,
@@ -224,7 +228,7 @@ async def _serve(args: argparse.Namespace) -> int:
                     "--role supervisor'")
     try:
         host, port = args.listen
-        runner = await serve(station, accounts, host, port)
+        runner = await serve(station, accounts, host, port, args.proxy_address)
     except OSError:
         accounts.close()
         await station.close()

@@ -87,7 +87,7 @@ Go = Callable[[TestClient, Follower, AccountStore], Awaitable[None]]
 
 
 def serve_and(ledger: Ledger, config: HallConfig, clock: ManualClock, tmp_path: Path,
-              go: Go) -> None:
+              go: Go, proxy: str = "") -> None:
     async def main() -> None:
         replica = Replica(tmp_path / "console.db")
         replica.apply(ledger.reader.events_after(0))
@@ -98,7 +98,8 @@ def serve_and(ledger: Ledger, config: HallConfig, clock: ManualClock, tmp_path: 
         accounts.add("siti", "Siti Aminah", "coordinator", PASSWORD, agency="DUKCAPIL")
         # Cookies by hand: the test server is plain http, where a client jar keeps no
         # Secure cookie; the browser test shows chromium keeps them on 127.0.0.1.
-        client = TestClient(TestServer(build_app(station, accounts), handler_cancellation=True),
+        client = TestClient(TestServer(build_app(station, accounts, proxy),
+                                       handler_cancellation=True),
                             cookie_jar=aiohttp.DummyCookieJar())
         await client.start_server()
         try:
@@ -119,13 +120,15 @@ async def sign_in_form(client: TestClient) -> tuple[str, str]:
     return token.group(1), page.cookies[SIGN_IN_COOKIE].value
 
 
-async def sign_in(client: TestClient, username: str, password: str = PASSWORD
-                  ) -> aiohttp.ClientResponse:
+async def sign_in(client: TestClient, username: str, password: str = PASSWORD,
+                  forwarded: str | None = None) -> aiohttp.ClientResponse:
     token, cookie = await sign_in_form(client)
+    headers = {"Cookie": f"{SIGN_IN_COOKIE}={cookie}"}
+    if forwarded:
+        headers["X-Forwarded-For"] = forwarded
     return await client.post("/masuk", data={"csrf": token, "username": username,
                                              "password": password},
-                             headers={"Cookie": f"{SIGN_IN_COOKIE}={cookie}"},
-                             allow_redirects=False)
+                             headers=headers, allow_redirects=False)
 
 
 async def session_cookie(client: TestClient, username: str) -> str:
@@ -308,3 +311,20 @@ def test_the_command_line_refuses_a_console_without_its_hub_or_token(
     assert main(["console", "--hub", "http://x", "--token", "T"]) == 2
     err = capsys.readouterr().err
     assert "is not a hub address" in err and "Traceback" not in err
+
+
+def test_behind_the_proxy_each_client_address_is_throttled_on_its_own(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    """With --proxy-address, the address the proxy saw (the last in X-Forwarded-For) is the
+    client's; a client cannot choose it by sending its own header first."""
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        for n in range(a.ADDRESS_FAILURES_BEFORE_LOCK):
+            reply = await sign_in(client, f"guess{n}", "salah-salah-salah",
+                                  forwarded=f"10.9.9.{n}, 192.168.10.50")
+            assert reply.status == 401
+        assert (await sign_in(client, "kepala", forwarded="192.168.10.50")).status == 429
+        assert (await sign_in(client, "kepala", forwarded="192.168.10.51")).status == 303
+        assert accounts.audit_log()[0][3] == "192.168.10.51"
+
+    serve_and(ledger, small_config, clock, tmp_path, go, proxy="127.0.0.1")
