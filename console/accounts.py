@@ -9,11 +9,13 @@ signs nobody in. No aiohttp here: the store is plain SQLite, used by the CLI and
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +90,11 @@ class AccountStore:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time,
                  idle_seconds: float = IDLE_SECONDS) -> None:
         self.path = create_private(path)
+        # Autocommit, shared with the console's worker thread that checks passwords: every
+        # use holds the lock, and a change of several rows is one transaction (`_tx`). The
+        # password check itself (argon2, a tenth of a second) runs outside the lock.
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.lock = threading.RLock()
         self.conn.execute("PRAGMA busy_timeout=5000")
         self.conn.executescript(SCHEMA)
         self.clock = clock
@@ -99,7 +105,19 @@ class AccountStore:
         self._dummy = self.hasher.hash(secrets.token_hex(16))
 
     def close(self) -> None:
-        self.conn.close()
+        with self.lock:
+            self.conn.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[None]:
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
 
     # --- accounts -----------------------------------------------------------------------------
 
@@ -113,12 +131,13 @@ class AccountStore:
         if (role == "coordinator") != bool(agency):
             raise AccountError("a coordinator needs --agency CODE, and only a coordinator has one")
         self._check_password(password)
+        hashed = self.hasher.hash(password)
         try:
-            self.conn.execute(
-                "INSERT INTO users (username, name, role, agency, hash, created) "
-                "VALUES (?,?,?,?,?,?)",
-                (username, name.strip() or username, role, agency, self.hasher.hash(password),
-                 self.clock()))
+            with self.lock:
+                self.conn.execute(
+                    "INSERT INTO users (username, name, role, agency, hash, created) "
+                    "VALUES (?,?,?,?,?,?)",
+                    (username, name.strip() or username, role, agency, hashed, self.clock()))
         except sqlite3.IntegrityError:
             raise AccountError(f"user {username!r} exists already") from None
         user = self.user(username)
@@ -130,18 +149,20 @@ class AccountStore:
             raise AccountError(f"a password is at least {MIN_PASSWORD} characters")
 
     def user(self, username: str) -> User | None:
-        row = self.conn.execute(
-            "SELECT username, name, role, agency, disabled FROM users WHERE username=?",
-            (username.strip().lower(),)).fetchone()
+        with self.lock:
+            row = self.conn.execute(
+                "SELECT username, name, role, agency, disabled FROM users WHERE username=?",
+                (username.strip().lower(),)).fetchone()
         return User(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
 
     def users(self) -> list[User]:
-        return [User(r[0], r[1], r[2], r[3], bool(r[4])) for r in self.conn.execute(
-            "SELECT username, name, role, agency, disabled FROM users ORDER BY username")]
+        with self.lock:
+            return [User(r[0], r[1], r[2], r[3], bool(r[4])) for r in self.conn.execute(
+                "SELECT username, name, role, agency, disabled FROM users ORDER BY username")]
 
     def disable(self, username: str) -> None:
         self._require(username)
-        with self.conn:
+        with self._tx():
             self.conn.execute("UPDATE users SET disabled=1 WHERE username=?", (username,))
             self.conn.execute("DELETE FROM sessions WHERE username=?", (username,))
 
@@ -149,7 +170,7 @@ class AccountStore:
         """A new password; the account's sessions end and its throttle is cleared."""
         self._require(username)
         self._check_password(password)
-        with self.conn:
+        with self._tx():
             self.conn.execute("UPDATE users SET hash=? WHERE username=?",
                               (self.hasher.hash(password), username))
             self.conn.execute("DELETE FROM sessions WHERE username=?", (username,))
@@ -163,52 +184,51 @@ class AccountStore:
 
     def sign_in(self, username: str, password: str, address: str) -> SignIn:
         """Checks the throttle first (a locked account or address is not even tried), then
-        the password; every attempt goes into the audit log."""
+        the password; every attempt goes into the audit log. Safe to call from a worker
+        thread while the event loop uses the store."""
         username = username.strip().lower()[:64]
         now = self.clock()
         keys = (f"user:{username}", f"addr:{address}")
-        locked = max(self._locked_until(k) for k in keys)
-        if locked > now:
-            self.audit("sign_in", username, address, False, "throttled")
-            return SignIn(None, "locked", locked - now)
-        row = self.conn.execute("SELECT hash, disabled FROM users WHERE username=?",
-                                (username,)).fetchone()
-        ok = False
+        with self.lock:
+            locked = max(self._locked_until(k) for k in keys)
+            if locked > now:
+                self.audit("sign_in", username, address, False, "throttled")
+                return SignIn(None, "locked", locked - now)
+            row = self.conn.execute("SELECT hash, disabled FROM users WHERE username=?",
+                                    (username,)).fetchone()
         try:
             ok = self.hasher.verify(row[0] if row else self._dummy, password) and bool(row)
-        except argon2.exceptions.VerificationError:
+        except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
             ok = False
-        except argon2.exceptions.InvalidHashError:
-            ok = False
-        if ok and row[1]:
-            self.audit("sign_in", username, address, False, "disabled")
-            self._fail(keys, now)
-            return SignIn(None, "bad")
-        if not ok:
-            self.audit("sign_in", username, address, False, "wrong name or password")
-            self._fail(keys, now)
-            return SignIn(None, "bad")
-        if self.hasher.check_needs_rehash(row[0]):
-            self.conn.execute("UPDATE users SET hash=? WHERE username=?",
-                              (self.hasher.hash(password), username))
-        self.conn.execute("DELETE FROM throttle WHERE key=?", (keys[0],))
-        session_id = secrets.token_urlsafe(32)
-        self.conn.execute(
-            "INSERT INTO sessions (id_hash, username, csrf, created, last_seen) "
-            "VALUES (?,?,?,?,?)", (_digest(session_id), username, secrets.token_urlsafe(32),
-                                   now, now))
-        self.audit("sign_in", username, address, True, "")
+        with self.lock:
+            if not ok or row[1]:
+                self.audit("sign_in", username, address, False,
+                           "disabled" if ok else "wrong name or password")
+                self._fail(keys, now)
+                return SignIn(None, "bad")
+            session_id = secrets.token_urlsafe(32)
+            with self._tx():
+                if self.hasher.check_needs_rehash(row[0]):
+                    self.conn.execute("UPDATE users SET hash=? WHERE username=?",
+                                      (self.hasher.hash(password), username))
+                self.conn.execute("DELETE FROM throttle WHERE key=?", (keys[0],))
+                self.conn.execute(
+                    "INSERT INTO sessions (id_hash, username, csrf, created, last_seen) "
+                    "VALUES (?,?,?,?,?)", (_digest(session_id), username,
+                                           secrets.token_urlsafe(32), now, now))
+            self.audit("sign_in", username, address, True, "")
         return SignIn(session_id, "ok")
 
     def _locked_until(self, key: str) -> float:
-        row = self.conn.execute("SELECT locked_until FROM throttle WHERE key=?",
-                                (key,)).fetchone()
-        return float(row[0]) if row else 0.0
+        with self.lock:
+            row = self.conn.execute("SELECT locked_until FROM throttle WHERE key=?",
+                                    (key,)).fetchone()
+            return float(row[0]) if row else 0.0
 
     def _fail(self, keys: tuple[str, str], now: float) -> None:
         limits = ((ACCOUNT_FAILURES_BEFORE_LOCK, ACCOUNT_LOCK_SECONDS),
                   (ADDRESS_FAILURES_BEFORE_LOCK, ADDRESS_LOCK_SECONDS))
-        with self.conn:
+        with self._tx():
             for key, (most, seconds) in zip(keys, limits, strict=True):
                 row = self.conn.execute("SELECT failures FROM throttle WHERE key=?",
                                         (key,)).fetchone()
@@ -226,41 +246,46 @@ class AccountStore:
         """The session a cookie names, when it is live (not idle too long, its user enabled);
         `touch` (a person's request, not a live stream) keeps it alive. An idle one is
         deleted."""
-        if not session_id:
-            return None
-        now = self.clock()
-        row = self.conn.execute(
-            "SELECT s.username, s.csrf, s.last_seen FROM sessions s WHERE s.id_hash=?",
-            (_digest(session_id),)).fetchone()
-        if row is None:
-            return None
-        if now - float(row[2]) > self.idle_seconds:
-            self.conn.execute("DELETE FROM sessions WHERE id_hash=?", (_digest(session_id),))
-            return None
-        user = self.user(row[0])
-        if user is None or user.disabled:
-            return None
-        if touch:
-            self.conn.execute("UPDATE sessions SET last_seen=? WHERE id_hash=?",
-                              (now, _digest(session_id)))
-        return Session(user, str(row[1]))
+        with self.lock:
+            if not session_id:
+                return None
+            now = self.clock()
+            row = self.conn.execute(
+                "SELECT s.username, s.csrf, s.last_seen FROM sessions s WHERE s.id_hash=?",
+                (_digest(session_id),)).fetchone()
+            if row is None:
+                return None
+            if now - float(row[2]) > self.idle_seconds:
+                self.conn.execute("DELETE FROM sessions WHERE id_hash=?", (_digest(session_id),))
+                return None
+            user = self.user(row[0])
+            if user is None or user.disabled:
+                return None
+            if touch:
+                self.conn.execute("UPDATE sessions SET last_seen=? WHERE id_hash=?",
+                                  (now, _digest(session_id)))
+            return Session(user, str(row[1]))
 
     def sign_out(self, session_id: str, address: str) -> None:
-        row = self.conn.execute("SELECT username FROM sessions WHERE id_hash=?",
-                                (_digest(session_id),)).fetchone()
-        self.conn.execute("DELETE FROM sessions WHERE id_hash=?", (_digest(session_id),))
-        if row:
-            self.audit("sign_out", row[0], address, True, "")
+        with self.lock:
+            row = self.conn.execute("SELECT username FROM sessions WHERE id_hash=?",
+                                    (_digest(session_id),)).fetchone()
+            self.conn.execute("DELETE FROM sessions WHERE id_hash=?", (_digest(session_id),))
+            if row:
+                self.audit("sign_out", row[0], address, True, "")
 
     # --- the audit log ------------------------------------------------------------------------
 
     def audit(self, action: str, username: str, address: str, ok: bool, detail: str) -> None:
-        self.conn.execute(
-            "INSERT INTO audit (at, action, username, address, ok, detail) VALUES (?,?,?,?,?,?)",
-            (self.clock(), action, username, address, int(ok), detail))
+        with self.lock:
+            self.conn.execute(
+                "INSERT INTO audit (at, action, username, address, ok, detail) "
+                "VALUES (?,?,?,?,?,?)",
+                (self.clock(), action, username, address, int(ok), detail))
 
     def audit_log(self, limit: int = 100) -> list[tuple[float, str, str, str, bool, str]]:
         """Newest first: (at, action, username, address, ok, detail)."""
-        return [(float(r[0]), r[1], r[2], r[3], bool(r[4]), r[5]) for r in self.conn.execute(
-            "SELECT at, action, username, address, ok, detail FROM audit ORDER BY id DESC "
-            "LIMIT ?", (limit,))]
+        with self.lock:
+            return [(float(r[0]), r[1], r[2], r[3], bool(r[4]), r[5]) for r in self.conn.execute(
+                "SELECT at, action, username, address, ok, detail FROM audit ORDER BY id DESC "
+                "LIMIT ?", (limit,))]

@@ -9,6 +9,7 @@ also set in a cookie (double submit), the others their session's own."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 STATION = web.AppKey("station", Follower)
 ACCOUNTS = web.AppKey("accounts", AccountStore)
 PROXY = web.AppKey("proxy", str)  # the reverse proxy's address, or ""
+HASHING = web.AppKey("hashing", asyncio.Semaphore)
 # The request's session, set by `guard` (None only on the public pages).
 SESSION: web.RequestKey[Session | None] = web.RequestKey("session")
 HERE = Path(__file__).parent
@@ -141,7 +143,11 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     t = words(request)
     form = await request.post()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
-    answer = request.app[ACCOUNTS].sign_in(username, password, address(request))
+    # argon2 takes a tenth of a second of CPU: off the event loop (the live streams go on),
+    # two at a time at most (a flood of sign-ins queues instead of taking every core).
+    async with request.app[HASHING]:
+        answer = await asyncio.to_thread(request.app[ACCOUNTS].sign_in, username, password,
+                                         address(request))
     if answer.session_id is None:
         if answer.reason == "locked":
             minutes = max(1, int(answer.retry_after // 60 + (answer.retry_after % 60 > 0)))
@@ -301,6 +307,7 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "") -> web
     app[STATION] = station
     app[ACCOUNTS] = accounts
     app[PROXY] = proxy
+    app[HASHING] = asyncio.Semaphore(2)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
                          autoescape=jinja2.select_autoescape(["html"]),
                          trim_blocks=True, lstrip_blocks=True)

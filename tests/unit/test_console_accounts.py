@@ -158,3 +158,20 @@ def test_the_user_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     store = AccountStore(accounts)
     assert store.sign_in("siti", PASSWORD, "x").reason == "bad"
     store.close()
+
+
+def test_sign_ins_from_worker_threads_while_sessions_are_read(store: AccountStore) -> None:
+    """The console checks passwords in worker threads while its event loop reads sessions
+    from the same store: every answer is right and every session lives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = store.sign_in("kepala", PASSWORD, "10.0.0.1").session_id
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(
+            lambda n: store.sign_in(("kepala", "siti")[n % 2], PASSWORD, f"10.0.1.{n}"),
+            range(6)))
+        for _ in range(50):
+            assert store.session(first) is not None
+    assert [x.reason for x in answers] == ["ok"] * 6
+    assert all(store.session(x.session_id) is not None for x in answers)
+    assert len(store.audit_log()) == 7
