@@ -2,10 +2,12 @@
 
     antrean demo                         # with a screen: hub, kiosk, 2 counters, board, windows
     antrean demo --headless --out DIR    # no screen: a scripted session, pictures and WAVs
+    antrean demo --no-web                # without the embedded web station
 
 With a screen, an embedded hub (the real LAN hub, in this process) serves the example hall;
 a kiosk, two counters and a board, each in its own window, reach it over the network like
-stations on other PCs. Without a screen (a server, CI) the same hall runs a short scripted
+stations on other PCs, and so does a web station (the tickets' QR codes open its pages; the
+console prints its address). Without a screen (a server, CI) the same hall runs a short scripted
 morning and writes a screenshot of every station, each printed ticket and each announcement
 into the output folder, then exits 0 (1 with a one-line error when something fails).
 """
@@ -18,6 +20,8 @@ import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from antrean.demo.web import DEFAULT_WEB_PORT
 
 if TYPE_CHECKING:
     from antrean.demo.runner import DemoOptions
@@ -41,6 +45,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=None,
                    help=f"the hub's port (default {DEFAULT_PORT}, or a free one if that is "
                         f"taken; 0: any free port)")
+    p.add_argument("--web-port", type=int, default=None, metavar="PORT",
+                   help=f"the embedded web station's port, whose address the tickets' QR "
+                        f"codes hold (default {DEFAULT_WEB_PORT}, or a free one if that is "
+                        f"taken; 0: any free port)")
+    p.add_argument("--no-web", action="store_true",
+                   help="run no web station (the tickets' QR codes then hold their number "
+                        "only)")
+
+
+def check(args: argparse.Namespace) -> None:
+    """The ports, before anything starts."""
+    from shared.config import SettingsError
+
+    for flag, port in (("--port", args.port), ("--web-port", args.web_port)):
+        if port is not None and not 0 <= port <= 65535:
+            raise SettingsError(f"{flag} {port} is not a port number (0-65535)")
+    if args.no_web and args.web_port is not None:
+        raise SettingsError("--web-port and --no-web contradict each other; give one")
+    if (args.port and args.web_port and args.port == args.web_port):
+        raise SettingsError(f"--port and --web-port are both {args.port}; the hub and the "
+                            f"web station need a port each")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,5 +113,7 @@ def _options(args: argparse.Namespace) -> DemoOptions:
     port = DEFAULT_PORT if args.port is None else args.port
     if not 0 <= port <= 65535:
         raise DemoError(f"--port {port} is not a port number")
+    web_port = DEFAULT_WEB_PORT if args.web_port is None else args.web_port
     return DemoOptions(config=config, out=out, data=args.data or out / "data", host=args.host,
-                       port=port, port_given=args.port is not None)
+                       port=port, port_given=args.port is not None, web=not args.no_web,
+                       web_port=web_port, web_port_given=args.web_port is not None)

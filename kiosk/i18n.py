@@ -86,18 +86,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "refused_title": ("Nomor antrean tidak dapat dibuat", "No number could be made"),
     "hall_closed": ("Saat ini tidak ada layanan yang menerima nomor antrean.",
                     "No service is issuing queue numbers right now."),
-    # The ledger refuses a ticket with the same Indonesian words (shared/indonesian.py).
-    "msg_holiday": (ID.CLOSED_HOLIDAY, "Today is a holiday ({name}). Please come back {when}."),
-    "msg_closed_today": (ID.CLOSED_TODAY,
-                         "{service} is not served today. Please come back {when}."),
-    "msg_not_yet_open": (ID.CLOSED_NOT_YET_OPEN, "Queue numbers are issued from {time}."),
-    "msg_cutoff": (ID.CLOSED_CUTOFF, "Queue numbers for this service stopped at {time}. "
-                                     "Please come back {when}."),
-    "msg_quota_full": (ID.CLOSED_QUOTA_FULL, "Today's numbers for {service} are all taken. "
-                                             "Please come back {when}."),
-    "msg_come_back": (ID.COME_BACK, "Please come back {when}."),
-    "on_day": (ID.ON_DAY, "on {date}"),
-    "next_working_day": (ID.NEXT_WORKING_DAY, "on the next working day"),
+    # The ledger refuses a ticket with the same Indonesian words, and the web pages say them
+    # in both languages too (shared/indonesian.py).
+    **ID.VISITOR_WORDS,
     "countdown": ("Kembali ke awal dalam {n} detik — sentuh layar untuk melanjutkan",
                   "Back to the start in {n} seconds — touch the screen to continue"),
     "countdown_one": ("Kembali ke awal dalam 1 detik — sentuh layar untuk melanjutkan",
@@ -149,11 +140,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wait_unknown": ("belum dapat diperkirakan", "cannot be estimated yet"),
 }
 
-DAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTH_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December")
-
-
 def text(lang: str, key: str, **values: object) -> str:
     """The text for `key` in `lang` ("id" or "en"), with `{name}` fields filled in."""
     pair = TEXTS[key]
@@ -164,7 +150,7 @@ def text(lang: str, key: str, **values: object) -> str:
 def date_text(lang: str, day: dt.date) -> str:
     """'Senin, 30 November 2026' or 'Monday, 30 November 2026'."""
     if lang == "en":
-        return f"{DAY_EN[day.weekday()]}, {day.day} {MONTH_EN[day.month - 1]} {day.year}"
+        return ID.date_en(day)
     return tanggal(day)
 
 
@@ -175,9 +161,7 @@ def time_text(moment: dt.datetime, timezone: str) -> str:
 
 def when_text(lang: str, day: dt.date | None) -> str:
     """'pada Selasa, 1 Desember 2026' — when to come back."""
-    if day is None:
-        return text(lang, "next_working_day")
-    return text(lang, "on_day", date=date_text(lang, day))
+    return ID.kapan_en(day) if lang == "en" else ID.kapan(day)
 
 
 def wait_text(lang: str, minutes: int | None) -> str:

@@ -1,5 +1,7 @@
 """Bahasa Indonesia shared by the packages: dates and times as Indonesians read them (without
-depending on the machine's locale), and the sentences that more than one package shows."""
+depending on the machine's locale), and the sentences that more than one package shows — with,
+for the ones visitors read in both languages (the kiosk, the web pages), their English beside
+them (`VISITOR_WORDS`, `date_en`)."""
 
 from __future__ import annotations
 
@@ -53,6 +55,39 @@ CLOSED_NOT_YET_OPEN = "Pengambilan nomor antrean dibuka pukul {time}."
 CLOSED_CUTOFF = ("Pengambilan nomor antrean untuk layanan ini sudah ditutup pukul {time}. "
                  + COME_BACK)
 CLOSED_QUOTA_FULL = "Kuota hari ini untuk layanan {service} sudah habis. " + COME_BACK
+
+# The same, in the English the kiosk and the web pages show beside it: key -> (id, en), the
+# keys of their word tables (kiosk/i18n.py, web/i18n.py).
+ON_DAY_EN = "on {date}"
+NEXT_WORKING_DAY_EN = "on the next working day"
+COME_BACK_EN = "Please come back {when}."
+VISITOR_WORDS: dict[str, tuple[str, str]] = {
+    "msg_holiday": (CLOSED_HOLIDAY, "Today is a holiday ({name}). " + COME_BACK_EN),
+    "msg_closed_today": (CLOSED_TODAY, "{service} is not served today. " + COME_BACK_EN),
+    "msg_not_yet_open": (CLOSED_NOT_YET_OPEN, "Queue numbers are issued from {time}."),
+    "msg_cutoff": (CLOSED_CUTOFF,
+                   "Queue numbers for this service stopped at {time}. " + COME_BACK_EN),
+    "msg_quota_full": (CLOSED_QUOTA_FULL,
+                       "Today's numbers for {service} are all taken. " + COME_BACK_EN),
+    "msg_come_back": (COME_BACK, COME_BACK_EN),
+    "on_day": (ON_DAY, ON_DAY_EN),
+    "next_working_day": (NEXT_WORKING_DAY, NEXT_WORKING_DAY_EN),
+}
+# English dates without the machine's locale (%A and %B follow it).
+DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+
+
+def date_en(day: dt.date) -> str:
+    """'Monday, 30 November 2026'."""
+    return f"{DAYS_EN[day.weekday()]}, {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def kapan_en(day: dt.date | None) -> str:
+    """kapan() in English: 'on Tuesday, 1 December 2026', or 'on the next working day'."""
+    return ON_DAY_EN.format(date=date_en(day)) if day else NEXT_WORKING_DAY_EN
+
 
 # A station's command failed: the hub's (or one-PC mode's) ledger failed, the hub refused it
 # without its own words, the officer's ID or PIN is wrong.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from shared.zones import BoardFilterError, select_agencies
 from web import facts as f
 from web.i18n import Words
 from web.station import WebStation
+from web.voice import Voice, VoiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,7 @@ class RateLimiter:
 
 
 LIMITER = web.AppKey("limiter", RateLimiter)
+VOICE = web.AppKey("voice", Voice)
 
 
 @dataclass
@@ -187,10 +190,11 @@ def page_handler(kind: str) -> Callable[[web.Request], Awaitable[web.StreamRespo
         live = builder(request, t, {})
         if live is None:
             raise web.HTTPNotFound()
-        filters = {k: request.query.get(k, "") for k in ("zone", "agencies")}
+        filters = {k: request.query.get(k, "") for k in ("zone", "agencies", "suara")}
         here = request.path
         context = {
             **common(request, t), **live.context, "title": t(title),
+            "suara": kind == "papan" and request.query.get("suara") == "1",
             "live_html": render_live(request, live, t), "state": json.dumps(live.state),
             "live_url": "/live" + (here if here != "/" else "/") + lang_query(t, **filters),
             "other_lang": here + lang_query(Words("en" if t.lang == "id" else "id"),
@@ -273,6 +277,20 @@ async def static_cache(request: web.Request, response: web.StreamResponse) -> No
         response.headers["Cache-Control"] = "public, max-age=3600"
 
 
+async def announcement(request: web.Request) -> web.StreamResponse:
+    """A call's announcement as the Qt board plays it (`/papan?suara=1` asks for it)."""
+    voice = request.app[VOICE]
+    call = voice.call(int(request.match_info["seq"]))
+    if call is None:
+        raise web.HTTPNotFound()
+    try:
+        path = await voice.wav(call)
+    except VoiceUnavailable:
+        raise web.HTTPServiceUnavailable() from None
+    return web.FileResponse(path, headers={"Content-Type": "audio/wav",
+                                           "Cache-Control": "public, max-age=86400"})
+
+
 async def health(request: web.Request) -> web.Response:
     """For the hall's monitoring (and the tests): whether the data is current, and how far
     the replica is. Outside the rate limit; it renders nothing."""
@@ -285,6 +303,8 @@ def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Applicatio
     app = web.Application(middlewares=[guard])
     app[STATION] = station
     app[LIMITER] = RateLimiter(rate_per_minute)
+    replica = station.replica.path
+    app[VOICE] = Voice(station, replica.with_name(f"{replica.stem}-voice"))
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
                          autoescape=jinja2.select_autoescape(["html"]),
                          trim_blocks=True, lstrip_blocks=True)
@@ -294,6 +314,7 @@ def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Applicatio
     app.router.add_get("/t/{ref}", page_handler("ticket"))
     app.router.add_get("/papan", page_handler("papan"))
     app.router.add_get("/loket/{number}", page_handler("loket"))
+    app.router.add_get(r"/suara/{seq:\d{1,12}}.wav", announcement)
     app.router.add_get("/live/", live_handler("overview"))
     app.router.add_get("/live/t/{ref}", live_handler("ticket"))
     app.router.add_get("/live/papan", live_handler("papan"))
@@ -302,12 +323,20 @@ def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Applicatio
     return app
 
 
-async def serve(station: WebStation, host: str, port: int, rate_per_minute: int
-                ) -> web.AppRunner:
+async def serve(station: WebStation, host: str, port: int, rate_per_minute: int,
+                sock: socket.socket | None = None) -> web.AppRunner:
+    """Serve the pages on host:port, or on `sock`, a socket already bound (`antrean demo`
+    binds it first: the hall config's public_url must name the port before the hub starts)."""
     # A phone that goes away cancels its live stream's handler at once, instead of at the
     # stream's next write.
     runner = web.AppRunner(build_app(station, rate_per_minute), access_log=None,
                            handle_signals=False, handler_cancellation=True)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        site: web.BaseSite = (web.SockSite(runner, sock) if sock is not None
+                              else web.TCPSite(runner, host, port))
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
     return runner

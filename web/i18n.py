@@ -27,6 +27,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "remind_set": ("Anda akan diingatkan saat 3 antrean lagi", "You will be reminded at 3 ahead"),
     "sound_on": ("Nyalakan suara panggilan", "Turn on the call sound"),
     "sound_is_on": ("Suara panggilan menyala", "Call sound is on"),
+    "board_sound_on": ("Ketuk di sini untuk menyalakan suara panggilan",
+                       "Tap here to turn on the call announcements"),
+    "board_sound_is_on": ("Suara panggilan menyala", "Call announcements are on"),
     "three_left": ("3 antrean lagi", "3 more before you"),
     "close": ("Tutup", "Close"),
     "page_live": ("Halaman ini diperbarui sendiri.", "This page updates by itself."),
@@ -69,20 +72,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "st_transferred": ("Dialihkan ke {service}", "Transferred to {service}"),
     "st_expired": ("Kedaluwarsa", "Expired"),
     "st_cancelled": ("Dibatalkan", "Cancelled"),
-    # Why a service takes no number now (Indonesian from shared.indonesian, as the kiosk).
-    "msg_holiday": (ID.CLOSED_HOLIDAY, "Today is a holiday ({name}). Please come back {when}."),
-    "msg_closed_today": (ID.CLOSED_TODAY,
-                         "{service} is not served today. Please come back {when}."),
-    "msg_not_yet_open": (ID.CLOSED_NOT_YET_OPEN, "Queue numbers are issued from {time}."),
-    "msg_cutoff": (ID.CLOSED_CUTOFF, "Queue numbers for this service stopped at {time}. "
-                                     "Please come back {when}."),
-    "msg_quota_full": (ID.CLOSED_QUOTA_FULL, "Today's numbers for {service} are all taken. "
-                                             "Please come back {when}."),
-    "next_working_day": (ID.NEXT_WORKING_DAY, "on the next working day"),
+    # Why a service takes no number now, and when to come back: the kiosk's words in both
+    # languages (shared/indonesian.py).
+    **ID.VISITOR_WORDS,
 }
-
-ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
 
 class Words:
     """`t("key", **fields)` in one language."""
@@ -98,13 +91,11 @@ class Words:
     def date(self, day: dt.date) -> str:
         if self.lang == "id":
             return ID.tanggal(day)
-        return f"{ENGLISH_DAYS[day.weekday()]}, {day:%d %B %Y}".replace(" 0", " ")
+        return ID.date_en(day)
 
     def when(self, day: dt.date | None) -> str:
         """When to come back, as the kiosk says it."""
-        if self.lang == "id":
-            return ID.kapan(day)
-        return f"on {self.date(day)}" if day else self("next_working_day")
+        return ID.kapan(day) if self.lang == "id" else ID.kapan_en(day)
 
     def wait(self, minutes: int | None) -> str:
         if minutes is None:

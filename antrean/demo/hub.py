@@ -7,20 +7,17 @@ the printed tokens). No Qt here: the hub runs its own asyncio loop on its own th
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import socket
-import threading
 from pathlib import Path
 
 from aiohttp import web
 
+from antrean.demo.loop import START_TIMEOUT_S, BackgroundLoop
 from shared.clock import Clock
 from shared.config import HallConfig
 from shared.hub.auth import AuthStore
 from shared.hub.server import Hub
-
-START_TIMEOUT_S = 20.0
 
 
 class HubStartError(Exception):
@@ -43,11 +40,8 @@ class EmbeddedHub:
         self.port = port
         self.auth = AuthStore(data_dir / "hub-auth.db")
         self.hub = Hub(config, self.ledger_path, self.auth, clock)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._thread = BackgroundLoop("antrean-demo-hub")
         self._runner: web.AppRunner | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
 
     @property
     def url(self) -> str:
@@ -56,56 +50,34 @@ class EmbeddedHub:
         return f"ws://{host}:{self.port}/ws"
 
     def start(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._serve, name="antrean-demo-hub", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(START_TIMEOUT_S):
+        error = self._thread.begin(self._start)
+        if isinstance(error, TimeoutError):
             raise HubStartError(f"the hub did not start within {START_TIMEOUT_S:g} s")
-        if self._error is not None:
-            self._thread.join(START_TIMEOUT_S)
-            self._loop.close()
-            self._loop = None
-            raise HubStartError(_start_error_text(self._error, self.host, self.port))
+        if error is not None:
+            raise HubStartError(_start_error_text(error, self.host, self.port))
 
-    def _serve(self) -> None:
-        loop = self._loop
-        assert loop is not None
-        asyncio.set_event_loop(loop)
-
-        async def start() -> None:
-            self._runner = web.AppRunner(self.hub.app, access_log=None)
-            await self._runner.setup()
-            try:
-                site = web.TCPSite(self._runner, self.host, self.port)
-                await site.start()
-            except BaseException:
-                await self._runner.cleanup()
-                self._runner = None
-                raise
-            # Port 0 asks the system for a free port: the runner knows which one it got.
-            self.port = next((int(a[1]) for a in self._runner.addresses), self.port)
-
+    async def _start(self) -> None:
+        self._runner = web.AppRunner(self.hub.app, access_log=None)
+        await self._runner.setup()
         try:
-            loop.run_until_complete(start())
-        except Exception as e:  # reported to start() on the caller's thread
-            self._error = e
-            self._ready.set()
-            return
-        self._ready.set()
-        loop.run_forever()
+            site = web.TCPSite(self._runner, self.host, self.port)
+            await site.start()
+        except BaseException:
+            await self._runner.cleanup()
+            self._runner = None
+            raise
+        # Port 0 asks the system for a free port: the runner knows which one it got.
+        self.port = next((int(a[1]) for a in self._runner.addresses), self.port)
 
     def stop(self) -> None:
         """Close the stations' connections and the ledger; safe to call twice."""
-        loop, thread = self._loop, self._thread
-        self._loop = self._thread = None
-        if loop is not None and thread is not None and self._runner is not None:
-            runner = self._runner
-            self._runner = None
-            asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(START_TIMEOUT_S)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(START_TIMEOUT_S)
-            loop.close()
+        self._thread.end(self._stop)
         self.auth.close()
+
+    async def _stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
 
 
 def port_is_free(host: str, port: int) -> bool:

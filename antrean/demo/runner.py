@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +29,14 @@ from antrean.demo.hall import (
 from antrean.demo.hub import EmbeddedHub, HubStartError, port_is_free
 from antrean.demo.layout import Box, Tiling, tile
 from antrean.demo.plan import DemoPlan, make_plan, monday_morning, next_opening, open_now
+from antrean.demo.web import (
+    DEFAULT_WEB_PORT,
+    EmbeddedWeb,
+    WebStartError,
+    bind,
+    public_address,
+    with_public_url,
+)
 from shared.clock import Clock, ManualClock, SimulatedClock, SystemClock
 from shared.config import HallConfig
 from shared.indonesian import jam, tanggal
@@ -47,6 +58,13 @@ class DemoOptions:
     host: str
     port: int
     port_given: bool  # a --port the user chose is never swapped for another
+    web: bool = True  # the embedded web station (--no-web: none)
+    web_port: int = DEFAULT_WEB_PORT
+    web_port_given: bool = False
+
+
+WEB = "web-1"
+WEB_WAIT_S = 10.0
 
 
 def say(text: str = "") -> None:
@@ -68,6 +86,74 @@ def start_hub(options: DemoOptions, clock: Clock) -> EmbeddedHub:
         hub.auth.close()
         raise DemoError(str(e)) from None
     return hub
+
+
+def reserve_web(options: DemoOptions) -> tuple[DemoOptions, socket.socket | None]:
+    """Bind the web station's port before the hub starts and put its address in the hall
+    config's public_url, so every demo ticket's QR opens its live page."""
+    if not options.web:
+        return options, None
+    try:
+        sock = bind(options.host, options.web_port, options.web_port_given)
+    except WebStartError as e:
+        raise DemoError(str(e)) from None
+    url = public_address(options.host, int(sock.getsockname()[1]))
+    return replace(options, config=with_public_url(options.config, url)), sock
+
+
+def start_web(hall: Hall, sock: socket.socket | None, clock: Clock, data: Path
+              ) -> EmbeddedWeb | None:
+    """The web station, on its own web-role token and replica, following the demo's hub."""
+    if sock is None:
+        return None
+    token = hall.hub.auth.enroll(WEB, "web")
+    station = EmbeddedWeb(sock, hall.hub.url, token, data / f"replica-{WEB}.db", clock)
+    try:
+        station.start()
+    except WebStartError as e:
+        raise DemoError(str(e)) from None
+    return station
+
+
+def describe_web(config: HallConfig, station: EmbeddedWeb | None) -> None:
+    url = config.mpp.public_url
+    if station is None or url is None:
+        say("Web:  off (--no-web); the tickets' QR codes hold their number only")
+        return
+    say(f"Halaman tiket: {url}/t/<ticket>-<secret> (the QR on every ticket opens it)")
+    say(f"Web:  {url}/ (today's overview), {url}/papan (the board), {url}/loket/3")
+
+
+def fetch(url: str, timeout: float = 5.0) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return int(r.status), r.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        return int(e.code), ""
+
+
+def save_web_pages(hall: Hall, out: Path) -> dict[str, Any]:
+    """The overview and the last visitor's ticket page, fetched over HTTP from the web
+    station at the address the kiosk's QR holds, into out/web/."""
+    url = hall.config.mpp.public_url
+    ticket = hall.kiosk.ticket
+    assert url is not None
+    pages = {"/": "web/index.html"}
+    if ticket is not None and ticket.qr_payload.startswith(url):
+        pages[ticket.qr_payload.removeprefix(url)] = f"web/ticket-{ticket.label}.html"
+    (out / "web").mkdir(exist_ok=True)
+    deadline = time.monotonic() + WEB_WAIT_S
+    for path, name in pages.items():
+        while True:
+            # 404 until the web station's replica holds the ticket, a moment after the hub.
+            status, body = fetch(url + path)
+            if status == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)  # polling another thread's replica; bounded by the deadline
+        if status != 200:
+            raise DemoError(f"the web station answered HTTP {status} for {url}{path}")
+        (out / name).write_text(body, encoding="utf-8")
+    return {"url": url, "pages": pages}
 
 
 def qt_application() -> Any:
@@ -154,6 +240,7 @@ def run_headless(options: DemoOptions) -> int:
     from antrean.demo.session import Session, clear_output
 
     started = time.monotonic()
+    options, web_sock = reserve_web(options)
     config, out = options.config, options.out
     plan = make_plan(config)
     clock = ManualClock(monday_morning(config, plan.services, SystemClock().now()))
@@ -176,8 +263,12 @@ def run_headless(options: DemoOptions) -> int:
         stack.pop_all()  # the hall closes all of it from now on
         stack.enter_context(flushed_qt_objects())
         stack.callback(hall.close)
+        web = start_web(hall, web_sock, clock, options.data)
+        if web is not None:
+            stack.callback(web.stop)
         say("antrean demo: no screen here, so the hall runs a short scripted session")
         describe(hall, options, f"simulated, from {moment_text(config, clock)}")
+        describe_web(config, web)
         for window in hall.windows():
             window.show()
         session = Session(hall, clock, out, output)
@@ -185,6 +276,8 @@ def run_headless(options: DemoOptions) -> int:
         session.run()
         shots = session.screenshots()
         summary = session.summary(shots, started)
+        if web is not None:
+            summary["web"] = save_web_pages(hall, out)
         (out / "summary.json").write_text(
             json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     report(summary, out)
@@ -299,6 +392,8 @@ def run_windows(options: DemoOptions) -> int:
     config = options.config
     plan = make_plan(config)
     clock, clock_note = windowed_clock(config, plan)
+    options, web_sock = reserve_web(options)
+    config = options.config
     prepare_data_dir(options.data)
     app = qt_application()
     with contextlib.ExitStack() as stack:
@@ -309,7 +404,11 @@ def run_windows(options: DemoOptions) -> int:
         stack.pop_all()
         stack.enter_context(flushed_qt_objects())
         stack.callback(hall.close)
+        web = start_web(hall, web_sock, clock, options.data)
+        if web is not None:
+            stack.callback(web.stop)
         describe(hall, options, clock_note)
+        describe_web(config, web)
         for window in hall.windows():
             window.show()
         screen = app.primaryScreen()

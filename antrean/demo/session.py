@@ -408,7 +408,7 @@ class Session:
 
 def clear_output(out: Path) -> None:
     """Remove what the last demo run wrote here (and nothing else)."""
-    for sub, pattern in (("tickets", "*.png"), ("announcements", "*.wav")):
+    for sub, pattern in (("tickets", "*.png"), ("announcements", "*.wav"), ("web", "*.html")):
         for path in (out / sub).glob(pattern):
             path.unlink()
     for name in OUTPUT_FILES:

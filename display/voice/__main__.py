@@ -53,12 +53,14 @@ def _describe(path: Path) -> str:
 
 
 def cmd_text(args: argparse.Namespace) -> None:
-    print(call_text(args.label, args.counter, _voice(args), recall=args.recall))
+    print(call_text(args.label, args.counter, _voice(args), recall=args.recall,
+                    counter_label=args.counter_label))
 
 
 def cmd_render(args: argparse.Namespace) -> None:
     voice = _voice(args)
-    text = call_text(args.label, args.counter, voice, recall=args.recall)
+    text = call_text(args.label, args.counter, voice, recall=args.recall,
+                     counter_label=args.counter_label)
     with tempfile.TemporaryDirectory(prefix="antrean-voice-") as tmp:
         cache = Path(args.cache) if args.cache else Path(tmp)
         with _synthesizer(args, voice, cache) as synth:
@@ -98,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("counter", type=int, help="counter (loket) number")
         p.add_argument("--recall", action="store_true",
                        help="the ticket called again (says \"Panggilan ulang\" first)")
+        p.add_argument("--counter-label", metavar="NAME",
+                       help="the counter's own name, spoken instead of \"Loket N\" (as the "
+                            "board does for a counter named otherwise)")
         p.set_defaults(func=func)
         if name == "render":
             p.add_argument("--out", required=True, type=Path)

@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 
+from shared.clock import Clock
 from shared.hub import protocol as p
 from shared.hub import tls
 from shared.ledger.model import Event, Result
@@ -47,7 +48,7 @@ class HubRefused(Exception):
 class HubClient:
     def __init__(self, url: str, token: str, replica: Replica | None = None,
                  on_events: EventCallback | None = None, fingerprint: str | None = None,
-                 on_state: StateCallback | None = None) -> None:
+                 on_state: StateCallback | None = None, clock: Clock | None = None) -> None:
         self.url = url.rstrip("/") + ("" if url.rstrip("/").endswith("/ws") else "/ws")
         self.token = token
         # Raises tls.TlsError for wss:// without a fingerprint, or a fingerprint with ws://.
@@ -63,7 +64,7 @@ class HubClient:
         self._proto = sp.StationProtocol(
             token, replica.last_seq if replica else 0, queue_offline=True,
             backoff=sp.Backoff(BACKOFF_FIRST, BACKOFF_CAP),
-            last_hash=replica.last_hash if replica else None)
+            last_hash=replica.last_hash if replica else None, clock=clock)
         self.connected = asyncio.Event()  # welcomed, on the current connection
         self.caught_up = asyncio.Event()  # ... and holding what the hub had at the welcome
         self._futures: dict[str, asyncio.Future[Result]] = {}

@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import logging
 import re
-import urllib.parse
 from pathlib import Path
 from typing import Self
 
@@ -24,6 +23,7 @@ from shared.config import ConfigError, HallConfig, SettingsError, loads_config
 from shared.hub import tls
 from shared.ledger.model import Event
 from shared.ledger.queries import LedgerReader
+from shared.station.address import HubAddressError, check_hub_address
 from shared.station.client import HubClient, HubRefused
 from shared.station.replica import Replica
 
@@ -48,16 +48,11 @@ def check_settings(hub: str | None, token: str | None, fingerprint: str | None,
     """A follower's hub settings, before anything is opened: raises SettingsError."""
     if not hub:
         raise SettingsError("give the hub's address (--hub or ANTREAN_HUB)")
-    parts = urllib.parse.urlsplit(hub.strip())
-    if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise SettingsError(f"--hub {hub!r} is not a hub address such as "
-                            f"wss://192.168.10.2:8470")
-    if not token:
-        raise SettingsError(f"{station} needs its token (--token or ANTREAN_TOKEN), "
-                            f"enrolled with 'antrean hub ... enroll --role {role}'")
     try:
-        tls.station_pin(hub, fingerprint)
-    except tls.TlsError as e:
+        check_hub_address(hub, token, fingerprint,
+                          f"{station} needs its token (--token or ANTREAN_TOKEN), "
+                          f"enrolled with 'antrean hub ... enroll --role {role}'")
+    except HubAddressError as e:
         raise SettingsError(str(e)) from None
     if simulated_clock:
         from shared.clock import parse_simulated_clock
@@ -161,7 +156,9 @@ class Follower:
         except ConfigError as e:
             replica.close()
             raise FollowerError(str(e)) from None
-        client = HubClient(hub, token, replica, fingerprint=pin)
+        # The station's clock, so a simulated hall (tests, `antrean demo`) is not taken for
+        # a skewed one.
+        client = HubClient(hub, token, replica, fingerprint=pin, clock=clock)
         station = cls(config, replica, client, clock)
         try:
             await client.start(timeout=5.0)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import urllib.parse
 from pathlib import Path
 
 from shared.config import ConfigError, HallConfig, example_config_path, load_config
-from shared.hub import tls
 from shared.hub.auth import AuthStore
+from shared.station.address import HubAddressError, check_hub_address
 from shared.station.link import LocalLedger, StationLink
 
 log = logging.getLogger(__name__)
@@ -53,16 +52,10 @@ def check_station_arguments(args: argparse.Namespace) -> None:
     if args.ledger:
         return
     if args.hub:
-        parts = urllib.parse.urlsplit(args.hub.strip())
-        if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise StationSetupError(f"--hub {args.hub!r} is not a hub address such as "
-                                    f"wss://192.168.10.2:8470")
-        if not args.token:
-            raise StationSetupError("a station on the LAN needs its token (--token or "
-                                    "ANTREAN_TOKEN)")
         try:
-            tls.station_pin(args.hub, args.hub_fingerprint)
-        except tls.TlsError as e:
+            check_hub_address(args.hub, args.token, args.hub_fingerprint,
+                              "a station on the LAN needs its token (--token or ANTREAN_TOKEN)")
+        except HubAddressError as e:
             raise StationSetupError(str(e)) from None
         return
     if not args.token:

@@ -68,24 +68,38 @@ def spot_over(tile: QRect, underneath: dict[str, QRect]) -> tuple[QPoint, str]:
     raise AssertionError(f"nothing of the next screen lies under {tile}")
 
 
-def agency_tile_over_a_service(k: Kiosk) -> QPoint:
-    tile = visible_buttons(k)["agency:DUKCAPIL"]
+def laid_out(qtbot: QtBot, k: Kiosk, prefix: str) -> dict[str, QRect]:
+    """The next screen's buttons once its layout has settled: a screen change posts its
+    layout work, and on a busy PC one pass of the event loop may not have done it all."""
+    seen: list[dict[str, QRect]] = []
+
+    def settled() -> bool:
+        now = {n: r for n, r in visible_buttons(k).items()
+               if n.startswith(prefix) and not r.isEmpty()}
+        seen.append(now)
+        return bool(now) and len(seen) > 1 and seen[-2] == now
+
+    qtbot.waitUntil(settled, timeout=5000)
+    return seen[-1]
+
+
+def agency_tile_over_a_service(qtbot: QtBot, k: Kiosk) -> QPoint:
+    tile = laid_out(qtbot, k, "agency:")["agency:DUKCAPIL"]
     k.core.choose_agency("DUKCAPIL")
-    QApplication.processEvents()
-    services = {n: r for n, r in visible_buttons(k).items() if n.startswith("service:")}
+    services = laid_out(qtbot, k, "service:")
     k.core.back()
-    QApplication.processEvents()
+    laid_out(qtbot, k, "agency:")
     spot, _ = spot_over(tile, services)
     return spot
 
 
-def service_tile_over_a_priority_choice(k: Kiosk, service: str) -> tuple[QPoint, str]:
-    tile = visible_buttons(k)[f"service:{service}"]
+def service_tile_over_a_priority_choice(qtbot: QtBot, k: Kiosk, service: str
+                                        ) -> tuple[QPoint, str]:
+    tile = laid_out(qtbot, k, "service:")[f"service:{service}"]
     k.core.choose_service(service)
-    QApplication.processEvents()
-    choices = {n: r for n, r in visible_buttons(k).items() if n.startswith("priority:")}
+    choices = laid_out(qtbot, k, "priority:")
     k.core.back()
-    QApplication.processEvents()
+    laid_out(qtbot, k, "service:")
     return spot_over(tile, choices)
 
 
@@ -99,7 +113,7 @@ def test_double_tap_on_an_agency_lands_on_its_service_list_and_stays(
 ) -> None:
     k = kiosk
     tap(qtbot, k, "take_number")
-    spot = agency_tile_over_a_service(k)
+    spot = agency_tile_over_a_service(qtbot, k)
     hand(k, hand_kind, touchscreen).double_tap(spot, second_after_ms)
     assert k.step is Step.SERVICE and k.core.agency is not None
     assert k.core.agency.code == "DUKCAPIL"
@@ -120,7 +134,7 @@ def test_double_tap_on_a_service_shows_the_priority_question_and_issues_nothing(
     tap(qtbot, k, "take_number")
     tap(qtbot, k, "agency:DUKCAPIL")
     for service in ("ktp-ganti", "kk"):  # one lies over "Tidak", one over a priority group
-        spot, under = service_tile_over_a_priority_choice(k, service)
+        spot, under = service_tile_over_a_priority_choice(qtbot, k, service)
         hand(k, hand_kind, touchscreen).double_tap(spot, second_after_ms)
         assert k.step is Step.PRIORITY, f"the second tap went on to {under}"
         assert label_text(k, "priority_question") == "Apakah Anda termasuk prioritas?"
@@ -134,7 +148,7 @@ def test_a_triple_tap_goes_one_screen_only(
 ) -> None:
     k = kiosk
     tap(qtbot, k, "take_number")
-    spot = agency_tile_over_a_service(k)
+    spot = agency_tile_over_a_service(qtbot, k)
     finger = Hand(k, touchscreen)
     k.taps.advance(READING_MS)
     for _ in range(3):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -79,7 +80,7 @@ def rms(samples: array[int]) -> float:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("demo") / "out"
-    result = run_demo("--headless", "--out", str(out), "--port", "0")
+    result = run_demo("--headless", "--out", str(out), "--port", "0", "--web-port", "0")
     assert result.returncode == 0, result.stderr[-3000:]
     return {"out": out, "stdout": result.stdout, "stderr": result.stderr,
             "summary": json.loads((out / "summary.json").read_text(encoding="utf-8"))}
@@ -155,8 +156,42 @@ def test_every_call_is_announced_with_audible_speech(demo: dict[str, Any]) -> No
                                        else "Nomor antrean")
 
 
+def ledger_secret(ledger: Path, ticket_id: str) -> str:
+    conn = connect(ledger, readonly=True)
+    try:
+        row = conn.execute("SELECT json_extract(data, '$.secret') FROM events WHERE "
+                           "kind = 'ticket.issued' AND ticket_id = ?", (ticket_id,)).fetchone()
+    finally:
+        conn.close()
+    assert row and row[0]
+    return str(row[0])
+
+
+def test_the_embedded_web_station_served_the_last_tickets_page(demo: dict[str, Any]) -> None:
+    """The demo's web station answered over HTTP, at the address the tickets' QR codes hold:
+    today's overview, and the last visitor's page at /t/{id}-{the secret in the ledger}."""
+    out, summary = demo["out"], demo["summary"]
+    web = summary["web"]
+    url = web["url"]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+    assert f"Halaman tiket: {url}/t/" in demo["stdout"]
+    last = summary["tickets"][-1]
+    ticket_id = next(p for p in web["pages"] if p.startswith("/t/"))[3:-21]
+    assert ticket_id.endswith(last["label"])
+    secret = ledger_secret(Path(summary["ledger"]), ticket_id)
+    page = web["pages"][f"/t/{ticket_id}-{secret}"]
+    html = (out / page).read_text(encoding="utf-8")
+    assert f'id="ticket-label">{last["label"]}<' in html
+    assert 'id="ticket-status">Menunggu<' in html  # the last visitor is still waiting
+    overview = (out / web["pages"]["/"]).read_text(encoding="utf-8")
+    assert summary["hall"] in overview
+
+
 WINDOWED_DRIVER = textwrap.dedent("""
+    import sqlite3
     import sys
+    import urllib.error
+    import urllib.request
     from pathlib import Path
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -164,24 +199,62 @@ WINDOWED_DRIVER = textwrap.dedent("""
     app = QApplication(["demo-test"])
     from shared.config import example_config_path, load_config
     from antrean.demo import runner
+    from antrean.demo.plan import make_plan
 
     out = Path(sys.argv[1])
-    options = runner.DemoOptions(load_config(example_config_path()), out, out / "data",
-                                 "127.0.0.1", 0, True)
+    config = load_config(example_config_path())
+    plan = make_plan(config)
+    options = runner.DemoOptions(config, out, out / "data", "127.0.0.1", 0, True,
+                                 web_port=0, web_port_given=True)
     seen = []
 
+    def get(url):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.status, r.read().decode("utf-8")
+        except urllib.error.HTTPError as e:
+            return e.code, ""
+
+    def windows():
+        return [w for w in QApplication.topLevelWidgets() if w.isVisible()
+                and type(w).__name__ in ("KioskWindow", "CounterWindow", "BoardWindow")]
+
     def all_online():
-        windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()
-                   and type(w).__name__ in ("KioskWindow", "CounterWindow", "BoardWindow")]
-        kinds = sorted(type(w).__name__ for w in windows)
-        online = [w.core.link.is_online() for w in windows]
+        found = windows()
+        kinds = sorted(type(w).__name__ for w in found)
         if kinds == ["BoardWindow", "CounterWindow", "CounterWindow", "KioskWindow"] \\
-                and all(online):
+                and all(w.core.link.is_online() for w in found):
             seen.extend(kinds)
-            for w in windows:
-                w.close()  # the last window closed ends the demo
+            kiosk = next(w.core for w in found if type(w).__name__ == "KioskWindow")
+            url = kiosk.config.mpp.public_url
+            print("WEB", url, get(url + "/")[0], flush=True)
+            visitor = plan.visitors[0]
+            kiosk.start()
+            kiosk.choose_agency(visitor.agency)
+            kiosk.choose_service(visitor.service)
+            kiosk.choose_priority(None)
+            ticket_page(kiosk, url)
         else:
             QTimer.singleShot(20, all_online)
+
+    def ticket_page(kiosk, url):
+        if kiosk.ticket is None:
+            QTimer.singleShot(20, lambda: ticket_page(kiosk, url))
+            return
+        # The secret from the demo's ledger, not from the kiosk's memory.
+        conn = sqlite3.connect(f"file:{out / 'data' / 'ledger.db'}?mode=ro", uri=True)
+        (secret,) = conn.execute("SELECT json_extract(data, '$.secret') FROM events WHERE "
+                                 "kind = 'ticket.issued' AND ticket_id = ?",
+                                 (kiosk.ticket.ticket_id,)).fetchone()
+        conn.close()
+        status, html = get(f"{url}/t/{kiosk.ticket.ticket_id}-{secret}")
+        if status == 404:  # the web station's replica has not caught up yet
+            QTimer.singleShot(20, lambda: ticket_page(kiosk, url))
+            return
+        label = f'id="ticket-label">{kiosk.ticket.label}<' in html
+        print("WEB TICKET", status, kiosk.ticket.label, label, flush=True)
+        for w in windows():
+            w.close()  # the last window closed ends the demo
 
     QTimer.singleShot(0, all_online)
     code = runner.run_windows(options)
@@ -192,6 +265,8 @@ WINDOWED_DRIVER = textwrap.dedent("""
 
 def test_with_a_screen_four_windows_open_and_closing_them_ends_the_demo(tmp_path: Path
                                                                          ) -> None:
+    """And the web station answers the test's HTTP requests while the windows are open: the
+    overview, and the page of a number taken at the kiosk (its secret read from the ledger)."""
     result = subprocess.run([sys.executable, "-c", WINDOWED_DRIVER, str(tmp_path / "out")],
                             cwd=ROOT, env=headless_env(), capture_output=True, text=True,
                             timeout=120, check=False)
@@ -199,12 +274,29 @@ def test_with_a_screen_four_windows_open_and_closing_them_ends_the_demo(tmp_path
     assert "WINDOWS BoardWindow,CounterWindow,CounterWindow,KioskWindow" in result.stdout
     assert "PIN 2468" in result.stdout and "PIN 1357" in result.stdout
     assert "the hall is closed" in result.stdout
-    # Nobody took a number or pressed a button: the hub wrote nothing to the ledger.
+    web = re.search(r"^WEB (http://127\.0\.0\.1:\d+) (\d+)$", result.stdout, re.M)
+    assert web is not None, result.stdout
+    assert web.group(2) == "200"
+    assert f"Halaman tiket: {web.group(1)}/t/" in result.stdout
+    assert re.search(r"^WEB TICKET 200 KTP-001 True$", result.stdout, re.M), result.stdout
+    # Only the driver's visitor took a number; nobody pressed a button: the ledger holds that
+    # one ticket and nothing else.
     conn = connect(tmp_path / "out" / "data" / "ledger.db", readonly=True)
     try:
-        assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+        kinds = [row[0] for row in conn.execute("SELECT kind FROM events")]
     finally:
         conn.close()
+    assert kinds == ["ticket.issued"]
+
+
+def test_without_the_web_station_the_qr_holds_the_number(tmp_path: Path) -> None:
+    """--no-web: no web station, and so no address in the tickets' QR codes."""
+    result = run_demo("--headless", "--out", str(tmp_path / "out"), "--port", "0",
+                      "--no-web")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Web:  off (--no-web)" in result.stdout and "Halaman tiket" not in result.stdout
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert "web" not in summary and not (tmp_path / "out" / "web").exists()
 
 
 def test_a_port_in_use_is_refused_with_one_line(tmp_path: Path) -> None:

@@ -2,15 +2,17 @@
 real hub process and a real `antrean web` process on 127.0.0.1. A counter's real command moves
 the pages; nothing is reloaded.
 
-The ticket pages need the ledger to put a secret in each ticket.issued event (issue 13's QR
-work, branch i13-qr; its ledger commit is on this branch too). The secret is read from the web
-station's own replica, as any replica knows it.
+The hall's `[mpp] public_url` is this web station's own address, so the one test that starts
+from paper (test_the_printed_qr_opens_the_tickets_live_page) opens the page whose address a
+real kiosk printed; the others take the secret from the web station's own replica, as any
+replica knows it.
 
 Screenshots: the tests take them at 360×800, 1920×1080 and 1024×600 into a temporary folder;
 with ANTREAN_WEB_SCREENSHOTS=docs/screenshots they are written there (the docs' pictures)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -19,9 +21,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
+from kiosk.core import KioskCore, KioskSettings
+from kiosk.print_worker import PrintWorker
+from kiosk.printing import EscposTicketPrinter
+from shared.clock import ManualClock
+from shared.config import load_config
+from shared.station.hub_link import HubLink
+from shared.station.replica import Replica
+from tests.helpers.kiosk_hall import ADMIN_PIN_HASH
+from tests.helpers.printing import HEALTHY, FakeNetworkPrinter, network
+from tests.helpers.qr import RASTER, printed_qr_texts
 from tests.helpers.web_station import ActingStation, WebProcess
-from tests.system.conftest import DATA, HubProcess
+from tests.system.conftest import DATA, HubProcess, free_port
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -31,6 +44,8 @@ pytestmark = [
 ]
 SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
 WAIT_MS = 10_000
+RENDER_WAIT_MS = 60_000  # espeak-ng renders an announcement in a child process
+QT_KIOSK = "kiosk-qr"  # the real kiosk (KioskCore + print worker) of the QR test
 
 
 @dataclass
@@ -39,6 +54,7 @@ class Hall:
     web: WebProcess
     kiosk: ActingStation
     counters: dict[int, ActingStation]
+    kiosk_token: str  # QT_KIOSK's
 
     def issue(self, service: str = "ktp-baru") -> tuple[str, str]:
         """A ticket issued at the kiosk; returns its id and its page's path."""
@@ -52,21 +68,33 @@ class Hall:
         return str(result.value["ticket"]["label"])
 
 
+def hall_config(workdir: Path, public_url: str) -> Path:
+    """The small hall whose tickets' QR codes hold the web station's own address."""
+    text = (DATA / "small_hall.toml").read_text(encoding="utf-8")
+    assert "\n[mpp]\n" in text
+    path = workdir / "hall.toml"
+    path.write_text(text.replace("\n[mpp]\n", f'\n[mpp]\npublic_url = "{public_url}"\n', 1),
+                    encoding="utf-8")
+    return path
+
+
 def start_hall(workdir: Path) -> Hall:
-    hub = HubProcess(workdir, DATA / "small_hall.toml")
+    web_port = free_port()
+    hub = HubProcess(workdir, hall_config(workdir, f"http://127.0.0.1:{web_port}"))
     web_token = hub.enroll("web-1", "web")
     kiosk_token = hub.enroll("kiosk-1", "kiosk")
+    qr_kiosk_token = hub.enroll(QT_KIOSK, "kiosk")
     tokens = {n: hub.enroll(f"loket-{n}", "counter", n) for n in (1, 3)}
     hub.add_officer("siti", "2468")
     hub.add_officer("budi", "1357")
     hub.start()
-    web = WebProcess(workdir, hub.url, web_token, hub.clock)
+    web = WebProcess(workdir, hub.url, web_token, hub.clock, port=web_port)
     web.start()
     kiosk = ActingStation(hub.url, kiosk_token)
     counters = {n: ActingStation(hub.url, t) for n, t in tokens.items()}
     counters[1].sign_in("siti", "2468", 1)
     counters[3].sign_in("budi", "1357", 3)
-    return Hall(hub, web, kiosk, counters)
+    return Hall(hub, web, kiosk, counters, qr_kiosk_token)
 
 
 def stop_hall(hall: Hall) -> None:
@@ -159,6 +187,60 @@ def test_a_ticket_page_turns_to_called_without_a_reload(hall: Hall, tab: Page,
     hall.counters[3].command("start", counter=3)
     wait_text(page, "#ticket-status", "^Sedang dilayani di Loket 3$")
     playwright_sync.expect(page.locator("#callscreen")).to_be_hidden(timeout=WAIT_MS)
+
+
+def print_a_ticket(qtbot: QtBot, hall: Hall, workdir: Path) -> bytes:
+    """A visitor takes a KTP number at a real kiosk (KioskCore, its print worker and a real
+    EscposTicketPrinter, linked to the hub like a kiosk PC); returns the bytes the network
+    printer on 127.0.0.1 received."""
+    config = load_config(hall.hub.config)
+    clock = ManualClock(dt.datetime.fromisoformat(hall.hub.clock))
+    link = HubLink(config, hall.hub.url, hall.kiosk_token, Replica(workdir / "kiosk-qr.db"),
+                   QT_KIOSK, clock)
+    fake = FakeNetworkPrinter(answers=HEALTHY)
+    worker = PrintWorker(EscposTicketPrinter(network(fake.port, paper="58mm")))
+    core = KioskCore(link, worker, clock, config,
+                     KioskSettings(paper="58mm", admin_pin_hash=ADMIN_PIN_HASH))
+    try:
+        qtbot.waitUntil(link.is_online, timeout=WAIT_MS)
+        core.start()
+        core.choose_agency("DUKCAPIL")
+        core.choose_service("ktp-baru")
+        core.choose_priority(None)
+        qtbot.waitUntil(lambda: core.ticket is not None and core.ticket.print_state == "printed",
+                        timeout=WAIT_MS)
+        (job,) = [j for j in fake.jobs if RASTER in j]  # the others only asked its status
+        return job
+    finally:
+        core.stop()
+        worker.shutdown()
+        link.close()
+        fake.stop()
+
+
+def test_the_printed_qr_opens_the_tickets_live_page(hall: Hall, tab: Page, qtbot: QtBot,
+                                                    tmp_path: Path) -> None:
+    """Issue 13: the phone scans the paper ticket. The QR is read back from the ESC/POS raster
+    the printer received (zxing-cpp, as a camera would), and that address is what the browser
+    opens: the page is that ticket's, and it turns to "dipanggil" when a counter calls."""
+    job = print_a_ticket(qtbot, hall, tmp_path)
+    (url,) = printed_qr_texts(job)
+    assert url.startswith(f"{hall.web.url}/t/")  # the hall's public_url: this web station
+    label = re.search(r"\b(KTP-\d{3})\b", job.decode("cp437"))
+    assert label is not None, "no KTP number printed"
+    hall.web.wait_seq(int(hall.hub.health()["last_seq"]))  # type: ignore[call-overload]
+
+    page = tab.page
+    response = page.goto(url)
+    assert response is not None and response.status == 200
+    assert page.locator("#ticket-label").inner_text() == label.group(1)
+    wait_text(page, "#ticket-status", "^Menunggu$")
+    page.evaluate("window.__same_page = 1")
+    while hall.call_next(1) != label.group(1):  # earlier KTP tickets of this module first
+        hall.counters[1].command("finish", counter=1)
+    wait_text(page, "#ticket-status", "^Dipanggil ke Loket 1$")
+    assert page.evaluate("window.__same_page") == 1
+    hall.counters[1].command("finish", counter=1)
 
 
 NOTIFICATIONS = """
@@ -292,6 +374,60 @@ def test_board_and_loket_pages_follow_calls(hall: Hall, browser: object,
     finally:
         board.close()
         loket.close()
+
+
+SPEAKERS = """
+window.__plays = [];
+HTMLMediaElement.prototype.play = function () {
+  window.__plays.push(this.src);
+  var el = this;
+  setTimeout(function () { el.dispatchEvent(new Event("ended")); }, 0);
+  return Promise.resolve();
+};
+"""
+
+
+def test_the_board_speaks_each_call_after_a_tap(hall: Hall, browser: object) -> None:
+    """/papan?suara=1: nothing plays until someone taps "Ketuk di sini…"; then each call
+    plays its announcement, the WAV the display's own renderer makes (chime, then voice).
+    (The media element's play() is replaced by a recorder: the test double of the TV's
+    speakers, which a headless browser lacks.)"""
+    board = Page(browser, 1920, 1080)
+    board.context.add_init_script(SPEAKERS)
+    counter = hall.counters[3]
+    try:
+        board.page.goto(hall.web.url + "/papan?suara=1")
+        button = board.page.locator("#board-sound")
+        playwright_sync.expect(button).to_be_visible()
+        counter.run(counter.client.command("finish", {"counter": 3}))  # whatever it served
+        hall.issue("bpjs-daftar")
+        label = hall.call_next(3)
+        wait_text(board.page, "#current-label", f"^{label}$")
+        assert board.page.evaluate("window.__plays") == []  # no tap yet: silent
+
+        button.click()
+        playwright_sync.expect(button).to_have_attribute("aria-pressed", "true")
+        counter.command("finish", counter=3)
+        hall.issue("bpjs-daftar")
+        label = hall.call_next(3)
+        seq = int(hall.hub.health()["last_seq"])  # type: ignore[call-overload]
+        wait_text(board.page, "#current-label", f"^{label}$")
+        board.page.wait_for_function("() => window.__plays.length === 1",
+                                     timeout=RENDER_WAIT_MS)
+        (src,) = board.page.evaluate("window.__plays")
+        assert src == f"{hall.web.url}/suara/{seq}.wav"
+        reply = board.page.request.get(src, timeout=RENDER_WAIT_MS)
+        assert reply.status == 200 and reply.headers["content-type"] == "audio/wav"
+        wav = reply.body()
+        assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE"
+        chime = (Path(__file__).resolve().parents[2] / "assets/sounds/chime.wav").stat().st_size
+        assert len(wav) > chime + 32_000  # the chime and at least a second of voice
+        # Only a call of today can be asked for: nobody makes the station say other words.
+        assert board.page.request.get(f"{hall.web.url}/suara/1.wav").status == 404
+        counter.command("finish", counter=3)
+        assert board.errors == []
+    finally:
+        board.close()
 
 
 def test_the_overview_lists_waiting_and_closed_services(hall: Hall, browser: object,

@@ -36,6 +36,9 @@ REFUSED = [
     (["hub", "--simulated-clock", "monday"], "use ISO-TIME[,SPEED]"),
     (["backup", "run", "--to", "copies", "--keep", "0"], "--keep must be at least 1"),
     (["backup", "run", "--to", "copies", "--every", "0"], "--every must be more than 0"),
+    (["demo", "--no-web", "--web-port", "8081"], "--web-port and --no-web contradict"),
+    (["demo", "--web-port", "70000"], "--web-port 70000 is not a port number"),
+    (["demo", "--port", "8080", "--web-port", "8080"], "the hub and the web station need"),
 ]
 
 

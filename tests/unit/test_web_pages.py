@@ -272,3 +272,27 @@ def test_listen_must_be_host_and_port() -> None:
     for bad in ("8080", "host:", "host:99999"):
         with pytest.raises(argparse.ArgumentTypeError):
             web_cli.parse_listen(bad)
+
+
+def test_the_boards_voice_answers_only_for_a_call_and_says_when_it_cannot(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    """/suara/{seq}.wav: a seq that is not one of today's calls is a 404 (nobody makes the
+    station render words of their own); a call that cannot be rendered (here the kept hall
+    config is broken, so the display's renderer refuses it) is a 503 and leaves no file."""
+    from web.station import CONFIG_META_KEY
+
+    issue(ledger)
+    ledger.run("call_next", open_counter(ledger, 1), counter=1)
+    call_seq = ledger.reader.last_seq()
+
+    async def go(client: TestClient, station: WebStation) -> None:
+        assert (await client.get("/suara/1.wav")).status == 404  # ticket.issued, not a call
+        assert (await client.get(f"/suara/{call_seq + 1}.wav")).status == 404
+        assert (await client.get("/suara/abc.wav")).status == 404
+        station.replica.set_meta(CONFIG_META_KEY, "[voice\nthis is not TOML")
+        reply = await client.get(f"/suara/{call_seq}.wav")
+        assert reply.status == 503
+        voice = tmp_path / "web-voice"
+        assert not list(voice.glob("*.wav"))
+
+    serve_and(ledger, small_config, clock, tmp_path, 1000, go)

@@ -12,6 +12,9 @@
   var lastNews = new Date();
   var streamBroken = false;
   var reminded = false, remind = false, sound = false;
+  // The board's voice (/papan?suara=1): each new call's announcement, one after another.
+  var boardSound = document.getElementById("board-sound");
+  var voiceOn = false, voiceQueue = [], voicePlaying = false, lastSpoken = state.seq || 0;
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-js-only]"), function (el) {
     el.hidden = false;
@@ -58,9 +61,27 @@
     notify(go.textContent);
   }
 
+  function speakNext() {
+    if (voicePlaying || !voiceQueue.length) { return; }
+    var audio = new Audio("/suara/" + voiceQueue.shift() + ".wav");
+    var done = function () { voicePlaying = false; speakNext(); };
+    voicePlaying = true;
+    audio.onended = done;
+    audio.onerror = done;
+    var playing = audio.play();
+    if (playing && playing.catch) { playing.catch(done); }
+  }
+
+  function announce(seq) {
+    if (!boardSound || !seq || seq <= lastSpoken) { return; }
+    lastSpoken = seq;
+    if (voiceOn) { voiceQueue.push(seq); speakNext(); }
+  }
+
   function apply(next) {
     var was = state;
     state = next || {};
+    announce(state.seq);
     if (state.called && !(was.called && was.counter === state.counter)) { called(state); }
     if (!state.called) {
       var screen = document.getElementById("callscreen");
@@ -112,14 +133,17 @@
       } else { done(); }
     });
   }
-  var soundBtn = document.getElementById("sound");
-  if (soundBtn) {
-    soundBtn.addEventListener("click", function () {
-      sound = true;  // a tap is what lets the browser play sound later
+  // A tap is what lets the browser play sound later: the ticket's chime, the board's voice.
+  function soundButton(button, turnOn) {
+    if (!button) { return; }
+    button.addEventListener("click", function () {
+      turnOn();
       chime();
-      soundBtn.textContent = soundBtn.getAttribute("data-done");
-      soundBtn.setAttribute("aria-pressed", "true");
+      button.textContent = button.getAttribute("data-done");
+      button.setAttribute("aria-pressed", "true");
     });
   }
+  soundButton(document.getElementById("sound"), function () { sound = true; });
+  soundButton(boardSound, function () { voiceOn = true; });
   if (state.called) { called(state); }
 }());
