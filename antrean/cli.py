@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "counter": "the officer's counter (loket) app",
     "display": "the waiting-hall board and voice announcer",
     "web": "the web station: visitors' ticket pages, the board in a browser, loket screens",
+    "console": "the MPP's console: the live hall and reports, for signed-in office staff",
     "backup": "back up and restore the hub's ledger",
     "doctor": "check this PC for its job in the hall",
     "simulate": "simulate a service day against a real hub (soak and load tool)",
@@ -65,6 +66,9 @@ def module(name: str) -> Subcommand:
         case "web":
             from web import cli as web_cli
             return web_cli
+        case "console":
+            from console import cli as console_cli
+            return console_cli
         case "backup":
             from antrean import cli_backup
             return cli_backup

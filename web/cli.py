@@ -12,23 +12,15 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import signal
 import sys
 from pathlib import Path
 
-from shared.config import SettingsError
-from shared.station.address import HubAddressError, check_hub_address
+from shared.station.follower import check_settings, parse_listen
+
+__all__ = ["add_arguments", "check", "parse_listen", "run"]
 
 log = logging.getLogger(__name__)
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    m = re.fullmatch(r"\s*(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d{1,5})\s*", text)
-    if not m or not 0 < int(m.group(2)) < 65536:
-        raise argparse.ArgumentTypeError(
-            f"--listen must look like 127.0.0.1:8080 or 0.0.0.0:8080, not {text!r}")
-    return m.group(1).strip("[]"), int(m.group(2))
 
 
 def positive(text: str) -> int:
@@ -67,21 +59,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def check(args: argparse.Namespace) -> None:
     """The hub settings, before anything is opened."""
-    if not args.hub:
-        raise SettingsError("give the hub's address (--hub or ANTREAN_HUB)")
-    try:
-        check_hub_address(args.hub, args.token, args.hub_fingerprint,
-                          "the web station needs its token (--token or ANTREAN_TOKEN), "
-                          "enrolled with 'antrean hub ... enroll --role web'")
-    except HubAddressError as e:
-        raise SettingsError(str(e)) from None
-    if args.simulated_clock:
-        from shared.clock import parse_simulated_clock
-
-        try:
-            parse_simulated_clock(args.simulated_clock)
-        except ValueError as e:
-            raise SettingsError(str(e)) from None
+    check_settings(args.hub, args.token, args.hub_fingerprint, args.simulated_clock,
+                   "the web station", "web")
 
 
 def default_replica(device: str) -> Path:

@@ -1,151 +1,38 @@
-"""The web station's link to the hub: the hall config, a replica kept by the asyncio station
-client, and the moments the pages need (when the data last held, when something changed).
+"""The web station's link to the hub: shared.station.follower's replica and moments, and the
+one lookup every open ticket page asks after each event (the number now called in a queue),
+answered once per change.
 
 The pages read only this replica, never the hub's ledger: a flood of phones costs the hub one
 connection, the same as a board."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-import logging
-from pathlib import Path
 
-import aiohttp
-
-from shared.clock import Clock, SystemClock, from_ms
-from shared.config import ConfigError, HallConfig, loads_config
-from shared.hub import tls
-from shared.ledger.model import Event
-from shared.ledger.queries import LedgerReader
-from shared.station.client import HubClient, HubRefused
+from shared.clock import Clock
+from shared.config import HallConfig
+from shared.station.client import HubClient
+from shared.station.follower import (
+    CONFIG_META_KEY,
+    Changes,
+    Follower,
+    fetch_config,
+    http_url,
+)
+from shared.station.follower import FollowerError as WebStationError
 from shared.station.replica import Replica
 from web.facts import now_serving
 
-log = logging.getLogger(__name__)
-
-# The same key a Qt station keeps its copy under (shared.station.hub_link), so a replica file
-# reads the same whichever station wrote it.
-CONFIG_META_KEY = "hall_config_toml"
+__all__ = ["CONFIG_META_KEY", "Changes", "WebStation", "WebStationError", "fetch_config",
+           "http_url"]
 
 
-class WebStationError(Exception):
-    """The station cannot start: no hall config to serve, or the hub refused the token."""
-
-
-def http_url(ws_url: str) -> str:
-    base = ws_url.rstrip("/")
-    base = base[:-3] if base.endswith("/ws") else base
-    return base.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
-
-
-async def fetch_config(ws_url: str, token: str, pin: str | None, timeout: float = 5.0) -> bytes:
-    """The hall config from the hub (`GET /config`), over a pinned certificate for wss://.
-    Raises WebStationError for a refused token, OSError/aiohttp.ClientError when unreachable."""
-    ssl: aiohttp.Fingerprint | bool = aiohttp.Fingerprint(bytes.fromhex(pin)) if pin else True
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session,
-        session.get(f"{http_url(ws_url)}/config", ssl=ssl,
-                    headers={"Authorization": f"Bearer {token}"}) as reply,
-    ):
-        if reply.status == 401:
-            raise WebStationError(
-                f"the hub at {ws_url} refused this station's token; enroll it again "
-                f"('antrean hub ... enroll --role web --name NAME')")
-        if reply.status != 200:
-            raise OSError(f"{ws_url}: /config answered HTTP {reply.status}")
-        return await reply.read()
-
-
-class Changes:
-    """A counter that goes up at every change the pages may show, and a way to wait for it:
-    each live page waits here instead of polling the replica."""
-
-    def __init__(self) -> None:
-        self.version = 0
-        self._event = asyncio.Event()
-
-    def bump(self) -> None:
-        self.version += 1
-        event, self._event = self._event, asyncio.Event()
-        event.set()
-
-    async def wait(self, seen: int, timeout: float) -> int:
-        """The version, once it is past `seen` or `timeout` seconds passed."""
-        if self.version == seen:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), timeout)
-        return self.version
-
-
-class WebStation:
+class WebStation(Follower):
     def __init__(self, config: HallConfig, replica: Replica, client: HubClient | None,
                  clock: Clock | None = None) -> None:
-        self.config = config
-        self.replica = replica
-        self.reader = LedgerReader(replica.conn, config)
-        self.clock: Clock = clock or SystemClock()
-        self.client = client
-        self.changes = Changes()
+        super().__init__(config, replica, client, clock)
         self._memo: dict[tuple[str, dt.date], str | None] = {}
         self._memo_version = -1
-        # Until the hub welcomes us and we hold what it had, the data held since the last
-        # event this replica has (or since now, for an empty one).
-        self.stale_since: dt.datetime | None = self._last_event_time()
-        if client is not None:
-            client.on_events = self._on_events
-            client.on_state = self._on_state
-
-    @classmethod
-    async def open(cls, hub: str, token: str, replica_path: Path, fingerprint: str | None,
-                   clock: Clock | None = None) -> WebStation:
-        """Fetch the hall config (or fall back to the copy kept in the replica, so the pages
-        come back while the hub is down) and start following the hub."""
-        pin = tls.station_pin(hub, fingerprint)
-        replica_path.parent.mkdir(parents=True, exist_ok=True)
-        replica = Replica(replica_path)
-        try:
-            raw = await fetch_config(hub, token, pin)
-            replica.set_meta(CONFIG_META_KEY, raw.decode("utf-8"))
-        except (OSError, aiohttp.ClientError, TimeoutError) as e:
-            cached = replica.get_meta(CONFIG_META_KEY)
-            if cached is None:
-                replica.close()
-                raise WebStationError(f"cannot reach the hub at {hub} ({e or type(e).__name__})"
-                                      f" and no hall config is kept yet") from None
-            log.warning("hub unreachable (%s); serving with the kept hall config", e)
-            raw = cached.encode("utf-8")
-        except WebStationError:
-            replica.close()
-            raise
-        try:
-            config = loads_config(raw, f"{hub}/config")
-        except ConfigError as e:
-            replica.close()
-            raise WebStationError(str(e)) from None
-        # The station's clock, so a simulated hall (tests, `antrean demo`) is not taken for
-        # a skewed one.
-        client = HubClient(hub, token, replica, fingerprint=pin, clock=clock)
-        station = cls(config, replica, client, clock)
-        try:
-            await client.start(timeout=5.0)
-        except TimeoutError as e:
-            # The client keeps trying in the background; the pages say since when.
-            log.warning("%s; serving the kept data until the hub answers", e)
-        except HubRefused as e:
-            await client.close()
-            replica.close()
-            raise WebStationError(str(e)) from None
-        return station
-
-    async def close(self) -> None:
-        if self.client is not None:
-            await self.client.close()
-        self.replica.close()
-
-    def now(self) -> dt.datetime:
-        return self.clock.now()
 
     def now_serving(self, queue: str, day: dt.date) -> str | None:
         """The number now called in a queue, asked of the replica once per change however
@@ -156,27 +43,3 @@ class WebStation:
         if key not in self._memo:
             self._memo[key] = now_serving(self.replica.conn, queue, day)
         return self._memo[key]
-
-    def today(self) -> dt.date:
-        return self.config.service_day(self.now())
-
-    # --- the client's news ----------------------------------------------------------------------
-
-    def _on_events(self, events: list[Event]) -> None:
-        self.changes.bump()
-
-    def _on_state(self) -> None:
-        assert self.client is not None
-        current = self.client.connected.is_set() and self.client.caught_up.is_set()
-        if current and self.stale_since is not None:
-            self.stale_since = None
-            self.changes.bump()
-        elif not self.client.connected.is_set() and self.stale_since is None:
-            self.stale_since = self.now()
-            log.warning("lost the hub; pages say the data is from %s", self.stale_since)
-            self.changes.bump()
-
-    def _last_event_time(self) -> dt.datetime:
-        row = self.replica.conn.execute(
-            "SELECT at_ms FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        return from_ms(int(row[0])) if row else self.now()

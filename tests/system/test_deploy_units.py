@@ -245,7 +245,7 @@ def test_hub_and_backup_units_commands_run(tmp_path: Path,
     assert hub.wait(timeout=15) == 0
 
 
-@pytest.mark.parametrize("app", ["kiosk", "counter", "display", "web"])
+@pytest.mark.parametrize("app", ["kiosk", "counter", "display", "web", "console"])
 def test_station_templates_fit_the_apps(app: str) -> None:
     """The arguments in deploy/stations/<app>.env are ones `antrean <app>` accepts."""
     from antrean import cli

@@ -15,7 +15,7 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 PACKAGES = sorted(p.parent.name for p in ROOT.glob("*/__init__.py"))
 SPAN = re.compile(r"`([^`\s]+)`")
 PATH = re.compile(r"^[\w.-]+(/[\w.-]+)*/?$")
-MODULE = re.compile(r"^(antrean|shared|kiosk|counter_client|display|region|web)(\.\w+)+$")
+MODULE = re.compile(r"^(antrean|shared|kiosk|counter_client|display|region|web|console)(\.\w+)+$")
 
 
 def code_map() -> str:

@@ -1,0 +1,125 @@
+"""What the live hall shows, read from the console's replica with the ledger's own queries:
+plain data for the templates. The coordinator's filter is applied here, on the server: rows of
+another agency are never built, so no page or stream can carry them. No aiohttp here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from console.accounts import User
+from console.i18n import Words
+from shared.clock import from_ms, to_ms
+from shared.ledger import model as m
+from shared.ledger.queries import LedgerReader
+
+
+@dataclass
+class CounterRow:
+    number: int
+    name: str
+    agency: str
+    state: str  # "open", "paused", "closed"
+    state_text: str
+    officer: str
+    ticket: str  # the label being called or served, "" when none
+    service: str
+    minutes: int | None  # for how long, when a ticket is at the counter
+    over: bool  # past the service's standard minutes
+    standard: int | None
+    calls_hour: int
+
+
+@dataclass
+class ServiceRow:
+    code: str
+    agency: str
+    name: str
+    waiting: int
+    longest: int | None  # minutes the longest-waiting ticket has waited
+    estimate: str  # for a ticket taken now
+    quota: int | None
+    used: int
+
+    @property
+    def left(self) -> int | None:
+        return None if self.quota is None else max(0, self.quota - self.used)
+
+
+@dataclass
+class AlertRow:
+    device: str
+    kind: str
+    message: str
+    since: str  # HH:MM
+
+
+@dataclass
+class HallFacts:
+    date: str
+    time: str
+    counters: list[CounterRow]
+    services: list[ServiceRow]
+    alerts: list[AlertRow] = field(default_factory=list)
+    show_alerts: bool = True
+
+
+def hall_facts(reader: LedgerReader, now: dt.datetime, user: User, t: Words) -> HallFacts:
+    config = reader.config
+    day = config.service_day(now)
+    local = now.astimezone(config.tz)
+    now_ms = to_ms(now)
+    hour_start = to_ms(local.replace(minute=0, second=0, microsecond=0))
+    calls = _calls_since(reader, hour_start)
+    counters = []
+    for number, cfg in sorted(config.counters.items()):
+        if not user.sees(cfg.agency):
+            continue
+        view = reader.counter(number)
+        ticket = reader.ticket(view.ticket_id) if view.ticket_id else None
+        state = {m.COUNTER_OPEN: "open", m.COUNTER_PAUSED: "paused"}.get(view.status, "closed")
+        service = config.services.get(ticket.service) if ticket else None
+        minutes: int | None = None
+        if ticket is not None:
+            since = ticket.started_at or ticket.last_called_at or ticket.called_at
+            minutes = max(0, (now_ms - since) // 60000) if since else None
+        standard = service.standard_minutes if service else None
+        counters.append(CounterRow(
+            number, cfg.name, _agency(reader, cfg.agency), state, t(f"counter_{state}"),
+            view.officer or "", ticket.label if ticket else "",
+            service.name if service else "", minutes,
+            bool(minutes is not None and standard is not None and minutes > standard),
+            standard, calls.get(number, 0)))
+    services = []
+    for code, service in config.services.items():
+        if not user.sees(service.agency):
+            continue
+        waiting, oldest = reader.conn.execute(
+            "SELECT count(*), min(issued_at) FROM tickets WHERE service=? AND service_day=? "
+            "AND status=?", (code, day.isoformat(), m.WAITING)).fetchone()
+        in_queue = reader.waiting_count([service.queue], day)
+        estimate = reader.estimated_wait_minutes(service.queue, in_queue, day, now)
+        services.append(ServiceRow(
+            code, _agency(reader, service.agency), service.name, int(waiting),
+            max(0, (now_ms - int(oldest)) // 60000) if oldest is not None else None,
+            t.wait(estimate), service.daily_quota, reader.issued_today(f"s:{code}", day)))
+    # Alerts are about the hall's stations (kiosks, printers), which belong to no agency:
+    # the hall's people see them, a coordinator does not.
+    show = user.role != "coordinator"
+    alerts = [AlertRow(a.device, a.kind, a.message,
+                       f"{from_ms(a.since_ms).astimezone(config.tz):%H:%M}")
+              for a in reader.open_alerts(day)] if show else []
+    return HallFacts(t.date(day), f"{local:%H:%M}", counters, services, alerts, show)
+
+
+def _agency(reader: LedgerReader, code: str) -> str:
+    a = reader.config.agencies.get(code)
+    return a.short_name if a else code
+
+
+def _calls_since(reader: LedgerReader, since_ms: int) -> dict[int, int]:
+    """Calls (recalls included) per counter since a moment."""
+    rows = reader.conn.execute(
+        "SELECT json_extract(data, '$.counter'), count(*) FROM events WHERE kind IN (?, ?) "
+        "AND at_ms >= ? GROUP BY 1", (*m.CALL_KINDS, since_ms)).fetchall()
+    return {int(r[0]): int(r[1]) for r in rows if r[0] is not None}

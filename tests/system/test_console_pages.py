@@ -1,0 +1,214 @@
+"""The console in a real browser: Debian's chromium driven by Playwright, against a real hub
+process and a real `antrean console` process (its accounts made by the real `antrean console
+user add`) on 127.0.0.1. A counter's real command moves the live hall; nothing is reloaded.
+
+Screenshot: the live hall at 1920×1080 into a temporary folder; with
+ANTREAN_WEB_SCREENSHOTS=docs/screenshots it is written there (the docs' picture)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.console_station import ConsoleProcess
+from tests.helpers.web_station import ActingStation
+from tests.system.conftest import DATA, HubProcess
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
+WAIT_MS = 10_000
+PASSWORD = "kata-sandi-rahasia"
+
+
+@dataclass
+class Hall:
+    hub: HubProcess
+    console: ConsoleProcess
+    kiosk: ActingStation
+    counters: dict[int, ActingStation]
+
+    def issue(self, service: str = "ktp-baru") -> str:
+        result = self.kiosk.command("issue_ticket", service=service)
+        return str(result.value["ticket"]["label"])
+
+    def call_next(self, counter: int) -> str:
+        result = self.counters[counter].command("call_next", counter=counter)
+        return str(result.value["ticket"]["label"])
+
+    def synced(self) -> None:
+        self.console.wait_seq(int(self.hub.health()["last_seq"]))  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
+    workdir = tmp_path_factory.mktemp("console-hall")
+    hub = HubProcess(workdir, DATA / "small_hall.toml")
+    console_token = hub.enroll("console-1", "admin")
+    kiosk_token = hub.enroll("kiosk-1", "kiosk")
+    tokens = {n: hub.enroll(f"loket-{n}", "counter", n) for n in (1, 3)}
+    hub.add_officer("siti", "2468")
+    hub.add_officer("budi", "1357")
+    hub.start()
+    console = ConsoleProcess(workdir, hub.url, console_token, hub.clock)
+    console.add_user("kepala", "supervisor", PASSWORD, "Kepala DPMPTSP")
+    console.add_user("tamu", "admin", PASSWORD, "Admin Tamu")
+    console.add_user("ani", "coordinator", PASSWORD, "Ani Dukcapil", agency="DUKCAPIL",
+                     config=DATA / "small_hall.toml")
+    console.start()
+    kiosk = ActingStation(hub.url, kiosk_token)
+    counters = {n: ActingStation(hub.url, t) for n, t in tokens.items()}
+    counters[1].sign_in("siti", "2468", 1)
+    counters[3].sign_in("budi", "1357", 3)
+    h = Hall(hub, console, kiosk, counters)
+    yield h
+    for station in (kiosk, *counters.values()):
+        station.close()
+    console.stop()
+    hub.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    yield tab
+    context.close()
+    assert errors == [], errors
+
+
+def sign_in(page: object, hall: Hall, username: str, password: str = PASSWORD) -> None:
+    page.goto(hall.console.url + "/")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+
+
+def expect(page: object, selector: str) -> object:
+    return playwright_sync.expect(page.locator(selector))  # type: ignore[attr-defined]
+
+
+def shot(page: object, tmp: Path, name: str) -> None:
+    path = Path(SHOTS) if SHOTS else tmp
+    path.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path / f"console-{name}.png"))  # type: ignore[attr-defined]
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+def test_sign_in_and_the_live_hall_moves_when_a_counter_calls(hall: Hall, page: object,
+                                                              tmp_path: Path) -> None:
+    for service in ("ktp-baru", "ktp-baru", "kk", "bpjs-daftar", "bpjs-daftar"):
+        hall.issue(service)
+    hall.synced()
+    sign_in(page, hall, "kepala")
+    expect(page, "header .who").to_contain_text("Kepala DPMPTSP")  # type: ignore[attr-defined]
+    assert page.url.endswith("/aula")  # type: ignore[attr-defined]
+    cookie = next(c for c in page.context.cookies()  # type: ignore[attr-defined]
+                  if c["name"] == "antrean_console")
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+    row = 'tr[data-service="ktp-baru"] td.big'
+    expect(page, row).to_have_text("2", timeout=WAIT_MS)  # type: ignore[attr-defined]
+    page.evaluate("window.__same_page = 1")  # type: ignore[attr-defined]  # gone on a reload
+
+    label = hall.call_next(1)
+    expect(page, 'tr[data-counter="1"] td.ticket').to_contain_text(  # type: ignore[attr-defined]
+        label, timeout=WAIT_MS)
+    expect(page, row).to_have_text("1", timeout=WAIT_MS)  # type: ignore[attr-defined]
+    expect(page, 'tr[data-counter="1"] td.num').to_have_text(  # type: ignore[attr-defined]
+        "1", timeout=WAIT_MS)
+    assert page.evaluate("window.__same_page") == 1  # type: ignore[attr-defined]
+
+    hall.counters[1].command("start", counter=1)
+    hall.call_next(3)
+    alert = hall.kiosk.run(hall.kiosk.client.command(
+        "alert", {"kind": "printer", "message": "Kertas printer habis"}))
+    assert alert.ok, alert.refusal
+    expect(page, ".alerts").to_contain_text("Kertas printer habis",  # type: ignore[attr-defined]
+                                            timeout=WAIT_MS)
+    expect(page, 'tr[data-counter="3"] td.ticket').to_contain_text(  # type: ignore[attr-defined]
+        "B-", timeout=WAIT_MS)
+    shot(page, tmp_path, "live-1920x1080")
+
+
+def test_a_coordinator_sees_only_their_agency(hall: Hall, page: object) -> None:
+    hall.issue("pajak-kendaraan")
+    hall.synced()
+    sign_in(page, hall, "ani")
+    expect(page, 'tr[data-service="ktp-baru"]').to_be_visible()  # type: ignore[attr-defined]
+    html = page.content()  # type: ignore[attr-defined]
+    for other in ('data-service="bpjs-daftar"', 'data-service="pajak-kendaraan"',
+                  'data-counter="3"', 'data-counter="4"', "Kertas printer habis"):
+        assert other not in html, other
+    # After a call at another agency's counter the stream still carries none of it.
+    hall.call_next(3)
+    hall.synced()
+    label = hall.issue("ktp-ganti")
+    assert label
+    expect(page, 'tr[data-service="ktp-ganti"] td.big').to_have_text(  # type: ignore[attr-defined]
+        "1", timeout=WAIT_MS)
+    assert 'data-counter="3"' not in page.content()  # type: ignore[attr-defined]
+
+
+def test_wrong_passwords_are_throttled(hall: Hall, page: object) -> None:
+    for _ in range(5):
+        sign_in(page, hall, "tamu", "salah-salah-salah")
+        expect(page, ".error").to_have_text(  # type: ignore[attr-defined]
+            "Nama pengguna atau kata sandi salah.")
+    sign_in(page, hall, "tamu")  # the right password, too late
+    expect(page, ".error").to_contain_text(  # type: ignore[attr-defined]
+        re.compile(r"Terlalu banyak percobaan gagal\. Coba lagi dalam \d+ menit\."))
+    assert page.url.endswith("/masuk")  # type: ignore[attr-defined]
+
+
+def test_a_form_without_its_csrf_token_is_refused(hall: Hall, page: object) -> None:
+    page.goto(hall.console.url + "/masuk?lang=en")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", "kepala")  # type: ignore[attr-defined]
+    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
+    page.evaluate("document.querySelector('input[name=csrf]').remove()")  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    expect(page, "h1").to_have_text("Request refused")  # type: ignore[attr-defined]
+    assert not [c for c in page.context.cookies()  # type: ignore[attr-defined]
+                if c["name"] == "antrean_console"]
+    # Signed in, the sign-out form without its token leaves the session alone.
+    sign_in(page, hall, "kepala")
+    expect(page, "header .who").to_be_visible()  # type: ignore[attr-defined]
+    page.evaluate("document.querySelector('form.out input[name=csrf]').remove()")  # type: ignore[attr-defined]
+    page.click("form.out button")  # type: ignore[attr-defined]
+    expect(page, "h1").to_have_text("Permintaan ditolak")  # type: ignore[attr-defined]
+    page.goto(hall.console.url + "/aula")  # type: ignore[attr-defined]
+    expect(page, "header .who").to_contain_text("Kepala")  # type: ignore[attr-defined]
+    page.click("form.out button")  # type: ignore[attr-defined]
+    expect(page, "h1").to_have_text("Masuk")  # type: ignore[attr-defined]
+
+
+def test_losing_the_hub_says_since_when(hall: Hall, page: object) -> None:
+    """Last: it stops the hub."""
+    sign_in(page, hall, "kepala")
+    expect(page, "#live .when strong").to_be_visible()  # type: ignore[attr-defined]
+    expect(page, "#stale").to_be_hidden()  # type: ignore[attr-defined]
+    hall.hub.stop()
+    expect(page, "#stale").to_have_text(  # type: ignore[attr-defined]
+        re.compile(r"^Data belum diperbarui sejak \d\d:\d\d$"), timeout=WAIT_MS)
+    assert hall.console.health()["current"] is False

@@ -1,0 +1,330 @@
+"""The console without a browser: the live hall's facts from a real ledger's events, and the
+HTTP side on aiohttp's test server (127.0.0.1) over a real replica and a real account store:
+the session cookie's attributes, CSRF refused without the token (sign-in and sign-out),
+the throttle's answer, pages and streams that need a session, and a coordinator who never
+receives another agency's rows (the page and the stream). tests/system/test_console_pages.py
+drives the same pages in chromium against real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from console import accounts as a
+from console.accounts import AccountStore, User
+from console.app import SESSION_COOKIE, SIGN_IN_COOKIE, build_app
+from console.facts import hall_facts
+from console.i18n import Words
+from shared.clock import ManualClock
+from shared.config import HallConfig
+from shared.ledger.ledger import Ledger
+from shared.ledger.model import Command
+from shared.station.follower import Follower
+from shared.station.replica import Replica
+from tests.helpers.ledger import KIOSK, open_counter
+
+PASSWORD = "kata-sandi-rahasia"
+SUPERVISOR = User("kepala", "Kepala", "supervisor", None, False)
+ID = Words("id")
+
+
+def issue(led: Ledger, service: str = "ktp-baru") -> str:
+    r = led.run("issue_ticket", KIOSK, service=service)
+    assert r.ok, r.refusal
+    return str(r.value["ticket"]["label"])
+
+
+# --- the facts ----------------------------------------------------------------------------------
+
+
+def test_the_hall_facts(ledger: Ledger, clock: ManualClock) -> None:
+    issue(ledger)
+    issue(ledger)
+    issue(ledger, "bpjs-daftar")
+    officer = open_counter(ledger, 1)
+    ledger.run("call_next", officer, counter=1)
+    ledger.run("start", officer, counter=1)
+    clock.advance(minutes=4)
+    hall = hall_facts(ledger.reader, clock.now(), SUPERVISOR, ID)
+    one = next(c for c in hall.counters if c.number == 1)
+    assert (one.state, one.officer, one.ticket, one.minutes, one.over, one.calls_hour) == (
+        "open", officer.officer, "KTP-001", 4, False, 1)
+    assert next(c for c in hall.counters if c.number == 3).state == "closed"
+    ktp = next(s for s in hall.services if s.code == "ktp-baru")
+    assert (ktp.waiting, ktp.longest, ktp.quota, ktp.used, ktp.left) == (1, 4, 5, 2, 3)
+    assert ktp.estimate.startswith("± ")
+    clock.advance(minutes=7)  # 11 minutes at the counter: past ktp-baru's 10
+    one = next(c for c in hall_facts(ledger.reader, clock.now(), SUPERVISOR, ID).counters
+               if c.number == 1)
+    assert (one.minutes, one.over, one.standard) == (11, True, 10)
+
+
+def test_a_coordinator_gets_only_their_agency(ledger: Ledger, clock: ManualClock) -> None:
+    issue(ledger, "bpjs-daftar")
+    alert = ledger.execute(Command("alert", {"kind": "printer", "message": "Kertas habis"},
+                                   KIOSK))
+    assert alert.ok, alert.refusal
+    siti = User("siti", "Siti", "coordinator", "DUKCAPIL", False)
+    hall = hall_facts(ledger.reader, clock.now(), siti, ID)
+    assert {c.number for c in hall.counters} == {1, 2}
+    assert {s.code for s in hall.services} == {"ktp-baru", "ktp-ganti", "kk"}
+    assert hall.alerts == [] and not hall.show_alerts
+    everyone = hall_facts(ledger.reader, clock.now(), SUPERVISOR, ID)
+    assert [x.message for x in everyone.alerts] == ["Kertas habis"]
+
+
+# --- over HTTP ----------------------------------------------------------------------------------
+
+Go = Callable[[TestClient, Follower, AccountStore], Awaitable[None]]
+
+
+def serve_and(ledger: Ledger, config: HallConfig, clock: ManualClock, tmp_path: Path,
+              go: Go, proxy: str = "") -> None:
+    async def main() -> None:
+        replica = Replica(tmp_path / "console.db")
+        replica.apply(ledger.reader.events_after(0))
+        station = Follower(config, replica, None, clock)
+        station.stale_since = None
+        accounts = AccountStore(tmp_path / "accounts.db", clock=lambda: clock.now().timestamp())
+        accounts.add("kepala", "Kepala DPMPTSP", "supervisor", PASSWORD)
+        accounts.add("siti", "Siti Aminah", "coordinator", PASSWORD, agency="DUKCAPIL")
+        # Cookies by hand: the test server is plain http, where a client jar keeps no
+        # Secure cookie; the browser test shows chromium keeps them on 127.0.0.1.
+        client = TestClient(TestServer(build_app(station, accounts, proxy),
+                                       handler_cancellation=True),
+                            cookie_jar=aiohttp.DummyCookieJar())
+        await client.start_server()
+        try:
+            await go(client, station, accounts)
+        finally:
+            await client.close()
+            accounts.close()
+            replica.close()
+
+    asyncio.run(main())
+
+
+async def sign_in_form(client: TestClient) -> tuple[str, str]:
+    """The sign-in form's CSRF token and the cookie that goes with it."""
+    page = await client.get("/masuk")
+    token = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+    assert token
+    return token.group(1), page.cookies[SIGN_IN_COOKIE].value
+
+
+async def sign_in(client: TestClient, username: str, password: str = PASSWORD,
+                  forwarded: str | None = None) -> aiohttp.ClientResponse:
+    token, cookie = await sign_in_form(client)
+    headers = {"Cookie": f"{SIGN_IN_COOKIE}={cookie}"}
+    if forwarded:
+        headers["X-Forwarded-For"] = forwarded
+    return await client.post("/masuk", data={"csrf": token, "username": username,
+                                             "password": password},
+                             headers=headers, allow_redirects=False)
+
+
+async def session_cookie(client: TestClient, username: str) -> str:
+    reply = await sign_in(client, username)
+    assert reply.status == 303, await reply.text()
+    return f"{SESSION_COOKIE}={reply.cookies[SESSION_COOKIE].value}"
+
+
+def test_signing_in_sets_a_strict_http_only_secure_cookie(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        reply = await sign_in(client, "kepala")
+        assert reply.status == 303 and reply.headers["Location"] == "/aula"
+        raw = next(v for v in reply.headers.getall("Set-Cookie")
+                   if v.startswith(SESSION_COOKIE + "="))
+        morsel = SimpleCookie(raw)[SESSION_COOKIE]
+        assert morsel["httponly"] and morsel["secure"] and morsel["samesite"] == "Strict"
+        assert len(morsel.value) >= 40
+        cookie = f"{SESSION_COOKIE}={morsel.value}"
+        hall = await client.get("/aula", headers={"Cookie": cookie})
+        body = await hall.text()
+        assert hall.status == 200 and "Kepala DPMPTSP" in body and "KTP" in body
+        assert hall.headers["Cache-Control"] == "no-store"
+        assert "frame-ancestors 'none'" in hall.headers["Content-Security-Policy"]
+        english = await (await client.get("/aula?lang=en", headers={"Cookie": cookie})).text()
+        assert "Counters" in english and "Sign out" in english
+        assert (await client.get("/laporan", headers={"Cookie": cookie})).status == 200
+
+    issue(ledger)
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_pages_need_a_session(ledger: Ledger, small_config: HallConfig, clock: ManualClock,
+                              tmp_path: Path) -> None:
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        for path in ("/", "/aula", "/laporan"):
+            reply = await client.get(path, allow_redirects=False)
+            assert reply.status == 303 and reply.headers["Location"].startswith("/masuk")
+        forged = f"{SESSION_COOKIE}=made-up"
+        reply = await client.get("/aula", headers={"Cookie": forged}, allow_redirects=False)
+        assert reply.status == 303
+        assert (await client.get("/live/aula")).status == 401
+        assert (await client.get("/health")).status == 200
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_forms_without_their_csrf_token_are_refused(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        token, cookie = await sign_in_form(client)
+        creds = {"username": "kepala", "password": PASSWORD}
+        for data, headers in (
+                (creds, {"Cookie": f"{SIGN_IN_COOKIE}={cookie}"}),  # no token in the form
+                ({**creds, "csrf": token}, {}),  # no cookie: another site's form
+                ({**creds, "csrf": "x" * len(token)}, {"Cookie": f"{SIGN_IN_COOKIE}={cookie}"})):
+            reply = await client.post("/masuk", data=data, headers=headers,
+                                      allow_redirects=False)
+            assert reply.status == 403 and SESSION_COOKIE not in reply.cookies
+            assert "Formulir ini kedaluwarsa" in await reply.text()
+        assert not [e for e in accounts.audit_log() if e[1] == "sign_in"]  # never tried
+        session = await session_cookie(client, "kepala")
+        out = await client.post("/keluar", headers={"Cookie": session}, allow_redirects=False)
+        assert out.status == 403
+        assert (await client.get("/aula", headers={"Cookie": session},
+                                 allow_redirects=False)).status == 200  # still signed in
+        page = await (await client.get("/aula", headers={"Cookie": session})).text()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert csrf
+        out = await client.post("/keluar", data={"csrf": csrf.group(1)},
+                                headers={"Cookie": session}, allow_redirects=False)
+        assert out.status == 303
+        assert (await client.get("/aula", headers={"Cookie": session},
+                                 allow_redirects=False)).status == 303
+        assert [e[1] for e in accounts.audit_log()][:3] == ["sign_out", "csrf_refused",
+                                                            "sign_in"]
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_wrong_passwords_are_throttled(ledger: Ledger, small_config: HallConfig,
+                                       clock: ManualClock, tmp_path: Path) -> None:
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        for _ in range(a.ACCOUNT_FAILURES_BEFORE_LOCK):
+            reply = await sign_in(client, "kepala", "salah-salah-salah")
+            assert reply.status == 401
+            assert "Nama pengguna atau kata sandi salah" in await reply.text()
+        reply = await sign_in(client, "kepala")
+        assert reply.status == 429 and int(reply.headers["Retry-After"]) > 0
+        assert "Coba lagi dalam 5 menit" in await reply.text()
+        assert SESSION_COOKIE not in reply.cookies
+        clock.advance(minutes=6)
+        assert (await sign_in(client, "kepala")).status == 303
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_a_coordinator_never_receives_another_agencys_rows(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    issue(ledger, "bpjs-daftar")
+    issue(ledger)
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        siti = await session_cookie(client, "siti")
+        page = await (await client.get("/aula", headers={"Cookie": siti})).text()
+        assert 'data-service="ktp-baru"' in page and 'data-counter="1"' in page
+        assert "bpjs-daftar" not in page and 'data-counter="3"' not in page
+        assert "BPJS" not in page.split("<main", 1)[1]
+        stream = await client.get("/live/aula", headers={"Cookie": siti})
+        first = await asyncio.wait_for(stream.content.readuntil(b"\r\n\r\n"), 10)
+        assert b"ktp-baru" in first and b"bpjs-daftar" not in first
+        stream.close()
+        kepala = await session_cookie(client, "kepala")
+        everyone = await (await client.get("/aula", headers={"Cookie": kepala})).text()
+        assert 'data-service="bpjs-daftar"' in everyone and 'data-counter="3"' in everyone
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_the_stream_sends_the_hall_again_after_a_change_and_ends_an_idle_session(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    issue(ledger)
+    officer = open_counter(ledger, 1)
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        kepala = await session_cookie(client, "kepala")
+        stream = await client.get("/live/aula", headers={"Cookie": kepala})
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        first = await asyncio.wait_for(stream.content.readuntil(b"\r\n\r\n"), 10)
+        assert b"event: page" in first and b"KTP-001" not in first
+        seen = station.replica.last_seq
+        ledger.run("call_next", officer, counter=1)
+        station.replica.apply(ledger.reader.events_after(seen))
+        station.changes.bump()
+        second = await asyncio.wait_for(stream.content.readuntil(b"\r\n\r\n"), 10)
+        assert b"KTP-001" in second
+        # The stream is no activity: past the idle time it tells the page to sign in again.
+        clock.advance(seconds=a.IDLE_SECONDS + 1)
+        station.changes.bump()
+        third = await asyncio.wait_for(stream.content.readuntil(b"\r\n\r\n"), 10)
+        assert b"event: signed_out" in third and b"/masuk?idle=1" in third
+        stream.close()
+        station.stale_since = dt.datetime(2026, 11, 30, 2, 41, tzinfo=dt.UTC)
+        again = await session_cookie(client, "kepala")
+        page = await (await client.get("/aula", headers={"Cookie": again})).text()
+        assert "Data belum diperbarui sejak 09:41" in page
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_a_ticket_past_its_standard_is_highlighted(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    issue(ledger)
+    officer = open_counter(ledger, 1)
+    ledger.run("call_next", officer, counter=1)
+    ledger.run("start", officer, counter=1)
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        kepala = await session_cookie(client, "kepala")
+        page = await (await client.get("/aula", headers={"Cookie": kepala})).text()
+        assert 'class="mins"' in page and "mins over" not in page
+        clock.advance(minutes=11)  # ktp-baru's standard is 10 minutes
+        page = await (await client.get("/aula", headers={"Cookie": kepala})).text()
+        row = page.split('data-counter="1"', 1)[1].split("</tr>", 1)[0]
+        assert 'class="mins over"' in row and "11 mnt" in row and "melewati standar" in row
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_the_command_line_refuses_a_console_without_its_hub_or_token(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from antrean.cli import main
+
+    for name in ("ANTREAN_HUB", "ANTREAN_TOKEN", "ANTREAN_HUB_FINGERPRINT"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["console", "--token", "T"]) == 2
+    assert "give the hub's address" in capsys.readouterr().err
+    assert main(["console", "--hub", "ws://127.0.0.1:8470"]) == 2
+    assert "--role admin" in capsys.readouterr().err
+    assert main(["console", "--hub", "http://x", "--token", "T"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a hub address" in err and "Traceback" not in err
+
+
+def test_behind_the_proxy_each_client_address_is_throttled_on_its_own(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    """With --proxy-address, the address the proxy saw (the last in X-Forwarded-For) is the
+    client's; a client cannot choose it by sending its own header first."""
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        for n in range(a.ADDRESS_FAILURES_BEFORE_LOCK):
+            reply = await sign_in(client, f"guess{n}", "salah-salah-salah",
+                                  forwarded=f"10.9.9.{n}, 192.168.10.50")
+            assert reply.status == 401
+        assert (await sign_in(client, "kepala", forwarded="192.168.10.50")).status == 429
+        assert (await sign_in(client, "kepala", forwarded="192.168.10.51")).status == 303
+        assert accounts.audit_log()[0][3] == "192.168.10.51"
+
+    serve_and(ledger, small_config, clock, tmp_path, go, proxy="127.0.0.1")
