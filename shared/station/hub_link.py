@@ -236,6 +236,9 @@ class HubLink(StationLink):
         # closed replica.
         self._ws.textMessageReceived.disconnect(self._on_text)
         self._ws.close()
+        # Nothing the closing socket says later (disconnected, an error) may reach this link:
+        # it may be gone by then, and Qt would call into a deleted object.
+        self._ws.blockSignals(True)
         self.replica.close()
 
     # --- the connection ------------------------------------------------------------------------

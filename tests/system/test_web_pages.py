@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from kiosk.core import KioskCore, KioskSettings
@@ -216,6 +218,13 @@ def print_a_ticket(qtbot: QtBot, hall: Hall, workdir: Path) -> bytes:
         worker.shutdown()
         link.close()
         fake.stop()
+        # What the print thread and the closing socket posted reaches live objects; then they
+        # go the Qt way (a queued call into an object Python had already freed crashed the
+        # test's process in pytest-qt's event processing).
+        QApplication.processEvents()
+        for obj in (core, worker, link):
+            obj.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 def test_the_printed_qr_opens_the_tickets_live_page(hall: Hall, tab: Page, qtbot: QtBot,
