@@ -404,7 +404,7 @@ def test_each_download_is_its_format_and_goes_into_the_audit_log(
             'attachment; filename="laporan-bulanan-2026-11.pdf"')
         rows = list(csv.reader(io.StringIO(bodies["csv"].decode("utf-8-sig"))))
         assert rows[0][:2] == ["Laporan Bulanan Mal Pelayanan Publik", small_config.mpp.name]
-        assert next(r for r in rows if r[:1] == ["Jumlah"])[:4] == ["Jumlah", "", "7", "5"]
+        assert next(r for r in rows if r[:1] == ["Jumlah"])[:4] == ["Jumlah", "", "6", "5"]
         book = openpyxl.load_workbook(io.BytesIO(bodies["xlsx"]))
         assert book.sheetnames[0] == "monthly"
         assert bodies["pdf"].startswith(b"%PDF")
