@@ -222,7 +222,11 @@ def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, pag
     sign_in(page, hall, "kepala")
     expect(page, "header .who").to_contain_text("Kepala DPMPTSP")  # type: ignore[attr-defined]
     page.click("header nav a[href^='/laporan']")  # type: ignore[attr-defined]
+    page.select_option("select[name=periode]", "rentang")  # type: ignore[attr-defined]
+    expect(page, "input[name=dari]").to_be_visible()  # type: ignore[attr-defined]
+    expect(page, "input[name=bulan]").to_be_hidden()  # type: ignore[attr-defined]
     page.select_option("select[name=periode]", "bulan")  # type: ignore[attr-defined]
+    expect(page, "input[name=dari]").to_be_hidden()  # type: ignore[attr-defined]
     page.select_option("select[name=kelompok]", "instansi")  # type: ignore[attr-defined]
     page.click(".report-form button[type=submit]")  # type: ignore[attr-defined]
     expect(page, ".report-head h2").to_contain_text(  # type: ignore[attr-defined]
