@@ -203,17 +203,6 @@ def test_a_form_without_its_csrf_token_is_refused(hall: Hall, page: object) -> N
     expect(page, "h1").to_have_text("Masuk")  # type: ignore[attr-defined]
 
 
-def test_losing_the_hub_says_since_when(hall: Hall, page: object) -> None:
-    """Last: it stops the hub."""
-    sign_in(page, hall, "kepala")
-    expect(page, "#live .when strong").to_be_visible()  # type: ignore[attr-defined]
-    expect(page, "#stale").to_be_hidden()  # type: ignore[attr-defined]
-    hall.hub.stop()
-    expect(page, "#stale").to_have_text(  # type: ignore[attr-defined]
-        re.compile(r"^Data belum diperbarui sejak \d\d:\d\d$"), timeout=WAIT_MS)
-    assert hall.console.health()["current"] is False
-
-
 def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, page: object,
                                                                   tmp_path: Path) -> None:
     for service in ("ktp-baru", "kk", "bpjs-daftar"):
@@ -247,3 +236,14 @@ def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, pag
     download = info.value
     assert re.fullmatch(r"laporan-bulanan-\d{4}-\d{2}\.pdf", download.suggested_filename)
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
+
+
+def test_losing_the_hub_says_since_when(hall: Hall, page: object) -> None:
+    """Last: it stops the hub."""
+    sign_in(page, hall, "kepala")
+    expect(page, "#live .when strong").to_be_visible()  # type: ignore[attr-defined]
+    expect(page, "#stale").to_be_hidden()  # type: ignore[attr-defined]
+    hall.hub.stop()
+    expect(page, "#stale").to_have_text(  # type: ignore[attr-defined]
+        re.compile(r"^Data belum diperbarui sejak \d\d:\d\d$"), timeout=WAIT_MS)
+    assert hall.console.health()["current"] is False
