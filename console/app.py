@@ -1,6 +1,6 @@
 """The console's HTTP side: the sign-in page, the live hall (its live part re-rendered with one
 template and sent over server-sent events after every change of the replica), the reports'
-page, sign-out.
+page and its downloads (console.reports), sign-out.
 
 Every page but the sign-in page needs a session: a random id in an HTTP-only, Secure,
 SameSite=Strict cookie, looked up in the account store's session table (console.accounts).
@@ -25,6 +25,7 @@ from aiohttp import web
 from aiohttp_sse import sse_response
 
 from console import facts as f
+from console import reports as r
 from console.accounts import ROLE_NAMES, AccountStore, Session
 from console.i18n import Words
 from shared.station.follower import Follower
@@ -35,6 +36,7 @@ STATION = web.AppKey("station", Follower)
 ACCOUNTS = web.AppKey("accounts", AccountStore)
 PROXY = web.AppKey("proxy", str)  # the reverse proxy's address, or ""
 HASHING = web.AppKey("hashing", asyncio.Semaphore)
+REPORTING = web.AppKey("reporting", asyncio.Semaphore)  # reports computed at once, at most
 # The request's session, set by `guard` (None only on the public pages).
 SESSION: web.RequestKey[Session | None] = web.RequestKey("session")
 HERE = Path(__file__).parent
@@ -224,11 +226,59 @@ async def hall_stream(request: web.Request) -> web.StreamResponse:
 
 
 async def reports_page(request: web.Request) -> web.StreamResponse:
-    """The reports' page: a stub the reports module (issue 14's other half) fills."""
+    """The reports' page: the form (period, grouping, priority), the report's tables with
+    their charts and the download links. A bad query: the form again with a plain message,
+    HTTP 400, nothing computed."""
     t = words(request)
-    return aiohttp_jinja2.render_template(
-        "laporan.html", request, {**common(request, t, signed_in(request)),
-                                  "title": t("title_reports")})
+    session = signed_in(request)
+    station = request.app[STATION]
+    context: dict[str, Any] = {**common(request, t, session), "title": t("title_reports"),
+                               "kinds": r.KINDS, "groups": r.GROUPS,
+                               "priorities": list(r.PRIORITIES), "error": "", "report": None}
+    try:
+        query = r.parse(dict(request.query), station.now().astimezone(station.config.tz).date())
+    except r.QueryError as e:
+        context.update(error=t(e.key), form=dict(request.query))
+        return aiohttp_jinja2.render_template("laporan.html", request, context, status=400)
+    async with request.app[REPORTING]:
+        report = await asyncio.to_thread(r.page, station.replica.path, station.config, query,
+                                         _agencies(session), t.lang == "en")
+    lang = {"lang": t.lang} if t.lang != "id" else {}
+    context.update(form=query.form, report=report,
+                   downloads=[(fmt.upper(), "/laporan/unduh?"
+                               + query.query_string(format=fmt, **lang))
+                              for fmt in ("csv", "xlsx", "pdf")])
+    return aiohttp_jinja2.render_template("laporan.html", request, context)
+
+
+def _agencies(session: Session) -> frozenset[str] | None:
+    user = session.user
+    return frozenset({user.agency or ""}) if user.role == "coordinator" else None
+
+
+async def report_download(request: web.Request) -> web.StreamResponse:
+    """A report as CSV, XLSX or PDF (an attachment), each written to the audit log."""
+    t = words(request)
+    session = signed_in(request)
+    station = request.app[STATION]
+    fmt = request.query.get("format", "")
+    try:
+        if fmt not in r.CONTENT_TYPES:
+            raise r.QueryError("report_bad_format")
+        query = r.parse(dict(request.query), station.now().astimezone(station.config.tz).date())
+    except r.QueryError as e:
+        return error_page(request, t, 400, "report_refused", e.key)
+    agencies = _agencies(session)
+    async with request.app[REPORTING]:
+        body = await asyncio.to_thread(r.download, station.replica.path, station.config, query,
+                                       fmt, agencies)
+    name = r.filename(query, fmt, session.user.agency if agencies else None)
+    request.app[ACCOUNTS].audit("export", session.user.username, address(request), True,
+                                f"{name} {query.query_string()}")
+    log.info("console: %s downloaded %s", session.user.username, name)
+    return web.Response(body=body, headers={
+        "Content-Type": r.CONTENT_TYPES[fmt],
+        "Content-Disposition": f'attachment; filename="{name}"'})
 
 
 async def root(request: web.Request) -> web.StreamResponse:
@@ -308,6 +358,7 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "") -> web
     app[ACCOUNTS] = accounts
     app[PROXY] = proxy
     app[HASHING] = asyncio.Semaphore(2)
+    app[REPORTING] = asyncio.Semaphore(1)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
                          autoescape=jinja2.select_autoescape(["html"]),
                          trim_blocks=True, lstrip_blocks=True)
@@ -319,6 +370,7 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "") -> web
     app.router.add_get("/aula", hall_page)
     app.router.add_get("/live/aula", hall_stream)
     app.router.add_get("/laporan", reports_page)
+    app.router.add_get("/laporan/unduh", report_download)
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 

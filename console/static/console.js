@@ -32,3 +32,19 @@
                                           two(lastNews.getMinutes())));
   };
 })();
+
+// The reports' form: only the fields of the chosen kind of period (without script, all show).
+(function () {
+  "use strict";
+  var kind = document.getElementById("periode");
+  if (!kind) { return; }
+  function show() {
+    var fields = document.querySelectorAll("[data-kinds]");
+    for (var i = 0; i < fields.length; i++) {
+      var kinds = fields[i].getAttribute("data-kinds").split(" ");
+      fields[i].hidden = kinds.indexOf(kind.value) < 0;
+    }
+  }
+  kind.addEventListener("change", show);
+  show();
+}());

@@ -138,7 +138,7 @@ def to_html(report: Report, name: str, config: HallConfig,
     by_table = {c.table: {"uri": "data:image/svg+xml;base64,"
                           + base64.b64encode(c.svg.encode()).decode(),
                           "title_id": c.title_id} for c in drawn}
-    filled = [_hall_hours(t, report) for t in tables(report, name)]
+    filled = [hall_hours(t, report) for t in tables(report, name)]
     day = signed_on or report.period.end
     place = config.mpp.kabupaten.removeprefix("Kabupaten ").removeprefix("Kota ")
     fmt: Callable[[Any, str], str] = cell_text
@@ -150,7 +150,7 @@ def to_html(report: Report, name: str, config: HallConfig,
         signed_on=f"{day.day} {BULAN[day.month - 1]} {day.year}")
 
 
-def _hall_hours(t: Table, report: Report) -> Table:
+def hall_hours(t: Table, report: Report) -> Table:
     """The hour tables with only the hall's hours, so that they fit an A4 page."""
     from shared.reports.charts import hours_span
 

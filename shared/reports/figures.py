@@ -171,14 +171,18 @@ class Report:
 
 
 def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: str = "agency",
-            priority: str | None = None) -> Report:
-    """The report of a period from the events of a ledger (the hub's or any replica)."""
+            priority: str | None = None, agencies: frozenset[str] | None = None) -> Report:
+    """The report of a period from the events of a ledger (the hub's or any replica).
+
+    `agencies`, when given, keeps only those agencies' tickets (the agency a ticket ended in)
+    and counters (a coordinator's report: the console passes their agency)."""
     if by not in GROUPINGS:
         raise ReportError(f"a report is by {', '.join(GROUPINGS)}, not {by!r}")
     if priority is not None and priority not in PRIORITY_FILTERS:
         raise ReportError(f"unknown priority filter {priority!r} "
                           f"(one of {', '.join(PRIORITY_FILTERS)})")
-    tickets = [t for t in _tickets(conn, period) if _keep(t, priority)]
+    tickets = [t for t in _tickets(conn, period)
+               if _keep(t, priority) and (agencies is None or t.agency in agencies)]
     tz = config.tz
     arrivals: dict[dt.date, list[int]] = {d: [0] * 24 for d in period.days()}
     for t in tickets:
@@ -197,14 +201,16 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
         if by in ("service", "agency"):
             for code in t.left:
                 origin = config.services.get(code)
-                moved[code if by == "service" else (origin.agency if origin else code)] += 1
+                if agencies is None or (origin and origin.agency in agencies):
+                    moved[code if by == "service" else (origin.agency if origin else code)] += 1
     rows = [_row(k, _name(config, by, k), groups.get(k, []), config, moved[k])
             for k in sorted(set(groups) | set(moved), key=_sort_key)]
     total = _row("Jumlah", "Jumlah", tickets, config, sum(len(t.left) for t in tickets))
     by_service: dict[str, list[_Ticket]] = {}
     for t in tickets:
         by_service.setdefault(t.service, []).append(t)
-    left: Counter[str] = Counter(svc for t in tickets for svc in t.left)
+    left: Counter[str] = Counter(svc for t in tickets for svc in t.left
+                                 if agencies is None or _service_agency(config, svc) in agencies)
     agency_services: dict[str, list[Row]] = {}
     for code in sorted(set(by_service) | set(left)):
         svc = config.services.get(code)
@@ -215,7 +221,9 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
     return Report(
         mpp=config.mpp.name, kabupaten=config.mpp.kabupaten, period=period, by=by,
         priority=priority, rows=rows, total=total, arrivals=dict(sorted(arrivals.items())),
-        counters=_counter_hours(conn, config, period, tickets), peak_hour=peak_hour,
+        counters=[c for c in _counter_hours(conn, config, period, tickets)
+                  if agencies is None or _counter_agency(config, c.counter) in agencies],
+        peak_hour=peak_hour,
         peak_day_hour=busiest if busiest and busiest[2] else None,
         agency_services=agency_services,
         agency_names={a: _name(config, "agency", a) for a in agency_services},
@@ -288,6 +296,16 @@ def _tickets(conn: sqlite3.Connection, period: Period) -> list[_Ticket]:
             elif kind == m.TICKET_PRIORITY_CHECKED:
                 t.priority_ok = 1 if extra else 0
     return out
+
+
+def _service_agency(config: HallConfig, code: str) -> str | None:
+    svc = config.services.get(code)
+    return svc.agency if svc else None
+
+
+def _counter_agency(config: HallConfig, number: int) -> str | None:
+    counter = config.counters.get(number)
+    return counter.agency if counter else None
 
 
 def _keep(t: _Ticket, priority: str | None) -> bool:

@@ -8,17 +8,21 @@ drives the same pages in chromium against real processes."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
 
 import aiohttp
+import openpyxl
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from console import accounts as a
+from console import reports as console_reports
 from console.accounts import AccountStore, User
 from console.app import SESSION_COOKIE, SIGN_IN_COOKIE, build_app
 from console.facts import hall_facts
@@ -30,6 +34,7 @@ from shared.ledger.model import Command
 from shared.station.follower import Follower
 from shared.station.replica import Replica
 from tests.helpers.ledger import KIOSK, open_counter
+from tests.unit.test_reports import build_two_days
 
 PASSWORD = "kata-sandi-rahasia"
 SUPERVISOR = User("kepala", "Kepala", "supervisor", None, False)
@@ -328,3 +333,120 @@ def test_behind_the_proxy_each_client_address_is_throttled_on_its_own(
         assert accounts.audit_log()[0][3] == "192.168.10.51"
 
     serve_and(ledger, small_config, clock, tmp_path, go, proxy="127.0.0.1")
+
+
+# --- the reports' page and its downloads --------------------------------------------------------
+
+TWO_DAYS_QUERY = "periode=rentang&dari=2026-11-30&sampai=2026-12-01"
+
+
+def test_the_reports_page_for_a_supervisor(ledger: Ledger, small_config: HallConfig,
+                                           clock: ManualClock, tmp_path: Path) -> None:
+    build_two_days(ledger, clock)
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        kepala = await session_cookie(client, "kepala")
+        reply = await client.get(f"/laporan?{TWO_DAYS_QUERY}", headers={"Cookie": kepala})
+        assert reply.status == 200
+        page = await reply.text()
+        main = page.split("<main", 1)[1]
+        for table in ("figures", "times", "hours", "arrivals", "counters"):
+            assert f'data-table="{table}"' in main
+        assert "BPJSKES" in main and "DUKCAPIL" in main
+        assert main.count('src="data:image/svg+xml;base64,') == 3
+        assert "30 November 2026 – 1 Desember 2026" in main
+        for fmt in ("csv", "xlsx", "pdf"):
+            assert "/laporan/unduh?periode=rentang&amp;kelompok=instansi" in main
+            assert f"format={fmt}" in main
+        month = await (await client.get("/laporan?periode=bulan&bulan=2026-11",
+                                        headers={"Cookie": kepala})).text()
+        assert "Laporan Bulanan Mal Pelayanan Publik · November 2026" in month
+        assert 'data-table="monthly"' in month
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_a_coordinators_report_holds_only_their_agency(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    build_two_days(ledger, clock)
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        siti = await session_cookie(client, "siti")
+        page = await (await client.get(f"/laporan?{TWO_DAYS_QUERY}",
+                                       headers={"Cookie": siti})).text()
+        main = page.split("<main", 1)[1]
+        assert "DUKCAPIL" in main and "BPJS" not in main and "bpjs" not in main
+        csv_body = await (await client.get(f"/laporan/unduh?format=csv&{TWO_DAYS_QUERY}",
+                                           headers={"Cookie": siti})).read()
+        assert b"DUKCAPIL" in csv_body and b"BPJS" not in csv_body
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_each_download_is_its_format_and_goes_into_the_audit_log(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    build_two_days(ledger, clock)
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        kepala = await session_cookie(client, "kepala")
+        got: dict[str, aiohttp.ClientResponse] = {}
+        bodies: dict[str, bytes] = {}
+        for fmt in ("csv", "xlsx", "pdf"):
+            reply = await client.get(f"/laporan/unduh?format={fmt}&periode=bulan&bulan=2026-11",
+                                     headers={"Cookie": kepala})
+            assert reply.status == 200, await reply.text()
+            got[fmt], bodies[fmt] = reply, await reply.read()
+        assert got["csv"].headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert got["xlsx"].headers["Content-Type"] == (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        assert got["pdf"].headers["Content-Type"] == "application/pdf"
+        assert got["pdf"].headers["Content-Disposition"] == (
+            'attachment; filename="laporan-bulanan-2026-11.pdf"')
+        rows = list(csv.reader(io.StringIO(bodies["csv"].decode("utf-8-sig"))))
+        assert rows[0][:2] == ["Laporan Bulanan Mal Pelayanan Publik", small_config.mpp.name]
+        assert next(r for r in rows if r[:1] == ["Jumlah"])[:4] == ["Jumlah", "", "6", "5"]
+        book = openpyxl.load_workbook(io.BytesIO(bodies["xlsx"]))
+        assert book.sheetnames[0] == "monthly"
+        assert bodies["pdf"].startswith(b"%PDF")
+        exports = accounts.conn.execute(
+            "SELECT username, ok, detail FROM audit WHERE action='export' ORDER BY id").fetchall()
+        assert [(u, ok, d.split()[0]) for u, ok, d in exports] == [
+            ("kepala", 1, "laporan-bulanan-2026-11.csv"),
+            ("kepala", 1, "laporan-bulanan-2026-11.xlsx"),
+            ("kepala", 1, "laporan-bulanan-2026-11.pdf")]
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+@pytest.mark.parametrize("query", [
+    "periode=rentang&dari=2026-12-01&sampai=2026-11-30",  # backwards
+    "periode=bulan&bulan=2026-13",
+    "periode=hari&tanggal=30-11-2026",
+    "periode=tahunan",
+    "periode=rentang&dari=2025-01-01&sampai=2026-11-30",  # too long
+    "kelompok=kota",
+    "prioritas=vip",
+])
+def test_a_bad_report_query_is_refused_in_plain_indonesian(
+        query: str, ledger: Ledger, small_config: HallConfig, clock: ManualClock,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    computed: list[object] = []
+    monkeypatch.setattr(console_reports, "compute", lambda *a, **k: computed.append(a))
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        kepala = await session_cookie(client, "kepala")
+        reply = await client.get(f"/laporan?{query}", headers={"Cookie": kepala})
+        assert reply.status == 400
+        error = re.search(r'id="report-error">([^<]+)<', await reply.text())
+        assert error and error.group(1).endswith(".") and "Traceback" not in error.group(1)
+        download = await client.get(f"/laporan/unduh?format=pdf&{query}",
+                                    headers={"Cookie": kepala})
+        assert download.status == 400 and "Content-Disposition" not in download.headers
+        bad_format = await client.get("/laporan/unduh?format=docx", headers={"Cookie": kepala})
+        assert bad_format.status == 400
+        assert "Format unduhan tidak dikenal" in await bad_format.text()
+        assert accounts.conn.execute(
+            "SELECT count(*) FROM audit WHERE action='export'").fetchone() == (0,)
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+    assert computed == []

@@ -195,3 +195,16 @@ def test_bad_grouping_and_priority_are_refused(ledger: Ledger) -> None:
         report(ledger, by="loket")
     with pytest.raises(ReportError, match="unknown priority filter"):
         report(ledger, priority="vip")
+
+
+def test_an_agency_restriction_keeps_only_its_tickets_and_counters(two_days: Ledger) -> None:
+    rep = compute(two_days.conn, two_days.config, TWO_DAYS, "agency",
+                  agencies=frozenset({"DUKCAPIL"}))
+    assert [r.key for r in rep.rows] == ["DUKCAPIL"]
+    assert (rep.total.issued, rep.total.served) == (2, 2)
+    assert [c.counter for c in rep.counters] == [1]
+    assert list(rep.agency_services) == ["DUKCAPIL"]
+    assert rep.arrivals[MONDAY][9] == 2 and sum(rep.arrivals[TUESDAY]) == 0
+    services = compute(two_days.conn, two_days.config, TWO_DAYS, "service",
+                       agencies=frozenset({"BPJSKES"}))
+    assert [r.key for r in services.rows] == ["bpjs-daftar"]
