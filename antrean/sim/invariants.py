@@ -66,24 +66,6 @@ def check_numbers(conn: sqlite3.Connection) -> Check:
                  _first(problems, len(per_queue), "queues"))
 
 
-# Which ticket states each event may follow.
-_FROM: dict[str, tuple[str, ...]] = {
-    m.TICKET_CALLED: (m.WAITING,),
-    m.TICKET_RECALLED: (m.CALLED,),
-    m.TICKET_STARTED: (m.CALLED,),
-    m.TICKET_FINISHED: (m.CALLED, m.SERVING),
-    m.TICKET_NO_SHOW: (m.CALLED,),
-    m.TICKET_TRANSFERRED: (m.CALLED, m.SERVING),
-    m.TICKET_REQUEUED: (m.NO_SHOW,),
-    m.TICKET_CANCELLED: (m.WAITING, m.CALLED),
-    m.TICKET_EXPIRED: (m.WAITING,),
-}
-_TO = {
-    m.TICKET_CALLED: m.CALLED, m.TICKET_RECALLED: m.CALLED, m.TICKET_STARTED: m.SERVING,
-    m.TICKET_FINISHED: m.FINISHED, m.TICKET_NO_SHOW: m.NO_SHOW,
-    m.TICKET_TRANSFERRED: m.WAITING, m.TICKET_REQUEUED: m.WAITING,
-    m.TICKET_CANCELLED: m.CANCELLED, m.TICKET_EXPIRED: m.EXPIRED,
-}
 
 
 def check_replay(conn: sqlite3.Connection) -> list[Check]:
@@ -103,14 +85,15 @@ def check_replay(conn: sqlite3.Connection) -> list[Check]:
                 ticket_problems.append(f"{e.ticket_id} issued twice (seq {e.seq})")
             state[e.ticket_id] = m.WAITING
             continue
-        if e.kind not in _FROM or e.ticket_id is None:
+        if e.kind not in m.STATUS_BEFORE or e.ticket_id is None:
             continue
         steps += 1
         t = e.ticket_id
         before = state.get(t)
-        if before not in _FROM[e.kind]:
+        if before not in m.STATUS_BEFORE[e.kind]:
             ticket_problems.append(f"seq {e.seq}: {e.kind} of {t} while {before}")
-        state[t] = _TO[e.kind]
+        if e.kind in m.STATUS_AFTER:
+            state[t] = m.STATUS_AFTER[e.kind]
         counter = int(e.data.get("counter") or 0)
         if e.kind == m.TICKET_CALLED:
             held = active.get(counter)

@@ -232,24 +232,6 @@ def _read_log(conn: sqlite3.Connection, report: CheckReport, tail: int | None = 
     return events
 
 
-# Which statuses each event may find its ticket in (the ledger's rules, shared.ledger.ledger).
-_FROM: dict[str, tuple[str, ...]] = {
-    m.TICKET_CALLED: (m.WAITING,),
-    m.TICKET_RECALLED: (m.CALLED,),
-    m.TICKET_STARTED: (m.CALLED,),
-    m.TICKET_FINISHED: (m.CALLED, m.SERVING),
-    m.TICKET_NO_SHOW: (m.CALLED,),
-    m.TICKET_CANCELLED: (m.WAITING, m.CALLED),
-    m.TICKET_REQUEUED: (m.NO_SHOW,),
-    m.TICKET_TRANSFERRED: (m.CALLED, m.SERVING),
-    m.TICKET_PRIORITY_CHECKED: (m.CALLED, m.SERVING),
-    m.TICKET_EXPIRED: (m.WAITING,),
-}
-_TO: dict[str, str] = {
-    m.TICKET_CALLED: m.CALLED, m.TICKET_STARTED: m.SERVING, m.TICKET_FINISHED: m.FINISHED,
-    m.TICKET_NO_SHOW: m.NO_SHOW, m.TICKET_CANCELLED: m.CANCELLED, m.TICKET_REQUEUED: m.WAITING,
-    m.TICKET_TRANSFERRED: m.WAITING, m.TICKET_EXPIRED: m.EXPIRED,
-}
 _ENDS = (m.TICKET_FINISHED, m.TICKET_NO_SHOW, m.TICKET_CANCELLED, m.TICKET_TRANSFERRED)
 
 
@@ -262,14 +244,14 @@ def _check_promises(events: list[m.Event], report: CheckReport) -> None:
         if e.kind == m.TICKET_ISSUED:
             _issued(e, status, issued_at, last_number, report)
             continue
-        if e.kind not in _FROM:
+        if e.kind not in m.STATUS_BEFORE:
             continue
         t = e.ticket_id
         if t is None or t not in status:
             report._add(DAMAGE, f"event {e.seq} ({e.kind}) is about ticket {t}, which was "
                         f"never issued")
             continue
-        if status[t] not in _FROM[e.kind]:
+        if status[t] not in m.STATUS_BEFORE[e.kind]:
             report._add(DAMAGE, f"event {e.seq} ({e.kind}) finds ticket {t} {status[t]}")
         counter = e.data.get("counter")
         if e.kind == m.TICKET_CALLED and isinstance(counter, int):
@@ -281,8 +263,8 @@ def _check_promises(events: list[m.Event], report: CheckReport) -> None:
         if e.kind in _ENDS:
             for c in [c for c, held in active.items() if held == t]:
                 del active[c]
-        if e.kind in _TO:
-            status[t] = _TO[e.kind]
+        if e.kind in m.STATUS_AFTER:
+            status[t] = m.STATUS_AFTER[e.kind]
 
 
 def _issued(e: m.Event, status: dict[str, str], issued_at: dict[str, int],

@@ -52,6 +52,26 @@ EVENT_KINDS = (
     COUNTER_PAUSED_EVENT, COUNTER_CLOSED_EVENT, OFFICER_SIGNED_IN, OFFICER_SIGNED_OUT,
     STATION_ALERT,
 )
+# The ledger's rules as a table: which statuses each ticket event may find its ticket in,
+# and the status it leaves it in (an event not in STATUS_AFTER leaves it as it was). Read by
+# the one check of a ledger and by the simulator's invariants.
+STATUS_BEFORE: dict[str, tuple[str, ...]] = {
+    TICKET_CALLED: (WAITING,),
+    TICKET_RECALLED: (CALLED,),
+    TICKET_STARTED: (CALLED,),
+    TICKET_FINISHED: (CALLED, SERVING),
+    TICKET_NO_SHOW: (CALLED,),
+    TICKET_CANCELLED: (WAITING, CALLED),
+    TICKET_REQUEUED: (NO_SHOW,),
+    TICKET_TRANSFERRED: (CALLED, SERVING),
+    TICKET_PRIORITY_CHECKED: (CALLED, SERVING),
+    TICKET_EXPIRED: (WAITING,),
+}
+STATUS_AFTER: dict[str, str] = {
+    TICKET_CALLED: CALLED, TICKET_STARTED: SERVING, TICKET_FINISHED: FINISHED,
+    TICKET_NO_SHOW: NO_SHOW, TICKET_CANCELLED: CANCELLED, TICKET_REQUEUED: WAITING,
+    TICKET_TRANSFERRED: WAITING, TICKET_EXPIRED: EXPIRED,
+}
 # Events a board shows and announces.
 CALL_KINDS = (TICKET_CALLED, TICKET_RECALLED)
 
