@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from shared import indonesian as ID
-
-LANGS = ("id", "en")
 
 WORDS: dict[str, tuple[str, str]] = {
     "console": ("Konsol MPP", "MPP console"),
@@ -114,31 +110,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "forbidden_title": ("Permintaan ditolak", "Request refused"),
 }
 
-ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-
-class Words:
+class Words(ID.Bilingual):
     """`t("key", **fields)` in one language."""
 
-    def __init__(self, lang: str) -> None:
-        self.lang = lang if lang in LANGS else "id"
-        self._i = LANGS.index(self.lang)
-
-    def __call__(self, key: str, **fields: object) -> str:
-        text = WORDS[key][self._i]
-        return text.format(**fields) if fields else text
-
-    def date(self, day: dt.date) -> str:
-        if self.lang == "id":
-            return ID.tanggal(day)
-        return f"{ENGLISH_DAYS[day.weekday()]}, {day:%d %B %Y}".replace(" 0", " ")
-
-    def wait(self, minutes: int | None) -> str:
-        if minutes is None:
-            return self("unknown")
-        if minutes <= 0:
-            return self("soon")
-        if minutes < 60:
-            return self("minutes", n=minutes)
-        h, n = divmod(minutes, 60)
-        return self("hours_minutes", h=h, n=n) if n else self("hours", h=h)
+    WORDS = WORDS

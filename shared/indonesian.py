@@ -6,6 +6,8 @@ them (`VISITOR_WORDS`, `date_en`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import ClassVar
 
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -97,3 +99,35 @@ COMMAND_REFUSED = "Perintah ditolak server."
 DISK_LOW = ("Maaf, nomor antrean baru belum dapat diambil karena penyimpanan server antrean "
             "hampir penuh. Silakan hubungi petugas.")
 WRONG_PIN = "ID petugas atau PIN salah."
+
+
+class Bilingual:
+    """`t("key", **fields)` in Indonesian or English, from a table of (Indonesian, English)
+    pairs (`WORDS`, given by the subclass: the web station's, the console's), with the dates
+    and waits their pages show."""
+
+    LANGS: ClassVar[tuple[str, str]] = ("id", "en")
+    WORDS: ClassVar[Mapping[str, tuple[str, str]]] = {}
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in self.LANGS else "id"
+        self._i = self.LANGS.index(self.lang)
+
+    def __call__(self, key: str, **fields: object) -> str:
+        text = self.WORDS[key][self._i]
+        return text.format(**fields) if fields else text
+
+    def date(self, day: dt.date) -> str:
+        return tanggal(day) if self.lang == "id" else date_en(day)
+
+    def wait(self, minutes: int | None) -> str:
+        """A waiting time in words; the table has "unknown", "soon", "minutes", "hours" and
+        "hours_minutes"."""
+        if minutes is None:
+            return self("unknown")
+        if minutes <= 0:
+            return self("soon")
+        if minutes < 60:
+            return self("minutes", n=minutes)
+        h, n = divmod(minutes, 60)
+        return self("hours_minutes", h=h, n=n) if n else self("hours", h=h)

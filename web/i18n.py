@@ -9,8 +9,6 @@ import datetime as dt
 
 from shared import indonesian as ID
 
-LANGS = ("id", "en")
-
 WORDS: dict[str, tuple[str, str]] = {
     "title_ticket": ("Nomor antrean Anda", "Your queue number"),
     "title_board": ("Papan antrean", "Queue board"),
@@ -77,32 +75,12 @@ WORDS: dict[str, tuple[str, str]] = {
     **ID.VISITOR_WORDS,
 }
 
-class Words:
+
+class Words(ID.Bilingual):
     """`t("key", **fields)` in one language."""
 
-    def __init__(self, lang: str) -> None:
-        self.lang = lang if lang in LANGS else "id"
-        self._i = LANGS.index(self.lang)
-
-    def __call__(self, key: str, **fields: object) -> str:
-        text = WORDS[key][self._i]
-        return text.format(**fields) if fields else text
-
-    def date(self, day: dt.date) -> str:
-        if self.lang == "id":
-            return ID.tanggal(day)
-        return ID.date_en(day)
+    WORDS = WORDS
 
     def when(self, day: dt.date | None) -> str:
         """When to come back, as the kiosk says it."""
         return ID.kapan(day) if self.lang == "id" else ID.kapan_en(day)
-
-    def wait(self, minutes: int | None) -> str:
-        if minutes is None:
-            return self("unknown")
-        if minutes <= 0:
-            return self("soon")
-        if minutes < 60:
-            return self("minutes", n=minutes)
-        h, n = divmod(minutes, 60)
-        return self("hours_minutes", h=h, n=n) if n else self("hours", h=h)
