@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import datetime as dt
 import json
 import logging
@@ -77,6 +76,7 @@ from shared.ledger.projection import apply_event, insert_event
 from shared.ledger.store import immediate
 from shared.station.client import HubClient
 from shared.station.replica import Replica
+from tests.helpers.slow_station import never_reads
 
 ROOT = Path(__file__).resolve().parents[1]
 BUSY_HALL = ROOT / "tests" / "data" / "busy_hall.toml"
@@ -541,24 +541,6 @@ def print_catch_up(c: dict[str, Any]) -> None:
 SLOW_READERS, FROM_ZERO, FROM_ZERO_HELPERS, SMALL_LEDGER = 150, 40, 2, 7000
 
 
-def slow_reader(port: int, token: str) -> socket.socket:
-    """A WebSocket client by hand that sends the upgrade and a hello from seq 0, then never
-    reads: what one hostile display token can open by the hundred."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: the window
-    sock.connect(("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                  f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
-    payload = json.dumps({"type": "hello", "token": token, "after": 0}).encode()
-    mask = os.urandom(4)
-    assert len(payload) < 126
-    sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
-                 + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-    return sock
-
-
 async def kiosk_while(url: str, token: str, seconds: float) -> list[float]:
     """Issue round trips, one every 20 ms, for `seconds`."""
     c = HubClient(url, token)
@@ -604,7 +586,7 @@ def helper_slow(port: int, token: str, count: int) -> None:
     that what they cost this machine is not charged to the kiosk being measured)."""
     print("ready", flush=True)
     sys.stdin.readline()  # "go"
-    socks = [slow_reader(port, token) for _ in range(count)]
+    socks = [never_reads(port, token) for _ in range(count)]
     print("connected", flush=True)
     sys.stdin.readline()  # "stop"
     for sock in socks:

@@ -11,11 +11,9 @@ never how fast this machine is. benchmarks/bench_hub.py (f) and (g) measure the 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import logging
-import os
 import socket
 import time
 from collections.abc import Iterator
@@ -35,6 +33,7 @@ from shared.ledger.store import connect, immediate
 from shared.station.client import HubClient
 from tests.helpers.hub_process import DATA, HubProcess
 from tests.helpers.inproc_hub import ThreadedHub
+from tests.helpers.slow_station import never_reads
 
 HISTORY = 7000  # events in the hall's ledger: a busy day and a half
 SLOW_TOKENS, PER_TOKEN = 15, p.MAX_CONNECTIONS_PER_TOKEN  # 60 readers that never read
@@ -54,23 +53,6 @@ def write_history(ledger: Path, events: int) -> None:
                                       "state": "open"}) for seq in range(1, events + 1)))
     finally:
         conn.close()
-
-
-def never_reads(port: int, token: str) -> socket.socket:
-    """A station by hand: the WebSocket upgrade and a hello from seq 0, then it never reads
-    (a 4 KiB receive buffer, set before connecting, so the kernel holds little for it)."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                  f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
-    payload = json.dumps({"type": "hello", "token": token, "after": 0}).encode()
-    mask = os.urandom(4)
-    sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
-                 + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-    return sock
 
 
 def rss_mib(pid: int) -> float:
