@@ -21,8 +21,27 @@ DATA = Path(__file__).parent.parent / "data"
 HALL_MORNING = "2026-11-30T09:00:00+07:00"
 
 
+class ChildProcess:
+    """A program of ours run by a test: SIGTERM as systemd stops it, SIGKILL as a power cut."""
+
+    proc: subprocess.Popen[bytes] | None
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
 @dataclass
-class HubProcess:
+class HubProcess(ChildProcess):
     workdir: Path
     config: Path
     port: int = field(default_factory=free_port)
@@ -85,16 +104,3 @@ class HubProcess:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)  # polling a starting server; bounded by the deadline
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from shared.ledger.projection import apply_event, insert_event
 from shared.ledger.store import immediate
 from shared.station.client import HubClient
 
+from .hub_process import ChildProcess
 from .ledger import DATA, MONDAY_0900
 
 BUSY_HALL = DATA / "busy_hall.toml"
@@ -121,7 +121,7 @@ class Traffic:
         self._thread.join(30)
 
 
-class ExporterProcess:
+class ExporterProcess(ChildProcess):
     def __init__(self, workdir: Path, dsn: str, hub_url: str, token: str,
                  *extra: str) -> None:
         self.workdir, self.dsn, self.hub_url, self.token = workdir, dsn, hub_url, token
@@ -137,19 +137,6 @@ class ExporterProcess:
             stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         out.close()
         return self
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
