@@ -28,50 +28,18 @@ from shared.hub.auth import AuthStore
 from shared.hub.cli import restore_from_replica
 from shared.hub.server import CATCH_UP_BATCH
 from shared.ledger.ledger import Ledger
-from shared.ledger.model import Actor, Event, Result
+from shared.ledger.model import Actor, Result
 from shared.ledger.projection import ledger_hash
 from shared.ledger.store import connect
 from shared.station.client import HubClient, HubRefused
 from shared.station.replica import Replica
 from tests.helpers.inproc_hub import ThreadedHub
 from tests.helpers.ledger import MONDAY_0900
+from tests.helpers.replica_station import Station
 from tests.system.conftest import DATA, HubProcess
 
 T = TypeVar("T")
 SMALL_HALL = DATA / "small_hall.toml"
-
-
-class Station:
-    """A station process's part, in this test's event loop: a HubClient with its replica, and
-    a way to wait until the replica holds a given sequence number (no polling)."""
-
-    def __init__(self, url: str, token: str, replica: Path) -> None:
-        self.replica = Replica(replica)
-        self.client = HubClient(url, token, self.replica, self._applied)
-        self._moved = asyncio.Event()
-
-    def _applied(self, events: list[Event]) -> None:
-        self._moved.set()
-
-    async def start(self) -> None:
-        await self.client.start(timeout=20)
-
-    async def holds(self, seq: int, timeout: float = 20) -> None:
-        async def wait() -> None:
-            while self.replica.last_seq < seq:
-                self._moved.clear()
-                await self._moved.wait()
-
-        await asyncio.wait_for(wait(), timeout)
-
-    async def run(self, kind: str, command_id: str | None = None, **args: Any) -> Result:
-        result = await self.client.command(kind, args, command_id, timeout=20)
-        assert result.ok, result.refusal
-        return result
-
-    async def close(self) -> None:
-        await self.client.close()
-        self.replica.close()
 
 
 def run(coro: Awaitable[T]) -> T:

@@ -31,6 +31,7 @@ from shared.station.replica import Replica
 from tests.helpers.damage import garble, integrity, replace_bytes, truncate, write_past_an_index
 from tests.helpers.ledger import MONDAY_0900
 from tests.helpers.region import wait_for
+from tests.helpers.replica_station import Station
 from tests.system.conftest import DATA, HubProcess, free_port
 
 T = TypeVar("T")
@@ -73,19 +74,8 @@ def one_line(done: subprocess.CompletedProcess[str]) -> str:
     return done.stderr
 
 
-class Kiosk:
+class Kiosk(Station):
     """A kiosk station's part: a HubClient with its replica."""
-
-    def __init__(self, url: str, token: str, replica: Path) -> None:
-        self.replica = Replica(replica)
-        self.client = HubClient(url, token, self.replica, self._applied)
-        self._moved = asyncio.Event()
-
-    def _applied(self, events: list[Event]) -> None:
-        self._moved.set()
-
-    async def start(self) -> None:
-        await self.client.start(timeout=20)
 
     async def issue(self, n: int, service: str = "kk") -> list[str]:
         labels = []
@@ -94,18 +84,6 @@ class Kiosk:
             assert r.ok, r.refusal
             labels.append(r.value["ticket"]["label"])
         return labels
-
-    async def holds(self, seq: int) -> None:
-        async def wait() -> None:
-            while self.replica.last_seq < seq:
-                self._moved.clear()
-                await self._moved.wait()
-
-        await asyncio.wait_for(wait(), 20)
-
-    async def close(self) -> None:
-        await self.client.close()
-        self.replica.close()
 
 
 def history(path: Path) -> tuple[str, int]:
