@@ -72,6 +72,29 @@ def test_the_hall_facts(ledger: Ledger, clock: ManualClock) -> None:
     assert (one.minutes, one.over, one.standard) == (11, True, 10)
 
 
+def test_the_hall_shows_the_tickets_refused_today_per_service(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    for _ in range(5):
+        issue(ledger)  # ktp-baru's quota of 5
+    assert not ledger.run("issue_ticket", KIOSK, service="ktp-baru").ok
+    assert not ledger.run("issue_ticket", KIOSK, service="ktp-baru").ok
+    clock.set(clock.now().replace(hour=14, minute=45))  # past the 14:30 cut-off
+    assert not ledger.run("issue_ticket", KIOSK, service="kk").ok
+    hall = {s.code: s for s in hall_facts(ledger.reader, clock.now(), SUPERVISOR, ID).services}
+    assert (hall["ktp-baru"].refused, hall["ktp-baru"].refused_total) == ({"quota_full": 2}, 2)
+    assert hall["kk"].refused == {"cutoff": 1} and hall["bpjs-daftar"].refused_total == 0
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        cookie = await session_cookie(client, "kepala")
+        page = await (await client.get("/aula", headers={"Cookie": cookie})).text()
+        assert "Ditolak hari ini" in page
+        row = re.search(r'data-service="ktp-baru">.*?</tr>', page, re.S)
+        assert row and re.search(r'class="num refused">2<small>kuota habis 2</small>',
+                                 row.group(0)), row
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
 def test_a_coordinator_gets_only_their_agency(ledger: Ledger, clock: ManualClock) -> None:
     issue(ledger, "bpjs-daftar")
     alert = ledger.execute(Command("alert", {"kind": "printer", "message": "Kertas habis"},
