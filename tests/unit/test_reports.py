@@ -210,16 +210,17 @@ def test_an_agency_restriction_keeps_only_its_tickets_and_counters(two_days: Led
     assert [r.key for r in services.rows] == ["bpjs-daftar"]
 
 
-def build_refusals(led: Ledger, clock: ManualClock) -> None:
-    """Monday 30 Nov 09:00: ktp-baru's quota of 5 is used up (KTP-001..005), then two more are
-    refused for the quota (the second claims lansia) and a retry of the first is the same
-    refusal; at 14:45, past the 14:30 cut-off, one kk and one bpjs-daftar are refused."""
+def build_refusals(led: Ledger, clock: ManualClock, day: dt.date = MONDAY) -> None:
+    """Monday 30 Nov (or `day`) at the clock's time: ktp-baru's quota of 5 is used up
+    (KTP-001..005), then two more are refused for the quota (the second claims lansia) and a
+    retry of the first is the same refusal; at 14:45, past the 14:30 cut-off, one kk and one
+    bpjs-daftar are refused."""
     for _ in range(5):
         ok(led.issue_ticket("ktp-baru", KIOSK))
     assert not led.issue_ticket("ktp-baru", KIOSK, command_id="refused-1").ok
     assert led.issue_ticket("ktp-baru", KIOSK, command_id="refused-1").duplicate
     assert not led.issue_ticket("ktp-baru", KIOSK, priority="lansia").ok
-    clock.set(wib(2026, 11, 30, 14, 45))
+    clock.set(wib(day.year, day.month, day.day, 14, 45))
     assert not led.issue_ticket("kk", KIOSK).ok
     assert not led.issue_ticket("bpjs-daftar", KIOSK).ok
 
