@@ -24,6 +24,7 @@ import jinja2
 from aiohttp import web
 from aiohttp_sse import sse_response
 
+from console import audit
 from console import facts as f
 from console import reports as r
 from console.accounts import ROLE_NAMES, AccountStore, Session
@@ -106,6 +107,8 @@ def common(request: web.Request, t: Words, session: Session | None) -> dict[str,
         "stale": stale_text(station, t), "here": here,
         "other_lang": with_lang(here, Words("en" if t.lang == "id" else "id")),
         "hall_url": with_lang("/aula", t), "reports_url": with_lang("/laporan", t),
+        "audit_url": (with_lang("/audit", t)
+                      if session and session.user.role in audit.ROLES else ""),
     }
 
 
@@ -281,6 +284,27 @@ async def report_download(request: web.Request) -> web.StreamResponse:
         "Content-Disposition": f'attachment; filename="{name}"'})
 
 
+async def audit_page(request: web.Request) -> web.StreamResponse:
+    """The audit log (supervisor and admin only): filtered by who, what and when, a page at
+    a time. A GET without side effects: no CSRF token."""
+    t = words(request)
+    session = signed_in(request)
+    if session.user.role not in audit.ROLES:
+        return error_page(request, t, 403, "forbidden_title", "audit_forbidden")
+    station = request.app[STATION]
+    context: dict[str, Any] = {**common(request, t, session), "title": t("title_audit"),
+                               "error": "", "log": None, "form": dict(request.query),
+                               "actions": request.app[ACCOUNTS].audit_actions()}
+    try:
+        query = audit.parse(dict(request.query), station.config.tz)
+    except audit.AuditQueryError as e:
+        context["error"] = t(e.key)
+        return aiohttp_jinja2.render_template("audit.html", request, context, status=400)
+    context.update(form=query.form,
+                   log=audit.page(request.app[ACCOUNTS], query, station.config.tz, t.lang))
+    return aiohttp_jinja2.render_template("audit.html", request, context)
+
+
 async def root(request: web.Request) -> web.StreamResponse:
     return redirect(with_lang("/aula", words(request)))
 
@@ -371,6 +395,7 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "") -> web
     app.router.add_get("/live/aula", hall_stream)
     app.router.add_get("/laporan", reports_page)
     app.router.add_get("/laporan/unduh", report_download)
+    app.router.add_get("/audit", audit_page)
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 

@@ -238,6 +238,50 @@ def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, pag
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
 
 
+def test_the_live_hall_counts_the_tickets_refused_today(hall: Hall, page: object,
+                                                        tmp_path: Path) -> None:
+    sign_in(page, hall, "kepala")
+    cell = 'tr[data-service="ktp-baru"] td.refused'
+    expect(page, cell).to_contain_text("0")  # type: ignore[attr-defined]
+    page.evaluate("window.__same_page = 1")  # type: ignore[attr-defined]  # gone on a reload
+    refused = 0
+    while refused < 2:  # ktp-baru's quota of 5 used up, then two refused
+        result = hall.kiosk.run(hall.kiosk.client.command("issue_ticket",
+                                                          {"service": "ktp-baru"}))
+        if not result.ok:
+            assert result.refusal is not None and result.refusal.code == "quota_full"
+            refused += 1
+    expect(page, cell).to_have_text(  # type: ignore[attr-defined]
+        re.compile(r"^2\s*kuota habis 2$"), timeout=WAIT_MS)
+    assert page.evaluate("window.__same_page") == 1  # type: ignore[attr-defined]
+    shot(page, tmp_path, "hall-refusals-1920x1080")
+
+
+def test_the_audit_log_lists_and_filters_and_is_not_for_a_coordinator(
+        hall: Hall, page: object, tmp_path: Path) -> None:
+    sign_in(page, hall, "ani", "wrong password")
+    sign_in(page, hall, "kepala")
+    expect(page, "header .who").to_contain_text("Kepala DPMPTSP")  # type: ignore[attr-defined]
+    page.click("header nav a[href^='/audit']")  # type: ignore[attr-defined]
+    expect(page, "h1").to_have_text("Log audit")  # type: ignore[attr-defined]
+    expect(page, "tr.audit-row").not_to_have_count(0)  # type: ignore[attr-defined]
+    page.fill("input[name=siapa]", "ani")  # type: ignore[attr-defined]
+    page.select_option("select[name=aksi]", "sign_in")  # type: ignore[attr-defined]
+    page.click(".audit-form button[type=submit]")  # type: ignore[attr-defined]
+    expect(page, "tr.audit-row.failed").not_to_have_count(0)  # type: ignore[attr-defined]
+    rows = page.locator("tr.audit-row")  # type: ignore[attr-defined]
+    assert all(a == "sign_in" for a in rows.evaluate_all("rs => rs.map(r => r.dataset.action)"))
+    assert "siapa=ani" in page.url and "aksi=sign_in" in page.url  # type: ignore[attr-defined]
+    shot(page, tmp_path, "audit-1920x1080")
+    page.click("form.out button")  # type: ignore[attr-defined]
+    sign_in(page, hall, "ani")
+    expect(page, "header .who").to_contain_text("Ani")  # type: ignore[attr-defined]
+    expect(page, "header nav a[href^='/audit']").to_have_count(0)  # type: ignore[attr-defined]
+    page.goto(hall.console.url + "/audit")  # type: ignore[attr-defined]
+    expect(page, "body").to_contain_text(  # type: ignore[attr-defined]
+        "Log audit hanya untuk supervisor dan admin.")
+
+
 def test_losing_the_hub_says_since_when(hall: Hall, page: object) -> None:
     """Last: it stops the hub."""
     sign_in(page, hall, "kepala")

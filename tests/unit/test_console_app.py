@@ -473,3 +473,55 @@ def test_a_bad_report_query_is_refused_in_plain_indonesian(
 
     serve_and(ledger, small_config, clock, tmp_path, go)
     assert computed == []
+
+
+# --- the audit log ------------------------------------------------------------------------------
+
+
+def test_the_audit_log_page_filters_by_who_what_and_when_a_page_at_a_time(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        await session_cookie(client, "kepala")  # 30 Nov, 09:00 WIB
+        await sign_in(client, "siti", "wrong password")
+        clock.advance(days=1)  # 1 Dec: 120 exports by kepala, who signs in again
+        for n in range(120):
+            accounts.audit("export", "kepala", "127.0.0.1", True, f"laporan-{n}.csv")
+        kepala = await session_cookie(client, "kepala")
+
+        async def get(query: str, cookie: str = kepala) -> tuple[int, str]:
+            reply = await client.get("/audit" + query, headers={"Cookie": cookie})
+            return reply.status, await reply.text()
+
+        status, body = await get("")
+        assert status == 200 and "Log audit" in body and 'href="/audit"' in body
+        assert "123 entri" in body and "Halaman 1 dari 3" in body
+        assert body.count('class="audit-row') == 50 and "laporan-119.csv" in body
+        assert 'rel="next" href="/audit?halaman=2"' in body and 'rel="prev"' not in body
+        status, last = await get("?halaman=3")
+        assert last.count('class="audit-row') == 23 and 'rel="next"' not in last
+        assert 'rel="prev" href="/audit?halaman=2"' in last
+        status, siti = await get("?siapa=Siti")
+        assert "1 entri" in siti and siti.count('class="audit-row failed"') == 1
+        assert "wrong name or password" in siti and "laporan-" not in siti
+        status, signins = await get("?aksi=sign_in")
+        assert signins.count('data-action="sign_in"') == 3 and "3 entri" in signins
+        status, monday = await get("?dari=2026-11-30&sampai=2026-11-30")
+        assert "2 entri" in monday and "2026-11-30 09:00:00" in monday
+        status, december = await get("?dari=2026-12-01&aksi=export&halaman=2")
+        assert "120 entri" in december and "Halaman 2 dari 3" in december
+        assert 'href="/audit?aksi=export&amp;dari=2026-12-01&amp;halaman=3"' in december
+        status, bad = await get("?dari=30-11-2026")
+        assert status == 400 and "Tanggal tidak valid" in bad and "audit-row" not in bad
+        status, backwards = await get("?dari=2026-12-02&sampai=2026-12-01")
+        assert status == 400 and "sebelum tanggal awal" in backwards
+        assert (await get("?halaman=nol"))[0] == 400
+        english = (await get("?lang=en"))[1]
+        assert "Audit log" in english and "123 entries" in english
+
+        siti_cookie = await session_cookie(client, "siti")
+        status, refused = await get("", siti_cookie)
+        assert status == 403 and "hanya untuk supervisor dan admin" in refused
+        hall = await (await client.get("/aula", headers={"Cookie": siti_cookie})).text()
+        assert 'href="/audit"' not in hall
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
