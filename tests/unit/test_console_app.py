@@ -525,3 +525,35 @@ def test_the_audit_log_page_filters_by_who_what_and_when_a_page_at_a_time(
         assert 'href="/audit"' not in hall
 
     serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_a_report_is_computed_once_until_its_period_changes(
+        ledger: Ledger, clock: ManualClock) -> None:
+    """The console's cache of reports (console.reports.ReportCache): the same report again
+    is the one computed before; a new event of a period that is still going on (or a later
+    event about one of a past period's tickets) makes it computed anew."""
+    build_two_days(ledger, clock)  # ends on Wednesday 2 Dec, 10:00
+    today = dt.date(2026, 12, 2)
+    november = console_reports.parse({"periode": "bulan", "bulan": "2026-11"}, today)
+    december = console_reports.parse({"periode": "bulan", "bulan": "2026-12"}, today)
+    cache = console_reports.ReportCache()
+
+    def make(query: console_reports.Query) -> dict[str, object]:
+        return console_reports.page(ledger.path, ledger.config, query, None, False, cache)
+
+    def fingerprint(query: console_reports.Query) -> tuple[int, int]:
+        return console_reports.fingerprint(ledger.conn, ledger.config, query.period)
+
+    nov_before, dec_before = fingerprint(november), fingerprint(december)
+    assert nov_before[0] == 1 and dec_before == (0, ledger.reader.last_seq())
+    first = make(december)
+    assert make(december)["tables"] is first["tables"]  # the page made before
+    assert first["total"].issued == 2  # type: ignore[attr-defined]
+    nov_page = make(november)
+    clock.set(clock.now().replace(hour=10, minute=30))
+    issue(ledger, "kk")  # today: December's report changes, November's does not
+    assert fingerprint(november) == nov_before and fingerprint(december) != dec_before
+    assert make(november)["tables"] is nov_page["tables"]
+    again = make(december)
+    assert again["tables"] is not first["tables"]
+    assert again["total"].issued == 3  # type: ignore[attr-defined]
