@@ -203,41 +203,6 @@ def test_a_form_without_its_csrf_token_is_refused(hall: Hall, page: object) -> N
     expect(page, "h1").to_have_text("Masuk")  # type: ignore[attr-defined]
 
 
-def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, page: object,
-                                                                  tmp_path: Path) -> None:
-    for service in ("ktp-baru", "kk", "bpjs-daftar"):
-        hall.issue(service)
-    hall.synced()
-    sign_in(page, hall, "kepala")
-    expect(page, "header .who").to_contain_text("Kepala DPMPTSP")  # type: ignore[attr-defined]
-    page.click("header nav a[href^='/laporan']")  # type: ignore[attr-defined]
-    page.select_option("select[name=periode]", "rentang")  # type: ignore[attr-defined]
-    expect(page, "input[name=dari]").to_be_visible()  # type: ignore[attr-defined]
-    expect(page, "input[name=bulan]").to_be_hidden()  # type: ignore[attr-defined]
-    page.select_option("select[name=periode]", "bulan")  # type: ignore[attr-defined]
-    expect(page, "input[name=dari]").to_be_hidden()  # type: ignore[attr-defined]
-    page.select_option("select[name=kelompok]", "instansi")  # type: ignore[attr-defined]
-    page.click(".report-form button[type=submit]")  # type: ignore[attr-defined]
-    expect(page, ".report-head h2").to_contain_text(  # type: ignore[attr-defined]
-        "Laporan Bulanan Mal Pelayanan Publik")
-    expect(page, "[data-table=monthly] tbody tr").not_to_have_count(0)  # type: ignore[attr-defined]
-    expect(page, "[data-table=figures] tbody").to_contain_text("DUKCAPIL")  # type: ignore[attr-defined]
-    expect(page, "[data-table=figures] tbody").to_contain_text("BPJSKES")  # type: ignore[attr-defined]
-    charts = page.locator(".report-table figure img")  # type: ignore[attr-defined]
-    playwright_sync.expect(charts).to_have_count(3)
-    # Each chart drawn (a broken image has no natural width).
-    assert page.evaluate(  # type: ignore[attr-defined]
-        "[...document.querySelectorAll('.report-table figure img')]"
-        ".every(i => i.complete && i.naturalWidth > 0)")
-    assert "periode=bulan" in page.url  # type: ignore[attr-defined]
-    shot(page, tmp_path, "report-1920x1080")
-    with page.expect_download() as info:  # type: ignore[attr-defined]
-        page.click(".downloads a[data-format=pdf]")  # type: ignore[attr-defined]
-    download = info.value
-    assert re.fullmatch(r"laporan-bulanan-\d{4}-\d{2}\.pdf", download.suggested_filename)
-    assert Path(download.path()).read_bytes().startswith(b"%PDF")
-
-
 def test_the_live_hall_counts_the_tickets_refused_today(hall: Hall, page: object,
                                                         tmp_path: Path) -> None:
     sign_in(page, hall, "kepala")
@@ -255,6 +220,45 @@ def test_the_live_hall_counts_the_tickets_refused_today(hall: Hall, page: object
         re.compile(r"^2\s*kuota habis 2$"), timeout=WAIT_MS)
     assert page.evaluate("window.__same_page") == 1  # type: ignore[attr-defined]
     shot(page, tmp_path, "hall-refusals-1920x1080")
+
+
+def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, page: object,
+                                                                  tmp_path: Path) -> None:
+    for service in ("ktp-ganti", "kk", "bpjs-daftar"):  # ktp-baru's quota is used up
+        hall.issue(service)
+    hall.synced()
+    sign_in(page, hall, "kepala")
+    expect(page, "header .who").to_contain_text("Kepala DPMPTSP")  # type: ignore[attr-defined]
+    page.click("header nav a[href^='/laporan']")  # type: ignore[attr-defined]
+    page.select_option("select[name=periode]", "rentang")  # type: ignore[attr-defined]
+    expect(page, "input[name=dari]").to_be_visible()  # type: ignore[attr-defined]
+    expect(page, "input[name=bulan]").to_be_hidden()  # type: ignore[attr-defined]
+    page.select_option("select[name=periode]", "bulan")  # type: ignore[attr-defined]
+    expect(page, "input[name=dari]").to_be_hidden()  # type: ignore[attr-defined]
+    page.select_option("select[name=kelompok]", "instansi")  # type: ignore[attr-defined]
+    page.click(".report-form button[type=submit]")  # type: ignore[attr-defined]
+    expect(page, ".report-head h2").to_contain_text(  # type: ignore[attr-defined]
+        "Laporan Bulanan Mal Pelayanan Publik")
+    expect(page, "[data-table=monthly] tbody tr").not_to_have_count(0)  # type: ignore[attr-defined]
+    expect(page, "[data-table=figures] tbody").to_contain_text("DUKCAPIL")  # type: ignore[attr-defined]
+    expect(page, "[data-table=figures] tbody").to_contain_text("BPJSKES")  # type: ignore[attr-defined]
+    expect(page, "[data-table=summary] tbody td:nth-child(7)").to_have_text(  # type: ignore[attr-defined]
+        "2")  # the quota refusals of the live hall's test
+    charts = page.locator(".report-table figure img")  # type: ignore[attr-defined]
+    playwright_sync.expect(charts).to_have_count(3)
+    # Each chart drawn (a broken image has no natural width).
+    assert page.evaluate(  # type: ignore[attr-defined]
+        "[...document.querySelectorAll('.report-table figure img')]"
+        ".every(i => i.complete && i.naturalWidth > 0)")
+    assert "periode=bulan" in page.url  # type: ignore[attr-defined]
+    shot(page, tmp_path, "report-1920x1080")
+    page.locator("[data-table=hours] figure").scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    shot(page, tmp_path, "chart-1920x1080")
+    with page.expect_download() as info:  # type: ignore[attr-defined]
+        page.click(".downloads a[data-format=pdf]")  # type: ignore[attr-defined]
+    download = info.value
+    assert re.fullmatch(r"laporan-bulanan-\d{4}-\d{2}\.pdf", download.suggested_filename)
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
 
 
 def test_the_audit_log_lists_and_filters_and_is_not_for_a_coordinator(
