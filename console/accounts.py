@@ -74,6 +74,17 @@ class Session:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: float  # Unix seconds
+    action: str  # sign_in, sign_out, export, csrf_refused, …
+    username: str
+    address: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
 class SignIn:
     """The answer to a sign-in: a session id for the cookie, or why not."""
 
@@ -282,6 +293,42 @@ class AccountStore:
                 "INSERT INTO audit (at, action, username, address, ok, detail) "
                 "VALUES (?,?,?,?,?,?)",
                 (self.clock(), action, username, address, int(ok), detail))
+
+    def audit_page(self, username: str = "", action: str = "", since: float | None = None,
+                   until: float | None = None, offset: int = 0, limit: int = 50
+                   ) -> tuple[list[AuditEntry], int]:
+        """One page of the audit log, newest first, filtered by who (a user name, exactly),
+        what (an action) and when (since <= at < until, Unix seconds); and how many entries
+        the filter finds in all."""
+        where: list[str] = []
+        params: list[str | float] = []
+        if username:
+            where.append("username = ?")
+            params.append(username.strip().lower())
+        if action:
+            where.append("action = ?")
+            params.append(action)
+        if since is not None:
+            where.append("at >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("at < ?")
+            params.append(until)
+        clause = " WHERE " + " AND ".join(where) if where else ""
+        with self.lock:
+            total = int(self.conn.execute(f"SELECT count(*) FROM audit{clause}",
+                                          params).fetchone()[0])
+            rows = self.conn.execute(
+                f"SELECT id, at, action, username, address, ok, detail FROM audit{clause} "
+                f"ORDER BY id DESC LIMIT ? OFFSET ?", (*params, limit, offset)).fetchall()
+        return [AuditEntry(int(r[0]), float(r[1]), r[2], r[3], r[4], bool(r[5]), r[6])
+                for r in rows], total
+
+    def audit_actions(self) -> list[str]:
+        """The actions the audit log holds, for the page's filter."""
+        with self.lock:
+            return [r[0] for r in self.conn.execute(
+                "SELECT DISTINCT action FROM audit ORDER BY action")]
 
     def audit_log(self, limit: int = 100) -> list[tuple[float, str, str, str, bool, str]]:
         """Newest first: (at, action, username, address, ok, detail)."""

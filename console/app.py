@@ -10,6 +10,8 @@ also set in a cookie (double submit), the others their session's own."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import hmac
 import json
 import logging
@@ -24,6 +26,7 @@ import jinja2
 from aiohttp import web
 from aiohttp_sse import sse_response
 
+from console import audit
 from console import facts as f
 from console import reports as r
 from console.accounts import ROLE_NAMES, AccountStore, Session
@@ -37,6 +40,8 @@ ACCOUNTS = web.AppKey("accounts", AccountStore)
 PROXY = web.AppKey("proxy", str)  # the reverse proxy's address, or ""
 HASHING = web.AppKey("hashing", asyncio.Semaphore)
 REPORTING = web.AppKey("reporting", asyncio.Semaphore)  # reports computed at once, at most
+REPORT_CACHE = web.AppKey("report_cache", r.ReportCache)
+WARMING = web.AppKey("warming", asyncio.Task[None])
 # The request's session, set by `guard` (None only on the public pages).
 SESSION: web.RequestKey[Session | None] = web.RequestKey("session")
 HERE = Path(__file__).parent
@@ -106,6 +111,8 @@ def common(request: web.Request, t: Words, session: Session | None) -> dict[str,
         "stale": stale_text(station, t), "here": here,
         "other_lang": with_lang(here, Words("en" if t.lang == "id" else "id")),
         "hall_url": with_lang("/aula", t), "reports_url": with_lang("/laporan", t),
+        "audit_url": (with_lang("/audit", t)
+                      if session and session.user.role in audit.ROLES else ""),
     }
 
 
@@ -242,7 +249,8 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
         return aiohttp_jinja2.render_template("laporan.html", request, context, status=400)
     async with request.app[REPORTING]:
         report = await asyncio.to_thread(r.page, station.replica.path, station.config, query,
-                                         _agencies(session), t.lang == "en")
+                                         _agencies(session), t.lang == "en",
+                                         request.app[REPORT_CACHE])
     lang = {"lang": t.lang} if t.lang != "id" else {}
     context.update(form=query.form, report=report,
                    downloads=[(fmt.upper(), "/laporan/unduh?"
@@ -271,7 +279,7 @@ async def report_download(request: web.Request) -> web.StreamResponse:
     agencies = _agencies(session)
     async with request.app[REPORTING]:
         body = await asyncio.to_thread(r.download, station.replica.path, station.config, query,
-                                       fmt, agencies)
+                                       fmt, agencies, request.app[REPORT_CACHE])
     name = r.filename(query, fmt, session.user.agency if agencies else None)
     request.app[ACCOUNTS].audit("export", session.user.username, address(request), True,
                                 f"{name} {query.query_string()}")
@@ -279,6 +287,27 @@ async def report_download(request: web.Request) -> web.StreamResponse:
     return web.Response(body=body, headers={
         "Content-Type": r.CONTENT_TYPES[fmt],
         "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def audit_page(request: web.Request) -> web.StreamResponse:
+    """The audit log (supervisor and admin only): filtered by who, what and when, a page at
+    a time. A GET without side effects: no CSRF token."""
+    t = words(request)
+    session = signed_in(request)
+    if session.user.role not in audit.ROLES:
+        return error_page(request, t, 403, "forbidden_title", "audit_forbidden")
+    station = request.app[STATION]
+    context: dict[str, Any] = {**common(request, t, session), "title": t("title_audit"),
+                               "error": "", "log": None, "form": dict(request.query),
+                               "actions": request.app[ACCOUNTS].audit_actions()}
+    try:
+        query = audit.parse(dict(request.query), station.config.tz)
+    except audit.AuditQueryError as e:
+        context["error"] = t(e.key)
+        return aiohttp_jinja2.render_template("audit.html", request, context, status=400)
+    context.update(form=query.form,
+                   log=audit.page(request.app[ACCOUNTS], query, station.config.tz, t.lang))
+    return aiohttp_jinja2.render_template("audit.html", request, context)
 
 
 async def root(request: web.Request) -> web.StreamResponse:
@@ -352,13 +381,58 @@ def error_page(request: web.Request, t: Words, status: int, title: str, text: st
                                 "mpp": request.app[STATION].config.mpp}, status=status)
 
 
-def build_app(station: Follower, accounts: AccountStore, proxy: str = "") -> web.Application:
+WARM_EVERY_SECONDS = 60.0
+
+
+def previous_month(today: dt.date) -> str:
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{first:%Y-%m}"
+
+
+async def warm_reports(app: web.Application) -> None:
+    """Keep last month's report (per agency, every ticket: the monthly report to the Bupati)
+    computed in the cache, so the first person to open it does not wait for a month of
+    tickets to be folded. Once the replica is current, at most every WARM_EVERY_SECONDS; a
+    report already cached for the replica's state costs two indexed queries."""
+    station = app[STATION]
+    seen, last = -1, -WARM_EVERY_SECONDS
+    loop = asyncio.get_running_loop()
+    while True:
+        seen = await station.changes.wait(seen, WARM_EVERY_SECONDS)
+        if station.stale_since is not None or loop.time() - last < WARM_EVERY_SECONDS:
+            continue
+        last = loop.time()
+        today = station.now().astimezone(station.config.tz).date()
+        query = r.parse({"periode": "bulan", "bulan": previous_month(today)}, today)
+        async with app[REPORTING]:
+            await asyncio.to_thread(r.page, station.replica.path, station.config, query,
+                                    None, False, app[REPORT_CACHE])
+
+
+async def _start_warming(app: web.Application) -> None:
+    app[WARMING] = asyncio.create_task(warm_reports(app))
+
+
+async def _stop_warming(app: web.Application) -> None:
+    app[WARMING].cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await app[WARMING]
+
+
+def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
+              warm: bool = False) -> web.Application:
+    """`warm`: keep last month's report computed (warm_reports); the console process does,
+    tests that count what is computed do not."""
     app = web.Application(middlewares=[guard])
+    if warm:
+        app.on_startup.append(_start_warming)
+        app.on_cleanup.append(_stop_warming)
     app[STATION] = station
     app[ACCOUNTS] = accounts
     app[PROXY] = proxy
     app[HASHING] = asyncio.Semaphore(2)
     app[REPORTING] = asyncio.Semaphore(1)
+    app[REPORT_CACHE] = r.ReportCache()
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"),
                          autoescape=jinja2.select_autoescape(["html"]),
                          trim_blocks=True, lstrip_blocks=True)
@@ -371,13 +445,14 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "") -> web
     app.router.add_get("/live/aula", hall_stream)
     app.router.add_get("/laporan", reports_page)
     app.router.add_get("/laporan/unduh", report_download)
+    app.router.add_get("/audit", audit_page)
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 
 
 async def serve(station: Follower, accounts: AccountStore, host: str, port: int,
                 proxy: str = "") -> web.AppRunner:
-    runner = web.AppRunner(build_app(station, accounts, proxy), access_log=None,
+    runner = web.AppRunner(build_app(station, accounts, proxy, warm=True), access_log=None,
                            handle_signals=False, handler_cancellation=True)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

@@ -40,6 +40,12 @@ class ServiceRow:
     estimate: str  # for a ticket taken now
     quota: int | None
     used: int
+    # New tickets refused today (ticket.refused), per reason: quota_full, cutoff, …
+    refused: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def refused_total(self) -> int:
+        return sum(self.refused.values())
 
     @property
     def left(self) -> int | None:
@@ -102,7 +108,8 @@ def hall_facts(reader: LedgerReader, now: dt.datetime, user: User, t: Words) -> 
         services.append(ServiceRow(
             code, _agency(reader, service.agency), service.name, int(waiting),
             max(0, (now_ms - int(oldest)) // 60000) if oldest is not None else None,
-            t.wait(estimate), service.daily_quota, reader.issued_today(f"s:{code}", day)))
+            t.wait(estimate), service.daily_quota, reader.issued_today(f"s:{code}", day),
+            reader.refused_today(code, day)))
     # Alerts are about the hall's stations (kiosks, printers), which belong to no agency:
     # the hall's people see them, a coordinator does not.
     show = user.role != "coordinator"

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from shared.clock import to_ms
 from shared.config import PRIORITY_GROUPS, HallConfig
 from shared.reports import export
 from shared.reports.definitions import REPORTS, cell_text, tables
@@ -111,11 +114,69 @@ def parse(query: dict[str, str], today: dt.date) -> Query:
     return Query(form, period, GROUPS[group], PRIORITIES[prio])
 
 
+class ReportCache:
+    """Reports computed before, by their query and the replica's state for their period
+    (`fingerprint`): a month of 100,000 tickets takes seconds to fold, and the same report
+    is asked for again (the page, then its downloads; another person; a reload). Holds the
+    newest few; thread-safe (the reports are computed in worker threads)."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def held(self) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return list(self._items)
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def fingerprint(conn: sqlite3.Connection, config: HallConfig, period: Period) -> tuple[int, int]:
+    """What a report of the period depends on in this replica, cheaply: while the replica's
+    newest event is not past the period's end, any new event may count (its last seq); once
+    it is, the events of the period are all here (the hub writes in time order) and only
+    later events about the period's tickets (an expiry, a late finish) change it: the newest
+    seq of those, through the events_ticket index."""
+    row = conn.execute("SELECT seq, at_ms FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    last, last_at = (int(row[0]), int(row[1])) if row else (0, 0)
+    end_ms = to_ms(dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), config.tz))
+    if last_at < end_ms:
+        return (0, last)
+    newest = conn.execute(
+        "SELECT max(seq) FROM events WHERE ticket_id >= ? AND ticket_id < ?",
+        (f"{period.start:%Y%m%d}-", f"{period.end + dt.timedelta(days=1):%Y%m%d}-")).fetchone()
+    return (1, int(newest[0] or 0))
+
+
 def _compute(replica_path: Path, config: HallConfig, query: Query,
-             agencies: frozenset[str] | None) -> Report:
+             agencies: frozenset[str] | None, cache: ReportCache | None = None
+             ) -> tuple[Report, tuple[Any, ...]]:
+    """The report and its cache key (the query, the agencies and the replica's fingerprint,
+    read in the same snapshot as the report)."""
     conn = sqlite3.connect(f"file:{replica_path}?mode=ro", uri=True)
     try:
-        return compute(conn, config, query.period, query.by, query.priority, agencies)
+        conn.execute("BEGIN")
+        key = (query.period, query.by, query.priority, agencies,
+               fingerprint(conn, config, query.period))
+        report = cache.get(("report", *key)) if cache else None
+        if report is None:
+            report = compute(conn, config, query.period, query.by, query.priority, agencies)
+            if cache:
+                cache.put(("report", *key), report)
+        return report, key
     finally:
         conn.close()
 
@@ -130,15 +191,25 @@ class PageTable:
 
 
 def page(replica_path: Path, config: HallConfig, query: Query,
-         agencies: frozenset[str] | None, english: bool) -> dict[str, Any]:
+         agencies: frozenset[str] | None, english: bool,
+         cache: ReportCache | None = None) -> dict[str, Any]:
     """The report's title, period and tables (each with its chart, an SVG as a data URI: the
     console's Content-Security-Policy allows no inline styles, which matplotlib's SVG has,
-    and an image keeps them its own)."""
+    and an image keeps them its own). A page made before for the same report is reused."""
+    report, key = _compute(replica_path, config, query, agencies, cache)
+    made = cache.get(("page", english, *key)) if cache else None
+    if made is None:
+        made = _page(report, query, english)
+        if cache:
+            cache.put(("page", english, *key), made)
+    return dict(made)
+
+
+def _page(report: Report, query: Query, english: bool) -> dict[str, Any]:
     import base64
 
     from shared.reports.charts import charts
 
-    report = _compute(replica_path, config, query, agencies)
     drawn = {c.table: {"uri": "data:image/svg+xml;base64,"
                        + base64.b64encode(c.svg.encode()).decode(),
                        "title": c.title_en if english else c.title_id} for c in charts(report)}
@@ -181,6 +252,6 @@ def filename(query: Query, fmt: str, agency: str | None) -> str:
 
 
 def download(replica_path: Path, config: HallConfig, query: Query, fmt: str,
-             agencies: frozenset[str] | None) -> bytes:
-    report = _compute(replica_path, config, query, agencies)
+             agencies: frozenset[str] | None, cache: ReportCache | None = None) -> bytes:
+    report, _ = _compute(replica_path, config, query, agencies, cache)
     return export.export(report, query.name, fmt, config)

@@ -2,11 +2,14 @@
 query over region.tickets / region.halls. The CLI (`antrean region report`) prints them as
 tables or CSV; the management console can list `REPORTS` and run the same definitions.
 
-The figures are the hall's own (shared/ledger/queries.py `figures`): issued, served
-(finished), no-show, cancelled, still waiting, expired (still waiting when the hub closed the
-day); the wait is issue -> first call, the service time start (or the call, when the officer
-never pressed start) -> finish, in minutes, mean and 90th percentile (nearest rank, as the
-hall's: percentile_disc)."""
+The figures are the hall's reports' own, named, titled and kinded by
+shared/reports/definitions.py (`SHARED_FIGURES` gives each its SQL): issued, served (finished),
+no-show, cancelled, expired (still waiting when the hub closed the day), the tickets refused
+for the quota and outside the hours; the wait is issue -> first call, the service time start
+(or the call, when the officer never pressed start) -> finish, in minutes, mean, median and
+90th percentile (nearest rank, as the hall's: percentile_disc). `waiting` (still in the
+queue) is the region's own. tests/system/test_region_store.py checks that the region's figures
+and the hall's report (shared.reports.figures.compute) agree for the same events."""
 
 from __future__ import annotations
 
@@ -21,23 +24,51 @@ from typing import Any
 
 import psycopg
 
+from shared.reports.definitions import COUNT_COLUMNS, TIME_COLUMNS, Column, cell_text
+
 _WAIT = "(t.called_at_ms - t.issued_at_ms) / 60000.0"
 _SERVICE = "(t.ended_at_ms - coalesce(t.started_at_ms, t.called_at_ms)) / 60000.0"
 _DONE = "t.status = 'finished' AND t.called_at_ms IS NOT NULL"
-FIGURES = f"""
-    count(t.ticket_id) AS issued,
-    count(*) FILTER (WHERE t.status = 'finished') AS served,
-    count(*) FILTER (WHERE t.status = 'no_show') AS no_show,
-    count(*) FILTER (WHERE t.status = 'cancelled') AS cancelled,
-    count(*) FILTER (WHERE t.status = 'waiting') AS waiting,
-    count(*) FILTER (WHERE t.status = 'expired') AS expired,
-    round(avg({_WAIT})::numeric, 1) AS avg_wait_min,
-    round((percentile_disc(0.9) WITHIN GROUP (ORDER BY {_WAIT}))::numeric, 1) AS p90_wait_min,
-    round((avg({_SERVICE}) FILTER (WHERE {_DONE}))::numeric, 1) AS avg_service_min,
-    round((percentile_disc(0.9) WITHIN GROUP (ORDER BY {_SERVICE})
-           FILTER (WHERE {_DONE}))::numeric, 1) AS p90_service_min"""
+
+
+def _minutes(sql: str) -> str:
+    return f"round(({sql})::numeric, 1)"
+
+
+def _pct(p: float, expr: str, where: str | None = None) -> str:
+    # percentile_disc is the nearest rank, as the hall's `percentile`.
+    return _minutes(f"percentile_disc({p}) WITHIN GROUP (ORDER BY {expr})"
+                    + (f" FILTER (WHERE {where})" if where else ""))
+
+
+# The hall's figures (shared/reports/definitions.py: their names, titles and kinds) as SQL
+# over region.report_rows (migration 002: the tickets, and one row per refused ticket, whose
+# status and times are NULL, so every figure of the tickets leaves it out).
+SHARED_FIGURES: dict[str, str] = {
+    "issued": "count(t.ticket_id)",
+    "served": "count(*) FILTER (WHERE t.status = 'finished')",
+    "no_show": "count(*) FILTER (WHERE t.status = 'no_show')",
+    "cancelled": "count(*) FILTER (WHERE t.status = 'cancelled')",
+    "expired": "count(*) FILTER (WHERE t.status = 'expired')",
+    "avg_wait_min": _minutes(f"avg({_WAIT})"),
+    "median_wait_min": _pct(0.5, _WAIT),
+    "p90_wait_min": _pct(0.9, _WAIT),
+    "avg_service_min": _minutes(f"avg({_SERVICE}) FILTER (WHERE {_DONE})"),
+    "median_service_min": _pct(0.5, _SERVICE, _DONE),
+    "p90_service_min": _pct(0.9, _SERVICE, _DONE),
+    "refused_quota": "count(*) FILTER (WHERE t.refused = 'quota_full')",
+    "refused_hours": "count(*) FILTER (WHERE t.refused <> 'quota_full')",
+}
+# The region's own: tickets still waiting in the queue (the hall's day figures' `waiting`,
+# shared/ledger/queries.py), not the reports' "not ended yet".
+REGION_FIGURES = {"waiting": "count(*) FILTER (WHERE t.status = 'waiting')"}
 FIGURE_COLUMNS = ("issued", "served", "no_show", "cancelled", "waiting", "expired",
-                  "avg_wait_min", "p90_wait_min", "avg_service_min", "p90_service_min")
+                  "avg_wait_min", "median_wait_min", "p90_wait_min", "avg_service_min",
+                  "median_service_min", "p90_service_min", "refused_quota", "refused_hours")
+COLUMNS: dict[str, Column] = {
+    c.key: c for c in (*COUNT_COLUMNS, *TIME_COLUMNS) if c.key in SHARED_FIGURES}
+FIGURES = ",\n    ".join(f"{(SHARED_FIGURES | REGION_FIGURES)[k]} AS {k}"
+                           for k in FIGURE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -54,21 +85,21 @@ REPORTS: dict[str, Report] = {r.name: r for r in (
         "halls", "Halls compared, {from} to {to}", ("from", "to"),
         ("hall", "name", "province", *FIGURE_COLUMNS),
         f"""SELECT h.hall, h.name, coalesce(h.province, ''), {FIGURES}
-            FROM region.halls h JOIN region.tickets t ON t.hall = h.hall
+            FROM region.halls h JOIN region.report_rows t ON t.hall = h.hall
             WHERE t.service_day BETWEEN %(from)s AND %(to)s
             GROUP BY h.hall, h.name, h.province ORDER BY h.hall"""),
     Report(
         "agency", "Agency {agency} across halls, {from} to {to}", ("agency", "from", "to"),
         ("hall", "name", "service", *FIGURE_COLUMNS),
         f"""SELECT h.hall, h.name, t.service, {FIGURES}
-            FROM region.halls h JOIN region.tickets t ON t.hall = h.hall
+            FROM region.halls h JOIN region.report_rows t ON t.hall = h.hall
             WHERE t.agency = %(agency)s AND t.service_day BETWEEN %(from)s AND %(to)s
             GROUP BY h.hall, h.name, t.service ORDER BY h.hall, t.service"""),
     Report(
         "month", "{province}, {month}: each hall and agency", ("province", "month"),
         ("hall", "name", "agency", *FIGURE_COLUMNS),
         f"""SELECT h.hall, h.name, t.agency, {FIGURES}
-            FROM region.halls h JOIN region.tickets t ON t.hall = h.hall
+            FROM region.halls h JOIN region.report_rows t ON t.hall = h.hall
             WHERE h.province = %(province)s
               AND t.service_day BETWEEN %(from)s AND %(to)s
             GROUP BY ROLLUP ((h.hall, h.name), t.agency)
@@ -120,9 +151,18 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _figure_cell(value: Any, key: str) -> str:
+    """A cell as the hall's reports write it (shared definitions' kind), else plainly."""
+    column = COLUMNS.get(key)
+    if column is None or value is None:
+        return _cell(value)
+    return cell_text(float(value) if isinstance(value, Decimal) else value, column.kind)
+
+
 def table(report: Report, rows: Sequence[tuple[Any, ...]]) -> str:
     """English plain-text table; numbers right-aligned; a ROLLUP's total rows say "total"."""
-    cells = [[_cell(v) for v in row] for row in rows]
+    cells = [[_figure_cell(v, k) for v, k in zip(row, report.columns, strict=True)]
+             for row in rows]
     for row in cells:
         if row and row[0] == "":
             row[0] = "total"

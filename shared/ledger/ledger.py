@@ -31,7 +31,15 @@ from shared.ledger.availability import (
 )
 from shared.ledger.disk import DISK_LOW, free_bytes, megabytes
 from shared.ledger.head import HeadRecord
-from shared.ledger.model import Actor, Command, CommandRefused, Event, Result, refuse
+from shared.ledger.model import (
+    Actor,
+    Command,
+    CommandRefused,
+    Event,
+    Refusal,
+    Result,
+    refuse,
+)
 from shared.ledger.projection import (
     apply_event,
     clear_projection,
@@ -50,6 +58,16 @@ from shared.ticket_url import new_secret
 log = logging.getLogger(__name__)
 
 EventListener = Callable[[list[Event]], None]
+
+# The refusals of issue_ticket the ledger records as ticket.refused: the hall's own reasons.
+RECORDED_REFUSALS = (QUOTA_FULL, CUTOFF, CLOSED_TODAY, HOLIDAY, NOT_YET_OPEN)
+
+
+def refusal_of(e: Event) -> Refusal:
+    """The refusal a ticket.refused event records, as the kiosk was first told it."""
+    d = e.data
+    return Refusal(str(d["reason"]), str(d.get("message", "")), str(d.get("pesan", "")),
+                   dict(d.get("detail") or {}))
 
 
 class Ledger:
@@ -104,25 +122,35 @@ class Ledger:
             ).fetchall()
             if seen:
                 events = [event_from_row(r) for r in seen]
+                if events[0].kind == m.TICKET_REFUSED:
+                    # A retry of a refused ticket gets the same refusal, recorded once.
+                    return Result(command.id, False, events=tuple(events),
+                                  refusal=refusal_of(events[0]), duplicate=True)
                 return Result(command.id, True, self._value_for(command, events), tuple(events),
                               duplicate=True)
+            refusal: Refusal | None = None
             try:
                 events = self._decide(command)
             except CommandRefused as refused:
                 log.info("refused %s from %s: %s", command.kind, command.actor.device,
                          refused.refusal.message)
-                return Result(command.id, False, refusal=refused.refusal)
+                refusal = refused.refusal
+                events = self._refusal_events(command, refusal)
+                if not events:
+                    return Result(command.id, False, refusal=refusal)
             stored = []
             for e in events:
                 stored.append(insert_event(self.conn, e))
                 apply_event(self.conn, e)
             events = stored
-            value = self._value_for(command, events)
+            value = self._value_for(command, events) if refusal is None else {}
         if self.head is not None and events:
             # After the commit returned, so the record never claims more than is durable.
             self.head.committed(events[-1].seq, events[-1].hash or "")
         for listener in self._listeners:
             listener(events)
+        if refusal is not None:
+            return Result(command.id, False, events=tuple(events), refusal=refusal)
         return Result(command.id, True, value, tuple(events))
 
     # Convenience wrappers, so in-process callers read like the domain.
@@ -171,6 +199,24 @@ class Ledger:
             # retry gets it back from this event, and every replica learns it with the event.
             "secret": new_secret(),
         })
+
+    def _refusal_events(self, c: Command, refusal: Refusal) -> list[Event]:
+        """A new ticket refused for a reason of the hall is recorded (ticket.refused): the
+        console shows the day's refusals per service, the reports count them. Nothing for a
+        malformed command or an unknown service, and nothing below the disk floor (writing
+        there is what the floor keeps the disk for)."""
+        if c.kind != "issue_ticket" or refusal.code not in RECORDED_REFUSALS:
+            return []
+        svc = self.config.services[c.args["service"]]
+        now = self.clock.now()
+        out = _Events(c, to_ms(now), last_seq(self.conn))
+        out.add(m.TICKET_REFUSED, None, {
+            "service_day": self.config.service_day(now).isoformat(), "service": svc.code,
+            "agency": svc.agency, "queue": svc.queue, "priority": c.args.get("priority"),
+            "reason": refusal.code, "message": refusal.message, "pesan": refusal.pesan,
+            "detail": refusal.detail,
+        })
+        return out.events
 
     def _check_free_space(self) -> None:
         """Refuse a new ticket below the floor, while SQLite still has room to serve the

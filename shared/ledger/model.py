@@ -44,13 +44,18 @@ COUNTER_CLOSED_EVENT = "counter.closed"
 OFFICER_SIGNED_IN = "officer.signed_in"
 OFFICER_SIGNED_OUT = "officer.signed_out"
 STATION_ALERT = "station.alert"
+# Written by the hub when it refuses a new ticket for a reason of the hall (the quota is used
+# up, past the cut-off, closed today, a holiday, not open yet): no ticket, but the refusal is
+# history the console and the reports count ("ditolak hari ini", quota refusals). Malformed
+# commands and the hub's own faults (disk_low) write nothing.
+TICKET_REFUSED = "ticket.refused"
 
 EVENT_KINDS = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED,
     TICKET_NO_SHOW, TICKET_REQUEUED, TICKET_TRANSFERRED, TICKET_CANCELLED, TICKET_EXPIRED,
     TICKET_PRIORITY_CHECKED, COUNTER_OPENED,
     COUNTER_PAUSED_EVENT, COUNTER_CLOSED_EVENT, OFFICER_SIGNED_IN, OFFICER_SIGNED_OUT,
-    STATION_ALERT,
+    STATION_ALERT, TICKET_REFUSED,
 )
 # The ledger's rules as a table: which statuses each ticket event may find its ticket in,
 # and the status it leaves it in (an event not in STATUS_AFTER leaves it as it was). Read by

@@ -170,6 +170,17 @@ def _signed_out(conn: sqlite3.Connection, e: m.Event) -> None:
     )
 
 
+def refused_key(service: str, reason: str) -> str:
+    """The day_counts key of a service's refusals for one reason (ticket.refused)."""
+    return f"x:{service}:{reason}"
+
+
+def _refused(conn: sqlite3.Connection, e: m.Event) -> None:
+    """No ticket: only the day's count of the service's refusals for that reason."""
+    d = e.data
+    _bump(conn, d["service_day"], refused_key(d["service"], d["reason"]), None)
+
+
 def _no_state(conn: sqlite3.Connection, e: m.Event) -> None:
     """Events that are history only (alerts): the log keeps them, the projection has no table."""
 
@@ -192,6 +203,7 @@ _HANDLERS: dict[str, m.EventHandler] = {
     m.OFFICER_SIGNED_IN: _signed_in,
     m.OFFICER_SIGNED_OUT: _signed_out,
     m.STATION_ALERT: _no_state,
+    m.TICKET_REFUSED: _refused,
 }
 
 

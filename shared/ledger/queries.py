@@ -400,6 +400,13 @@ class LedgerReader:
         ).fetchone()
         return int(row[0]) if row else 0
 
+    def refused_today(self, service: str, day: dt.date) -> dict[str, int]:
+        """A service's new tickets refused on a service day (ticket.refused), per reason."""
+        prefix = f"x:{service}:"
+        return {key[len(prefix):]: int(n) for key, n in self.conn.execute(
+            "SELECT key, n FROM day_counts WHERE service_day=? AND key >= ? AND key < ?",
+            (day.isoformat(), prefix, prefix[:-1] + ";"))}
+
     def figures(self, day: dt.date, by: str = "agency", officer: str | None = None
                 ) -> list[Figures]:
         """Per agency (or per service) for one service day: issued, served, no-show, waits and

@@ -63,6 +63,8 @@ COUNT_COLUMNS = (
     _c("priority", "Prioritas", "Priority"),
     _c("priority_confirmed", "Prioritas sah", "Priority confirmed"),
     _c("priority_rejected", "Prioritas ditolak", "Priority rejected"),
+    _c("refused_quota", "Ditolak: kuota habis", "Refused: quota full"),
+    _c("refused_hours", "Ditolak: di luar jam", "Refused: outside hours"),
 )
 TIME_COLUMNS = (
     _c("avg_wait_min", "Rata-rata tunggu (mnt)", "Average wait (min)", "minutes"),
@@ -91,6 +93,22 @@ TABLES: dict[str, TableDef] = {t.name: t for t in (
         _c("standard_min", "Standar pelayanan (mnt)", "Service standard (min)", "minutes"),
         _c("within_standard", "Sesuai standar", "Within standard", "share"),
         _c("priority", "Prioritas", "Priority"),
+        _c("refused_quota", "Ditolak: kuota habis", "Refused: quota full"),
+    )),
+    # The period at a glance: every figure of the list that is one number.
+    TableDef("summary", "Ringkasan", "Summary", (
+        _c("issued", "Diterbitkan", "Issued"),
+        _c("served", "Dilayani", "Served"),
+        _c("no_show", "Tidak hadir", "No-show"),
+        _c("within_standard", "Sesuai standar", "Within standard", "share"),
+        _c("priority_confirmed", "Prioritas sah", "Priority confirmed"),
+        _c("priority_rejected", "Prioritas ditolak", "Priority rejected"),
+        _c("refused_quota", "Ditolak: kuota habis", "Refused: quota full"),
+        _c("refused_hours", "Ditolak: di luar jam", "Refused: outside hours"),
+        _c("peak_hour", "Jam puncak", "Peak hour", "hour"),
+        _c("busiest_day", "Hari tersibuk", "Busiest day", "date"),
+        _c("busiest_hour", "Jam tersibuk", "Busiest hour", "hour"),
+        _c("busiest_count", "Nomor pada jam tersibuk", "Tickets in the busiest hour"),
     )),
     TableDef("figures", "Jumlah nomor antrean menurut kelompok", "Tickets by group", (
         _c("key", "Kode", "Code", "text"), _c("name", "Nama", "Name", "text"),
@@ -114,9 +132,9 @@ TABLES: dict[str, TableDef] = {t.name: t for t in (
 REPORTS: dict[str, ReportDef] = {r.name: r for r in (
     ReportDef("monthly", "Laporan Bulanan Mal Pelayanan Publik",
               "Monthly report of the public service mall",
-              ("monthly", "figures", "times", "hours", "arrivals", "counters")),
+              ("summary", "monthly", "figures", "times", "hours", "arrivals", "counters")),
     ReportDef("range", "Laporan Pelayanan", "Service report",
-              ("figures", "times", "hours", "arrivals", "counters")),
+              ("summary", "figures", "times", "hours", "arrivals", "counters")),
 )}
 
 
@@ -138,10 +156,17 @@ def tables(report: Report, name: str) -> list[Table]:
                     rows.append((report.agency_names.get(agency, agency), r.name, r.issued,
                                  r.served, r.no_show, r.avg_wait_min, r.avg_service_min,
                                  r.standard_min,
-                                 r.within_standard, r.priority))
+                                 r.within_standard, r.priority, r.refused_quota))
             t = report.total
             rows.append(("Jumlah", "", t.issued, t.served, t.no_show, t.avg_wait_min,
-                         t.avg_service_min, None, t.within_standard, t.priority))
+                         t.avg_service_min, None, t.within_standard, t.priority,
+                         t.refused_quota))
+        elif table_name == "summary":
+            t = report.total
+            day, hour, count = report.peak_day_hour or (None, None, None)
+            rows = [(t.issued, t.served, t.no_show, t.within_standard, t.priority_confirmed,
+                     t.priority_rejected, t.refused_quota, t.refused_hours, report.peak_hour,
+                     day, hour, count)]
         elif table_name in ("figures", "times"):
             group_id, group_en = GROUP_TITLES[report.by]
             table = TableDef(table.name, f"{table.title_id}: {group_id.lower()}",

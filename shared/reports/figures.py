@@ -10,8 +10,11 @@ and agency it ended in (a transfer moves it); `transferred` counts the tickets t
 service, under the service they left. Grouped by counter or officer, a ticket counts where it
 was last called; tickets never called have no counter and are left out of those groupings.
 
-Quota refusals are not in the ledger (a refused command writes no event), so no report has
-them."""
+Refusals of new tickets for a reason of the hall are ticket.refused events (no ticket): a
+report counts them per agency and service (the one refused), filtered by priority group like
+the tickets, as `refused_quota` (the quota was used up) and `refused_hours` (past the cut-off,
+not open yet, closed that day, a holiday). Grouped by counter or officer they are in the total
+only: no counter refused them."""
 
 from __future__ import annotations
 
@@ -19,12 +22,13 @@ import calendar
 import datetime as dt
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.clock import to_ms
 from shared.config import PRIORITY_GROUPS, HallConfig
 from shared.ledger import model as m
+from shared.ledger.availability import QUOTA_FULL
 from shared.ledger.queries import percentile
 
 GROUPINGS = ("agency", "service", "counter", "officer")
@@ -137,6 +141,8 @@ class Row:
     priority_confirmed: int
     priority_rejected: int
     services: int = 0  # services with tickets (per agency)
+    refused_quota: int = 0  # new tickets refused: the daily quota was used up
+    refused_hours: int = 0  # ... outside the hours: cut-off, not open yet, closed, holiday
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -203,21 +209,34 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
                 origin = config.services.get(code)
                 if agencies is None or (origin and origin.agency in agencies):
                     moved[code if by == "service" else (origin.agency if origin else code)] += 1
-    rows = [_row(k, _name(config, by, k), groups.get(k, []), config, moved[k])
-            for k in sorted(set(groups) | set(moved), key=_sort_key)]
-    total = _row("Jumlah", "Jumlah", tickets, config, sum(len(t.left) for t in tickets))
+    refusals = [r for r in _refusals(conn, period)
+                if _keep_priority(r.priority, priority)
+                and (agencies is None or r.agency in agencies)]
+    refused_by: dict[str, list[_Refusal]] = {}
+    if by in ("agency", "service"):
+        for r in refusals:
+            refused_by.setdefault(r.agency if by == "agency" else r.service, []).append(r)
+    rows = [_refused(_row(k, _name(config, by, k), groups.get(k, []), config, moved[k]),
+                     refused_by.get(k, []))
+            for k in sorted(set(groups) | set(moved) | set(refused_by), key=_sort_key)]
+    total = _refused(_row("Jumlah", "Jumlah", tickets, config,
+                          sum(len(t.left) for t in tickets)), refusals)
     by_service: dict[str, list[_Ticket]] = {}
     for t in tickets:
         by_service.setdefault(t.service, []).append(t)
     left: Counter[str] = Counter(svc for t in tickets for svc in t.left
                                  if agencies is None or _service_agency(config, svc) in agencies)
     agency_services: dict[str, list[Row]] = {}
-    for code in sorted(set(by_service) | set(left)):
+    refused_service: dict[str, list[_Refusal]] = {}
+    for r in refusals:
+        refused_service.setdefault(r.service, []).append(r)
+    for code in sorted(set(by_service) | set(left) | set(refused_service)):
         svc = config.services.get(code)
-        agency = svc.agency if svc else next(t.agency for t in by_service[code])
-        agency_services.setdefault(agency, []).append(
+        agency = svc.agency if svc else (by_service[code][0].agency if code in by_service
+                                         else refused_service[code][0].agency)
+        agency_services.setdefault(agency, []).append(_refused(
             _row(code, _name(config, "service", code), by_service.get(code, []), config,
-                 left[code]))
+                 left[code]), refused_service.get(code, [])))
     return Report(
         mpp=config.mpp.name, kabupaten=config.mpp.kabupaten, period=period, by=by,
         priority=priority, rows=rows, total=total, arrivals=dict(sorted(arrivals.items())),
@@ -298,6 +317,34 @@ def _tickets(conn: sqlite3.Connection, period: Period) -> list[_Ticket]:
     return out
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    """One new ticket refused (ticket.refused) in the period."""
+
+    service: str
+    agency: str
+    priority: str | None
+    reason: str
+
+
+def _refusals(conn: sqlite3.Connection, period: Period) -> list[_Refusal]:
+    """The period's refused tickets, by their service day. They carry no ticket id: read
+    through the events_kind index, which holds only refusals for this kind (a few a day)."""
+    first, last = period.start.isoformat(), period.end.isoformat()
+    return [_Refusal(str(service), str(agency), priority, str(reason))
+            for service, agency, priority, reason in conn.execute(
+                "SELECT json_extract(data, '$.service'), json_extract(data, '$.agency'), "
+                "json_extract(data, '$.priority'), json_extract(data, '$.reason') "
+                "FROM events WHERE kind = ? "
+                "AND json_extract(data, '$.service_day') BETWEEN ? AND ? ORDER BY seq",
+                (m.TICKET_REFUSED, first, last))]
+
+
+def _refused(row: Row, refusals: list[_Refusal]) -> Row:
+    quota = sum(1 for r in refusals if r.reason == QUOTA_FULL)
+    return replace(row, refused_quota=quota, refused_hours=len(refusals) - quota)
+
+
 def _service_agency(config: HallConfig, code: str) -> str | None:
     svc = config.services.get(code)
     return svc.agency if svc else None
@@ -309,13 +356,17 @@ def _counter_agency(config: HallConfig, number: int) -> str | None:
 
 
 def _keep(t: _Ticket, priority: str | None) -> bool:
+    return _keep_priority(t.priority, priority)
+
+
+def _keep_priority(claimed: str | None, priority: str | None) -> bool:
     if priority is None:
         return True
     if priority == "any":
-        return t.priority is not None
+        return claimed is not None
     if priority == "none":
-        return t.priority is None
-    return t.priority == priority
+        return claimed is None
+    return claimed == priority
 
 
 def _key(t: _Ticket, by: str) -> str | None:

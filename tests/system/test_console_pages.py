@@ -203,9 +203,28 @@ def test_a_form_without_its_csrf_token_is_refused(hall: Hall, page: object) -> N
     expect(page, "h1").to_have_text("Masuk")  # type: ignore[attr-defined]
 
 
+def test_the_live_hall_counts_the_tickets_refused_today(hall: Hall, page: object,
+                                                        tmp_path: Path) -> None:
+    sign_in(page, hall, "kepala")
+    cell = 'tr[data-service="ktp-baru"] td.refused'
+    expect(page, cell).to_contain_text("0")  # type: ignore[attr-defined]
+    page.evaluate("window.__same_page = 1")  # type: ignore[attr-defined]  # gone on a reload
+    refused = 0
+    while refused < 2:  # ktp-baru's quota of 5 used up, then two refused
+        result = hall.kiosk.run(hall.kiosk.client.command("issue_ticket",
+                                                          {"service": "ktp-baru"}))
+        if not result.ok:
+            assert result.refusal is not None and result.refusal.code == "quota_full"
+            refused += 1
+    expect(page, cell).to_have_text(  # type: ignore[attr-defined]
+        re.compile(r"^2\s*kuota habis 2$"), timeout=WAIT_MS)
+    assert page.evaluate("window.__same_page") == 1  # type: ignore[attr-defined]
+    shot(page, tmp_path, "hall-refusals-1920x1080")
+
+
 def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, page: object,
                                                                   tmp_path: Path) -> None:
-    for service in ("ktp-baru", "kk", "bpjs-daftar"):
+    for service in ("ktp-ganti", "kk", "bpjs-daftar"):  # ktp-baru's quota is used up
         hall.issue(service)
     hall.synced()
     sign_in(page, hall, "kepala")
@@ -223,6 +242,8 @@ def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, pag
     expect(page, "[data-table=monthly] tbody tr").not_to_have_count(0)  # type: ignore[attr-defined]
     expect(page, "[data-table=figures] tbody").to_contain_text("DUKCAPIL")  # type: ignore[attr-defined]
     expect(page, "[data-table=figures] tbody").to_contain_text("BPJSKES")  # type: ignore[attr-defined]
+    expect(page, "[data-table=summary] tbody td:nth-child(7)").to_have_text(  # type: ignore[attr-defined]
+        "2")  # the quota refusals of the live hall's test
     charts = page.locator(".report-table figure img")  # type: ignore[attr-defined]
     playwright_sync.expect(charts).to_have_count(3)
     # Each chart drawn (a broken image has no natural width).
@@ -231,11 +252,38 @@ def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, pag
         ".every(i => i.complete && i.naturalWidth > 0)")
     assert "periode=bulan" in page.url  # type: ignore[attr-defined]
     shot(page, tmp_path, "report-1920x1080")
+    page.locator("[data-table=hours] figure").scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    shot(page, tmp_path, "chart-1920x1080")
     with page.expect_download() as info:  # type: ignore[attr-defined]
         page.click(".downloads a[data-format=pdf]")  # type: ignore[attr-defined]
     download = info.value
     assert re.fullmatch(r"laporan-bulanan-\d{4}-\d{2}\.pdf", download.suggested_filename)
     assert Path(download.path()).read_bytes().startswith(b"%PDF")
+
+
+def test_the_audit_log_lists_and_filters_and_is_not_for_a_coordinator(
+        hall: Hall, page: object, tmp_path: Path) -> None:
+    sign_in(page, hall, "ani", "wrong password")
+    sign_in(page, hall, "kepala")
+    expect(page, "header .who").to_contain_text("Kepala DPMPTSP")  # type: ignore[attr-defined]
+    page.click("header nav a[href^='/audit']")  # type: ignore[attr-defined]
+    expect(page, "h1").to_have_text("Log audit")  # type: ignore[attr-defined]
+    expect(page, "tr.audit-row").not_to_have_count(0)  # type: ignore[attr-defined]
+    page.fill("input[name=siapa]", "ani")  # type: ignore[attr-defined]
+    page.select_option("select[name=aksi]", "sign_in")  # type: ignore[attr-defined]
+    page.click(".audit-form button[type=submit]")  # type: ignore[attr-defined]
+    expect(page, "tr.audit-row.failed").not_to_have_count(0)  # type: ignore[attr-defined]
+    rows = page.locator("tr.audit-row")  # type: ignore[attr-defined]
+    assert all(a == "sign_in" for a in rows.evaluate_all("rs => rs.map(r => r.dataset.action)"))
+    assert "siapa=ani" in page.url and "aksi=sign_in" in page.url  # type: ignore[attr-defined]
+    shot(page, tmp_path, "audit-1920x1080")
+    page.click("form.out button")  # type: ignore[attr-defined]
+    sign_in(page, hall, "ani")
+    expect(page, "header .who").to_contain_text("Ani")  # type: ignore[attr-defined]
+    expect(page, "header nav a[href^='/audit']").to_have_count(0)  # type: ignore[attr-defined]
+    page.goto(hall.console.url + "/audit")  # type: ignore[attr-defined]
+    expect(page, "body").to_contain_text(  # type: ignore[attr-defined]
+        "Log audit hanya untuk supervisor dan admin.")
 
 
 def test_losing_the_hub_says_since_when(hall: Hall, page: object) -> None:

@@ -79,9 +79,9 @@ def test_migrations_run_once_when_exporters_start_together(dsn: str) -> None:
         t.start()
     for t in threads:
         t.join(30)
-    assert sorted(applied) == [[], [], [], [1]]
+    assert sorted(applied) == [[], [], [], [1, 2]]
     with _connect(dsn) as conn:
-        assert schema.version(conn) == 1
+        assert schema.version(conn) == 2
         assert schema.migrate(conn) == []
 
 
@@ -90,7 +90,7 @@ def test_migration_files_are_numbered_without_gaps(tmp_path: Path) -> None:
     (tmp_path / "003_c.sql").write_text("SELECT 1")
     with pytest.raises(ValueError, match="without gaps"):
         schema.migrations(tmp_path)
-    assert [m.version for m in schema.migrations()] == [1]
+    assert [m.version for m in schema.migrations()] == [1, 2]
 
 
 def test_a_batch_out_of_step_with_the_region_is_refused_whole(
@@ -172,8 +172,13 @@ def test_region_reports_give_the_halls_own_figures(
     assert sorted(rows) == sorted(f.key for f in hall_figures)
 
     for f in hall_figures:
-        counts, minutes = rows[f.key][:6], rows[f.key][6:]
+        got = dict(zip(reports.FIGURE_COLUMNS, rows[f.key], strict=True))
+        counts = tuple(got[k] for k in ("issued", "served", "no_show", "cancelled", "waiting",
+                                        "expired"))
+        minutes = [got[k] for k in ("avg_wait_min", "p90_wait_min", "avg_service_min",
+                                    "p90_service_min")]
         assert counts == (f.issued, f.served, f.no_show, f.cancelled, f.waiting, f.expired)
+        assert (got["refused_quota"], got["refused_hours"]) == (0, 0)
         # The region rounds to a tenth in SQL (numeric, half away from zero).
         hall_minutes = (f.avg_wait_min, f.p90_wait_min, f.avg_service_min, f.p90_service_min)
         assert [None if v is None else float(v) for v in minutes] == [
@@ -213,7 +218,59 @@ def test_an_empty_database_is_no_region(dsn: str) -> None:
     done = _antrean("region", "report", "status", "--dsn", dsn)
     assert done.returncode == 2 and "holds no region yet" in done.stderr
     assert _antrean("region", "migrate", "--dsn", dsn).stdout.startswith(
-        "region schema at version 1 (applied 1)")
+        "region schema at version 2 (applied 1, 2)")
     done = _antrean("region", "report", "status", "--dsn", dsn, "--csv")
     assert done.returncode == 0 and done.stdout == (
         "hall,name,province,last_seq,exported_at,refusals\n")
+
+
+def test_the_region_and_the_halls_report_agree_on_the_same_events(
+        server: PostgresServer, tmp_path: Path) -> None:
+    """The small hall's hand-built days (tests/unit/test_reports.py: transfers, no-shows, a
+    return, priority checks, an expiry) and its refusals, exported, then reported by the region
+    and by the hall's own report for the same range: every shared figure is the same."""
+    from shared.clock import ManualClock
+    from shared.ledger.ledger import Ledger
+    from shared.reports.figures import Period, compute
+    from tests.helpers.ledger import DATA, MONDAY_0900
+    from tests.unit.test_reports import build_refusals, build_two_days
+
+    config_path = DATA / "small_hall.toml"
+    config = load_config(config_path)
+    clock = ManualClock(MONDAY_0900)
+    led = Ledger(tmp_path / "ledger.db", config, clock)
+    try:
+        build_two_days(led, clock)
+        build_refusals(led, clock, dt.date(2026, 12, 2))
+        events = list(iter_events(led.conn))
+        period = Period(dt.date(2026, 11, 30), dt.date(2026, 12, 2))
+        hall = {r.key: r for r in compute(led.conn, config, period, "service").rows}
+    finally:
+        led.close()
+    dsn = server.create_database(f"agree_{next(_databases)}")
+    with _connect(dsn) as conn:
+        schema.migrate(conn)
+        store.register(conn, "uji", config, "Jawa Tengah")
+        hashes = chain(events)
+        store.write(conn, "uji", events, hashes, GENESIS)
+        report = reports.REPORTS["agency"]
+        region: dict[str, dict[str, object]] = {}
+        for agency in ("DUKCAPIL", "BPJSKES"):
+            params = reports.parameters(report, {"agency": agency, "from": period.start,
+                                                 "to": period.end})
+            for row in reports.run(conn, report, params):
+                region[row[2]] = dict(zip(report.columns, row, strict=True))
+    assert sorted(region) == sorted(hall) == ["bpjs-daftar", "kk", "ktp-baru", "ktp-ganti"]
+    assert hall["ktp-baru"].refused_quota == 2 and hall["bpjs-daftar"].refused_hours == 1
+    shared = [k for k in reports.FIGURE_COLUMNS if k in reports.SHARED_FIGURES]
+    assert len(shared) == 13
+    for code, row in hall.items():
+        mine = row.as_dict()
+        for key in shared:
+            got, want = region[code][key], mine[key]
+            if want is None or got is None:
+                assert got is None and want is None, (code, key, got, want)
+            elif reports.COLUMNS[key].kind == "minutes":
+                assert float(got) == pytest.approx(want, abs=0.0501), (code, key)  # type: ignore[arg-type]
+            else:
+                assert got == want, (code, key)

@@ -72,6 +72,29 @@ def test_the_hall_facts(ledger: Ledger, clock: ManualClock) -> None:
     assert (one.minutes, one.over, one.standard) == (11, True, 10)
 
 
+def test_the_hall_shows_the_tickets_refused_today_per_service(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    for _ in range(5):
+        issue(ledger)  # ktp-baru's quota of 5
+    assert not ledger.run("issue_ticket", KIOSK, service="ktp-baru").ok
+    assert not ledger.run("issue_ticket", KIOSK, service="ktp-baru").ok
+    clock.set(clock.now().replace(hour=14, minute=45))  # past the 14:30 cut-off
+    assert not ledger.run("issue_ticket", KIOSK, service="kk").ok
+    hall = {s.code: s for s in hall_facts(ledger.reader, clock.now(), SUPERVISOR, ID).services}
+    assert (hall["ktp-baru"].refused, hall["ktp-baru"].refused_total) == ({"quota_full": 2}, 2)
+    assert hall["kk"].refused == {"cutoff": 1} and hall["bpjs-daftar"].refused_total == 0
+
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        cookie = await session_cookie(client, "kepala")
+        page = await (await client.get("/aula", headers={"Cookie": cookie})).text()
+        assert "Ditolak hari ini" in page
+        row = re.search(r'data-service="ktp-baru">.*?</tr>', page, re.S)
+        assert row and re.search(r'class="num refused">2<small>kuota habis 2</small>',
+                                 row.group(0)), row
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
 def test_a_coordinator_gets_only_their_agency(ledger: Ledger, clock: ManualClock) -> None:
     issue(ledger, "bpjs-daftar")
     alert = ledger.execute(Command("alert", {"kind": "printer", "message": "Kertas habis"},
@@ -406,7 +429,7 @@ def test_each_download_is_its_format_and_goes_into_the_audit_log(
         assert rows[0][:2] == ["Laporan Bulanan Mal Pelayanan Publik", small_config.mpp.name]
         assert next(r for r in rows if r[:1] == ["Jumlah"])[:4] == ["Jumlah", "", "6", "5"]
         book = openpyxl.load_workbook(io.BytesIO(bodies["xlsx"]))
-        assert book.sheetnames[0] == "monthly"
+        assert book.sheetnames[:2] == ["summary", "monthly"]
         assert bodies["pdf"].startswith(b"%PDF")
         exports = accounts.conn.execute(
             "SELECT username, ok, detail FROM audit WHERE action='export' ORDER BY id").fetchall()
@@ -450,3 +473,87 @@ def test_a_bad_report_query_is_refused_in_plain_indonesian(
 
     serve_and(ledger, small_config, clock, tmp_path, go)
     assert computed == []
+
+
+# --- the audit log ------------------------------------------------------------------------------
+
+
+def test_the_audit_log_page_filters_by_who_what_and_when_a_page_at_a_time(
+        ledger: Ledger, small_config: HallConfig, clock: ManualClock, tmp_path: Path) -> None:
+    async def go(client: TestClient, station: Follower, accounts: AccountStore) -> None:
+        await session_cookie(client, "kepala")  # 30 Nov, 09:00 WIB
+        await sign_in(client, "siti", "wrong password")
+        clock.advance(days=1)  # 1 Dec: 120 exports by kepala, who signs in again
+        for n in range(120):
+            accounts.audit("export", "kepala", "127.0.0.1", True, f"laporan-{n}.csv")
+        kepala = await session_cookie(client, "kepala")
+
+        async def get(query: str, cookie: str = kepala) -> tuple[int, str]:
+            reply = await client.get("/audit" + query, headers={"Cookie": cookie})
+            return reply.status, await reply.text()
+
+        status, body = await get("")
+        assert status == 200 and "Log audit" in body and 'href="/audit"' in body
+        assert "123 entri" in body and "Halaman 1 dari 3" in body
+        assert body.count('class="audit-row') == 50 and "laporan-119.csv" in body
+        assert 'rel="next" href="/audit?halaman=2"' in body and 'rel="prev"' not in body
+        status, last = await get("?halaman=3")
+        assert last.count('class="audit-row') == 23 and 'rel="next"' not in last
+        assert 'rel="prev" href="/audit?halaman=2"' in last
+        status, siti = await get("?siapa=Siti")
+        assert "1 entri" in siti and siti.count('class="audit-row failed"') == 1
+        assert "wrong name or password" in siti and "laporan-" not in siti
+        status, signins = await get("?aksi=sign_in")
+        assert signins.count('data-action="sign_in"') == 3 and "3 entri" in signins
+        status, monday = await get("?dari=2026-11-30&sampai=2026-11-30")
+        assert "2 entri" in monday and "2026-11-30 09:00:00" in monday
+        status, december = await get("?dari=2026-12-01&aksi=export&halaman=2")
+        assert "120 entri" in december and "Halaman 2 dari 3" in december
+        assert 'href="/audit?aksi=export&amp;dari=2026-12-01&amp;halaman=3"' in december
+        status, bad = await get("?dari=30-11-2026")
+        assert status == 400 and "Tanggal tidak valid" in bad and "audit-row" not in bad
+        status, backwards = await get("?dari=2026-12-02&sampai=2026-12-01")
+        assert status == 400 and "sebelum tanggal awal" in backwards
+        assert (await get("?halaman=nol"))[0] == 400
+        english = (await get("?lang=en"))[1]
+        assert "Audit log" in english and "123 entries" in english
+
+        siti_cookie = await session_cookie(client, "siti")
+        status, refused = await get("", siti_cookie)
+        assert status == 403 and "hanya untuk supervisor dan admin" in refused
+        hall = await (await client.get("/aula", headers={"Cookie": siti_cookie})).text()
+        assert 'href="/audit"' not in hall
+
+    serve_and(ledger, small_config, clock, tmp_path, go)
+
+
+def test_a_report_is_computed_once_until_its_period_changes(
+        ledger: Ledger, clock: ManualClock) -> None:
+    """The console's cache of reports (console.reports.ReportCache): the same report again
+    is the one computed before; a new event of a period that is still going on (or a later
+    event about one of a past period's tickets) makes it computed anew."""
+    build_two_days(ledger, clock)  # ends on Wednesday 2 Dec, 10:00
+    today = dt.date(2026, 12, 2)
+    november = console_reports.parse({"periode": "bulan", "bulan": "2026-11"}, today)
+    december = console_reports.parse({"periode": "bulan", "bulan": "2026-12"}, today)
+    cache = console_reports.ReportCache()
+
+    def make(query: console_reports.Query) -> dict[str, object]:
+        return console_reports.page(ledger.path, ledger.config, query, None, False, cache)
+
+    def fingerprint(query: console_reports.Query) -> tuple[int, int]:
+        return console_reports.fingerprint(ledger.conn, ledger.config, query.period)
+
+    nov_before, dec_before = fingerprint(november), fingerprint(december)
+    assert nov_before[0] == 1 and dec_before == (0, ledger.reader.last_seq())
+    first = make(december)
+    assert make(december)["tables"] is first["tables"]  # the page made before
+    assert first["total"].issued == 2  # type: ignore[attr-defined]
+    nov_page = make(november)
+    clock.set(clock.now().replace(hour=10, minute=30))
+    issue(ledger, "kk")  # today: December's report changes, November's does not
+    assert fingerprint(november) == nov_before and fingerprint(december) != dec_before
+    assert make(november)["tables"] is nov_page["tables"]
+    again = make(december)
+    assert again["tables"] is not first["tables"]
+    assert again["total"].issued == 3  # type: ignore[attr-defined]

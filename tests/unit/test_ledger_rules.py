@@ -9,7 +9,7 @@ import pytest
 
 from shared.clock import ManualClock
 from shared.ledger import model as m
-from shared.ledger.ledger import Ledger
+from shared.ledger.ledger import RECORDED_REFUSALS, Ledger
 from shared.ledger.model import Actor, Result
 from tests.helpers.ledger import (
     KIOSK,
@@ -24,10 +24,20 @@ from tests.helpers.ledger import (
 
 
 def refused(result: Result, code: str) -> m.Refusal:
+    """A refusal; a new ticket refused for the hall's reason writes its one ticket.refused
+    (no ticket), any other refusal nothing."""
     assert not result.ok, result.value
     assert result.refusal is not None and result.refusal.code == code, result.refusal
-    assert result.events == ()
+    if code in RECORDED_REFUSALS:
+        (e,) = result.events
+        assert (e.kind, e.ticket_id, e.data["reason"]) == (m.TICKET_REFUSED, None, code)
+    else:
+        assert result.events == ()
     return result.refusal
+
+
+def tickets(led: Ledger) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in led.conn.execute("SELECT * FROM tickets ORDER BY ticket_id")]
 
 
 def drain(led: Ledger, counter: int, who: Actor) -> list[str]:
@@ -46,12 +56,12 @@ def test_quota_full_names_the_next_open_day_in_indonesian(
 ) -> None:
     for _ in range(5):  # ktp-baru: daily_quota = 5
         assert ledger.issue_ticket("ktp-baru", KIOSK).ok
-    before = snapshot(ledger)
+    before = tickets(ledger)
     r = refused(ledger.issue_ticket("ktp-baru", KIOSK), "quota_full")
     assert r.pesan == ("Kuota hari ini untuk layanan Perekaman KTP-el sudah habis. "
                        "Silakan datang kembali pada Selasa, 1 Desember 2026.")
     assert r.detail == {"next_open": "2026-12-01"}
-    assert snapshot(ledger) == before
+    assert tickets(ledger) == before
     # The quota is the service's, not the queue's: ktp-ganti still draws from KTP.
     assert label(ledger.issue_ticket("ktp-ganti", KIOSK)) == "KTP-006"
     clock.set(wib(2026, 12, 1, 8, 0))
@@ -93,7 +103,8 @@ def test_tickets_only_within_hours(
         assert result.ok, result.refusal
     else:
         refused(result, code)
-        assert events(ledger) == []
+        assert [e.kind for e in events(ledger)] == [m.TICKET_REFUSED]
+        assert tickets(ledger) == []
 
 
 def test_refusals_for_hours_say_when_to_come_back(ledger: Ledger, clock: ManualClock) -> None:

@@ -61,7 +61,8 @@ def test_csv_has_a_bom_and_every_table(november: Report) -> None:
 
 def test_xlsx_one_sheet_per_table_with_real_cells(november: Report) -> None:
     book = load_workbook(io.BytesIO(to_xlsx(november, "monthly")))
-    assert book.sheetnames == ["monthly", "figures", "times", "hours", "arrivals", "counters"]
+    assert book.sheetnames == ["summary", "monthly", "figures", "times", "hours", "arrivals",
+                               "counters"]
     monthly = book["monthly"]
     assert [c.value for c in monthly[1]][:3] == ["Instansi", "Layanan", "Pengunjung"]
     assert monthly["C2"].value == 4 and isinstance(monthly["C2"].value, int)
@@ -92,7 +93,7 @@ def test_pdf_is_a4_with_the_mpp_period_pages_and_signature(
     assert "Mal Pelayanan Publik Uji" in text and "November 2026" in text
     assert f"Halaman 1 dari {pages}" in text and f"Halaman {pages} dari {pages}" in text
     assert "Kepala Dinas Penanaman Modal" in text and "NIP." in text
-    assert "Pendaftaran peserta" in text and "27.5" in text
+    assert "Pendaftaran" in text and "27.5" in text
     out = tmp_path / "page"
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(pdf), str(out)],
                    check=True)
@@ -102,3 +103,22 @@ def test_pdf_is_a4_with_the_mpp_period_pages_and_signature(
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(png, Path(keep) / "report-monthly-pdf.png")
+
+
+def test_refusals_are_in_every_export(ledger: Ledger, clock: ManualClock) -> None:
+    from tests.unit.test_reports import build_refusals
+
+    build_refusals(ledger, clock)
+    rep = compute(ledger.conn, ledger.config, NOVEMBER)
+    csv_tables = sections(to_csv(rep, "monthly"))
+    summary = csv_tables["Ringkasan"]
+    quota = summary[0].index("Ditolak: kuota habis")
+    assert (summary[1][quota], summary[1][quota + 1]) == ("2", "2")
+    monthly = csv_tables["Rekapitulasi per instansi dan layanan"]
+    assert monthly[0][-1] == "Ditolak: kuota habis"
+    assert [(r[1], r[-1]) for r in monthly[1:]] == [
+        ("Pendaftaran peserta", "0"), ("Kartu Keluarga", "0"), ("Perekaman KTP-el", "2"),
+        ("", "2")]
+    book = load_workbook(io.BytesIO(to_xlsx(rep, "monthly")))
+    sheet = book["summary"]
+    assert [c.value for c in sheet[2]][6:8] == [2, 2]

@@ -208,3 +208,56 @@ def test_an_agency_restriction_keeps_only_its_tickets_and_counters(two_days: Led
     services = compute(two_days.conn, two_days.config, TWO_DAYS, "service",
                        agencies=frozenset({"BPJSKES"}))
     assert [r.key for r in services.rows] == ["bpjs-daftar"]
+
+
+def build_refusals(led: Ledger, clock: ManualClock, day: dt.date = MONDAY) -> None:
+    """Monday 30 Nov (or `day`) at the clock's time: ktp-baru's quota of 5 is used up
+    (KTP-001..005), then two more are refused for the quota (the second claims lansia) and a
+    retry of the first is the same refusal; at 14:45, past the 14:30 cut-off, one kk and one
+    bpjs-daftar are refused."""
+    for _ in range(5):
+        ok(led.issue_ticket("ktp-baru", KIOSK))
+    assert not led.issue_ticket("ktp-baru", KIOSK, command_id="refused-1").ok
+    assert led.issue_ticket("ktp-baru", KIOSK, command_id="refused-1").duplicate
+    assert not led.issue_ticket("ktp-baru", KIOSK, priority="lansia").ok
+    clock.set(wib(day.year, day.month, day.day, 14, 45))
+    assert not led.issue_ticket("kk", KIOSK).ok
+    assert not led.issue_ticket("bpjs-daftar", KIOSK).ok
+
+
+def test_refusals_per_agency_service_priority_and_period(ledger: Ledger, clock: ManualClock
+                                                         ) -> None:
+    build_refusals(ledger, clock)
+    monday = Period.day(MONDAY)
+    rows = {r.key: (r.issued, r.refused_quota, r.refused_hours)
+            for r in report(ledger, monday).rows}
+    assert rows == {"BPJSKES": (0, 0, 1), "DUKCAPIL": (5, 2, 1)}
+    services = {r.key: (r.issued, r.refused_quota, r.refused_hours)
+                for r in report(ledger, monday, by="service").rows}
+    assert services == {"bpjs-daftar": (0, 0, 1), "kk": (0, 0, 1), "ktp-baru": (5, 2, 0)}
+    total = report(ledger, monday).total
+    assert (total.issued, total.refused_quota, total.refused_hours) == (5, 2, 2)
+    by_counter = report(ledger, monday, by="counter")
+    assert by_counter.rows == [] and by_counter.total.refused_quota == 2  # in the total only
+    lansia = report(ledger, monday, priority="lansia").total
+    assert (lansia.issued, lansia.refused_quota, lansia.refused_hours) == (0, 1, 0)
+    assert report(ledger, monday, priority="none").total.refused_quota == 1
+    bpjs = compute(ledger.conn, ledger.config, monday, agencies=frozenset({"BPJSKES"})).total
+    assert (bpjs.refused_quota, bpjs.refused_hours) == (0, 1)
+    assert report(ledger, Period.day(TUESDAY)).total.refused_quota == 0
+    monthly = report(ledger, Period.month(2026, 11))
+    assert [(r.key, r.refused_quota) for r in monthly.agency_services["DUKCAPIL"]] == [
+        ("kk", 0), ("ktp-baru", 2)]
+
+
+def test_the_summary_table_holds_every_single_figure(two_days: Ledger) -> None:
+    from shared.reports.definitions import tables
+
+    summary = next(t for t in tables(report(two_days, Period.month(2026, 11)), "monthly")
+                   if t.table.name == "summary")
+    cells = dict(zip((c.key for c in summary.table.columns), summary.rows[0], strict=True))
+    assert cells == {
+        "issued": 6, "served": 5, "no_show": 0, "within_standard": pytest.approx(0.8),
+        "priority_confirmed": 1, "priority_rejected": 1, "refused_quota": 0,
+        "refused_hours": 0, "peak_hour": 9, "busiest_day": MONDAY, "busiest_hour": 9,
+        "busiest_count": 6}
