@@ -88,6 +88,21 @@ UNSUR: tuple[Unsur, ...] = (
 UNSUR_COUNT = len(UNSUR)
 
 
+# --- when a response is taken -----------------------------------------------------------------
+
+# From the moment the ticket was finished: the rest of the day and the evening at home (a
+# visitor answers on the bus, or after dinner), while the visit is fresh; after a day the paper
+# ticket is often thrown away and may be picked up by someone who was never served.
+SURVEY_WINDOW_HOURS = 24
+# The survey screen at a counter offers the ticket just finished there for this long (the
+# visitor stands up, sees the tablet, taps): after that, or once the next visitor is finished,
+# it goes back to idle, so the next person in front of it cannot answer for someone else.
+COUNTER_OFFER_MINUTES = 5
+# ...and the hub takes an answer begun there for this long after the finish (90 s to answer,
+# started at the last moment of the offer, with room for a slow tablet).
+COUNTER_ANSWER_MINUTES = 10
+
+
 # --- the respondent ----------------------------------------------------------------------------
 
 

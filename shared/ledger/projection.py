@@ -192,6 +192,8 @@ _HANDLERS: dict[str, m.EventHandler] = {
     m.OFFICER_SIGNED_IN: _signed_in,
     m.OFFICER_SIGNED_OUT: _signed_out,
     m.STATION_ALERT: _no_state,
+    # History only too: the reports read the responses from the log (shared/reports/skm.py).
+    m.SURVEY_ANSWERED: _no_state,
 }
 
 
