@@ -183,7 +183,10 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period,
         return out
 
     report.by_agency = groups(0, {c: a.name for c, a in config.agencies.items()})
-    report.by_service = groups(1, {c: s.name for c, s in config.services.items()})
+    # Two banks both offer "Pembukaan rekening tabungan": the agency tells them apart.
+    report.by_service = groups(1, {
+        c: f"{config.agencies[s.agency].short_name} — {s.name}" if s.agency in config.agencies
+        else s.name for c, s in config.services.items()})
     report.by_officer = groups(2, names, MIN_OFFICER_RESPONDENTS)
     for pf in skm.PROFILE:
         counts = {code: 0 for code in pf.codes()}
