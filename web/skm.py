@@ -339,9 +339,9 @@ async def phone_survey(request: web.Request) -> web.Response:
         return render(request, t, message_screen(t, key, back),
                       status=409 if form is not None else 200)
     if form is None:
+        # The form's own language button switches (and keeps the answers); no header link.
         return render(request, t, step_screen(t, new_draft(ticket.ticket_id, None), secret,
-                                              action),
-                      switch=f"{action}{'' if t.lang == 'en' else '?lang=en'}")
+                                              action))
     return await step(request, t, ticket, secret, None, form, action, back)
 
 
