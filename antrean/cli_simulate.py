@@ -38,6 +38,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=None, help="hall config TOML (default: the example hall)")
     p.add_argument("--out", default="antrean-simulate",
                    help="folder for report.md, report.json and the run's ledger and logs")
+    p.add_argument("--survey-share", type=float, default=0.0, metavar="SHARE",
+                   help="share of the served visitors (0-1) who answer the SKM survey after "
+                        "the day, through a web station's token; OUT then holds the month's "
+                        "SKM report (skm-report.pdf, skm-report.xlsx); default 0")
     p.add_argument("--keep-replicas", action="store_true",
                    help="keep every station's replica in OUT/run/replicas")
 
@@ -52,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         config=Path(args.config) if args.config else example_config_path(),
         out=Path(args.out), day=day, visitors=args.visitors, counters=args.counters,
         kiosks=args.kiosks, boards=args.boards, speed=args.speed, seed=args.seed,
-        command=command.strip(), keep_replicas=args.keep_replicas)
+        command=command.strip(), keep_replicas=args.keep_replicas,
+        survey_share=args.survey_share)
     try:
         report = simulate(opts, progress=lambda msg: print(msg, flush=True))
     except (SimulationError, ConfigError) as e:

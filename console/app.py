@@ -113,6 +113,7 @@ def common(request: web.Request, t: Words, session: Session | None) -> dict[str,
         "hall_url": with_lang("/aula", t), "reports_url": with_lang("/laporan", t),
         "audit_url": (with_lang("/audit", t)
                       if session and session.user.role in audit.ROLES else ""),
+        "skm_url": with_lang("/skm", t),
     }
 
 
@@ -446,6 +447,9 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
     app.router.add_get("/laporan", reports_page)
     app.router.add_get("/laporan/unduh", report_download)
     app.router.add_get("/audit", audit_page)
+    from console import skm  # console.skm builds on this module's pages
+
+    skm.add_routes(app)  # /skm, /skm/unduh: the SKM's IKM report
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 

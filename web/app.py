@@ -26,6 +26,7 @@ from aiohttp_sse import sse_response
 
 from shared.zones import BoardFilterError, select_agencies
 from web import facts as f
+from web import skm
 from web.i18n import Words
 from web.station import WebStation
 from web.voice import Voice, VoiceUnavailable
@@ -119,7 +120,8 @@ def ticket_live(request: web.Request, t: Words, scratch: dict[str, Any]) -> Live
         return None
     scratch["ticket_id"] = ticket.ticket_id
     facts = f.ticket_facts(station.reader, ticket, station.now(), t, station.now_serving)
-    return Live("_ticket.html", {"ticket": facts}, facts.state())
+    survey = skm.ticket_offer(station, ticket, request.match_info["ref"], t.lang)
+    return Live("_ticket.html", {"ticket": facts, "survey": survey}, facts.state())
 
 
 def board_live(request: web.Request, t: Words, scratch: dict[str, Any]) -> Live | None:
@@ -319,6 +321,7 @@ def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Applicatio
     app.router.add_get("/live/t/{ref}", live_handler("ticket"))
     app.router.add_get("/live/papan", live_handler("papan"))
     app.router.add_get("/live/loket/{number}", live_handler("loket"))
+    skm.add_routes(app, station)  # /skm/t/{ref}, /skm/loket/{n}: the SKM survey
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 

@@ -58,6 +58,8 @@ class SimOptions:
     seed: int = 1
     command: str = ""
     keep_replicas: bool = False
+    # The share of served visitors who answer the SKM survey after the day (0: none).
+    survey_share: float = 0.0
 
 
 @dataclass
@@ -99,6 +101,8 @@ class Simulation:
         if opts.visitors < 1 or opts.kiosks < 1 or opts.boards < 0 or opts.speed <= 0:
             raise SimulationError("visitors and kiosks must be at least 1, boards at least 0, "
                                   "speed above 0")
+        if not 0.0 <= opts.survey_share <= 1.0:
+            raise SimulationError("--survey-share is a share of the served visitors, 0 to 1")
         self.opts = opts
         self.say = progress or (lambda _msg: None)
         self.config: HallConfig = load_config(opts.config)
@@ -112,6 +116,7 @@ class Simulation:
         self.port = _free_port()
         self.hub: subprocess.Popen[bytes] | None = None
         self.workers: list[_Worker] = []
+        self.web_token = ""
 
     # --- the hall --------------------------------------------------------------------------
 
@@ -137,6 +142,9 @@ class Simulation:
                 officer = f"petugas-{n:02d}"
                 store.add_officer(officer, f"Petugas Loket {n}", PIN)
                 specs.append(station("counter", f"loket-{n}", n, officer=officer, pin=PIN))
+            if self.opts.survey_share:
+                # Not a worker's station: the runner answers the surveys itself after the day.
+                self.web_token = store.enroll("web-skm", "web")
         finally:
             store.close()
         return specs
@@ -284,6 +292,8 @@ class Simulation:
             sim_end = self.plan.hall_closes + dt.timedelta(minutes=d.OVERTIME_LIMIT + 15)
             budget = (sim_end - sim_start).total_seconds() / opts.speed * 1.5 + 120
             self._wait_for("work-done", time.monotonic() + budget)
+            if opts.survey_share:
+                self._answer_surveys()
             health = self._health()
             final = int(health["last_seq"])
             ended = dt.datetime.fromisoformat(str(health["time"])).astimezone(self.config.tz)
@@ -314,6 +324,33 @@ class Simulation:
             shutil.rmtree(self.work / "replicas", ignore_errors=True)
         return report
 
+    def _answer_surveys(self) -> None:
+        import asyncio
+
+        from antrean.sim import survey
+
+        plan = survey.plan_answers(self.ledger, self.opts.survey_share, self.opts.seed)
+        answered, refused = asyncio.run(survey.send_answers(
+            f"ws://127.0.0.1:{self.port}/ws", self.web_token, plan))
+        self.say(f"SKM: {answered} visitors answered the survey ({refused} refused)")
+        if refused:
+            raise SimulationError(f"the hub refused {refused} of the simulated SKM answers")
+
+    def _skm_report(self) -> None:
+        """The SKM report of the day's month, as PDF and XLSX beside the day report."""
+        from antrean.sim import survey
+        from shared.reports import skm
+
+        conn = connect(self.ledger, readonly=True)
+        try:
+            report = skm.compute(conn, self.config, skm.skm_period(
+                "month", self.opts.day.year, self.opts.day.month))
+        finally:
+            conn.close()
+        (self.opts.out / "skm-report.pdf").write_bytes(skm.to_pdf(report, self.config))
+        (self.opts.out / "skm-report.xlsx").write_bytes(skm.to_xlsx(report))
+        self.say(f"{survey.summary_line(report)} -> {self.opts.out / 'skm-report.pdf'}")
+
     def _check_and_report(self, stations: list[dict[str, Any]], run: dict[str, Any]
                           ) -> dict[str, Any]:
         conn = connect(self.ledger, readonly=True)
@@ -343,6 +380,8 @@ class Simulation:
         finally:
             conn.close()
         write_report(report, self.opts.out)
+        if self.opts.survey_share:
+            self._skm_report()
         return report
 
 

@@ -31,7 +31,8 @@ from shared.ledger.model import Refusal, check_args
 ROLES = ("kiosk", "counter", "display", "web", "admin", "export")
 
 # Which commands each role may send. A display only reads; a kiosk only issues tickets; a web
-# station only reads, not even an alert (it may face the internet).
+# station only reads, but for a served visitor's SKM answer (not even an alert: it may face
+# the internet).
 ROLE_COMMANDS: dict[str, frozenset[str]] = {
     # A kiosk cancels only a ticket it issued itself whose visitor walked away before the reply
     # came (the hub checks the ticket's issuer).
@@ -45,8 +46,9 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
     # The region's exporter (`antrean export postgres`) follows the event stream and catches
     # up; it sends no command at all, not even an alert.
     "export": frozenset(),
-    # The public web station (antrean web) serves phones from its replica and sends nothing.
-    "web": frozenset(),
+    # The public web station (antrean web) serves phones from its replica; its one write is an
+    # SKM answer for a served ticket, proved by the ticket's secret (the ledger checks it).
+    "web": frozenset({"answer_survey"}),
     "admin": frozenset({
         "issue_ticket", "call_next", "recall", "start", "finish", "no_show", "return_no_show",
         "transfer", "cancel", "check_priority", "open_counter", "pause_counter",

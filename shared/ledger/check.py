@@ -240,6 +240,7 @@ def _check_promises(events: list[m.Event], report: CheckReport) -> None:
     issued_at: dict[str, int] = {}
     last_number: dict[tuple[str, str], tuple[int, int]] = {}  # (day, queue) -> (number, seq)
     active: dict[int, str] = {}  # counter -> its called or serving ticket
+    answered: set[str] = set()  # tickets whose SKM survey was answered: once each
     for e in events:
         if e.kind == m.TICKET_ISSUED:
             _issued(e, status, issued_at, last_number, report)
@@ -253,6 +254,12 @@ def _check_promises(events: list[m.Event], report: CheckReport) -> None:
             continue
         if status[t] not in m.STATUS_BEFORE[e.kind]:
             report._add(DAMAGE, f"event {e.seq} ({e.kind}) finds ticket {t} {status[t]}")
+        if e.kind == m.SURVEY_ANSWERED:
+            if t in answered:
+                report._add(DAMAGE, f"event {e.seq}: the survey of ticket {t} is answered "
+                            f"twice")
+            answered.add(t)
+            continue
         counter = e.data.get("counter")
         if e.kind == m.TICKET_CALLED and isinstance(counter, int):
             held = active.get(counter)

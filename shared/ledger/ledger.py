@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hmac
 import logging
 import sqlite3
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shared import indonesian as ID
+from shared import skm
 from shared.clock import Clock, SystemClock, to_ms
 from shared.config import PRIORITY_GROUPS, HallConfig, Service
 from shared.ledger import model as m
@@ -468,6 +470,47 @@ class Ledger:
             return  # nothing open: a repeated "OK again" writes nothing
         out.add(m.STATION_ALERT, None,
                 {"kind": kind, "message": message, "state": state, "key": key})
+
+    def _answer_survey(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        """A served visitor's SKM response: once per finished ticket, within its window, the
+        ticket's web secret in hand (unknown ticket and wrong secret are one refusal)."""
+        raw = c.args["ticket"]
+        secret = self.reader.ticket_secret(raw) if isinstance(raw, str) else None
+        if secret is None or not hmac.compare_digest(secret, c.args["secret"]):
+            raise refuse("unknown_ticket", f"unknown ticket {raw!r} (or not its secret)",
+                         "Nomor antrean tidak ditemukan.")
+        t = self._ticket(raw)
+        if t.status != m.FINISHED or t.ended_at is None:
+            raise refuse("not_served", f"ticket {t.label} is {t.status}, not served",
+                         "Survei hanya untuk nomor antrean yang sudah selesai dilayani.")
+        if self.reader.survey_answered(t.ticket_id):
+            raise refuse("already_answered", f"the survey of {t.label} was answered already",
+                         "Survei untuk nomor antrean ini sudah diisi. Terima kasih.")
+        since_ms = to_ms(now) - t.ended_at
+        counter = c.args.get("counter")
+        if counter is not None:
+            # The counter's survey screen: only for the ticket finished at that counter, and
+            # only a short while (shared/skm.py says why).
+            if counter != t.counter or since_ms > skm.COUNTER_ANSWER_MINUTES * 60_000:
+                raise refuse("survey_closed", f"ticket {t.label} was not just finished at "
+                             f"counter {counter}", "Waktu pengisian survei di loket sudah "
+                             "habis. Silakan isi melalui kode QR pada tiket Anda.")
+        elif since_ms > skm.SURVEY_WINDOW_HOURS * 3_600_000:
+            raise refuse("survey_closed", f"the survey of {t.label} closed "
+                         f"{skm.SURVEY_WINDOW_HOURS} h after it was served",
+                         "Waktu pengisian survei untuk nomor antrean ini sudah habis.")
+        try:
+            response = skm.check_response(c.args["answers"], c.args["profile"],
+                                          c.args.get("saran"))
+        except skm.SurveyInvalid as e:
+            raise refuse("bad_args", f"answer_survey: {e}",
+                         "Jawaban survei tidak lengkap.") from None
+        out.add(m.SURVEY_ANSWERED, t.ticket_id, {
+            "answers": list(response.answers), "profile": dict(response.profile),
+            "saran": response.saran, "service_day": t.service_day, "agency": t.agency,
+            "service": t.service, "counter": t.counter, "officer": t.officer,
+            "via": "counter" if counter is not None else "qr",
+        })
 
     # --- checks ----------------------------------------------------------------------------
 

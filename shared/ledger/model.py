@@ -49,13 +49,16 @@ STATION_ALERT = "station.alert"
 # history the console and the reports count ("ditolak hari ini", quota refusals). Malformed
 # commands and the hub's own faults (disk_low) write nothing.
 TICKET_REFUSED = "ticket.refused"
+# A served visitor's SKM response (PermenPANRB 14/2017), sent by the web station: once per
+# finished ticket (shared/skm.py holds the questionnaire and the index).
+SURVEY_ANSWERED = "survey.answered"
 
 EVENT_KINDS = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED,
     TICKET_NO_SHOW, TICKET_REQUEUED, TICKET_TRANSFERRED, TICKET_CANCELLED, TICKET_EXPIRED,
     TICKET_PRIORITY_CHECKED, COUNTER_OPENED,
     COUNTER_PAUSED_EVENT, COUNTER_CLOSED_EVENT, OFFICER_SIGNED_IN, OFFICER_SIGNED_OUT,
-    STATION_ALERT, TICKET_REFUSED,
+    STATION_ALERT, TICKET_REFUSED, SURVEY_ANSWERED,
 )
 # The ledger's rules as a table: which statuses each ticket event may find its ticket in,
 # and the status it leaves it in (an event not in STATUS_AFTER leaves it as it was). Read by
@@ -71,6 +74,7 @@ STATUS_BEFORE: dict[str, tuple[str, ...]] = {
     TICKET_TRANSFERRED: (CALLED, SERVING),
     TICKET_PRIORITY_CHECKED: (CALLED, SERVING),
     TICKET_EXPIRED: (WAITING,),
+    SURVEY_ANSWERED: (FINISHED,),
 }
 STATUS_AFTER: dict[str, str] = {
     TICKET_CALLED: CALLED, TICKET_STARTED: SERVING, TICKET_FINISHED: FINISHED,
@@ -110,14 +114,20 @@ COMMAND_ARGS: dict[str, dict[str, bool]] = {
     # The hub's own too: a past service day's tickets still waiting expire (ticket.expired).
     "close_day": {"day": True},
     "alert": {"kind": True, "message": True, "state": False},
+    # The web station's one command: the ticket's web secret proves the visitor holds it (the
+    # QR), `counter` that it was answered on the survey screen of the counter that served it.
+    "answer_survey": {"ticket": True, "secret": True, "answers": True, "profile": True,
+                      "saran": False, "counter": False},
 }
 # The JSON type of each argument, checked before any rule: a counter sent as "3" is a
 # malformed command (bad_args), not an unknown counter. An optional argument may be null.
 ARG_TYPES: dict[str, type] = {
     "counter": int, "service": str, "ticket": str, "priority": str, "reason": str,
     "to_front": bool, "valid": bool, "kind": str, "message": str, "state": str, "day": str,
+    "secret": str, "answers": list, "profile": dict, "saran": str,
 }
-_TYPE_WORDS = {int: "a whole number", str: "text", bool: "true or false"}
+_TYPE_WORDS = {int: "a whole number", str: "text", bool: "true or false", list: "a list",
+               dict: "an object"}
 
 
 @dataclass(frozen=True)

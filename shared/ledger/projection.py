@@ -204,6 +204,8 @@ _HANDLERS: dict[str, m.EventHandler] = {
     m.OFFICER_SIGNED_OUT: _signed_out,
     m.STATION_ALERT: _no_state,
     m.TICKET_REFUSED: _refused,
+    # History only too: the reports read the responses from the log (shared/reports/skm.py).
+    m.SURVEY_ANSWERED: _no_state,
 }
 
 

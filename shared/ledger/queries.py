@@ -145,6 +145,12 @@ class LedgerReader:
         ).fetchone()
         return row[0] if row and isinstance(row[0], str) else None
 
+    def survey_answered(self, ticket_id: str) -> bool:
+        """Whether the ticket's SKM survey was answered (from the log: events_ticket index)."""
+        return self.conn.execute(
+            "SELECT 1 FROM events WHERE ticket_id=? AND kind=? LIMIT 1",
+            (ticket_id, m.SURVEY_ANSWERED)).fetchone() is not None
+
     def waiting_line(self, queues: tuple[str, ...] | list[str], day: dt.date) -> list[TicketView]:
         """Waiting tickets of some queues, in the order they joined (front-of-line first);
         priority tickets are marked, the counter's policy decides when they are called."""
