@@ -26,6 +26,7 @@ from aiohttp_sse import sse_response
 
 from shared.zones import BoardFilterError, select_agencies
 from web import facts as f
+from web import petugas
 from web.i18n import Words
 from web.station import WebStation
 from web.voice import Voice, VoiceUnavailable
@@ -319,6 +320,7 @@ def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Applicatio
     app.router.add_get("/live/t/{ref}", live_handler("ticket"))
     app.router.add_get("/live/papan", live_handler("papan"))
     app.router.add_get("/live/loket/{number}", live_handler("loket"))
+    petugas.setup(app, station)  # /petugas: the counter in a browser
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 
