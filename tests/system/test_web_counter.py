@@ -7,6 +7,7 @@ written there (docs/screenshots/web-counter-1366x768.png and web-counter-panel.p
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -194,8 +195,8 @@ def test_two_browsers_calling_at_the_same_instant_get_two_tickets(hall: Hall, br
             if c.page.locator("button[data-action=finish]").is_enabled():
                 c.press("finish")
                 c.text("#ticket-label", "^—$")
-        hall.issue("ktp-baru")
-        hall.issue("ktp-baru")
+        hall.issue("ktp-ganti")
+        hall.issue("ktp-ganti")
         a.ready("call_next")
         b.ready("call_next")
         # Both clicks go out before either page has its answer: the two presses are at the
@@ -246,6 +247,7 @@ def test_keys_call_once_per_press(hall: Hall, browser: Any) -> None:
         c.text("#message", f"Memanggil {labels[2]}")
         assert labels[3] in c.page.locator("#line").inner_text()  # still waiting
         assert int(str(hall.hub.health()["last_seq"])) > int(str(before))
+        c.sign_out()
     finally:
         c.close()
 
@@ -294,5 +296,88 @@ def test_a_revoked_browser_is_refused_at_once(hall: Hall, browser: Any) -> None:
         c.text("#revoked", "dicabut")  # live, without a reload
         c.page.reload()
         c.text("#revoked", "dicabut")
+    finally:
+        c.close()
+
+
+def test_a_qt_counter_and_a_browser_counter_side_by_side(hall: Hall, browser: Any,
+                                                          qtbot: Any, tmp_path: Path) -> None:
+    """Counter 1 is a Qt counter (CounterCore over a real HubLink), counter 2 a browser: they
+    share the KTP line, and each sees what the other did."""
+    from counter_client.core import CounterCore
+    from shared.clock import ManualClock
+    from shared.config import load_config
+    from shared.station.hub_link import HubLink
+    from shared.station.replica import Replica
+
+    config = load_config(hall.hub.config)
+    clock = ManualClock(dt.datetime.fromisoformat(hall.hub.clock))
+    token = hall.hub.enroll("loket-1-qt", "counter", 1)
+    link = HubLink(config, hall.hub.url, token, Replica(tmp_path / "qt.db"), "loket-1-qt", clock)
+    core = CounterCore(link, 1)
+    c = Counter(browser, hall)
+    try:
+        qtbot.waitUntil(link.is_online, timeout=WAIT_MS)
+        c.enrol("loket-2-side", 2)
+        c.sign_in("budi")
+        c.text("#message", "Selamat bertugas")
+        core.sign_in("siti", PINS["siti"])
+        qtbot.waitUntil(lambda: core.state.signed_in, timeout=WAIT_MS)
+        first, second = hall.issue("ktp-ganti"), hall.issue("ktp-ganti")
+        qtbot.waitUntil(lambda: c_calls(core), timeout=WAIT_MS)
+        core.call_next()
+        qtbot.waitUntil(lambda: core.state.current is not None, timeout=WAIT_MS)
+        qt_label = core.state.current.ticket.label  # type: ignore[union-attr]
+        c.press("call_next")
+        c.text("#ticket-label", "^KTP")
+        web_label = c.page.locator("#ticket-label").inner_text()
+        # Two tickets, and each screen knows the other's is gone from the line.
+        assert qt_label != web_label
+        assert qt_label not in c.page.locator("#line").inner_text()
+        qtbot.waitUntil(lambda: web_label not in [t.label for t in core.state.line],
+                        timeout=WAIT_MS)
+        del first, second
+        c.press("finish")
+        c.text("#ticket-label", "^—$")
+        qtbot.waitUntil(lambda: "finish" in core.state.enabled, timeout=WAIT_MS)
+        core.finish()
+        qtbot.waitUntil(lambda: core.state.current is None, timeout=WAIT_MS)
+        core.sign_out()
+        qtbot.waitUntil(lambda: not core.state.signed_in, timeout=WAIT_MS)
+        c.sign_out()
+    finally:
+        core.stop()
+        link.close()
+        c.close()
+
+
+def c_calls(core: Any) -> bool:
+    return "call_next" in core.state.enabled and core.state.waiting >= 2
+
+
+def test_offline_and_back_by_itself(hall: Hall, browser: Any) -> None:
+    """The hub stops, then the web station: the page says so each time and presses nothing;
+    both come back and the page recovers without a reload. (Last: it restarts both.)"""
+    c = Counter(browser, hall)
+    try:
+        c.enrol("loket-4-offline", 4)
+        c.sign_in("ani")
+        c.text("#message", "Selamat bertugas")
+        c.ready("call_next")
+        c.page.evaluate("window.__same_page = 1")
+        hall.hub.stop()
+        c.text("#offline", "Tidak terhubung ke server antrean")
+        c.expect("button[data-action=call_next]").to_be_disabled()
+        hall.hub.start()
+        c.ready("call_next")
+        c.expect("#offline").to_have_count(0)
+        hall.web.stop()
+        c.expect("#unreachable").to_be_visible(timeout=WAIT_MS)
+        c.expect("button[data-action=call_next]").to_be_disabled()
+        hall.web.start()
+        c.expect("#unreachable").to_be_hidden(timeout=WAIT_MS)
+        c.ready("call_next")  # a new hub connection for the browser; the hub kept ani seated
+        assert c.page.evaluate("window.__same_page") == 1
+        c.sign_out()
     finally:
         c.close()
