@@ -30,6 +30,7 @@ import logging
 import secrets
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +97,8 @@ class Device:
     last_call_at: float | None = None
     streams: int = 0
     officer_name: str | None = None  # the name the hub greeted the officer by
+    # The latest presses' ids: one sent again is sent to the hub again as it was.
+    answered: deque[str] = field(default_factory=lambda: deque(maxlen=64))
 
     @property
     def name(self) -> str | None:
@@ -172,10 +175,11 @@ class Devices:
         """Send one command (or the sign-in) with the press's id; (ok, message)."""
         dev.last_press = time.monotonic()
         task = dev.pending.get(cid)
+        again = cid in dev.answered  # a resent form: the hub answers it with its first result
         if task is None:
             if dev.pending:
                 return False, BUSY
-            if (kind == r.CALL_NEXT and dev.last_call_at is not None
+            if (kind == r.CALL_NEXT and not again and dev.last_call_at is not None
                     and time.monotonic() - dev.last_call_at < REPEAT_GUARD_S):
                 return False, ""
             if not dev.online:
@@ -197,6 +201,7 @@ class Devices:
 
     def _finished(self, dev: Device, cid: str, kind: str) -> None:
         dev.pending.pop(cid, None)
+        dev.answered.append(cid)
         dev.busy = None
         self.station.changes.bump()
 

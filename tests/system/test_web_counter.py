@@ -300,6 +300,43 @@ def test_a_revoked_browser_is_refused_at_once(hall: Hall, browser: Any) -> None:
         c.close()
 
 
+def test_a_resubmitted_press_calls_once_and_no_show_comes_back(hall: Hall, browser: Any
+                                                                ) -> None:
+    """The same form sent twice (a double click without the script, a resent POST) carries one
+    command id: the hub answers the same ticket. Then no-show, return it, pause and open."""
+    c = Counter(browser, hall)
+    try:
+        c.enrol("loket-3-again", 3)
+        c.sign_in("budi")
+        c.text("#message", "Selamat bertugas")
+        first, second = hall.issue("bpjs-daftar"), hall.issue("bpjs-daftar")
+        c.ready("call_next")
+        answers = c.page.evaluate("""async () => {
+            const form = document.querySelector('form[data-press]');
+            const send = () => { const body = new FormData(form);
+                body.set('action', 'call_next'); body.set('cid', 'same-press-1');
+                return fetch('/petugas/aksi', {method: 'POST', body: body,
+                    headers: {'Accept': 'application/json'}}).then(r => r.json()); };
+            const a = await send(); const b = await send();
+            return [a.message, b.message]; }""")
+        assert answers[0] == answers[1] and answers[0].startswith("Memanggil "), answers
+        called = answers[0].removeprefix("Memanggil ").rstrip(".")
+        c.text("#ticket-label", f"^{called}$")
+        other = second if called == first else first
+        c.text("#line", other)  # the other one still waits: one call, not two
+        c.press("no_show")
+        c.text("#message", f"{called} dicatat tidak hadir")
+        c.page.click("form.noshow button[data-action=return_no_show]")
+        c.text("#message", "dikembalikan ke antrean")
+        c.press("pause_counter")
+        c.text("#status-chip", "^Istirahat$")
+        c.press("open_counter")
+        c.text("#status-chip", "^Buka$")
+        c.sign_out()
+    finally:
+        c.close()
+
+
 def test_a_qt_counter_and_a_browser_counter_side_by_side(hall: Hall, browser: Any,
                                                           qtbot: Any, tmp_path: Path) -> None:
     """Counter 1 is a Qt counter (CounterCore over a real HubLink), counter 2 a browser: they
