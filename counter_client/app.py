@@ -46,22 +46,9 @@ from counter_client.widgets import (
     WaitingLine,
     set_enabled,
 )
+from shared import counter_rules
 
-# Default keys. A USB number pad: Enter or '+' calls the next visitor, '.' or '-' recalls.
-# Simple caller buttons usually send one of these, or an F-key. "Enter" means both Enter keys
-# (see `key_sequences`); the number pad's keys match their main-keyboard twins.
-DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
-    c.CALL_NEXT: ("F1", "Enter", "+"),
-    c.RECALL: ("F2", ".", "-"),
-    c.START: ("F3",),
-    c.FINISH: ("F4",),
-    c.NO_SHOW: ("F5",),
-    c.TRANSFER: ("F6",),
-    c.RETURN_NO_SHOW: ("F7",),
-    c.PAUSE: ("F8",),
-    c.OPEN: ("F9",),
-    c.CLOSE: ("F10",),
-}
+DEFAULT_KEYS = counter_rules.DEFAULT_KEYS  # the browser counter (web/petugas) reads it too
 
 LABELS = {
     c.CALL_NEXT: "Panggil berikutnya",

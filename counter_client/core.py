@@ -25,6 +25,30 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from shared.clock import Clock, to_ms
 from shared.config import Counter, HallConfig
+from shared.counter_rules import (  # noqa: F401 (names the widgets read from here)
+    ACTIONS,
+    CALL_NEXT,
+    CHECK_PRIORITY,
+    CLOSE,
+    DONE,
+    ERROR,
+    FINISH,
+    INFO,
+    NO_SHOW,
+    OPEN,
+    PAUSE,
+    RECALL,
+    RETURN_NO_SHOW,
+    SIGN_IN,
+    SIGN_OUT,
+    START,
+    STATUS_WORDS,
+    TRANSFER,
+    clock_text,
+    done_text,
+    enabled_actions,
+    minutes_text,
+)
 from shared.indonesian import tanggal
 from shared.ledger import model as m
 from shared.ledger.model import Event, Result
@@ -33,31 +57,6 @@ from shared.station.link import StationLink
 from shared.ticket_url import parse_ticket_ref
 
 log = logging.getLogger(__name__)
-
-# Actions, named by the ledger command each one sends.
-CALL_NEXT = "call_next"
-RECALL = "recall"
-START = "start"
-FINISH = "finish"
-NO_SHOW = "no_show"
-TRANSFER = "transfer"
-RETURN_NO_SHOW = "return_no_show"
-PAUSE = "pause_counter"
-OPEN = "open_counter"
-CLOSE = "close_counter"
-SIGN_IN = "sign_in"
-SIGN_OUT = "sign_out"
-CHECK_PRIORITY = "check_priority"
-
-ACTIONS = (CALL_NEXT, RECALL, START, FINISH, NO_SHOW, TRANSFER, RETURN_NO_SHOW, PAUSE, OPEN,
-           CLOSE, SIGN_OUT, CHECK_PRIORITY)
-
-# Message kinds for the message area.
-INFO = "info"
-DONE = "done"
-ERROR = "error"
-
-STATUS_WORDS = {m.COUNTER_OPEN: "Buka", m.COUNTER_PAUSED: "Istirahat", m.COUNTER_CLOSED: "Tutup"}
 
 
 @dataclass(frozen=True)
@@ -437,7 +436,7 @@ class CounterCore(QObject):
             else:
                 self.message.emit("Tidak ada yang menunggu.", INFO)
         else:
-            self.message.emit(_done_text(kind, label, pending.args, self.config), DONE)
+            self.message.emit(done_text(kind, label, pending.args, self.config), DONE)
 
     @Slot(list)
     def _on_events(self, events: list[Event]) -> None:
@@ -586,27 +585,8 @@ class CounterCore(QObject):
 
     def _enabled(self, status: str, active: TicketView | None, no_shows: tuple[TicketView, ...],
                  busy: str | None) -> frozenset[str]:
-        # Offline, nothing can be guaranteed: every action needs the ledger's answer.
-        if busy is not None or not self._online or self.officer is None:
-            return frozenset()
-        on = {SIGN_OUT} if active is None else set()
-        if status == m.COUNTER_OPEN:
-            on.add(CALL_NEXT)
-            if active is None:
-                on.update((PAUSE, CLOSE))
-        else:
-            on.add(OPEN)
-            if status == m.COUNTER_PAUSED and active is None:
-                on.add(CLOSE)
-        if active is not None:
-            if active.status == m.CALLED:
-                on.update((RECALL, START, NO_SHOW))
-            on.update((FINISH, TRANSFER))
-            if active.priority and active.priority_ok is None:
-                on.add(CHECK_PRIORITY)
-        if no_shows:
-            on.add(RETURN_NO_SHOW)
-        return frozenset(on)
+        return enabled_actions(status, active, bool(no_shows), busy, self._online,
+                               self.officer is not None)
 
     def _current(self, t: TicketView, now_ms: int) -> CurrentTicket:
         svc = self.config.services.get(t.service)
@@ -633,50 +613,3 @@ class CounterCore(QObject):
 
     def _no_shows(self, queues: tuple[str, ...], day: dt.date) -> list[TicketView]:
         return self.link.reader.no_shows(queues, day)
-
-
-def _done_text(kind: str, label: str | None, args: dict[str, Any], cfg: HallConfig) -> str:
-    n = label or "Nomor"
-    if kind == RECALL:
-        return f"Memanggil ulang {n}."
-    if kind == START:
-        return f"Mulai melayani {n}."
-    if kind == FINISH:
-        return f"{n} selesai dilayani."
-    if kind == NO_SHOW:
-        return f"{n} dicatat tidak hadir."
-    if kind == TRANSFER:
-        svc = cfg.services.get(args.get("service", ""))
-        where = f"{cfg.agencies[svc.agency].short_name} · {svc.name}" if svc else "layanan lain"
-        return f"{n} dialihkan ke {where}."
-    if kind == RETURN_NO_SHOW:
-        return f"{n} dikembalikan ke antrean."
-    if kind == CHECK_PRIORITY:
-        return (f"Prioritas {n} dicatat sesuai." if args.get("valid")
-                else f"{n} dicatat bukan prioritas.")
-    if kind == PAUSE:
-        return "Loket istirahat. Tekan Buka loket untuk melayani lagi."
-    if kind == OPEN:
-        return "Loket dibuka."
-    if kind == CLOSE:
-        return "Loket ditutup."
-    return "Selesai."
-
-
-def minutes_text(seconds: int | None) -> str:
-    """'12 menit', '45 detik', '1 jam 5 menit'."""
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds} detik"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} menit"
-    return f"{minutes // 60} jam {minutes % 60} menit"
-
-
-def clock_text(seconds: int) -> str:
-    """A running timer: '03:07' or '1:03:07'."""
-    h, rest = divmod(max(0, seconds), 3600)
-    mi, s = divmod(rest, 60)
-    return f"{h}:{mi:02d}:{s:02d}" if h else f"{mi:02d}:{s:02d}"

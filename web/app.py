@@ -27,6 +27,7 @@ from aiohttp_sse import sse_response
 from shared.zones import BoardFilterError, select_agencies
 from web import facts as f
 from web import skm
+from web import petugas
 from web.i18n import Words
 from web.station import WebStation
 from web.voice import Voice, VoiceUnavailable
@@ -322,6 +323,7 @@ def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Applicatio
     app.router.add_get("/live/papan", live_handler("papan"))
     app.router.add_get("/live/loket/{number}", live_handler("loket"))
     skm.add_routes(app, station)  # /skm/t/{ref}, /skm/loket/{n}: the SKM survey
+    petugas.setup(app, station)  # /petugas: the counter in a browser
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 

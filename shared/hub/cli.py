@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import PIN_ADVISED_DIGITS, ROLES, AuthError, AuthStore
+from shared.hub.enrolment import CODE_MINUTES, Enrolment
 from shared.hub.protocol import MAX_CONNECTIONS_PER_TOKEN
 from shared.ledger.disk import DEFAULT_MIN_FREE_MB, MB, free_bytes, megabytes
 from shared.ledger.files import create_private, private_dir
@@ -107,6 +108,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     revoke = ssub.add_parser("revoke", help="withdraw a station's token; a running hub closes "
                                             "its open connection at once")
     revoke.add_argument("name", help="the station's name, as enrolled")
+    code = ssub.add_parser("code", help="a one-time code that enrols a browser as a counter "
+                                        "station (typed at the web station's /petugas page)")
+    code.add_argument("name", help="the new station's name, e.g. loket-7-web")
+    code.add_argument("--counter", type=int, required=True, help="the loket it is bound to")
+    code.add_argument("--minutes", type=int, default=CODE_MINUTES,
+                      help=f"how long the code works (default: {CODE_MINUTES})")
     sub.add_parser("fingerprint", help="print the TLS certificate's fingerprint (stations pin "
                                        "it); makes the certificate if there is none yet")
 
@@ -278,6 +285,8 @@ def _ask_pin(officer: str) -> str:
 
 
 def _stations(args: argparse.Namespace, store: AuthStore) -> int:
+    if args.stations_action == "code":
+        return _code(args, store)
     if args.stations_action == "revoke":
         st = store.revoke(args.name)
         print(f"station {st.name} ({st.role}) revoked: the hub refuses its token from now on, "
@@ -285,6 +294,20 @@ def _stations(args: argparse.Namespace, store: AuthStore) -> int:
         return 0
     for st in store.stations():
         print(f"{st.name}\t{st.role}\t{st.counter or ''}")
+    return 0
+
+
+def _code(args: argparse.Namespace, store: AuthStore) -> int:
+    if args.config is not None and args.counter not in load_config(args.config).counters:
+        raise AuthError(f"counter {args.counter} is not in the hall config")
+    enrolment = Enrolment(store)
+    try:
+        made = enrolment.create(args.name, args.counter, args.minutes)
+    finally:
+        enrolment.close()
+    print(f"enrolment code for {made.name} (counter {made.counter}): {made.code}\n"
+          f"type it on the officer's laptop at https://WEB-STATION/petugas within "
+          f"{args.minutes} minutes; it works once")
     return 0
 
 

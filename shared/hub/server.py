@@ -48,6 +48,7 @@ from shared.clock import Clock, SystemClock, to_ms
 from shared.config import HallConfig
 from shared.hub import protocol as p
 from shared.hub.auth import AuthStore, Station, permitted, token_hash
+from shared.hub.enrolment import Enrolment, redeem_reply
 from shared.ledger.head import HeadRecord
 from shared.ledger.ledger import Ledger
 from shared.ledger.lock import LedgerLock, hold_for_hub
@@ -216,6 +217,7 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._auth_watch: asyncio.Task[None] | None = None
         self._day_watch: asyncio.Task[None] | None = None
+        self._enrolment: Enrolment | None = None  # opened at the first code redeemed
         self.app = web.Application(client_max_size=p.MAX_FRAME_BYTES)
         self.app.add_routes([
             web.get("/health", self._health),
@@ -223,6 +225,7 @@ class Hub:
             web.get("/events", self._events),
             web.get("/station", self._whoami),
             web.get("/ws", self._ws),
+            web.post("/enrol", self._enrol),
         ])
         self.app.on_startup.append(self._start)
         self.app.on_shutdown.append(self._going_away)
@@ -550,6 +553,23 @@ class Hub:
         assert self._reader is not None
         events = [e.to_dict() for e in iter_events(self._reader, after, limit)]
         return web.json_response({"events": events, "last_seq": last_seq(self._reader)})
+
+    async def _enrol(self, request: web.Request) -> web.Response:
+        """A web station redeems a browser's one-time code (shared.hub.enrolment)."""
+        station = self._station(request)
+        if isinstance(station, web.Response):
+            return station
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if self._enrolment is None:
+            self._enrolment = Enrolment(self.auth)
+        assert self._loop is not None
+        status, reply = await self._loop.run_in_executor(
+            None, redeem_reply, self._enrolment, station, body)
+        log.info("enrolment code from %s: %s", station.name, reply.get("error") or "ok")
+        return web.json_response(reply, status=status)
 
     # --- WebSocket -----------------------------------------------------------------------------
 

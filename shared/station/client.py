@@ -48,7 +48,8 @@ class HubRefused(Exception):
 class HubClient:
     def __init__(self, url: str, token: str, replica: Replica | None = None,
                  on_events: EventCallback | None = None, fingerprint: str | None = None,
-                 on_state: StateCallback | None = None, clock: Clock | None = None) -> None:
+                 on_state: StateCallback | None = None, clock: Clock | None = None,
+                 start_seq: int = 0) -> None:
         self.url = url.rstrip("/") + ("" if url.rstrip("/").endswith("/ws") else "/ws")
         self.token = token
         # Raises tls.TlsError for wss:// without a fingerprint, or a fingerprint with ws://.
@@ -62,7 +63,9 @@ class HubClient:
         # since" line follows them).
         self.on_state = on_state
         self._proto = sp.StationProtocol(
-            token, replica.last_seq if replica else 0, queue_offline=True,
+            # Without a replica, `start_seq`: a station that reads elsewhere (the web station's
+            # browser counters) need not be sent the whole ledger.
+            token, replica.last_seq if replica else start_seq, queue_offline=True,
             backoff=sp.Backoff(BACKOFF_FIRST, BACKOFF_CAP),
             last_hash=replica.last_hash if replica else None, clock=clock)
         self.connected = asyncio.Event()  # welcomed, on the current connection
