@@ -26,8 +26,7 @@ from aiohttp_sse import sse_response
 
 from shared.zones import BoardFilterError, select_agencies
 from web import facts as f
-from web import skm
-from web import petugas
+from web import petugas, skm
 from web.i18n import Words
 from web.station import WebStation
 from web.voice import Voice, VoiceUnavailable
