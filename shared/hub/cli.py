@@ -22,14 +22,16 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from shared.clock import SystemClock
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import PIN_ADVISED_DIGITS, ROLES, AuthError, AuthStore
 from shared.hub.protocol import MAX_CONNECTIONS_PER_TOKEN
+from shared.ledger import config_log
 from shared.ledger.disk import DEFAULT_MIN_FREE_MB, MB, free_bytes, megabytes
 from shared.ledger.files import create_private, private_dir
 from shared.ledger.lock import LedgerLock, hold_for_hub
-from shared.ledger.store import LedgerError
+from shared.ledger.store import LedgerError, connect
 
 if TYPE_CHECKING:
     from shared.ledger.check import CheckReport
@@ -410,6 +412,37 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
     return seq
 
 
+class ConfigDiffers(RestoreError):
+    """--config names a file other than the hall config the ledger holds."""
+
+
+def hall_config_for_hub(ledger: Path, given: str | None, file_config: HallConfig) -> HallConfig:
+    """The config the hub starts with. A ledger that holds the hall config (config.changed)
+    is the truth, and --config may be left out. A --config that differs from the ledger's is
+    refused rather than imported: a file left on the hub PC from before a change made in the
+    console would otherwise undo that change at the next restart, unseen."""
+    if not ledger.exists():
+        return file_config
+    conn = connect(ledger, readonly=True)
+    try:
+        versions = config_log.config_versions(conn)
+    finally:
+        conn.close()
+    if not versions:
+        return file_config  # the hub records it as version 1
+    now = config_log.version_in_force(versions, SystemClock().now()) or versions[0]
+    if given is None:
+        return now.config
+    digest = config_log.canonical_digest(file_config.raw_toml)
+    if digest not in (now.digest, versions[-1].digest):
+        raise ConfigDiffers(
+            f"--config {given} differs from the hall config in the ledger (version "
+            f"{now.version}, digest {now.digest[:16]}); the ledger's config is the truth: "
+            f"start the hub without --config, and change the config with 'antrean config "
+            f"import {given}' against the running hub")
+    return file_config
+
+
 def _sqlite_files(db: Path) -> list[Path]:
     return [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
 
@@ -435,6 +468,7 @@ def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
         seq = restore_from_replica(Path(args.restore_from), ledger, config)
         log.info("restored ledger from %s up to seq %d", args.restore_from, seq)
     report = check_before_serving(ledger, args.full_check_limit)
+    config = hall_config_for_hub(ledger, args.config, config)
     if report is not None:
         # The record starts from what was checked: a ledger from before records existed, or
         # one just restored, has one from now on.

@@ -44,13 +44,16 @@ COUNTER_CLOSED_EVENT = "counter.closed"
 OFFICER_SIGNED_IN = "officer.signed_in"
 OFFICER_SIGNED_OUT = "officer.signed_out"
 STATION_ALERT = "station.alert"
+# A new version of the hall configuration (shared.ledger.config_log): who, when, its digest,
+# its full TOML text and when it takes effect.
+CONFIG_CHANGED = "config.changed"
 
 EVENT_KINDS = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED,
     TICKET_NO_SHOW, TICKET_REQUEUED, TICKET_TRANSFERRED, TICKET_CANCELLED, TICKET_EXPIRED,
     TICKET_PRIORITY_CHECKED, COUNTER_OPENED,
     COUNTER_PAUSED_EVENT, COUNTER_CLOSED_EVENT, OFFICER_SIGNED_IN, OFFICER_SIGNED_OUT,
-    STATION_ALERT,
+    STATION_ALERT, CONFIG_CHANGED,
 )
 # The ledger's rules as a table: which statuses each ticket event may find its ticket in,
 # and the status it leaves it in (an event not in STATUS_AFTER leaves it as it was). Read by
@@ -105,12 +108,15 @@ COMMAND_ARGS: dict[str, dict[str, bool]] = {
     # The hub's own too: a past service day's tickets still waiting expire (ticket.expired).
     "close_day": {"day": True},
     "alert": {"kind": True, "message": True, "state": False},
+    # A new hall config (TOML text), now or from a date; `force` confirms stranding tickets.
+    "change_config": {"content": True, "effective": False, "force": False, "source": False},
 }
 # The JSON type of each argument, checked before any rule: a counter sent as "3" is a
 # malformed command (bad_args), not an unknown counter. An optional argument may be null.
 ARG_TYPES: dict[str, type] = {
     "counter": int, "service": str, "ticket": str, "priority": str, "reason": str,
     "to_front": bool, "valid": bool, "kind": str, "message": str, "state": str, "day": str,
+    "content": str, "effective": str, "force": bool, "source": str,
 }
 _TYPE_WORDS = {int: "a whole number", str: "text", bool: "true or false"}
 

@@ -192,6 +192,8 @@ _HANDLERS: dict[str, m.EventHandler] = {
     m.OFFICER_SIGNED_IN: _signed_in,
     m.OFFICER_SIGNED_OUT: _signed_out,
     m.STATION_ALERT: _no_state,
+    # The config's versions are read from the log itself (shared.ledger.config_log).
+    m.CONFIG_CHANGED: _no_state,
 }
 
 
