@@ -412,15 +412,14 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
     return seq
 
 
-class ConfigDiffers(RestoreError):
-    """--config names a file other than the hall config the ledger holds."""
-
-
 def hall_config_for_hub(ledger: Path, given: str | None, file_config: HallConfig) -> HallConfig:
     """The config the hub starts with. A ledger that holds the hall config (config.changed)
-    is the truth, and --config may be left out. A --config that differs from the ledger's is
-    refused rather than imported: a file left on the hub PC from before a change made in the
-    console would otherwise undo that change at the next restart, unseen."""
+    is the truth, and --config may be left out. A --config that differs from it is neither
+    imported nor a reason to refuse to start: imported, a file left on the hub PC from before
+    a change made with `antrean config import` (or the console) would undo that change at the
+    next restart, unseen; refused, a hall would stay without its hub after a power cut because
+    of an old file (the systemd unit passes --config at every start). The ledger wins, and
+    the log says so in one line, with what to run to change the config."""
     if not ledger.exists():
         return file_config
     conn = connect(ledger, readonly=True)
@@ -429,18 +428,15 @@ def hall_config_for_hub(ledger: Path, given: str | None, file_config: HallConfig
     finally:
         conn.close()
     if not versions:
-        return file_config  # the hub records it as version 1
+        return file_config  # the first change records it as version 1
     now = config_log.version_in_force(versions, SystemClock().now()) or versions[0]
-    if given is None:
-        return now.config
-    digest = config_log.canonical_digest(file_config.raw_toml)
-    if digest not in (now.digest, versions[-1].digest):
-        raise ConfigDiffers(
-            f"--config {given} differs from the hall config in the ledger (version "
-            f"{now.version}, digest {now.digest[:16]}); the ledger's config is the truth: "
-            f"start the hub without --config, and change the config with 'antrean config "
-            f"import {given}' against the running hub")
-    return file_config
+    if given is not None and config_log.canonical_digest(file_config.raw_toml) not in (
+            now.digest, versions[-1].digest):
+        log.warning("--config %s differs from the hall config in the ledger (version %d, "
+                    "digest %s); serving the ledger's: to change the config, run 'antrean "
+                    "config import %s' against the running hub", given, now.version,
+                    now.digest[:16], given)
+    return now.config
 
 
 def _sqlite_files(db: Path) -> list[Path]:
