@@ -35,7 +35,6 @@ from shared.ledger.store import LedgerError, connect
 from shared.station.protocol import OfficerSession
 
 log = logging.getLogger(__name__)
-CONFIG_CHECK_MS = 60_000
 
 PinCheck = Callable[[str, str], bool]
 OfficerNames = Callable[[str], str | None]
@@ -63,17 +62,15 @@ class StationLink(QObject):
         self._online = False
         self._config_versions: list[config_log.ConfigVersion] | None = None
         self.events_applied.connect(self._config_events)
-        # A version "from Monday" comes into force at midnight with no event: looked at once
-        # a minute (the hall's rules are by the day; a minute late is within the cut-off).
-        self._config_timer = QTimer(self)
-        self._config_timer.timeout.connect(self.check_config)
-        self._config_timer.start(CONFIG_CHECK_MS)
         # Once started: a station that starts offline runs from its replica's version.
         QTimer.singleShot(0, self.check_config)
 
     def check_config(self) -> None:
         """Take the config in force now from the local copy's versions; say so if it changed
-        (by digest: the same version parsed again is no change)."""
+        (by digest: the same version parsed again is no change). Called for every
+        config.changed event, and by the apps' once-a-second ticks: a version "from Monday"
+        comes into force at midnight with no event. (Not a timer of the link's own: a link
+        may be collected on another thread, where Qt cannot stop it.)"""
         if self._config_versions is None:
             try:
                 self._config_versions = config_log.config_versions(self.reader.conn)
