@@ -106,6 +106,7 @@ def common(request: web.Request, t: Words, session: Session | None) -> dict[str,
         "stale": stale_text(station, t), "here": here,
         "other_lang": with_lang(here, Words("en" if t.lang == "id" else "id")),
         "hall_url": with_lang("/aula", t), "reports_url": with_lang("/laporan", t),
+        "config_url": with_lang("/konfigurasi", t),
     }
 
 
@@ -371,6 +372,9 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "") -> web
     app.router.add_get("/live/aula", hall_stream)
     app.router.add_get("/laporan", reports_page)
     app.router.add_get("/laporan/unduh", report_download)
+    from console import config_pages
+
+    config_pages.add_routes(app)
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 

@@ -108,6 +108,23 @@ WORDS: dict[str, tuple[str, str]] = {
     "not_found_title": ("Halaman tidak ditemukan", "Page not found"),
     "not_found": ("Alamat ini tidak dikenal.", "This address is not known."),
     "forbidden_title": ("Permintaan ditolak", "Request refused"),
+    # The hall config's history (console/config_pages.py).
+    "title_config": ("Konfigurasi", "Configuration"),
+    "config_version": ("Versi", "Version"),
+    "config_recorded": ("Dicatat", "Recorded"),
+    "config_by": ("Oleh", "By"),
+    "config_effective": ("Berlaku", "Effective"),
+    "config_now": ("saat dicatat", "when recorded"),
+    "config_start": ("sejak awal", "from the start"),
+    "config_from": ("mulai {date}", "from {date}"),
+    "config_in_force": ("berlaku sekarang", "in force now"),
+    "config_scheduled": ("terjadwal", "scheduled"),
+    "config_none": ("Belum ada perubahan konfigurasi: hub memakai berkas konfigurasinya.",
+                    "No configuration change yet: the hub runs its config file."),
+    "config_compare": ("Bandingkan", "Compare"),
+    "config_diff": ("Perbedaan versi {a} dan {b}", "Differences between version {a} and {b}"),
+    "config_same": ("Kedua versi sama.", "Both versions are the same."),
+    "config_admin_only": ("Halaman ini hanya untuk admin.", "This page is for admins only."),
 }
 
 
