@@ -5,6 +5,7 @@ page: the console sends no command here."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 from dataclasses import dataclass
 from typing import Any
@@ -34,13 +35,18 @@ class DiffLine:
 
 
 async def config_page(request: web.Request) -> web.StreamResponse:
+    return render(request)
+
+
+def render(request: web.Request, message: str = "", confirm: int | None = None,
+           status: int = 200) -> web.StreamResponse:
     t = a.words(request)
     session = a.signed_in(request)
     if session.user.role != "admin":
         return a.error_page(request, t, 403, "forbidden_title", "config_admin_only")
     station = request.app[a.STATION]
     versions = config_log.config_versions(station.replica.conn)
-    now = station.now()
+    now = station.hub_now()
     in_force = config_log.version_in_force(versions, now)
     tz = station.config.tz
     rows = []
@@ -66,8 +72,54 @@ async def config_page(request: web.Request) -> web.StreamResponse:
         pair = (versions[-2].version, versions[-1].version)
     context: dict[str, Any] = {
         **a.common(request, t, session), "title": t("title_config"), "rows": rows,
-        "numbers": [v.version for v in versions], "pair": pair, "diff": diff}
-    return aiohttp_jinja2.render_template("konfigurasi.html", request, context)
+        "numbers": [v.version for v in versions], "pair": pair, "diff": diff,
+        "csrf": session.csrf, "message": message, "confirm": confirm,
+        "done": _number(request.query.get("dicatat"))}
+    return aiohttp_jinja2.render_template("konfigurasi.html", request, context, status=status)
+
+
+async def revert(request: web.Request) -> web.StreamResponse:
+    """Revert: a new change whose content is an old version's (history is never rewritten).
+    A change that would leave waiting tickets without their service asks first."""
+    t = a.words(request)
+    session = a.signed_in(request)
+    if session.user.role != "admin":
+        return a.error_page(request, t, 403, "forbidden_title", "config_admin_only")
+    form = await request.post()
+    station = request.app[a.STATION]
+    number = _number(str(form.get("versi", "")))
+    old = next((v for v in config_log.config_versions(station.replica.conn)
+                if v.version == number), None)
+    if old is None or station.client is None:
+        return render(request, t("config_no_version"), status=400)
+    args: dict[str, Any] = {"content": old.content,
+                            "source": f"console {session.user.username}: versi {number}"}
+    if form.get("yakin") == "1":
+        args["force"] = True
+    try:
+        result = await station.client.command("change_config", args, timeout=15.0)
+    except TimeoutError:
+        return render(request, t("config_no_hub"), status=503)
+    ok = result.ok
+    request.app[a.ACCOUNTS].audit("config_revert", session.user.username, a.address(request),
+                                  ok, f"version {number}" + ("" if ok else f": {result.refusal}"))
+    if ok:
+        # The reply names the events' seqs; the page shows them once the replica has them.
+        last = max(result.value.get("seq") or [0])
+        deadline = asyncio.get_running_loop().time() + 10.0
+        while station.replica.last_seq < last and (
+                asyncio.get_running_loop().time() < deadline):
+            await station.changes.wait(station.changes.version, 1.0)
+        found = [v.version for v in config_log.config_versions(station.replica.conn)
+                 if v.seq == last]
+        lang = f"&lang={t.lang}" if t.lang != "id" else ""
+        return a.redirect(f"/konfigurasi?dicatat={found[0] if found else ''}{lang}")
+    assert result.refusal is not None
+    if result.refusal.code == "strands_tickets":
+        return render(request, result.refusal.pesan if t.lang == "id" else
+                      result.refusal.message, confirm=number, status=409)
+    return render(request, result.refusal.pesan if t.lang == "id" else result.refusal.message,
+                  status=409)
 
 
 def _number(raw: str | None) -> int | None:
@@ -83,3 +135,4 @@ def _line(text: str) -> DiffLine:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/konfigurasi", config_page)
+    app.router.add_post("/konfigurasi/kembalikan", revert)

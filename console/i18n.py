@@ -125,6 +125,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "config_diff": ("Perbedaan versi {a} dan {b}", "Differences between version {a} and {b}"),
     "config_same": ("Kedua versi sama.", "Both versions are the same."),
     "config_admin_only": ("Halaman ini hanya untuk admin.", "This page is for admins only."),
+    "config_revert": ("Kembalikan ke versi ini", "Revert to this version"),
+    "config_recorded_as": ("Dicatat sebagai versi {n}.", "Recorded as version {n}."),
+    "config_confirm": ("Tetap kembalikan", "Revert anyway"),
+    "config_no_version": ("Versi itu tidak ada.", "There is no such version."),
+    "config_no_hub": ("Hub tidak menjawab; tidak ada yang diubah.",
+                      "The hub did not answer; nothing was changed."),
 }
 
 

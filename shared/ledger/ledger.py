@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from shared import indonesian as ID
-from shared.clock import Clock, SystemClock, to_ms
+from shared.clock import Clock, SystemClock, from_ms, to_ms
 from shared.config import PRIORITY_GROUPS, ConfigError, HallConfig, Service, loads_config
 from shared.ledger import config_log
 from shared.ledger import model as m
@@ -468,11 +468,14 @@ class Ledger:
             raise refuse("bad_args", f"change_config: {e}", "Tanggal berlaku tidak valid.") \
                 from None
         latest = self.config_versions[-1] if self.config_versions else None
-        in_use = latest.digest if latest is not None else (
+        # Unchanged against what would be in force then without it (a revert to an old
+        # version while a later one is only scheduled is a change).
+        then = config_log.version_in_force(self.config_versions, from_ms(effective_ms))
+        in_use = then.digest if then is not None else (
             config_log.canonical_digest(self.file_config.raw_toml)
             if self.file_config.raw_toml else "")
         if in_use == digest:
-            number = latest.version if latest else 1
+            number = then.version if then else 1
             raise refuse("unchanged", f"the config is version {number} already "
                          f"(digest {digest[:16]})", "Konfigurasi tidak berubah.")
         if effective == config_log.NOW and not c.args.get("force"):

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.console_station import ConsoleProcess
+from tests.helpers.web_station import ActingStation
 from tests.system.conftest import DATA, HubProcess
 from tests.system.test_config_import import NEW_SERVICE
 
@@ -35,6 +36,7 @@ def console(tmp_path: Path) -> Iterator[ConsoleProcess]:
     hub = HubProcess(tmp_path, DATA / "small_hall.toml")
     console_token = hub.enroll("console-1", "admin")
     admin = hub.enroll("it-pc", "admin")
+    kiosk_token = hub.enroll("kiosk-1", "kiosk")
     hub.start()
     new = tmp_path / "hall-v2.toml"
     new.write_text((DATA / "small_hall.toml").read_text(encoding="utf-8") + NEW_SERVICE,
@@ -47,9 +49,13 @@ def console(tmp_path: Path) -> Iterator[ConsoleProcess]:
     c = ConsoleProcess(tmp_path, hub.url, console_token, hub.clock)
     c.add_user("tamu", "admin", PASSWORD, "Admin Tamu")
     c.add_user("kepala", "supervisor", PASSWORD, "Kepala DPMPTSP")
+    kiosk = ActingStation(hub.url, kiosk_token)
+    # Someone waits for the service version 2 added: going back to version 1 strands them.
+    assert kiosk.command("issue_ticket", service="kia").ok
     c.start()
     c.wait_seq(int(hub.health()["last_seq"]))  # type: ignore[call-overload]
     yield c
+    kiosk.close()
     c.stop()
     hub.stop()
 
@@ -89,6 +95,20 @@ def test_versions_who_when_in_force_scheduled_and_a_diff(console: ConsoleProcess
         page.screenshot(path=str(out / "console-config-history.png"), full_page=True)
         page.goto(console.url + "/konfigurasi?lang=en")
         expect(page.locator("tr[data-version='2'] .badge")).to_have_text("in force now")
+
+        # Revert to version 1: a new version 4 with version 1's content, in force now.
+        page.goto(console.url + "/konfigurasi")
+        page.click("tr[data-version='1'] form.revert button")
+        expect(page.locator("p.error")).to_contain_text("1 nomor antrean masih menunggu")
+        expect(page.locator("tr.version")).to_have_count(3)  # nothing recorded
+        page.click("form.confirm button")
+        expect(page.locator("p.done")).to_have_text("Dicatat sebagai versi 4.")
+        expect(page.locator("tr[data-version='4'] .badge")).to_have_text("berlaku sekarang")
+        expect(page.locator("tr[data-version='4']")).to_contain_text("console-1")
+        page.select_option("select[name=a]", "1")
+        page.select_option("select[name=b]", "4")
+        page.click("form.compare button")
+        expect(page.locator("p.note")).to_have_text("Kedua versi sama.")
 
         other = browser.new_page()
         sign_in(other, console, "kepala")
