@@ -437,6 +437,8 @@ class Hub:
         changed = [v for v in versions_from_events(events) if v.seq > known]
         if changed:
             self.config_versions = [*self.config_versions, *changed]
+            if self._query is not None:
+                self._query.config = self.config
         # Every station that is up to date gets the very same frame: one serialisation per
         # commit, not one per station (with 40 stations that was an eighth of the hub's time).
         frames: dict[int, str] = {}
