@@ -74,8 +74,8 @@ class StationLink(QObject):
         if self._config_versions is None:
             try:
                 self._config_versions = config_log.config_versions(self.reader.conn)
-            except NotImplementedError:
-                return
+            except (NotImplementedError, sqlite3.Error):
+                return  # no local copy (yet), or it closed with the station
         now = self.hub_clock() or self.clock
         new = config_log.config_in_force(self._config_versions, now.now())
         if new is None or new.digest == self.config.digest:
