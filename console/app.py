@@ -114,6 +114,7 @@ def common(request: web.Request, t: Words, session: Session | None) -> dict[str,
         "audit_url": (with_lang("/audit", t)
                       if session and session.user.role in audit.ROLES else ""),
         "skm_url": with_lang("/skm", t),
+        "config_url": with_lang("/konfigurasi", t),
     }
 
 
@@ -450,6 +451,9 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
     from console import skm  # console.skm builds on this module's pages
 
     skm.add_routes(app)  # /skm, /skm/unduh: the SKM's IKM report
+    from console import config_pages
+
+    config_pages.add_routes(app)
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 

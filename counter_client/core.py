@@ -210,6 +210,7 @@ class CounterCore(QObject):
         link.replied.connect(self._on_replied)
         link.events_applied.connect(self._on_events)
         link.online_changed.connect(self._on_online)
+        link.config_changed.connect(self._on_config)
 
         self._reply_timer = QTimer(self)
         self._reply_timer.setSingleShot(True)
@@ -516,11 +517,25 @@ class CounterCore(QObject):
             self.refresh()
 
     @Slot()
+    @Slot(object)
+    def _on_config(self, config: HallConfig) -> None:
+        """A new hall config, live: the counter's queues, the services it may transfer to
+        and their names come from it from the next refresh on. A counter the new config no
+        longer has keeps the old one's entry until its officer signs out (the ledger refuses
+        its commands meanwhile)."""
+        if self.counter is not None and self.counter not in config.counters:
+            log.warning("the new hall config has no counter %d; it stays as it was here",
+                        self.counter)
+            return
+        self.config = config
+        self.refresh()
+
     def refresh(self) -> None:
         """Recompute the state from the ledger copy and the clock; `changed` only if it did."""
         self._dirty = False
         if self._stopped:
             return
+        self.link.check_config()  # a version from today's date comes into force
         state = self._compute()
         if state != self._state:
             self._state = state

@@ -805,6 +805,7 @@ class BoardWindow(QWidget):
         self.staff_line.set_item("voice", "Suara papan bermasalah" if problem else None)
 
     def tick_clock(self) -> None:
+        self.core.link.check_config()  # a version from today's date comes into force
         now = self.core.clock.now().astimezone(self.config.tz)
         self.header.set_moment(tanggal(now.date()), jam(now, self.config.mpp.timezone))
         self.core.tick()

@@ -39,7 +39,7 @@ from shared.ledger.model import Event
 from shared.ledger.queries import Alert, Call
 from shared.speech import call_text
 from shared.station.link import StationLink
-from shared.zones import select_agencies
+from shared.zones import BoardFilterError, select_agencies
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +147,8 @@ class BoardCore(QObject):
         self.own_clock: Clock = clock or link.clock
         self.clock: Clock = _HubTime(link, self.own_clock)
         self.history_size = history_size
-        self.agencies = select_agencies(config, agencies, zone)
-        self.counter_numbers = sorted(
-            n for n, c in config.counters.items() if c.agency in self.agencies)
-        self._agency_queues = {
-            code: sorted({s.queue for s in config.services_of(code)}) for code in self.agencies}
+        self._chosen = (tuple(agencies) if agencies is not None else None, zone)
+        self._take_config(config)
 
         self.current: CallEntry | None = None
         self.history: list[CallEntry] = []
@@ -176,6 +173,26 @@ class BoardCore(QObject):
 
         self._connect_voice(announcer)
 
+    def _take_config(self, config: HallConfig) -> None:
+        self.config = config
+        chosen, zone = self._chosen
+        self.agencies = select_agencies(config, chosen, zone)
+        self.counter_numbers = sorted(
+            n for n, c in config.counters.items() if c.agency in self.agencies)
+        self._agency_queues = {
+            code: sorted({s.queue for s in config.services_of(code)}) for code in self.agencies}
+
+    @Slot(object)
+    def _on_config(self, config: HallConfig) -> None:
+        """A new hall config, live: the board's tiles, waiting rows and the voice's template
+        follow it (the call on screen stays)."""
+        try:
+            self._take_config(config)
+        except BoardFilterError as e:  # the board's --agencies/--zone fit the new config no more
+            log.error("the new hall config does not fit this board: %s", e)
+            return
+        self.rebuild()
+
     # --- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
@@ -183,6 +200,7 @@ class BoardCore(QObject):
         self._started = True
         self.link.events_applied.connect(self._on_events)
         self.link.online_changed.connect(self._on_online)
+        self.link.config_changed.connect(self._on_config)
         self.rebuild()
 
     def close(self) -> None:
@@ -191,6 +209,7 @@ class BoardCore(QObject):
             self._started = False
             self.link.events_applied.disconnect(self._on_events)
             self.link.online_changed.disconnect(self._on_online)
+            self.link.config_changed.disconnect(self._on_config)
             self._refresh_timer.stop()
         self.store.close()
 

@@ -199,6 +199,7 @@ class KioskWindow(QWidget):
         self._tick()
 
     def _tick(self) -> None:
+        self.core.link.check_config()  # a version from today's date comes into force
         now = self.core.now()
         time_of_day = i18n.time_text(now, self.core.config.mpp.timezone)
         # Portrait is narrow: the time alone leaves room for the hall's name.

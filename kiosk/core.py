@@ -316,6 +316,8 @@ class KioskCore(QObject):
 
         link.replied.connect(self._on_replied)
         link.online_changed.connect(self._on_online_changed)
+        link.config_changed.connect(self._on_config_changed)
+        self._next_config: HallConfig | None = None
         printer.printed.connect(self._on_printed)
         printer.failed.connect(self._on_print_failed)
         printer.status_changed.connect(self._on_printer_status)
@@ -401,8 +403,27 @@ class KioskCore(QObject):
         self.pin_message = self.admin_message = ""
         self._go(Step.WELCOME if self.link.is_online() else Step.OFFLINE)
 
+    @Slot(object)
+    def _on_config_changed(self, config: HallConfig) -> None:
+        """A new hall config: at once on the welcome screen; a visitor mid-flow finishes
+        with the services they were shown, and the kiosk switches when it is back at the
+        start (a tile that vanished under a finger would lose their choice)."""
+        self._next_config = config
+        if self.step in (Step.WELCOME, Step.OFFLINE):
+            self._switch_config()
+
+    def _switch_config(self) -> None:
+        if self._next_config is None:
+            return
+        self.config, self._next_config = self._next_config, None
+        self.agency_page = self.service_page = 0
+        log.info("kiosk shows the new hall config (%d services)", len(self.config.services))
+        self.changed.emit()
+
     def _go(self, step: Step) -> None:
         self.step = step
+        if step in (Step.WELCOME, Step.OFFLINE):
+            self._switch_config()
         self._restart_idle()
         self.changed.emit()
 

@@ -53,6 +53,8 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
         "issue_ticket", "call_next", "recall", "start", "finish", "no_show", "return_no_show",
         "transfer", "cancel", "check_priority", "open_counter", "pause_counter",
         "close_counter", "sign_in", "sign_out", "alert",
+        # `antrean config import` and the console's config pages.
+        "change_config",
     }),
 }
 

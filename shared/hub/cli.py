@@ -22,15 +22,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from shared.clock import SystemClock
 from shared.config import ConfigError, HallConfig, SettingsError, example_config_path, load_config
 from shared.hub import tls
 from shared.hub.auth import PIN_ADVISED_DIGITS, ROLES, AuthError, AuthStore
 from shared.hub.enrolment import CODE_MINUTES, Enrolment
 from shared.hub.protocol import MAX_CONNECTIONS_PER_TOKEN
+from shared.ledger import config_log
 from shared.ledger.disk import DEFAULT_MIN_FREE_MB, MB, free_bytes, megabytes
 from shared.ledger.files import create_private, private_dir
 from shared.ledger.lock import LedgerLock, hold_for_hub
-from shared.ledger.store import LedgerError
+from shared.ledger.store import LedgerError, connect
 
 if TYPE_CHECKING:
     from shared.ledger.check import CheckReport
@@ -433,6 +435,33 @@ def restore_from_replica(replica: Path, ledger: Path, config: HallConfig) -> int
     return seq
 
 
+def hall_config_for_hub(ledger: Path, given: str | None, file_config: HallConfig) -> HallConfig:
+    """The config the hub starts with. A ledger that holds the hall config (config.changed)
+    is the truth, and --config may be left out. A --config that differs from it is neither
+    imported nor a reason to refuse to start: imported, a file left on the hub PC from before
+    a change made with `antrean config import` (or the console) would undo that change at the
+    next restart, unseen; refused, a hall would stay without its hub after a power cut because
+    of an old file (the systemd unit passes --config at every start). The ledger wins, and
+    the log says so in one line, with what to run to change the config."""
+    if not ledger.exists():
+        return file_config
+    conn = connect(ledger, readonly=True)
+    try:
+        versions = config_log.config_versions(conn)
+    finally:
+        conn.close()
+    if not versions:
+        return file_config  # the first change records it as version 1
+    now = config_log.version_in_force(versions, SystemClock().now()) or versions[0]
+    if given is not None and config_log.canonical_digest(file_config.raw_toml) not in (
+            now.digest, versions[-1].digest):
+        log.warning("--config %s differs from the hall config in the ledger (version %d, "
+                    "digest %s); serving the ledger's: to change the config, run 'antrean "
+                    "config import %s' against the running hub", given, now.version,
+                    now.digest[:16], given)
+    return now.config
+
+
 def _sqlite_files(db: Path) -> list[Path]:
     return [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
 
@@ -458,6 +487,7 @@ def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
         seq = restore_from_replica(Path(args.restore_from), ledger, config)
         log.info("restored ledger from %s up to seq %d", args.restore_from, seq)
     report = check_before_serving(ledger, args.full_check_limit)
+    config = hall_config_for_hub(ledger, args.config, config)
     if report is not None:
         # The record starts from what was checked: a ledger from before records existed, or
         # one just restored, has one from now on.

@@ -49,6 +49,13 @@ from shared.config import HallConfig
 from shared.hub import protocol as p
 from shared.hub.auth import AuthStore, Station, permitted, token_hash
 from shared.hub.enrolment import Enrolment, redeem_reply
+from shared.ledger.config_log import (
+    ConfigVersion,
+    config_in_force,
+    version_dict,
+    version_in_force,
+    versions_from_events,
+)
 from shared.ledger.head import HeadRecord
 from shared.ledger.ledger import Ledger
 from shared.ledger.lock import LedgerLock, hold_for_hub
@@ -186,7 +193,10 @@ class Hub:
                  max_connections_per_token: int = p.MAX_CONNECTIONS_PER_TOKEN,
                  send_timeout: float = SEND_TIMEOUT,
                  full_check: Sequence[str] | None = None) -> None:
-        self.config = config
+        # The --config file: recorded as version 1 on a ledger with none; after that the
+        # ledger's versions are the truth (config_log), and `config` is the one in force.
+        self.file_config = config
+        self.config_versions: list[ConfigVersion] = []
         # The command that checks the whole ledger in a child process after a quick start-up
         # check (`antrean ledger verify ...`, shared.hub.cli); None when start-up checked all.
         self.full_check = list(full_check) if full_check else None
@@ -222,6 +232,8 @@ class Hub:
         self.app.add_routes([
             web.get("/health", self._health),
             web.get("/config", self._config),
+            web.get("/config/versions", self._config_versions),
+            web.post("/config", self._change_config),
             web.get("/events", self._events),
             web.get("/station", self._whoami),
             web.get("/ws", self._ws),
@@ -230,6 +242,11 @@ class Hub:
         self.app.on_startup.append(self._start)
         self.app.on_shutdown.append(self._going_away)
         self.app.on_cleanup.append(self._stop)
+
+    @property
+    def config(self) -> HallConfig:
+        """The hall config in force now (by the hub's clock)."""
+        return config_in_force(self.config_versions, self.clock.now()) or self.file_config
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -285,6 +302,7 @@ class Hub:
         led = Ledger(self.ledger_path, self.config, self.clock, self.min_free_bytes,
                      head=HeadRecord(self.ledger_path))
         led.subscribe(self._committed)
+        self.config_versions = list(led.config_versions)
         return led
 
     async def _going_away(self, app: web.Application) -> None:
@@ -418,6 +436,12 @@ class Hub:
             return
         self._head = max(self._head, events[-1].seq)
         self._sign_out_sessions(events)
+        known = self.config_versions[-1].seq if self.config_versions else 0
+        changed = [v for v in versions_from_events(events) if v.seq > known]
+        if changed:
+            self.config_versions = [*self.config_versions, *changed]
+            if self._query is not None:
+                self._query.config = self.config
         # Every station that is up to date gets the very same frame: one serialisation per
         # commit, not one per station (with 40 stations that was an eighth of the hub's time).
         frames: dict[int, str] = {}
@@ -539,6 +563,43 @@ class Hub:
             return station
         return web.Response(body=self.config.raw_toml, content_type="application/toml",
                             headers={"X-Config-Digest": self.config.digest})
+
+    async def _config_versions(self, request: web.Request) -> web.Response:
+        """Every version of the hall config (for `antrean config history/export`), with the
+        one in force now."""
+        station = self._station(request)
+        if isinstance(station, web.Response):
+            return station
+        now = version_in_force(self.config_versions, self.clock.now())
+        return web.json_response({
+            "in_force": now.version if now else None,
+            "versions": [version_dict(v) for v in self.config_versions]})
+
+    async def _change_config(self, request: web.Request) -> web.Response:
+        """A new config version from an admin station (`antrean config import`): the
+        change_config command, judged by the role policy and the ledger like any other."""
+        station = self._station(request)
+        if isinstance(station, web.Response):
+            return station
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("args"), dict):
+            return web.json_response({"error": "send {\"id\": ..., \"args\": {...}}"},
+                                     status=400)
+        args = {k: v for k, v in body["args"].items() if v is not None}
+        refusal = permitted(station, None, "change_config", args)
+        if refusal is not None:
+            result = Result(str(body.get("id") or ""), False, refusal=refusal)
+        else:
+            result = await self.execute(Command("change_config", args, Actor(station.name),
+                                                str(body.get("id") or uuid.uuid4().hex)))
+        # The event's content is what was sent; the reply need not carry it back.
+        reply = result.to_dict()
+        for e in reply["events"]:
+            e["data"] = {k: v for k, v in e["data"].items() if k != "content"}
+        return web.json_response(reply)
 
     async def _events(self, request: web.Request) -> web.Response:
         station = self._station(request)

@@ -19,8 +19,9 @@ from typing import Any
 
 from shared import indonesian as ID
 from shared import skm
-from shared.clock import Clock, SystemClock, to_ms
-from shared.config import PRIORITY_GROUPS, HallConfig, Service
+from shared.clock import Clock, SystemClock, from_ms, to_ms
+from shared.config import PRIORITY_GROUPS, ConfigError, HallConfig, Service, loads_config
+from shared.ledger import config_log
 from shared.ledger import model as m
 from shared.ledger.availability import (
     CLOSED_TODAY,
@@ -79,7 +80,12 @@ class Ledger:
     def __init__(self, path: str | Path, config: HallConfig, clock: Clock | None = None,
                  min_free_bytes: int = 0, head: HeadRecord | None = None) -> None:
         self.path = Path(path)
-        self.config = config
+        # The config given (the hub's --config file, a tool's): the rules until the ledger
+        # records a version of its own (config.changed); then the version in force at each
+        # command's time is (shared.ledger.config_log).
+        self.file_config = config
+        self._config = config
+        self._config_span = (0, -1)  # [from, until) ms in which _config is the one in force
         # Below this much free space on the ledger's disk, no new tickets (shared.ledger.disk);
         # 0: no floor (tools, tests, one-PC mode).
         self.min_free_bytes = min_free_bytes
@@ -87,6 +93,7 @@ class Ledger:
         self.clock: Clock = clock or SystemClock()
         self.conn = connect(self.path)
         self.reader = LedgerReader(self.conn, config)
+        self.config_versions = config_log.config_versions(self.conn)
         # The hub's "what my last run left" record (shared.ledger.head), kept after every
         # commit; tools and tests that open a ledger for a moment keep none.
         self.head = head
@@ -146,6 +153,10 @@ class Ledger:
                 apply_event(self.conn, e)
             events = stored
             value = self._value_for(command, events) if refusal is None else {}
+        for e in events:
+            if e.kind == m.CONFIG_CHANGED:
+                self.config_versions.append(config_log.ConfigVersion.from_event(e))
+                self._config_span = (0, -1)
         if self.head is not None and events:
             # After the commit returned, so the record never claims more than is durable.
             self.head.committed(events[-1].seq, events[-1].hash or "")
@@ -166,6 +177,26 @@ class Ledger:
 
     def run(self, kind: str, actor: Actor, command_id: str | None = None, **args: Any) -> Result:
         return self.execute(_cmd(kind, args, actor, command_id))
+
+    # --- the config in force -----------------------------------------------------------------
+
+    def config_at(self, instant: dt.datetime) -> HallConfig:
+        """The hall config in force at `instant`: the ledger's version then, or the file's
+        before the ledger held any."""
+        return config_log.config_in_force(self.config_versions, instant) or self.file_config
+
+    @property
+    def config(self) -> HallConfig:
+        """The config in force now, by the ledger's clock (a change "from Monday" applies once
+        the clock passes midnight); recomputed only when the clock leaves the span it holds."""
+        now = to_ms(self.clock.now())
+        start, until = self._config_span
+        if not start <= now < until:
+            self._config = self.reader.config = self.config_at(self.clock.now())
+            later = [v.effective_ms for v in self.config_versions if v.effective_ms > now]
+            earlier = [v.effective_ms for v in self.config_versions if v.effective_ms <= now]
+            self._config_span = (max(earlier, default=0), min(later, default=2**62))
+        return self._config
 
     # --- deciding ---------------------------------------------------------------------------
 
@@ -511,6 +542,65 @@ class Ledger:
             "service": t.service, "counter": t.counter, "officer": t.officer,
             "via": "counter" if counter is not None else "qr",
         })
+
+    def _change_config(self, c: Command, now: dt.datetime, out: _Events) -> None:
+        content = c.args["content"]
+        try:
+            new = loads_config(content, str(c.args.get("source") or "the new config"))
+        except ConfigError as e:
+            raise refuse("bad_config", str(e), "Konfigurasi tidak valid: " + str(e)) from None
+        digest = config_log.canonical_digest(content)
+        try:
+            effective_ms, effective = config_log.effective_ms(c.args.get("effective"), now,
+                                                              new.tz)
+        except ValueError as e:
+            raise refuse("bad_args", f"change_config: {e}", "Tanggal berlaku tidak valid.") \
+                from None
+        latest = self.config_versions[-1] if self.config_versions else None
+        # Unchanged against what would be in force then without it (a revert to an old
+        # version while a later one is only scheduled is a change).
+        then = config_log.version_in_force(self.config_versions, from_ms(effective_ms))
+        in_use = then.digest if then is not None else (
+            config_log.canonical_digest(self.file_config.raw_toml)
+            if self.file_config.raw_toml else "")
+        if in_use == digest:
+            number = then.version if then else 1
+            raise refuse("unchanged", f"the config is version {number} already "
+                         f"(digest {digest[:16]})", "Konfigurasi tidak berubah.")
+        if effective == config_log.NOW and not c.args.get("force"):
+            waiting = self.stranded(new, now)
+            if waiting:
+                raise refuse("strands_tickets",
+                             f"{waiting} tickets are waiting for services or queues this "
+                             f"change removes; confirm to go ahead (--yes)",
+                             f"{waiting} nomor antrean masih menunggu pada layanan yang "
+                             f"dihapus.", waiting=waiting)
+        if latest is None and self.file_config.raw_toml:
+            # The first change: the config the ledger ran under until now (the hub's --config
+            # file) becomes version 1, in force since the start, so every earlier day keeps
+            # its rules in the history and the ledger alone holds the truth from here on.
+            first = self.file_config.raw_toml.decode("utf-8")
+            out.add(m.CONFIG_CHANGED, None, {
+                "version": 1, "digest": config_log.canonical_digest(first), "content": first,
+                "effective": config_log.SINCE_START, "effective_ms": 0,
+                "source": Path(self.file_config.source).name})
+            latest = config_log.ConfigVersion(1, "", first, 0, 0, "", "", None, 0)
+        out.add(m.CONFIG_CHANGED, None, {
+            "version": (latest.version if latest else 0) + 1, "digest": digest,
+            "content": content, "effective": effective, "effective_ms": effective_ms,
+            "source": str(c.args.get("source") or ""),
+        })
+
+    def stranded(self, new: HallConfig, now: dt.datetime) -> int:
+        """Tickets of today waiting or at a counter whose service or queue `new` removes."""
+        day = self.config.service_day(now).isoformat()
+        n = 0
+        for service, queue, count in self.conn.execute(
+                "SELECT service, queue, count(*) FROM tickets WHERE service_day=? AND status "
+                "IN (?,?,?) GROUP BY service, queue", (day, m.WAITING, m.CALLED, m.SERVING)):
+            if service not in new.services or queue not in new.queues:
+                n += count
+        return n
 
     # --- checks ----------------------------------------------------------------------------
 

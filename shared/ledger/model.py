@@ -52,13 +52,16 @@ TICKET_REFUSED = "ticket.refused"
 # A served visitor's SKM response (PermenPANRB 14/2017), sent by the web station: once per
 # finished ticket (shared/skm.py holds the questionnaire and the index).
 SURVEY_ANSWERED = "survey.answered"
+# A new version of the hall configuration (shared.ledger.config_log): who, when, its digest,
+# its full TOML text and when it takes effect.
+CONFIG_CHANGED = "config.changed"
 
 EVENT_KINDS = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED,
     TICKET_NO_SHOW, TICKET_REQUEUED, TICKET_TRANSFERRED, TICKET_CANCELLED, TICKET_EXPIRED,
     TICKET_PRIORITY_CHECKED, COUNTER_OPENED,
     COUNTER_PAUSED_EVENT, COUNTER_CLOSED_EVENT, OFFICER_SIGNED_IN, OFFICER_SIGNED_OUT,
-    STATION_ALERT, TICKET_REFUSED, SURVEY_ANSWERED,
+    STATION_ALERT, TICKET_REFUSED, SURVEY_ANSWERED, CONFIG_CHANGED,
 )
 # The ledger's rules as a table: which statuses each ticket event may find its ticket in,
 # and the status it leaves it in (an event not in STATUS_AFTER leaves it as it was). Read by
@@ -118,6 +121,8 @@ COMMAND_ARGS: dict[str, dict[str, bool]] = {
     # QR), `counter` that it was answered on the survey screen of the counter that served it.
     "answer_survey": {"ticket": True, "secret": True, "answers": True, "profile": True,
                       "saran": False, "counter": False},
+    # A new hall config (TOML text), now or from a date; `force` confirms stranding tickets.
+    "change_config": {"content": True, "effective": False, "force": False, "source": False},
 }
 # The JSON type of each argument, checked before any rule: a counter sent as "3" is a
 # malformed command (bad_args), not an unknown counter. An optional argument may be null.
@@ -125,6 +130,7 @@ ARG_TYPES: dict[str, type] = {
     "counter": int, "service": str, "ticket": str, "priority": str, "reason": str,
     "to_front": bool, "valid": bool, "kind": str, "message": str, "state": str, "day": str,
     "secret": str, "answers": list, "profile": dict, "saran": str,
+    "content": str, "effective": str, "force": bool, "source": str,
 }
 _TYPE_WORDS = {int: "a whole number", str: "text", bool: "true or false", list: "a list",
                dict: "an object"}

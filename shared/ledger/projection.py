@@ -206,6 +206,8 @@ _HANDLERS: dict[str, m.EventHandler] = {
     m.TICKET_REFUSED: _refused,
     # History only too: the reports read the responses from the log (shared/reports/skm.py).
     m.SURVEY_ANSWERED: _no_state,
+    # The config's versions are read from the log itself (shared.ledger.config_log).
+    m.CONFIG_CHANGED: _no_state,
 }
 
 

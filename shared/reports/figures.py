@@ -22,11 +22,13 @@ import calendar
 import datetime as dt
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from shared.clock import to_ms
+from shared.clock import from_ms, to_ms
 from shared.config import PRIORITY_GROUPS, HallConfig
+from shared.ledger import config_log
 from shared.ledger import model as m
 from shared.ledger.availability import QUOTA_FULL
 from shared.ledger.queries import percentile
@@ -209,6 +211,7 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
                 origin = config.services.get(code)
                 if agencies is None or (origin and origin.agency in agencies):
                     moved[code if by == "service" else (origin.agency if origin else code)] += 1
+    standards_of = _standards_in_force(conn)
     refusals = [r for r in _refusals(conn, period)
                 if _keep_priority(r.priority, priority)
                 and (agencies is None or r.agency in agencies)]
@@ -216,11 +219,12 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
     if by in ("agency", "service"):
         for r in refusals:
             refused_by.setdefault(r.agency if by == "agency" else r.service, []).append(r)
-    rows = [_refused(_row(k, _name(config, by, k), groups.get(k, []), config, moved[k]),
+    rows = [_refused(_row(k, _name(config, by, k), groups.get(k, []), config, moved[k],
+                          standards_of),
                      refused_by.get(k, []))
             for k in sorted(set(groups) | set(moved) | set(refused_by), key=_sort_key)]
     total = _refused(_row("Jumlah", "Jumlah", tickets, config,
-                          sum(len(t.left) for t in tickets)), refusals)
+                          sum(len(t.left) for t in tickets), standards_of), refusals)
     by_service: dict[str, list[_Ticket]] = {}
     for t in tickets:
         by_service.setdefault(t.service, []).append(t)
@@ -236,7 +240,7 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
                                          else refused_service[code][0].agency)
         agency_services.setdefault(agency, []).append(_refused(
             _row(code, _name(config, "service", code), by_service.get(code, []), config,
-                 left[code]), refused_service.get(code, [])))
+                 left[code], standards_of), refused_service.get(code, [])))
     return Report(
         mpp=config.mpp.name, kabupaten=config.mpp.kabupaten, period=period, by=by,
         priority=priority, rows=rows, total=total, arrivals=dict(sorted(arrivals.items())),
@@ -247,6 +251,27 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
         agency_services=agency_services,
         agency_names={a: _name(config, "agency", a) for a in agency_services},
     )
+
+
+_Standards = Callable[[int], dict[str, int]]
+
+
+def _standards_in_force(conn: sqlite3.Connection) -> _Standards | None:
+    """Each service's standard minutes in the config in force at an instant (ms), from the
+    ledger's config versions; None for a ledger that holds none (the given config's)."""
+    versions = config_log.config_versions(conn)
+    if not versions:
+        return None
+    cache: dict[int, dict[str, int]] = {}
+
+    def standards(at_ms: int) -> dict[str, int]:
+        v = config_log.version_in_force(versions, from_ms(at_ms)) or versions[0]
+        found = cache.get(v.seq)
+        if found is None:
+            found = cache[v.seq] = {c: s.standard_minutes for c, s in v.config.services.items()}
+        return found
+
+    return standards
 
 
 def _tickets(conn: sqlite3.Connection, period: Period) -> list[_Ticket]:
@@ -401,8 +426,9 @@ def _mean(xs: list[float]) -> float | None:
 
 
 def _row(key: str, name: str, tickets: list[_Ticket], config: HallConfig,
-         transferred: int) -> Row:
-    """One group's figures, in one pass over its tickets."""
+         transferred: int, standards_of: _Standards | None = None) -> Row:
+    """One group's figures, in one pass over its tickets. A ticket's standard time is the
+    one in force when it was issued (`standards_of`), not today's."""
     waits: list[float] = []
     services: list[float] = []
     within = returned = priority = confirmed = rejected = 0
@@ -411,6 +437,8 @@ def _row(key: str, name: str, tickets: list[_Ticket], config: HallConfig,
     standard = {code: svc.standard_minutes for code, svc in config.services.items()}
     finished = m.FINISHED
     for t in tickets:
+        if standards_of is not None:
+            standard = standards_of(t.issued_at)
         status = t.status
         statuses[status] += 1
         codes.add(t.service)
@@ -432,6 +460,9 @@ def _row(key: str, name: str, tickets: list[_Ticket], config: HallConfig,
             else:
                 rejected += 1
     standards = [float(standard[c]) for c in sorted(codes) if c in standard]
+    if standards_of is not None and tickets:
+        last = standards_of(max(t.issued_at for t in tickets))
+        standards = [float(last[c]) for c in sorted(codes) if c in last]
     return Row(
         key=key, name=name, issued=len(tickets), served=statuses[m.FINISHED],
         no_show=statuses[m.NO_SHOW], returned=returned,

@@ -86,6 +86,11 @@ class HubClient:
         return self._proto.welcome
 
     @property
+    def hub_offset_ms(self) -> int:
+        """The hub's clock minus this station's, measured at the last welcome (0 before)."""
+        return self._proto.hub_offset_ms
+
+    @property
     def officer(self) -> str | None:
         """The officer signed in on this station (set by an OK sign-in reply)."""
         return self._proto.session.officer

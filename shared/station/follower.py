@@ -21,7 +21,8 @@ import aiohttp
 from shared.clock import Clock, SystemClock, from_ms
 from shared.config import ConfigError, HallConfig, SettingsError, loads_config
 from shared.hub import tls
-from shared.ledger.model import Event
+from shared.ledger.config_log import config_in_force, config_versions
+from shared.ledger.model import CONFIG_CHANGED, Event
 from shared.ledger.queries import LedgerReader
 from shared.station.address import HubAddressError, check_hub_address
 from shared.station.client import HubClient, HubRefused
@@ -160,6 +161,7 @@ class Follower:
         # a skewed one.
         client = HubClient(hub, token, replica, fingerprint=pin, clock=clock)
         station = cls(config, replica, client, clock)
+        station.follow_config()  # offline, the replica's version in force beats the kept file
         try:
             await client.start(timeout=5.0)
         except TimeoutError as e:
@@ -176,6 +178,12 @@ class Follower:
             await self.client.close()
         self.replica.close()
 
+    def hub_now(self) -> dt.datetime:
+        """The hub's time as this station knows it (its clock plus the offset measured at the
+        welcome): which config version is in force is the hub's call."""
+        offset = self.client.hub_offset_ms if self.client is not None else 0
+        return self.now() + dt.timedelta(milliseconds=offset)
+
     def now(self) -> dt.datetime:
         return self.clock.now()
 
@@ -185,7 +193,16 @@ class Follower:
     # --- the client's news ----------------------------------------------------------------------
 
     def _on_events(self, events: list[Event]) -> None:
+        if any(e.kind == CONFIG_CHANGED for e in events):
+            self.follow_config()
         self.changes.bump()
+
+    def follow_config(self) -> None:
+        """The pages use the config in force now, from the replica's versions."""
+        new = config_in_force(config_versions(self.replica.conn), self.hub_now())
+        if new is not None and new.digest != self.config.digest:
+            log.info("hall config changed: %s", new.source)
+            self.config = self.reader.config = new
 
     def _on_state(self) -> None:
         assert self.client is not None

@@ -27,6 +27,7 @@ from shared.clock import Clock, SystemClock
 from shared.config import HallConfig
 from shared.hub import protocol as p
 from shared.hub.auth import Station, permitted
+from shared.ledger import config_log
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor, Command, Event, Refusal, Result
 from shared.ledger.queries import LedgerReader
@@ -47,6 +48,9 @@ class StationLink(QObject):
     # Emitted when the link goes on- or offline, and again (False) when the offline_reason()
     # of an offline link changes, so the app can say why.
     online_changed = Signal(bool)
+    # The hall config in force changed (a config.changed event, or a scheduled version whose
+    # date came): the new HallConfig. Apps apply it at a safe moment, without a restart.
+    config_changed = Signal(object)
 
     def __init__(self, config: HallConfig, device: str, clock: Clock | None = None,
                  parent: QObject | None = None) -> None:
@@ -56,6 +60,40 @@ class StationLink(QObject):
         self.clock: Clock = clock or SystemClock()
         self._session = OfficerSession()
         self._online = False
+        self._config_versions: list[config_log.ConfigVersion] | None = None
+        self.events_applied.connect(self._config_events)
+        # Once started: a station that starts offline runs from its replica's version.
+        QTimer.singleShot(0, self.check_config)
+
+    def check_config(self) -> None:
+        """Take the config in force now from the local copy's versions; say so if it changed
+        (by digest: the same version parsed again is no change). Called for every
+        config.changed event, and by the apps' once-a-second ticks: a version "from Monday"
+        comes into force at midnight with no event. (Not a timer of the link's own: a link
+        may be collected on another thread, where Qt cannot stop it.)"""
+        if self._config_versions is None:
+            try:
+                self._config_versions = config_log.config_versions(self.reader.conn)
+            except (NotImplementedError, sqlite3.Error):
+                return  # no local copy (yet), or it closed with the station
+        now = self.hub_clock() or self.clock
+        new = config_log.config_in_force(self._config_versions, now.now())
+        if new is None or new.digest == self.config.digest:
+            return
+        log.info("hall config changed: %s", new.source)
+        self.config = new
+        self.reader.config = new
+        self.config_changed.emit(new)
+
+    @Slot(list)
+    def _config_events(self, events: list[Event]) -> None:
+        changed = config_log.versions_from_events(events)
+        if not changed:
+            return
+        if self._config_versions is not None:
+            known = self._config_versions[-1].seq if self._config_versions else 0
+            self._config_versions.extend(v for v in changed if v.seq > known)
+        self.check_config()
 
     # --- for apps ----------------------------------------------------------------------------
 

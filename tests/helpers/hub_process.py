@@ -43,7 +43,7 @@ class ChildProcess:
 @dataclass
 class HubProcess(ChildProcess):
     workdir: Path
-    config: Path
+    config: Path | None  # None: no --config (a ledger holding its config needs none)
     port: int = field(default_factory=free_port)
     clock: str = HALL_MORNING
     proc: subprocess.Popen[bytes] | None = None
@@ -80,8 +80,9 @@ class HubProcess(ChildProcess):
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "antrean", "hub", "--ledger", str(self.ledger),
-             "--config", str(self.config), "--host", "127.0.0.1", "--port", str(self.port),
-             "--no-mdns", "--simulated-clock", self.clock, *extra],
+             *(("--config", str(self.config)) if self.config else ()),
+             "--host", "127.0.0.1", "--port", str(self.port), "--no-mdns",
+             "--simulated-clock", self.clock, *extra],
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         log.close()
