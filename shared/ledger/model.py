@@ -104,13 +104,16 @@ COMMAND_ARGS: dict[str, dict[str, bool]] = {
     "force_sign_out": {"counter": True},
     # The hub's own too: a past service day's tickets still waiting expire (ticket.expired).
     "close_day": {"day": True},
-    "alert": {"kind": True, "message": True, "state": False},
+    # `key` and `by`: an admin station (the console) resolves another station's alert by its
+    # key, with the name of the person who did (shared.hub.auth.permitted allows only admin).
+    "alert": {"kind": True, "message": True, "state": False, "key": False, "by": False},
 }
 # The JSON type of each argument, checked before any rule: a counter sent as "3" is a
 # malformed command (bad_args), not an unknown counter. An optional argument may be null.
 ARG_TYPES: dict[str, type] = {
     "counter": int, "service": str, "ticket": str, "priority": str, "reason": str,
     "to_front": bool, "valid": bool, "kind": str, "message": str, "state": str, "day": str,
+    "key": str, "by": str,
 }
 _TYPE_WORDS = {int: "a whole number", str: "text", bool: "true or false"}
 
