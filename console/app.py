@@ -30,6 +30,7 @@ from console import audit
 from console import facts as f
 from console import reports as r
 from console.accounts import ROLE_NAMES, AccountStore, Session
+from console.directory import HubDirectory, station_rows
 from console.i18n import Words
 from shared.station.follower import Follower
 
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 STATION = web.AppKey("station", Follower)
 ACCOUNTS = web.AppKey("accounts", AccountStore)
+# The hub's own records (stations, officers) as the console last asked them (console.directory).
+DIRECTORY = web.AppKey("directory", HubDirectory)
 PROXY = web.AppKey("proxy", str)  # the reverse proxy's address, or ""
 HASHING = web.AppKey("hashing", asyncio.Semaphore)
 REPORTING = web.AppKey("reporting", asyncio.Semaphore)  # reports computed at once, at most
@@ -188,7 +191,12 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
 
 def hall_context(request: web.Request, t: Words, session: Session) -> dict[str, Any]:
     station = request.app[STATION]
-    return {"hall": f.hall_facts(station.reader, station.now(), session.user, t)}
+    hub = request.app[DIRECTORY]
+    return {"hall": f.hall_facts(station.reader, station.now(), session.user, t,
+                                 hub.officer_names()),
+            "stations": station_rows(hub, station.config, session.user, t, station.now()),
+            "stations_known": hub.fetched,
+            "may_resolve": session.user.role in ("admin", "supervisor")}
 
 
 def render_hall(request: web.Request, t: Words, session: Session) -> str:
@@ -455,6 +463,10 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
 
     config_pages.add_routes(app)
     app.router.add_static("/static/", HERE / "static", append_version=False)
+    # Imported here: console.manage builds on this module's helpers.
+    from console import manage
+
+    manage.setup(app, HubDirectory(station))
     return app
 
 

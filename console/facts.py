@@ -5,6 +5,7 @@ another agency are never built, so no page or stream can carry them. No aiohttp 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from console.accounts import User
@@ -58,6 +59,16 @@ class AlertRow:
     kind: str
     message: str
     since: str  # HH:MM
+    key: str = ""  # what a resolve from the console names
+
+
+@dataclass
+class ResolvedRow:
+    device: str  # the station whose problem it was
+    kind: str
+    message: str
+    by: str  # the person who resolved it from the console, or the station itself
+    at: str  # HH:MM
 
 
 @dataclass
@@ -68,9 +79,14 @@ class HallFacts:
     services: list[ServiceRow]
     alerts: list[AlertRow] = field(default_factory=list)
     show_alerts: bool = True
+    resolved: list[ResolvedRow] = field(default_factory=list)
 
 
-def hall_facts(reader: LedgerReader, now: dt.datetime, user: User, t: Words) -> HallFacts:
+def hall_facts(reader: LedgerReader, now: dt.datetime, user: User, t: Words,
+               names: Mapping[str, str] | None = None) -> HallFacts:
+    """`names`: officers' full names by id (from the hub, console.directory); an officer
+    without one shows their id."""
+    names = names or {}
     config = reader.config
     day = config.service_day(now)
     local = now.astimezone(config.tz)
@@ -92,7 +108,7 @@ def hall_facts(reader: LedgerReader, now: dt.datetime, user: User, t: Words) -> 
         standard = service.standard_minutes if service else None
         counters.append(CounterRow(
             number, cfg.name, _agency(reader, cfg.agency), state, t(f"counter_{state}"),
-            view.officer or "", ticket.label if ticket else "",
+            names.get(view.officer or "", view.officer or ""), ticket.label if ticket else "",
             service.name if service else "", minutes,
             bool(minutes is not None and standard is not None and minutes > standard),
             standard, calls.get(number, 0)))
@@ -114,9 +130,34 @@ def hall_facts(reader: LedgerReader, now: dt.datetime, user: User, t: Words) -> 
     # the hall's people see them, a coordinator does not.
     show = user.role != "coordinator"
     alerts = [AlertRow(a.device, a.kind, a.message,
-                       f"{from_ms(a.since_ms).astimezone(config.tz):%H:%M}")
+                       f"{from_ms(a.since_ms).astimezone(config.tz):%H:%M}", a.key)
               for a in reader.open_alerts(day)] if show else []
-    return HallFacts(t.date(day), f"{local:%H:%M}", counters, services, alerts, show)
+    resolved = resolved_alerts(reader, day) if show else []
+    return HallFacts(t.date(day), f"{local:%H:%M}", counters, services, alerts, show,
+                     resolved)
+
+
+RESOLVED_SHOWN = 8
+
+
+def resolved_alerts(reader: LedgerReader, day: dt.date, limit: int = RESOLVED_SHOWN
+                    ) -> list[ResolvedRow]:
+    """The day's latest resolutions, newest first: who resolved each (`by`, the person at the
+    console; else the station that said its problem was over, e.g. a kiosk's printer OK)."""
+    start = to_ms(dt.datetime.combine(day, dt.time(), reader.config.tz))
+    rows = reader.conn.execute(
+        "SELECT device, at_ms, json_extract(data, '$.key'), json_extract(data, '$.kind'), "
+        "json_extract(data, '$.message'), json_extract(data, '$.by') FROM events "
+        "WHERE kind=? AND json_extract(data, '$.state')=? AND at_ms >= ? "
+        "ORDER BY seq DESC LIMIT ?", (m.STATION_ALERT, m.ALERT_RESOLVED, start, limit))
+    out = []
+    for device, at_ms, key, kind, message, by in rows:
+        key, kind = str(key or ""), str(kind or "")
+        # The key is "<station>:<kind>" (queries.alert_key): the station is what precedes it.
+        owner = key[:-len(kind) - 1] if kind and key.endswith(":" + kind) else device
+        out.append(ResolvedRow(owner, kind, str(message or ""), str(by or device),
+                               f"{from_ms(int(at_ms)).astimezone(reader.config.tz):%H:%M}"))
+    return out
 
 
 def _agency(reader: LedgerReader, code: str) -> str:

@@ -30,6 +30,15 @@ from shared.ledger.model import Refusal, check_args
 
 ROLES = ("kiosk", "counter", "display", "web", "admin", "export")
 
+# Requests about the hub itself (its enrolled stations, its officers, who is connected), which
+# the hub answers from its auth store and its connections, never through the ledger:
+# shared.hub.admin. Only an admin station may send them (the console).
+HUB_ADMIN_COMMANDS = frozenset({
+    "station_list", "station_enroll", "station_revoke", "station_rename",
+    "officer_list", "officer_add", "officer_edit", "officer_disable", "officer_enable",
+    "officer_reset_pin",
+})
+
 # Which commands each role may send. A display only reads; a kiosk only issues tickets; a web
 # station only reads, but for a served visitor's SKM answer (not even an alert: it may face
 # the internet).
@@ -55,7 +64,7 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
         "close_counter", "sign_in", "sign_out", "alert",
         # `antrean config import` and the console's config pages.
         "change_config",
-    }),
+    }) | HUB_ADMIN_COMMANDS,
 }
 
 # PIN guessing (AuthStore.check_pin): per officer id at one station, and per station.
@@ -81,6 +90,7 @@ class Officer:
     officer: str
     name: str
     disabled: bool
+    agency: str | None = None  # the agency code they serve for, when IT gave one
 
 
 class AuthError(ValueError):
@@ -117,7 +127,8 @@ def permitted(station: Station, officer: str | None, kind: str, args: Mapping[st
         if station.counter is not None and args.get("counter") != station.counter:
             return _bound(station)
         return None
-    malformed = check_args(kind, args)
+    # The hub's own requests are not the ledger's commands: shared.hub.admin checks their args.
+    malformed = None if kind in HUB_ADMIN_COMMANDS else check_args(kind, args)
     if malformed is not None and malformed.code == p.UNKNOWN_COMMAND:
         return malformed
     if kind == "sign_in":
@@ -128,6 +139,10 @@ def permitted(station: Station, officer: str | None, kind: str, args: Mapping[st
                        NOT_FROM_HERE)
     if malformed is not None:
         return malformed
+    if kind == "alert" and args.get("key") is not None and station.role != "admin":
+        # Only the console resolves another station's problem (by the alert's key).
+        return Refusal(p.FORBIDDEN, "only an admin station resolves another station's alert",
+                       NOT_FROM_HERE)
     if station.role == "kiosk" and kind == "cancel" and ticket_issuer != station.name:
         return Refusal(p.FORBIDDEN, "a kiosk may cancel only tickets it issued", NOT_FROM_HERE)
     if station.role == "counter" and kind != "alert":
@@ -180,6 +195,14 @@ class AuthStore:
         columns = {r[1] for r in self._conn.execute("PRAGMA table_info(officers)")}
         if "disabled" not in columns:  # stores made before officers could be disabled
             self._conn.execute("ALTER TABLE officers ADD COLUMN disabled REAL")
+        if "agency" not in columns:  # stores made before officers had an agency
+            self._conn.execute("ALTER TABLE officers ADD COLUMN agency TEXT")
+        # When the hub last saw each station, and what it said then (shared.hub.admin): the
+        # console's station list keeps stations that went offline, across hub restarts too.
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS station_seen (name TEXT PRIMARY KEY, "
+            "last_seen REAL NOT NULL, version TEXT, seq INTEGER NOT NULL, offset_ms INTEGER, "
+            "peer TEXT NOT NULL)")
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS revoked_tokens (token_hash TEXT PRIMARY KEY, "
             "name TEXT NOT NULL, role TEXT NOT NULL, revoked REAL NOT NULL, why TEXT NOT NULL)"
@@ -276,6 +299,39 @@ class AuthStore:
             rows = self._conn.execute("SELECT name, role, counter FROM stations ORDER BY name")
             return [Station(*r) for r in rows]
 
+    def rename(self, name: str, new: str) -> Station:
+        """A station's new name (its token stays): events it sends from now on carry it."""
+        if not new or len(new) > 64:
+            raise AuthError("a station name is 1-64 characters")
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            row = self._conn.execute("SELECT role, counter FROM stations WHERE name=?",
+                                     (name,)).fetchone()
+            if row is None:
+                names = [r[0] for r in self._conn.execute("SELECT name FROM stations")]
+                raise AuthError(f"no station named {name!r} is enrolled{_nearest(name, names)}")
+            if new != name and self._conn.execute(
+                    "SELECT 1 FROM stations WHERE name=?", (new,)).fetchone():
+                raise AuthError(f"a station named {new!r} is enrolled already")
+            self._conn.execute("UPDATE stations SET name=? WHERE name=?", (new, name))
+            self._conn.execute("UPDATE OR REPLACE station_seen SET name=? WHERE name=?",
+                               (new, name))
+        return Station(new, row[0], row[1])
+
+    def note_seen(self, name: str, at: float, version: str | None, seq: int,
+                  offset_ms: int | None, peer: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO station_seen (name, last_seen, version, seq, offset_ms, "
+                "peer) VALUES (?,?,?,?,?,?)", (name, at, version, seq, offset_ms, peer))
+
+    def seen(self) -> dict[str, tuple[float, str | None, int, int | None, str]]:
+        """name -> (last seen, app version, replica seq, clock offset ms, address)."""
+        with self._lock:
+            return {r[0]: (float(r[1]), r[2], int(r[3]), r[4], r[5]) for r in
+                    self._conn.execute("SELECT name, last_seen, version, seq, offset_ms, peer "
+                                       "FROM station_seen")}
+
     # --- officers ------------------------------------------------------------------------------
 
     def add_officer(self, officer: str, name: str, pin: str) -> None:
@@ -303,8 +359,20 @@ class AuthStore:
     def officers(self) -> list[Officer]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT officer, name, disabled IS NOT NULL FROM officers ORDER BY officer")
-            return [Officer(r[0], r[1], bool(r[2])) for r in rows]
+                "SELECT officer, name, disabled IS NOT NULL, agency FROM officers "
+                "ORDER BY officer")
+            return [Officer(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+    def edit_officer(self, officer: str, name: str, agency: str | None) -> None:
+        """An officer's name and agency (their PIN stays)."""
+        if not name.strip() or len(name) > 100:
+            raise AuthError("an officer's name is 1-100 characters")
+        with self._lock:
+            done = self._conn.execute("UPDATE officers SET name=?, agency=? WHERE officer=?",
+                                      (name.strip(), agency or None, officer))
+            if done.rowcount == 0:
+                names = [r[0] for r in self._conn.execute("SELECT officer FROM officers")]
+                raise AuthError(f"no officer {officer!r}{_nearest(officer, names)}")
 
     def disabled_officers(self) -> set[str]:
         with self._lock:

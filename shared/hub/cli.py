@@ -516,6 +516,8 @@ def _serve_held(args: argparse.Namespace, held: LedgerLock) -> int:
     hub = Hub(config, ledger, AuthStore(auth_path(args)), clock, ledger_lock=held,
               min_free_bytes=floor, max_connections_per_token=args.max_connections_per_token,
               full_check=full_check)
+    if ssl_context is not None:
+        hub.tls_fingerprint = tls.certificate_fingerprint(cert)
     if floor and free_bytes(ledger) < floor:
         log.error("only %s free on the disk of %s, below --min-free-mb %d: the hub refuses new "
                   "tickets until space is freed", megabytes(free_bytes(ledger)), ledger,

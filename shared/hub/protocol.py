@@ -101,6 +101,10 @@ class Hello:
     # replica of another history from one that is merely behind: events are compared by
     # (seq, hash), never by seq alone.
     hash: str | None = None
+    # The station's clock when it said hello (Unix ms) and its app's version: what the
+    # console's station list shows (clock offset, version); None from older stations.
+    clock_ms: int | None = None
+    version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,10 +183,15 @@ def dumps(obj: dict[str, Any]) -> str:
 def encode(msg: Message | HubMessage) -> str:
     """The frame for a message, either direction."""
     match msg:
-        case Hello(token, after, protocol, digest):
-            hello = {"type": "hello", "token": token, "after": after, "protocol": protocol}
+        case Hello(token, after, protocol, digest, clock_ms, version):
+            hello: dict[str, Any] = {"type": "hello", "token": token, "after": after,
+                                     "protocol": protocol}
             if digest is not None:
                 hello["hash"] = digest
+            if clock_ms is not None:
+                hello["clock_ms"] = clock_ms
+            if version is not None:
+                hello["version"] = version
             return dumps(hello)
         case CommandMsg(msg_id, kind, args):
             return dumps({"type": "command", "id": msg_id, "kind": kind, "args": args})
@@ -310,7 +319,11 @@ def parse(text: str | bytes) -> Message:
         digest = d.get("hash")
         if digest is not None and not _is_hash(digest):
             raise ProtocolError(BAD_MESSAGE, "'hash' must be 64 hexadecimal characters")
-        return Hello(token, after, proto, digest)
+        clock_ms = _int(d, "clock_ms", None) if d.get("clock_ms") is not None else None
+        version = d.get("version")
+        if version is not None and (not isinstance(version, str) or len(version) > 40):
+            raise ProtocolError(BAD_MESSAGE, "'version' must be text of at most 40 characters")
+        return Hello(token, after, proto, digest, clock_ms, version)
     if kind == "command":
         msg_id = _id(d)
         cmd_kind = d.get("kind")

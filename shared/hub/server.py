@@ -47,7 +47,8 @@ from shared import indonesian as ID
 from shared.clock import Clock, SystemClock, to_ms
 from shared.config import HallConfig
 from shared.hub import protocol as p
-from shared.hub.auth import AuthStore, Station, permitted, token_hash
+from shared.hub.admin import HubAdmin
+from shared.hub.auth import HUB_ADMIN_COMMANDS, AuthStore, Station, permitted, token_hash
 from shared.hub.enrolment import Enrolment, redeem_reply
 from shared.ledger.config_log import (
     ConfigVersion,
@@ -228,6 +229,12 @@ class Hub:
         self._auth_watch: asyncio.Task[None] | None = None
         self._day_watch: asyncio.Task[None] | None = None
         self._enrolment: Enrolment | None = None  # opened at the first code redeemed
+        # The TLS certificate's fingerprint when serving wss:// (`antrean hub --tls`), for an
+        # enrolment from the console to hand out with the token.
+        self.tls_fingerprint: str | None = None
+        self.admin = HubAdmin(auth, self.clock, lambda: self._connected, self._enforce_auth,
+                              lambda: self.tls_fingerprint, lambda: self.config.agencies,
+                              lambda: self.config.counters)
         self.app = web.Application(client_max_size=p.MAX_FRAME_BYTES)
         self.app.add_routes([
             web.get("/health", self._health),
@@ -730,6 +737,7 @@ class Hub:
             p.PROTOCOL_VERSION, shared.__version__, station.name, station.role, station.counter,
             last_seq(self._reader), self.config.digest, to_ms(self.clock.now()))))
         self._connected.add(s)
+        self.admin.connected(s, hello, peer)
         sender = asyncio.create_task(self._sender(s))
         log.info("station %s (%s) connected from %s after seq %d", station.name, station.role,
                  peer, hello.after)
@@ -759,6 +767,7 @@ class Hub:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
+            self.admin.disconnected(s)
             log.info("station %s disconnected", station.name)
         return ws
 
@@ -924,6 +933,10 @@ class Hub:
             await self._result(s, Result(msg.id, False, refusal=refusal))
             return
         s.refused_in_row = 0
+        if msg.kind in HUB_ADMIN_COMMANDS:  # answered by the hub, not the ledger
+            await self._result(s, await self.admin.execute(s.station, msg.id, msg.kind,
+                                                           msg.args))
+            return
         result = await self.execute(Command(msg.kind, msg.args, self._actor(s), msg.id))
         if result.ok and msg.kind == "sign_out":
             s.officer = s.officer_counter = None

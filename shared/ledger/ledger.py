@@ -495,12 +495,26 @@ class Ledger:
             raise refuse("bad_args", f"an alert's state is {' or '.join(m.ALERT_STATES)}, "
                          f"not {state!r}", "Perintah tidak lengkap.")
         # The key comes from the station that sent it (the hub checked its token), so no
-        # station can resolve another's problem.
-        key = alert_key(c.actor.device, kind)
-        if state == m.ALERT_RESOLVED and key not in {a.key for a in self.reader.open_alerts()}:
+        # station can resolve another's problem; only an admin station (the console) names
+        # another's key, to resolve it for a person (`by`), which the role policy checks.
+        key, by = c.args.get("key"), c.args.get("by")
+        if key is not None and (state != m.ALERT_RESOLVED or not isinstance(key, str)):
+            raise refuse("bad_args", "an alert's key is given only to resolve it",
+                         "Perintah tidak lengkap.")
+        if by is not None and (not isinstance(by, str) or not by.strip() or len(by) > 100):
+            raise refuse("bad_args", "an alert's 'by' is a name of 1-100 characters",
+                         "Perintah tidak lengkap.")
+        key = key or alert_key(c.actor.device, kind)
+        open_ = {a.key: a for a in self.reader.open_alerts()}
+        if state == m.ALERT_RESOLVED and key not in open_:
             return  # nothing open: a repeated "OK again" writes nothing
-        out.add(m.STATION_ALERT, None,
-                {"kind": kind, "message": message, "state": state, "key": key})
+        if c.args.get("key") is not None and open_[key].kind != kind:
+            raise refuse("bad_args", f"alert {key!r} is of kind {open_[key].kind!r}, not "
+                         f"{kind!r}", "Perintah tidak lengkap.")
+        data = {"kind": kind, "message": message, "state": state, "key": key}
+        if by is not None:
+            data["by"] = by.strip()
+        out.add(m.STATION_ALERT, None, data)
 
     def _answer_survey(self, c: Command, now: dt.datetime, out: _Events) -> None:
         """A served visitor's SKM response: once per finished ticket, within its window, the

@@ -116,7 +116,9 @@ COMMAND_ARGS: dict[str, dict[str, bool]] = {
     "force_sign_out": {"counter": True},
     # The hub's own too: a past service day's tickets still waiting expire (ticket.expired).
     "close_day": {"day": True},
-    "alert": {"kind": True, "message": True, "state": False},
+    # `key` and `by`: an admin station (the console) resolves another station's alert by its
+    # key, with the name of the person who did (shared.hub.auth.permitted allows only admin).
+    "alert": {"kind": True, "message": True, "state": False, "key": False, "by": False},
     # The web station's one command: the ticket's web secret proves the visitor holds it (the
     # QR), `counter` that it was answered on the survey screen of the counter that served it.
     "answer_survey": {"ticket": True, "secret": True, "answers": True, "profile": True,
@@ -131,6 +133,7 @@ ARG_TYPES: dict[str, type] = {
     "to_front": bool, "valid": bool, "kind": str, "message": str, "state": str, "day": str,
     "secret": str, "answers": list, "profile": dict, "saran": str,
     "content": str, "effective": str, "force": bool, "source": str,
+    "key": str, "by": str,
 }
 _TYPE_WORDS = {int: "a whole number", str: "text", bool: "true or false", list: "a list",
                dict: "an object"}

@@ -31,6 +31,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import shared
 from shared import indonesian as ID
 from shared.clock import Clock, SystemClock, to_ms
 from shared.hub import protocol as p
@@ -256,7 +257,8 @@ class StationProtocol:
         # The one place the hello is made: with the hash of event `last_seq`, for the hub to
         # check the replica's history, not only its length.
         return p.Hello(self.token, self.last_seq,
-                       hash=self.last_hash if self.last_seq else None)
+                       hash=self.last_hash if self.last_seq else None,
+                       clock_ms=to_ms(self.clock.now()), version=shared.__version__)
 
     def closed(self, code: int | None = None) -> list[Action]:
         """The connection closed (with the peer's close code, when one came) or never

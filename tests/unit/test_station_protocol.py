@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import shared
 from shared.clock import ManualClock, to_ms
 from shared.hub import protocol as p
 from shared.ledger.model import OFFICER_SIGNED_OUT, Event, Refusal, Result
@@ -85,10 +86,14 @@ def test_the_hello_carries_the_replicas_last_seq_and_the_protocol() -> None:
     assert proto.start() == [Connect()]
     assert proto.start() == []  # already connecting: one connection at a time
     actions = proto.connected(last_seq=7)  # the replica moved on since the object was made
-    assert sent(actions) == [{"type": "hello", "token": TOKEN, "after": 7, "protocol": 1}]
+    hello = sent(actions)[0]
+    # With the station's clock and version, for the console's station list (section 4).
+    assert isinstance(hello.pop("clock_ms"), int) and hello.pop("version") == shared.__version__
+    assert hello == {"type": "hello", "token": TOKEN, "after": 7, "protocol": 1}
     assert proto.state is State.HELLO_SENT and not proto.online
     # Parsed by the hub's own parser as the hello it is.
-    assert p.parse(actions[0].text) == p.Hello(TOKEN, 7, 1)  # type: ignore[union-attr]
+    parsed = p.parse(actions[0].text)  # type: ignore[union-attr]
+    assert isinstance(parsed, p.Hello) and parsed.after == 7 and parsed.protocol == 1
 
 
 def test_the_welcome_puts_the_station_online_with_its_fields() -> None:
