@@ -53,11 +53,13 @@ def history(ledger: Path) -> str:
 
 
 def files_beside(ledger: Path) -> dict[str, str]:
-    """Every file in the ledger's folder but the hub's log and the -shm index (which readers
-    write), by content: what a refused tool must leave as it found it."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(ledger.parent.iterdir())
-            if p.is_file() and p.name not in ("hub.log", "ledger.db-shm")}
+    """Every file in the ledger's folder, by content: what a refused tool must leave as it
+    found it. Only by name for what the running hub writes itself meanwhile: its log, the -shm
+    index (which readers write) and its auth store (each station's last seen)."""
+    def own(p: Path) -> bool:
+        return p.name in ("hub.log", "ledger.db-shm") or p.name.startswith("hub-auth.db")
+    return {p.name: "" if own(p) else hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(ledger.parent.iterdir()) if p.is_file()}
 
 
 def backup_of(hub: HubProcess, folder: Path) -> Path:
