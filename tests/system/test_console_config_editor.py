@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +23,9 @@ import pytest
 from shared.config import loads_config
 from shared.ledger import config_log
 from tests.helpers.console_station import ConsoleProcess
+from tests.helpers.web_station import ActingStation
 from tests.system.conftest import DATA, HubProcess
+from tests.system.test_config_import import NEW_SERVICE
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -35,8 +39,16 @@ SMALL = DATA / "small_hall.toml"
 
 
 class Hall:
-    def __init__(self, hub: HubProcess, console: ConsoleProcess, admin_token: str) -> None:
+    def __init__(self, hub: HubProcess, console: ConsoleProcess, admin_token: str,
+                 kiosk_token: str) -> None:
         self.hub, self.console, self.admin_token = hub, console, admin_token
+        self.kiosk_token = kiosk_token
+
+    def import_config(self, path: Path, *extra: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "antrean", "config", "import", str(path),
+                               *extra, "--hub", self.hub.url, "--token", self.admin_token],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
 
     def hub_config_text(self) -> str:
         """The config in force by the hub, as the hub serves it to stations."""
@@ -58,6 +70,7 @@ def hall(tmp_path: Path) -> Iterator[Hall]:
     hub = HubProcess(tmp_path, SMALL)
     console_token = hub.enroll("console-1", "admin")
     admin = hub.enroll("it-pc", "admin")
+    kiosk = hub.enroll("kiosk-1", "kiosk")
     hub.start()
     c = ConsoleProcess(tmp_path, hub.url, console_token, hub.clock)
     c.add_user("tamu", "admin", PASSWORD, "Admin Tamu")
@@ -65,7 +78,7 @@ def hall(tmp_path: Path) -> Iterator[Hall]:
     c.add_user("kepala", "supervisor", PASSWORD, "Kepala DPMPTSP")
     c.start()
     c.wait_seq(int(hub.health()["last_seq"]))  # type: ignore[call-overload]
-    yield Hall(hub, c, admin)
+    yield Hall(hub, c, admin, kiosk)
     c.stop()
     hub.stop()
 
@@ -219,4 +232,34 @@ def test_coordinator_edits_only_their_agency_and_csrf_is_refused(hall: Hall) -> 
         expect(other.locator("nav")).not_to_contain_text("Pengaturan")
         reply = other.goto(hall.console.url + "/konfigurasi/ubah")
         assert reply is not None and reply.status == 403
+        browser.close()
+
+
+def test_a_change_that_strands_waiting_tickets_asks_first(hall: Hall, tmp_path: Path) -> None:
+    """A service added, a visitor waiting for it, then the service removed by force: any
+    change now still leaves that ticket without its service, so the editor asks first."""
+    expect = playwright_sync.expect
+    added = tmp_path / "hall-v2.toml"
+    added.write_text(SMALL.read_text(encoding="utf-8") + NEW_SERVICE, encoding="utf-8")
+    hall.import_config(added)
+    kiosk = ActingStation(hall.hub.url, hall.kiosk_token)
+    try:
+        assert kiosk.command("issue_ticket", service="kia").ok
+    finally:
+        kiosk.close()
+    hall.import_config(SMALL, "--yes")
+    hall.console.wait_seq(int(hall.hub.health()["last_seq"]))  # type: ignore[call-overload]
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        sign_in(page, hall.console, "tamu")
+        page.goto(hall.console.url + "/konfigurasi/ubah?layanan=kk")
+        page.fill("input[name=kuota]", "60")
+        page.click("form.service-form button[type=submit]")
+        expect(page.locator("p.error")).to_contain_text("1 nomor antrean masih menunggu")
+        assert [v.version for v in hall.versions()] == [1, 2, 3]
+        expect(page.locator("input[name=kuota]")).to_have_value("60")
+        page.click("form.service-form button:has-text('Tetap simpan')")
+        expect(page.locator("p.done")).to_have_text("Dicatat sebagai versi 4.")
+        assert loads_config(hall.hub_config_text()).services["kk"].daily_quota == 60
         browser.close()
