@@ -42,6 +42,8 @@ DATE_FIRST = re.compile(
     r"^\s*(?:(?P<wd>[A-Za-z']+),?\s+)?(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[-/.]\d{1,2}"
     r"[-/.]\d{4}|\d{1,2}\s+[A-Za-z]+\s+\d{4})\s*[,;:\t|–—-]*\s*(?P<name>.*?)\s*$")
 RANGE = re.compile(r"must be between (-?\d+) and (-?\d+), not (-?\d+)")
+FORM_FIELDS = (("daily_quota", "kuota"), ("standard_minutes", "standar"),
+               ("cutoff_minutes", "batas"), ("requirements", "syarat"))
 FIELD_OF = {"daily_quota": "kuota", "standard_minutes": "standar", "cutoff_minutes": "batas",
             "requirements": "syarat", "running_text": "teks"}
 
@@ -134,6 +136,7 @@ def render(request: web.Request, session: Session, part: str, code: str,
         "svc": svc, "part": part, "state": state, "csrf": session.csrf,
         "scheduled": scheduled, "today": today.isoformat(),
         "done": done if done.isdigit() else "", "done_from": request.query.get("mulai", ""),
+        "also": [n for n in request.query.get("juga", "").split(",") if n.isdigit()],
         "is_admin": user.role == "admin", "default_cutoff": config.rules.cutoff_minutes,
         "agency": config.agencies[svc.agency] if svc else None}
     return aiohttp_jinja2.render_template("ubah.html", request, context, status=status)
@@ -262,7 +265,8 @@ async def save(request: web.Request) -> web.StreamResponse:
     try:
         effective = _effective(values, today, t)
         text = TomlText(_base(request, effective))
-        what = _apply(text, part, code, values, t)
+        what = _apply(text, part, code, values, t,
+                      service_form(svc) if svc is not None else None)
         content = text.text()
         loads_config(content, "the edited config")
     except FieldError as e:
@@ -304,13 +308,16 @@ async def save(request: web.Request) -> web.StreamResponse:
             state.message = t("editor_unchanged")
         return render(request, session, part, code, state, status=409)
     number = await _recorded(station, result.value.get("seq") or [0])
+    carried = await _carry_forward(station, number, part, code, values, t, svc, args["source"])
     query = {"dicatat": number, **({"mulai": effective} if effective else {}),
+             **({"juga": ",".join(carried)} if carried else {}),
              **({"bagian": part} if part else {"layanan": code}),
              **({"lang": t.lang} if t.lang != "id" else {})}
     return a.redirect("/konfigurasi/ubah?" + "&".join(f"{k}={v}" for k, v in query.items()))
 
 
-def _apply(text: TomlText, part: str, code: str, values: dict[str, str], t: Words) -> str:
+def _apply(text: TomlText, part: str, code: str, values: dict[str, str], t: Words,
+           shown: dict[str, str] | None = None) -> str:
     """Edit `text` for the form; what changed, in words for the log and the history."""
     if part == "libur":
         holidays = parse_holidays(values.get("libur", ""), t)
@@ -336,13 +343,62 @@ def _apply(text: TomlText, part: str, code: str, values: dict[str, str], t: Word
         "cutoff_minutes": whole(values, "batas", t, optional=True),
         "requirements": requirements if requirements else DELETE,
     }
-    # A value the file already says, or implies by leaving the key out, is left as written:
-    # saving an untouched form is no change.
-    changes = {k: v for k, v in wanted.items()
+    # Only the fields the person changed from what the form showed (the config in force
+    # now): a change from a date keeps what a change scheduled before it says of the rest.
+    # A value the file already says, or implies by leaving the key out, is left as written.
+    touched = {k: v for (k, name), v in zip(FORM_FIELDS, wanted.values(), strict=True)
+               if shown is None or _same(values.get(name, "")) != _same(shown[name])}
+    changes = {k: v for k, v in touched.items()
                if base.get(k, implied.get(k)) != v
                and not (k == "requirements" and v is DELETE and base.get(k) == [])}
     text.set_keys("services", index, changes)
     return f"service {code}"
+
+
+def _same(raw: str) -> str:
+    """A field's text as compared: a textarea sends CRLF, and blank lines say nothing."""
+    return "\n".join(line.strip() for line in raw.splitlines() if line.strip())
+
+
+async def _carry_forward(station: Any, number: str, part: str, code: str,
+                         values: dict[str, str], t: Words, svc: Service | None,
+                         source: str) -> list[str]:
+    """A version is a whole config: one scheduled for later was written before this change
+    and would undo it when its date comes. So the same edit goes into each such date's
+    version too, as a change from that date (a later-recorded change wins the tie). The
+    versions recorded so, by number."""
+    versions = config_log.config_versions(station.replica.conn)
+    mine = next((v for v in versions if str(v.version) == number), None)
+    if mine is None or station.client is None:
+        return []
+    later = sorted({v.effective for v in versions if v.effective_ms > mine.effective_ms})
+    carried: list[str] = []
+    for day in later:
+        at_ms, _ = config_log.effective_ms(day, station.hub_now(), station.config.tz)
+        base = config_log.version_in_force(
+            config_log.config_versions(station.replica.conn),
+            dt.datetime.fromtimestamp(at_ms / 1000, dt.UTC))
+        if base is None:
+            continue
+        try:
+            text = TomlText(base.content)
+            _apply(text, part, code, values, t,
+                   service_form(svc) if svc is not None else None)
+            content = text.text()
+            loads_config(content, "the edited config")
+        except (FieldError, ConfigError, EditError, LookupError) as e:
+            log.warning("console editor: not carried into the change from %s: %s", day, e)
+            continue
+        try:
+            result = await station.client.command("change_config", {
+                "content": content, "effective": day,
+                "source": f"{source} (also from {day})"}, timeout=15.0)
+        except TimeoutError:
+            log.warning("console editor: the hub did not answer for the change from %s", day)
+            break
+        if result.ok:
+            carried.append(await _recorded(station, result.value.get("seq") or [0]))
+    return carried
 
 
 async def _recorded(station: Any, seqs: list[int]) -> str:

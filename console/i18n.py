@@ -284,6 +284,8 @@ WORDS.update({
     "editor_save": ("Simpan", "Save"),
     "editor_save_anyway": ("Tetap simpan", "Save anyway"),
     "editor_takes_effect": ("Berlaku mulai {date}.", "Takes effect from {date}."),
+    "editor_also": ("Juga dimasukkan ke perubahan terjadwal: versi {n}.",
+                    "Also put into the scheduled changes: version {n}."),
     "editor_scheduled": ("Perubahan terjadwal:", "Scheduled changes:"),
     "editor_required": ("Wajib diisi.", "Required."),
     "editor_whole": ("Harus bilangan bulat, bukan \"{value}\".",

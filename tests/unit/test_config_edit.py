@@ -86,3 +86,20 @@ def test_holidays_pasted_as_the_skb_lists_them() -> None:
         parse_holidays("2027-01-01 A\n2027-01-01 B", t)
     with pytest.raises(Exception, match="Baris 1"):
         parse_holidays("31 Februari 2027 Salah", t)
+
+
+def test_an_edit_touches_only_the_fields_changed_on_the_form() -> None:
+    """The form shows the config in force now; a change from a date edits the version in
+    force then, and keeps what that version says of the fields left alone."""
+    from console.config_editor import _apply, service_form
+    from tests.helpers.hub_process import DATA
+
+    small = (DATA / "small_hall.toml").read_text(encoding="utf-8")
+    now = loads_config(small)
+    later = TomlText(small.replace("daily_quota = 5\n", "daily_quota = 9\n"))
+    shown = service_form(now.services["ktp-baru"])
+    values = {**shown, "standar": "12", "syarat": "Fotokopi KK\r\n"}  # as a browser sends
+    _apply(later, "", "ktp-baru", values, Words("id"), shown)
+    edited = loads_config(later.text()).services["ktp-baru"]
+    assert (edited.daily_quota, edited.standard_minutes, edited.requirements) == (
+        9, 12, ("Fotokopi KK",))
