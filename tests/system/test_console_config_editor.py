@@ -188,6 +188,15 @@ def test_admin_edits_quota_now_and_for_tomorrow_bad_values_and_holidays(
         # Saving an untouched form is no change.
         page.click("form.holidays-form button[type=submit]")
         expect(page.locator("p.error")).to_have_text("Tidak ada yang berubah.")
+
+        # The running text, as the boards show it.
+        page.click("text=Teks berjalan")
+        expect(page.locator("textarea[name=teks]")).to_have_value("Selamat datang")
+        page.fill("textarea[name=teks]", 'Layanan Samsat tutup pukul 12.00 hari ini "Rabu".')
+        page.click("form.text-form button[type=submit]")
+        expect(page.locator("p.done")).to_contain_text("Dicatat sebagai versi 6.")
+        assert loads_config(hall.hub_config_text()).mpp.running_text == (
+            'Layanan Samsat tutup pukul 12.00 hari ini "Rabu".')
         browser.close()
         assert errors == []
 
