@@ -462,6 +462,9 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
     from console import config_pages
 
     config_pages.add_routes(app)
+    from console import config_editor
+
+    config_editor.add_routes(app)  # /konfigurasi/ubah: the config editor
     app.router.add_static("/static/", HERE / "static", append_version=False)
     # Imported here: console.manage builds on this module's helpers.
     from console import manage

@@ -240,3 +240,68 @@ class Words(ID.Bilingual):
     """`t("key", **fields)` in one language."""
 
     WORDS = WORDS
+
+# The config editor (console/config_editor.py).
+WORDS.update({
+    "title_editor": ("Pengaturan", "Settings"),
+    "editor_forbidden": ("Halaman ini untuk admin dan koordinator instansi.",
+                         "This page is for admins and agency coordinators."),
+    "editor_admin_part": ("Hanya admin yang dapat mengubah bagian ini.",
+                          "Only an admin can change this part."),
+    "editor_not_yours": ("Layanan ini milik instansi lain.",
+                         "This service belongs to another agency."),
+    "editor_no_service": ("Layanan itu tidak ada.", "There is no such service."),
+    "editor_choose": ("Pilih layanan di daftar untuk mengubah kuota, standar waktu, batas "
+                      "pengambilan atau persyaratannya.",
+                      "Choose a service in the list to change its quota, standard time, "
+                      "cut-off or requirements."),
+    "editor_hall": ("Aula", "The hall"),
+    "editor_holidays": ("Hari libur", "Holidays"),
+    "editor_running_text": ("Teks berjalan", "Running text"),
+    "editor_standard": ("Standar", "Standard"),
+    "editor_cutoff_short": ("Batas", "Cut-off"),
+    "editor_quota": ("Kuota harian", "Daily quota"),
+    "editor_quota_hint": ("Kosongkan bila tanpa kuota.", "Leave empty for no quota."),
+    "editor_standard_long": ("Standar waktu pelayanan (menit)", "Standard service time (minutes)"),
+    "editor_cutoff": ("Batas pengambilan nomor (menit sebelum tutup)",
+                      "Cut-off (minutes before closing)"),
+    "editor_cutoff_hint": ("Kosongkan untuk batas aula ({n} menit).",
+                           "Leave empty for the hall's cut-off ({n} minutes)."),
+    "editor_requirements": ("Persyaratan (tampil di anjungan)",
+                            "Requirements (shown on the kiosk)"),
+    "editor_requirements_hint": ("Satu persyaratan per baris.", "One requirement a line."),
+    "editor_holidays_field": ("Hari libur nasional dan cuti bersama",
+                              "National holidays and cuti bersama"),
+    "editor_holidays_hint": ("Satu hari per baris: tanggal lalu nama, mis. "
+                             "\"2027-01-01 Tahun Baru 2027\" atau \"1 Januari 2027 Tahun Baru\". "
+                             "Tempel daftar setahun sekaligus; baris yang dihapus tidak "
+                             "libur lagi.",
+                             "One day a line: the date, then its name, e.g. "
+                             "\"2027-01-01 Tahun Baru 2027\" or \"1 Januari 2027 Tahun Baru\". "
+                             "Paste a year's list at once; a line removed is no holiday any more."),
+    "editor_from": ("Berlaku mulai", "Takes effect from"),
+    "editor_from_hint": ("Kosongkan agar berlaku sekarang.", "Leave empty for now."),
+    "editor_save": ("Simpan", "Save"),
+    "editor_save_anyway": ("Tetap simpan", "Save anyway"),
+    "editor_takes_effect": ("Berlaku mulai {date}.", "Takes effect from {date}."),
+    "editor_also": ("Juga dimasukkan ke perubahan terjadwal: versi {n}.",
+                    "Also put into the scheduled changes: version {n}."),
+    "editor_scheduled": ("Perubahan terjadwal:", "Scheduled changes:"),
+    "editor_required": ("Wajib diisi.", "Required."),
+    "editor_whole": ("Harus bilangan bulat, bukan \"{value}\".",
+                     "Must be a whole number, not \"{value}\"."),
+    "editor_range": ("Harus antara {low} dan {high}, bukan {value}.",
+                     "Must be between {low} and {high}, not {value}."),
+    "editor_refused": ("Ditolak: {problem}", "Refused: {problem}"),
+    "editor_bad_date": ("Tanggal tidak dikenali: \"{value}\".", "Not a date: \"{value}\"."),
+    "editor_past": ("{date} sudah lewat (hari ini {today}).",
+                    "{date} is in the past (today is {today})."),
+    "editor_holiday_date": ("Baris {n}: tanggal tidak dikenali: \"{line}\".",
+                            "Line {n}: no date found: \"{line}\"."),
+    "editor_holiday_twice": ("Baris {n}: {date} sudah ada di baris {first} dengan nama lain.",
+                             "Line {n}: {date} is on line {first} already, with another name."),
+    "editor_unchanged": ("Tidak ada yang berubah.", "Nothing changed."),
+    "editor_layout": ("Berkas konfigurasi ini tidak dapat diubah di sini; gunakan "
+                      "antrean config import.",
+                      "This config file cannot be changed here; use antrean config import."),
+})

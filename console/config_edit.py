@@ -1,0 +1,299 @@
+"""Small changes to the hall's TOML text that keep the rest of the file as IT staff wrote it:
+a key of one service, of [mpp], or the list of holidays.
+
+Not tomlkit: it cannot write back a file whose arrays of tables are split by other tables
+(the example hall keeps each agency's [[queues]], [[services]] and [[counters]] together),
+it regroups them and moves their comments. So the text is edited line by line here, and
+every edit is checked: the edited text, read back with tomllib, must hold exactly the old
+data with the intended change. An edit that would say anything else is refused (EditError),
+never recorded. No aiohttp here: plain text in, plain text out."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DELETE = object()  # a value for `set_keys`: remove the key
+# Where the first holiday goes in a file without any: before the first of these tables.
+AFTER_HOLIDAYS = ("rules", "voice", "agencies", "queues", "services", "counters")
+
+
+class EditError(ValueError):
+    """The file's layout is one this editor cannot change safely (English, for the log)."""
+
+
+@dataclass
+class _Stmt:
+    kind: str  # "header", "keyval", "comment" or "blank"
+    start: int  # first line index
+    end: int  # last line index (inclusive)
+    key: str = ""  # a keyval's key, a header's table name
+    array: bool = False  # a [[header]]
+    comment_col: int | None = None  # where a single-line keyval's trailing comment starts
+
+
+def toml_value(value: Any) -> str:
+    """A value as TOML text: whole numbers, text (a basic string), dates, lists of text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        # JSON's escapes are TOML's; DEL is allowed in JSON strings but not in TOML's.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "[\n" + "".join(f"    {toml_value(v)},\n" for v in value) + "]"
+    raise TypeError(f"{type(value).__name__} in a config edit")
+
+
+def _scan(line: str, pos: int, state: dict[str, Any]) -> int | None:
+    """Carry the string/bracket state over `line` from `pos`; the column of a comment."""
+    i = pos
+    while i < len(line):
+        if state["ml"]:
+            close = state["ml"]
+            if close == '"""' and line[i] == "\\":
+                i += 2
+                continue
+            if line.startswith(close, i):
+                state["ml"] = ""
+                i += 3
+                continue
+            i += 1
+            continue
+        c = line[i]
+        if c == "#":
+            return i
+        if line.startswith('"""', i) or line.startswith("'''", i):
+            state["ml"] = line[i:i + 3]
+            i += 3
+            continue
+        if c in "\"'":
+            j = i + 1
+            while j < len(line) and line[j] != c:
+                j += 2 if c == '"' and line[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c in "[{":
+            state["depth"] += 1
+        elif c in "]}":
+            state["depth"] -= 1
+        i += 1
+    return None
+
+
+def _key_end(line: str) -> int:
+    """The column of the `=` after a key (quoted keys may hold one)."""
+    quote = ""
+    for i, c in enumerate(line):
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "=":
+            return i
+    raise EditError(f"a line is neither a table, a key nor a comment: {line.strip()!r}")
+
+
+def _statements(lines: Sequence[str]) -> list[_Stmt]:
+    out: list[_Stmt] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        text = line.strip()
+        if not text:
+            out.append(_Stmt("blank", i, i))
+        elif text.startswith("#"):
+            out.append(_Stmt("comment", i, i))
+        elif text.startswith("["):
+            array = text.startswith("[[")
+            close = text.find("]]" if array else "]")
+            name = text[2 if array else 1:close]
+            out.append(_Stmt("header", i, i, ".".join(p.strip() for p in name.split(".")),
+                             array))
+        else:
+            eq = _key_end(line)
+            key = line[:eq].strip()
+            if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
+                key = key[1:-1]
+            state: dict[str, Any] = {"ml": "", "depth": 0}
+            start = i
+            comment = _scan(line, eq + 1, state)
+            while state["ml"] or state["depth"] > 0:
+                i += 1
+                if i >= len(lines):
+                    raise EditError(f"the value of {key!r} does not end")
+                comment = _scan(lines[i], 0, state)
+            out.append(_Stmt("keyval", start, i, key,
+                             comment_col=comment if start == i else None))
+        i += 1
+    return out
+
+
+class TomlText:
+    """The hall's TOML as lines, with the edits this module makes."""
+
+    def __init__(self, text: str) -> None:
+        self.original = text
+        self.data = tomllib.loads(text)
+        self.expected = copy.deepcopy(self.data)
+        self.lines = text.splitlines()
+        self.trailing_newline = text.endswith("\n")
+
+    # --- where things are -------------------------------------------------------------------
+
+    def _sections(self) -> list[tuple[_Stmt | None, list[_Stmt]]]:
+        sections: list[tuple[_Stmt | None, list[_Stmt]]] = [(None, [])]
+        for s in _statements(self.lines):
+            if s.kind == "header":
+                sections.append((s, []))
+            else:
+                sections[-1][1].append(s)
+        return sections
+
+    def _element(self, table: str, index: int | None
+                 ) -> tuple[_Stmt, list[_Stmt]]:
+        """The section of [table] (index None) or of the index-th [[table]]."""
+        n = 0
+        for header, body in self._sections():
+            if header is None or header.key != table:
+                continue
+            if index is None and not header.array:
+                return header, body
+            if index is not None and header.array:
+                if n == index:
+                    return header, body
+                n += 1
+        raise EditError(f"no [{table}] table written as a table header")
+
+    # --- edits ------------------------------------------------------------------------------
+
+    def set_keys(self, table: str, index: int | None, values: Mapping[str, Any]) -> None:
+        """Set (or with DELETE remove) keys of [table] or of the index-th [[table]]."""
+        target = self.expected[table] if index is None else self.expected[table][index]
+        for key, value in values.items():
+            if value is DELETE:
+                target.pop(key, None)
+            else:
+                target[key] = value
+        self._write_keys(table, index, values)
+
+    def _write_keys(self, table: str, index: int | None, values: Mapping[str, Any]) -> None:
+        for key, value in values.items():
+            header, body = self._element(table, index)
+            found = next((s for s in body if s.kind == "keyval" and s.key == key), None)
+            if value is DELETE:
+                if found is not None:
+                    del self.lines[found.start:found.end + 1]
+                continue
+            text = f"{key} = {toml_value(value)}"
+            if found is not None:
+                if found.comment_col is not None:
+                    text += "  " + self.lines[found.start][found.comment_col:]
+                self.lines[found.start:found.end + 1] = text.split("\n")
+            else:
+                last = max((s.end for s in body if s.kind == "keyval"), default=header.end)
+                self.lines[last + 1:last + 1] = text.split("\n")
+
+    def replace_holidays(self, holidays: Sequence[tuple[dt.date, str]]) -> None:
+        """The hall's holidays become `holidays` (sorted by date): a holiday kept keeps its
+        place and comments, one gone is removed, a new one goes after the last earlier one."""
+        wanted = dict(sorted(holidays))
+        old = self.data.get("holidays", [])
+        if not isinstance(old, list):
+            raise EditError("holidays is not a list of tables")
+        old_dates = [h.get("date") for h in old]
+        for day, name in wanted.items():
+            if day not in old_dates:
+                self._insert_holiday(day, name)
+        for i, day in enumerate(old_dates):
+            if day not in wanted:
+                self._remove_element("holidays", self._holiday_index(day))
+            elif old[i].get("name") != wanted[day]:
+                self._rename_holiday(self._holiday_index(day), wanted[day])
+        self._wanted_holidays = wanted
+
+    def _holiday_index(self, day: dt.date) -> int:
+        bodies = [b for h, b in self._sections() if h is not None and h.key == "holidays"
+                  and h.array]
+        return [self._date_of(b) for b in bodies].index(day)
+
+    def _rename_holiday(self, index: int, name: str) -> None:
+        self._write_keys("holidays", index, {"name": name})
+
+    def _remove_element(self, table: str, index: int) -> None:
+        header, body = self._element(table, index)
+        last = max((s.end for s in body if s.kind == "keyval"), default=header.end)
+        after = last + 1
+        while after < len(self.lines) and not self.lines[after].strip():
+            after += 1
+        # Keep one blank line where there was one, so the next block stays apart.
+        end = after - 1 if after > last + 1 else last
+        del self.lines[header.start:end]
+        if end == last:
+            del self.lines[header.start]
+
+    def _insert_holiday(self, day: dt.date, name: str) -> None:
+        block = ["[[holidays]]", f"date = {toml_value(day)}", f"name = {toml_value(name)}", ""]
+        holidays = [(h, b) for h, b in self._sections() if h is not None
+                    and h.key == "holidays" and h.array]
+        dates = [self._date_of(b) for _, b in holidays]
+        earlier = [(h, b) for (h, b), d in zip(holidays, dates, strict=True)
+                   if d is not None and d < day]
+        if earlier:
+            h, b = earlier[-1]
+            last = max((s.end for s in b if s.kind == "keyval"), default=h.end)
+            self.lines[last + 1:last + 1] = ["", *block[:-1]]
+            return
+        # None yet: before the hall's first table that the loader's layout puts after them.
+        anchor = holidays[0][0] if holidays else next(
+            (h for h, _ in self._sections() if h is not None and h.key in AFTER_HOLIDAYS),
+            None)
+        if anchor is None:
+            self.lines += ["", *block[:-1]]
+            return
+        at = anchor.start
+        while at > 0 and self.lines[at - 1].lstrip().startswith("#"):
+            at -= 1  # the comments right above a table header are that table's
+        self.lines[at:at] = block
+
+    def _date_of(self, body: list[_Stmt]) -> dt.date | None:
+        for s in body:
+            if s.kind == "keyval" and s.key == "date":
+                value = tomllib.loads("d = " + self.lines[s.start].split("=", 1)[1])["d"]
+                return value if isinstance(value, dt.date) else None
+        return None
+
+    # --- the result -------------------------------------------------------------------------
+
+    def text(self) -> str:
+        """The edited text, checked against the intended data (EditError if it differs)."""
+        new = "\n".join(self.lines) + ("\n" if self.trailing_newline else "")
+        try:
+            got = tomllib.loads(new)
+        except tomllib.TOMLDecodeError as e:
+            raise EditError(f"the edit would not be TOML: {e}") from None
+        wanted = getattr(self, "_wanted_holidays", None)
+        if wanted is not None:
+            found = got.get("holidays", [])
+            as_read = {h.get("date"): h.get("name", "Hari libur") for h in found}
+            if len(found) != len(wanted) or as_read != wanted:
+                raise EditError("the holidays read back differ from the ones asked for")
+            got = {k: v for k, v in got.items() if k != "holidays"}
+            expected = {k: v for k, v in self.expected.items() if k != "holidays"}
+        else:
+            expected = self.expected
+        if got != expected:
+            raise EditError("the edited file says more than the change asked for")
+        return new
+
