@@ -11,7 +11,8 @@ clock, many commands a transaction (the fast fill of tests/helpers/region.py).
 
 Timed, each the best of three in this process:
 - compute: shared.reports.figures.compute for the month (by agency), as `antrean report`
-  runs it: the period's events read through the events_ticket index and folded per ticket.
+  runs it: the period's tickets read from the projection's tickets table (the same fold of
+  the events; those with a requeue or transfer folded from their events again).
 - baseline: a plain SQL count of the same events (`SELECT kind, count(*) ... GROUP BY kind`
   over the same ticket_id range): the floor of any report that reads them. Printed as a ratio.
 - export: to_csv, to_xlsx, to_pdf of that report (the PDF with its three SVG charts).

@@ -1,7 +1,10 @@
 """Report figures from the ledger's events alone, so a report of any past period is the same
 every time it is made: each ticket of the period is folded from its own events (issued, called,
 started, finished, no-show, requeued, transferred, cancelled, expired, priority checked) exactly
-as the projection would, and counters' open time from the counter and sign-in events.
+as the projection would, and counters' open time from the counter and sign-in events. The
+projection's tickets table is that same fold, kept as the events are appended: where it holds
+every ticket issued in the period it is read instead, and only the tickets it cannot tell all
+of (requeued, transferred) are folded again (`_projected`).
 
 The rules are the hall's own (shared/ledger/queries.py `figures`): the wait is issue -> first
 call, the service time start (or the call, when the officer never pressed start) -> finish, in
@@ -22,7 +25,7 @@ import calendar
 import datetime as dt
 import sqlite3
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -96,7 +99,7 @@ class Period:
             f"{self.start.isoformat()} – {self.end.isoformat()}")
 
 
-@dataclass
+@dataclass(slots=True)  # ~100,000 a month: slots make them smaller and quicker to make
 class _Ticket:
     """One ticket of the period, folded from its events."""
 
@@ -115,6 +118,12 @@ class _Ticket:
     priority_ok: int | None = None
     returned: int = 0
     left: list[str] = field(default_factory=list)  # services it was transferred away from
+    # Measured once per report (_measure), then only summed per group: the wait (issue ->
+    # first call) and service time (finished only) in minutes, and whether that service
+    # time is within the standard in force when the ticket was issued.
+    wait_min: float | None = None
+    service_min: float | None = None
+    within: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,29 +198,40 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
     if priority is not None and priority not in PRIORITY_FILTERS:
         raise ReportError(f"unknown priority filter {priority!r} "
                           f"(one of {', '.join(PRIORITY_FILTERS)})")
-    tickets = [t for t in _tickets(conn, period)
-               if _keep(t, priority) and (agencies is None or t.agency in agencies)]
-    tz = config.tz
+    tickets = _tickets(conn, period)
+    if priority is not None or agencies is not None:
+        tickets = [t for t in tickets
+                   if _keep(t, priority) and (agencies is None or t.agency in agencies)]
+    standards_of = _standards_in_force(conn)
+    _measure(tickets, config, standards_of)
     arrivals: dict[dt.date, list[int]] = {d: [0] * 24 for d in period.days()}
+    local_hour = _local_hours(config)
+    groups: dict[str, list[_Ticket]] = {}
+    by_service: dict[str, list[_Ticket]] = {}
+    moved: Counter[str] = Counter()
+    left: Counter[str] = Counter()
+    transfers = 0
+    # One pass over the tickets for the arrivals, the groups and the services' tickets.
     for t in tickets:
-        local = dt.datetime.fromtimestamp(t.issued_at / 1000, tz)
-        arrivals.setdefault(local.date(), [0] * 24)[local.hour] += 1
+        day, hour = local_hour(t.issued_at)
+        arrivals.setdefault(day, [0] * 24)[hour] += 1
+        key = _key(t, by)
+        if key is not None:
+            groups.setdefault(key, []).append(t)
+        by_service.setdefault(t.service, []).append(t)
+        if not t.left:
+            continue
+        transfers += len(t.left)
+        for code in t.left:
+            origin = config.services.get(code)
+            if agencies is None or (origin and origin.agency in agencies):
+                left[code] += 1
+                if by in ("service", "agency"):
+                    moved[code if by == "service" else (origin.agency if origin else code)] += 1
     per_hour = [sum(day[h] for day in arrivals.values()) for h in HOURS]
     peak_hour = max(HOURS, key=lambda h: per_hour[h]) if any(per_hour) else None
     busiest = max(((d, h, row[h]) for d, row in arrivals.items() for h in HOURS),
                   key=lambda x: x[2], default=None)
-    groups: dict[str, list[_Ticket]] = {}
-    moved: Counter[str] = Counter()
-    for t in tickets:
-        key = _key(t, by)
-        if key is not None:
-            groups.setdefault(key, []).append(t)
-        if by in ("service", "agency"):
-            for code in t.left:
-                origin = config.services.get(code)
-                if agencies is None or (origin and origin.agency in agencies):
-                    moved[code if by == "service" else (origin.agency if origin else code)] += 1
-    standards_of = _standards_in_force(conn)
     refusals = [r for r in _refusals(conn, period)
                 if _keep_priority(r.priority, priority)
                 and (agencies is None or r.agency in agencies)]
@@ -223,13 +243,8 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
                           standards_of),
                      refused_by.get(k, []))
             for k in sorted(set(groups) | set(moved) | set(refused_by), key=_sort_key)]
-    total = _refused(_row("Jumlah", "Jumlah", tickets, config,
-                          sum(len(t.left) for t in tickets), standards_of), refusals)
-    by_service: dict[str, list[_Ticket]] = {}
-    for t in tickets:
-        by_service.setdefault(t.service, []).append(t)
-    left: Counter[str] = Counter(svc for t in tickets for svc in t.left
-                                 if agencies is None or _service_agency(config, svc) in agencies)
+    total = _refused(_row("Jumlah", "Jumlah", tickets, config, transfers, standards_of),
+                     refusals)
     agency_services: dict[str, list[Row]] = {}
     refused_service: dict[str, list[_Refusal]] = {}
     for r in refusals:
@@ -275,20 +290,84 @@ def _standards_in_force(conn: sqlite3.Connection) -> _Standards | None:
 
 
 def _tickets(conn: sqlite3.Connection, period: Period) -> list[_Ticket]:
-    """Every ticket whose service day is in the period, from its events. A ticket's id starts
-    with its service day (YYYYMMDD-…, shared/ledger/ledger.py), so the events_ticket index
-    finds the first and last event of the period's tickets, whatever the size of the ledger;
-    the events between are read in the log's order (a plain scan: faster than one index
-    lookup per event) and each ticket's folded in turn. The issue event's own service_day is
-    checked too."""
-    lo = f"{period.start:%Y%m%d}-"
-    hi = f"{period.end + dt.timedelta(days=1):%Y%m%d}-"
+    """Every ticket whose service day is in the period, as its events fold it: read from the
+    projection where it holds the period's tickets (`_projected`), else from the events
+    (`_folded`)."""
+    found = _projected(conn, period)
+    return found if found is not None else _folded(conn, period)
+
+
+def _projected(conn: sqlite3.Connection, period: Period) -> list[_Ticket] | None:
+    """The period's tickets from the projection's tickets table, or None when it does not
+    hold them all (a ledger without one, a copy whose projection was cleared).
+
+    The tickets table is the same fold of the same events (shared/ledger/projection.py, in
+    the transaction that appends each event, rebuilt from the events alone by
+    `Ledger.rebuild`): first call, last counter and officer, start cleared by a transfer,
+    end cleared by a requeue, the last priority check. It does not keep how often a ticket
+    was requeued nor which services it left, so the few tickets with a requeue or a transfer
+    are folded from their own events (`_folded`). Reading ~100,000 rows without JSON is a
+    few times faster than folding ~400,000 events; tests/unit/test_report_projection.py
+    holds the two to the same report."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='tickets'"
+                    ).fetchone() is None:
+        return None
+    first, last = period.start.isoformat(), period.end.isoformat()
+    lo, hi = _id_range(period)
     first_seq, last_seq = conn.execute(
         "SELECT min(seq), max(seq) FROM events WHERE ticket_id >= ? AND ticket_id < ?",
         (lo, hi)).fetchone()
     if first_seq is None:
         return []
+    # The period's issue events, through the events_kind index (kind, seq). An issue event
+    # whose service day is not its id's would not match the table's count: folded then.
+    issued = conn.execute(
+        "SELECT count(*) FROM events WHERE kind = ? AND seq BETWEEN ? AND ? "
+        "AND +ticket_id >= ? AND +ticket_id < ?",
+        (m.TICKET_ISSUED, first_seq, last_seq, lo, hi)).fetchone()[0]
     rows = conn.execute(
+        "SELECT ticket_id, service_day, issued_at, service, agency, priority, status, "
+        "called_at, started_at, ended_at, counter, officer, priority_ok, transfers "
+        "FROM tickets WHERE service_day BETWEEN ? AND ? ORDER BY rowid",  # in issue order
+        (first, last)).fetchall()
+    if len(rows) != issued:
+        return None
+    requeued = {tid for (tid,) in conn.execute(
+        "SELECT ticket_id FROM events WHERE kind = ? AND seq BETWEEN ? AND ? "
+        "AND +ticket_id >= ? AND +ticket_id < ?",
+        (m.TICKET_REQUEUED, first_seq, last_seq, lo, hi))}
+    out: list[_Ticket] = []
+    refold: dict[int, str] = {}
+    for (tid, day, issued_at, service, agency, priority, status, called_at, started_at,
+         ended_at, counter, officer, priority_ok, transfers) in rows:
+        if transfers or tid in requeued:
+            refold[len(out)] = tid
+        out.append(_Ticket(tid, day, issued_at, service, agency, priority, status, called_at,
+                           started_at, ended_at, counter, officer, priority_ok))
+    if refold:
+        folded = {t.ticket_id: t for t in _folded(conn, period, sorted(refold.values()))}
+        for i, tid in refold.items():
+            if tid not in folded:
+                return None
+            out[i] = folded[tid]
+    return out
+
+
+def _id_range(period: Period) -> tuple[str, str]:
+    """A ticket's id starts with its service day (YYYYMMDD-…, shared/ledger/ledger.py): the
+    period's ids lie between these two."""
+    return f"{period.start:%Y%m%d}-", f"{period.end + dt.timedelta(days=1):%Y%m%d}-"
+
+
+def _folded(conn: sqlite3.Connection, period: Period,
+            only: list[str] | None = None) -> list[_Ticket]:
+    """Every ticket whose service day is in the period (or those of `only`), from its
+    events. The events_ticket index finds the first and last event of the period's tickets,
+    whatever the size of the ledger; the events between are read in the log's order (a
+    plain scan: faster than one index lookup per event) and each ticket's folded in turn.
+    The issue event's own service_day is checked too."""
+    lo, hi = _id_range(period)
+    columns = (
         "SELECT ticket_id, kind, officer, at_ms, "
         "CASE kind WHEN 'ticket.called' THEN json_extract(data, '$.counter') "
         "  WHEN 'ticket.issued' THEN json_extract(data, '$.service_day') "
@@ -298,8 +377,27 @@ def _tickets(conn: sqlite3.Connection, period: Period) -> list[_Ticket]:
         "CASE WHEN kind IN ('ticket.issued', 'ticket.transferred') "
         "  THEN json_extract(data, '$.agency') END, "
         "CASE kind WHEN 'ticket.issued' THEN json_extract(data, '$.priority') END "
-        "FROM events WHERE seq BETWEEN ? AND ? AND ticket_id >= ? AND ticket_id < ?",
-        (first_seq, last_seq, lo, hi))
+        "FROM events ")
+    if only is not None:
+        out: list[_Ticket] = []
+        for i in range(0, len(only), 500):  # within SQLite's bound on parameters
+            chunk = only[i:i + 500]
+            out += _fold(conn.execute(
+                columns + f"WHERE ticket_id IN ({','.join('?' * len(chunk))}) ORDER BY seq",
+                chunk), period)
+        return out
+    first_seq, last_seq = conn.execute(
+        "SELECT min(seq), max(seq) FROM events WHERE ticket_id >= ? AND ticket_id < ?",
+        (lo, hi)).fetchone()
+    if first_seq is None:
+        return []
+    return _fold(conn.execute(
+        columns + "WHERE seq BETWEEN ? AND ? AND ticket_id >= ? AND ticket_id < ?",
+        (first_seq, last_seq, lo, hi)), period)
+
+
+def _fold(rows: Iterable[tuple[Any, ...]], period: Period) -> list[_Ticket]:
+    """The tickets of the period folded from their events' rows, in the log's order."""
     out: list[_Ticket] = []
     tickets: dict[str, _Ticket] = {}
     get = tickets.get
@@ -425,32 +523,60 @@ def _mean(xs: list[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
+def _measure(tickets: list[_Ticket], config: HallConfig,
+             standards_of: _Standards | None) -> None:
+    """Each ticket's wait, service time and standard kept, once for every group it is in. A
+    ticket's standard time is the one in force when it was issued (`standards_of`), not
+    today's."""
+    standard = {code: svc.standard_minutes for code, svc in config.services.items()}
+    finished = m.FINISHED
+    for t in tickets:
+        called = t.called_at
+        if called is None:
+            continue
+        t.wait_min = (called - t.issued_at) / 60000
+        if t.status == finished:
+            minutes = (t.ended_at - (t.started_at or called)) / 60000  # type: ignore[operator]
+            t.service_min = minutes
+            limit = (standard if standards_of is None
+                     else standards_of(t.issued_at)).get(t.service)
+            t.within = limit is not None and minutes <= limit
+
+
+def _local_hours(config: HallConfig) -> Callable[[int], tuple[dt.date, int]]:
+    """The local day and hour of an instant (ms), worked out once per quarter hour of UTC:
+    every zone's offset and its changes fall on quarter hours, so an instant's local hour is
+    its quarter's."""
+    tz = config.tz
+    seen: dict[int, tuple[dt.date, int]] = {}
+
+    def local(ms: int) -> tuple[dt.date, int]:
+        quarter = ms // 900_000
+        found = seen.get(quarter)
+        if found is None:
+            at = dt.datetime.fromtimestamp(quarter * 900, tz)
+            found = seen[quarter] = (at.date(), at.hour)
+        return found
+
+    return local
+
+
 def _row(key: str, name: str, tickets: list[_Ticket], config: HallConfig,
          transferred: int, standards_of: _Standards | None = None) -> Row:
-    """One group's figures, in one pass over its tickets. A ticket's standard time is the
-    one in force when it was issued (`standards_of`), not today's."""
+    """One group's figures, in one pass over its tickets (measured before, `_measure`)."""
     waits: list[float] = []
     services: list[float] = []
     within = returned = priority = confirmed = rejected = 0
     statuses: Counter[str] = Counter()
     codes: set[str] = set()
-    standard = {code: svc.standard_minutes for code, svc in config.services.items()}
-    finished = m.FINISHED
     for t in tickets:
-        if standards_of is not None:
-            standard = standards_of(t.issued_at)
-        status = t.status
-        statuses[status] += 1
+        statuses[t.status] += 1
         codes.add(t.service)
-        called = t.called_at
-        if called is not None:
-            waits.append((called - t.issued_at) / 60000)
-            if status == finished:
-                minutes = (t.ended_at - (t.started_at or called)) / 60000  # type: ignore[operator]
-                services.append(minutes)
-                limit = standard.get(t.service)
-                if limit is not None and minutes <= limit:
-                    within += 1
+        if t.wait_min is not None:
+            waits.append(t.wait_min)
+            if t.service_min is not None:
+                services.append(t.service_min)
+                within += t.within
         returned += t.returned
         if t.priority:
             priority += 1
@@ -459,10 +585,13 @@ def _row(key: str, name: str, tickets: list[_Ticket], config: HallConfig,
                 confirmed += 1
             else:
                 rejected += 1
-    standards = [float(standard[c]) for c in sorted(codes) if c in standard]
+    standard = {code: svc.standard_minutes for code, svc in config.services.items()}
     if standards_of is not None and tickets:
-        last = standards_of(max(t.issued_at for t in tickets))
-        standards = [float(last[c]) for c in sorted(codes) if c in last]
+        standard = standards_of(max(t.issued_at for t in tickets))
+    standards = [float(standard[c]) for c in sorted(codes) if c in standard]
+    # Sorted here once: percentile's own sort of a sorted list is then a linear pass.
+    waits.sort()
+    services.sort()
     return Row(
         key=key, name=name, issued=len(tickets), served=statuses[m.FINISHED],
         no_show=statuses[m.NO_SHOW], returned=returned,
