@@ -245,6 +245,9 @@ class Hub:
         # The TLS certificate's fingerprint when serving wss:// (`antrean hub --tls`), for an
         # enrolment from the console to hand out with the token.
         self.tls_fingerprint: str | None = None
+        # change_pin's results by id, for the hub's lifetime: one sent again after a lost reply
+        # gets the first result, not a wrong-old-PIN refusal (and a throttle count).
+        self._pin_changes: dict[str, Result] = {}
         self.admin = HubAdmin(auth, self.clock, lambda: self._connected, self._enforce_auth,
                               lambda: self.tls_fingerprint, lambda: self.config.agencies,
                               lambda: self.config.counters)
@@ -955,7 +958,14 @@ class Hub:
             return
         s.refused_in_row = 0
         if msg.kind == "change_pin":  # the auth store's, not the ledger's
-            await self._result(s, await self._change_pin(s, msg))
+            first = self._pin_changes.get(msg.id)
+            result = (replace(first, duplicate=True) if first is not None
+                      else await self._change_pin(s, msg))
+            if result.ok and first is None:
+                self._pin_changes[msg.id] = result
+                while len(self._pin_changes) > 500:
+                    del self._pin_changes[next(iter(self._pin_changes))]
+            await self._result(s, result)
             return
         if msg.kind in HUB_ADMIN_COMMANDS:  # answered by the hub, not the ledger
             await self._result(s, await self.admin.execute(s.station, msg.id, msg.kind,
