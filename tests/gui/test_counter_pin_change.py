@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pytestqt.qtbot import QtBot
 from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 
 from counter_client import core as c
 from shared.clock import ManualClock
