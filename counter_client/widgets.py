@@ -176,7 +176,7 @@ class SignInForm(QWidget):
         hall = _label("sectionTitle", True, f"{config.mpp.name}\n{config.mpp.kabupaten}")
         hall.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(hall)
-        title = _label("title", True, "Masuk petugas loket")
+        title = self.title_label = _label("title", True, "Masuk petugas loket")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(title)
         form = QGridLayout()
@@ -288,6 +288,7 @@ class SignInForm(QWidget):
             self.sign_in_box.setVisible(not changing)
             self.sign_in_button.setVisible(not changing)
             self._change_box.setVisible(changing)
+            self.title_label.setText("Buat PIN baru" if changing else "Masuk petugas loket")
             if changing:
                 self.pin_edit.clear()
                 self.new_pin_edit.setFocus()

@@ -4,6 +4,7 @@ sends change_pin, and the officer then works as signed in."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def test_the_officer_chooses_a_pin_then_calls(hall: Hall, qtbot: QtBot,
     assert form.new_pin_edit.isVisible() and form.again_pin_edit.isVisible()
     assert not window.sign_in_button.isVisible() and window.pin_edit.text() == ""
     assert "PIN sementara" in window.message_label.text()
+    assert form.title_label.text() == "Buat PIN baru"
 
     # Two different PINs: said, nothing sent.
     form.new_pin_edit.setText("135790")
@@ -59,6 +61,10 @@ def test_the_officer_chooses_a_pin_then_calls(hall: Hall, qtbot: QtBot,
     form.again_pin_edit.setText("12")
     qtbot.mouseClick(form.save_pin_button, Qt.MouseButton.LeftButton)
     assert "4–12 angka" in window.message_label.text() and len(link.sent) == sent
+    # docs/screenshots/counter-pin-change.png with ANTREAN_COUNTER_SCREENSHOTS=docs/screenshots
+    shots = Path(os.environ.get("ANTREAN_COUNTER_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    assert window.grab().save(str(shots / "counter-pin-change.png"))
 
     form.new_pin_edit.setText("135790")
     form.again_pin_edit.setText("135790")
