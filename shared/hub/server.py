@@ -958,11 +958,12 @@ class Hub:
             return
         s.refused_in_row = 0
         if msg.kind == "change_pin":  # the auth store's, not the ledger's
-            first = self._pin_changes.get(msg.id)
+            key = f"{s.station.name}\x1f{msg.id}"  # another station's id is not this one's
+            first = self._pin_changes.get(key)
             result = (replace(first, duplicate=True) if first is not None
                       else await self._change_pin(s, msg))
             if result.ok and first is None:
-                self._pin_changes[msg.id] = result
+                self._pin_changes[key] = result
                 while len(self._pin_changes) > 500:
                     del self._pin_changes[next(iter(self._pin_changes))]
             await self._result(s, result)

@@ -52,6 +52,10 @@ def test_a_reset_pin_must_be_changed_before_calling(hub: HubProcess) -> None:
 
         changed = await loket.command("p3", "change_pin", old_pin="424242", new_pin="135790")
         assert _refusal(changed) == "ok", changed
+        # Sent again after a lost reply (the same id): the first result, not a wrong old PIN.
+        again_sent = await loket.command("p3", "change_pin", old_pin="424242", new_pin="135790")
+        assert again_sent is not None and again_sent["result"]["ok"]
+        assert again_sent["result"].get("duplicate") is True
         called = await loket.command("c4", "call_next", counter=1)
         assert _refusal(called) == "ok", called
         assert called is not None and called["result"]["value"]["ticket"]["label"] == "KTP-001"
