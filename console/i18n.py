@@ -204,8 +204,15 @@ WORDS.update({
                              "Officer {name} disabled and signed out."),
     "done_officer_enable": ("Petugas {name} diaktifkan kembali.",
                             "Officer {name} enabled again."),
-    "done_officer_pin": ("PIN baru untuk petugas {name} disimpan; PIN lama tidak berlaku.",
-                         "New PIN for officer {name} saved; the old one no longer works."),
+    "done_officer_pin": ("PIN sementara untuk petugas {name} disimpan; PIN lama tidak berlaku. "
+                         "Petugas memilih PIN sendiri saat masuk berikutnya.",
+                         "Temporary PIN for officer {name} saved; the old one no longer works. "
+                         "The officer chooses their own at the next sign-in."),
+    "temporary_pin_hint": ("kosong: PIN sementara", "empty: a temporary PIN"),
+    "temporary_pin_shown": ("PIN sementara petugas {name} (hanya ditampilkan sekali; "
+                            "sampaikan kepada petugas, yang menggantinya saat masuk):",
+                            "Officer {name}'s temporary PIN (shown only once; tell the officer, "
+                            "who replaces it at sign-in):"),
     "done_alert": ("Peringatan diselesaikan.", "Alert resolved."),
     "officers": ("Petugas", "Officers"),
     "no_officers": ("Belum ada petugas.", "No officers yet."),

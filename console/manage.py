@@ -191,7 +191,7 @@ def _officers_context(request: web.Request, **extra: Any) -> dict[str, Any]:
             "officers": officer_rows(directory(request), config),
             "fetched": directory(request).fetched,
             "agencies": sorted(config.agencies.items()), "error": "", "form": {},
-            "done": _done_text(request), **extra}
+            "done": _done_text(request), "temporary": None, **extra}
 
 
 async def officers_page(request: web.Request) -> web.StreamResponse:
@@ -221,6 +221,8 @@ async def officer_action(request: web.Request) -> web.StreamResponse:
     args: dict[str, Any] = {f: form.get(f, "") for f in fields}
     if "agency" in args:
         args["agency"] = args["agency"] or None
+    if kind == "officer_reset_pin" and not args["pin"]:
+        del args["pin"]  # none typed: the hub makes a temporary one
     result = await directory(request).request(kind, args)
     _audit(request, kind, result, " ".join(f"{k}={v}" for k, v in args.items()
                                            if k != "pin" and v))
@@ -230,6 +232,11 @@ async def officer_action(request: web.Request) -> web.StreamResponse:
                                     error=_refusal_text(request, result))
         return aiohttp_jinja2.render_template("petugas.html", request, context, status=400)
     await directory(request).changed()
+    if kind == "officer_reset_pin" and result.value.get("pin"):
+        # The hub made a temporary PIN: said in this answer only (it keeps the hash).
+        temporary = {"officer": args["officer"], "pin": result.value["pin"]}
+        return aiohttp_jinja2.render_template(
+            "petugas.html", request, _officers_context(request, temporary=temporary))
     return _done(request, "/petugas", done, args["officer"])
 
 

@@ -131,6 +131,8 @@ class CounterWindow(QWidget):
         outer.addLayout(bottom)
 
         self.sign_in_form.submitted.connect(self._sign_in)
+        self.sign_in_form.new_pin_submitted.connect(self.core.change_pin)
+        self.sign_in_form.pin_change_cancelled.connect(self.core.cancel_pin_change)
         self.card.priority.answered.connect(self.core.check_priority)
         self.transfer_page.chosen.connect(self._do_transfer)
         self.transfer_page.cancelled.connect(self.show_main)

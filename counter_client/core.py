@@ -28,6 +28,7 @@ from shared.config import Counter, HallConfig
 from shared.counter_rules import (  # noqa: F401 (names the widgets read from here)
     ACTIONS,
     CALL_NEXT,
+    CHANGE_PIN,
     CHECK_PRIORITY,
     CLOSE,
     DONE,
@@ -37,6 +38,7 @@ from shared.counter_rules import (  # noqa: F401 (names the widgets read from he
     NO_SHOW,
     OPEN,
     PAUSE,
+    PIN_CHANGE_ASKED,
     RECALL,
     RETURN_NO_SHOW,
     SIGN_IN,
@@ -48,6 +50,7 @@ from shared.counter_rules import (  # noqa: F401 (names the widgets read from he
     done_text,
     enabled_actions,
     minutes_text,
+    new_pin_problem,
 )
 from shared.indonesian import tanggal
 from shared.ledger import model as m
@@ -129,6 +132,8 @@ class CounterState:
     offline_reason: str | None = None  # why retrying will not help (refused, certificate)
     officer_name: str | None = None  # the officer's name from the hub, when it has one
     alerts: tuple[Alert, ...] = ()  # stations' open problems today (a kiosk out of paper)
+    # Signed in with a temporary PIN: the sign-in page asks for the officer's own first.
+    pin_change: bool = False
 
     @property
     def officer_shown(self) -> str | None:
@@ -158,6 +163,14 @@ class Scanned:
     kind: str  # INFO or ERROR
     ticket: TicketView | None = None
     can_return: bool = False
+
+
+@dataclass(frozen=True)
+class _PinChange:
+    officer: str
+    officer_name: str | None
+    old_pin: str
+    counter: int
 
 
 @dataclass
@@ -194,6 +207,9 @@ class CounterCore(QObject):
         # What the screen calls the officer: the name the hub knows them by, else their ID.
         self.officer_name: str | None = None
         self._pending: _Pending | None = None
+        # Who signed in with a temporary PIN, until they chose their own (the PIN typed is
+        # kept in memory only, for change_pin's old_pin; never written anywhere).
+        self._pin_change: _PinChange | None = None
         self._online = link.is_online()
         # "Tersambung kembali" only after a real loss: a HubLink starts offline and its first
         # connection is no news.
@@ -287,6 +303,37 @@ class CounterCore(QObject):
         self._pending = _Pending(SIGN_IN, {"counter": number}, cid,
                                  extra={"officer": officer, "pin": pin})
         self._reply_timer.start(self._sign_in_timeout_ms)
+        self.refresh()
+        return cid
+
+    def change_pin(self, new: str, again: str) -> str | None:
+        """The officer's own PIN, typed twice, for the temporary one they signed in with."""
+        change = self._pin_change
+        if self._pending is not None or change is None:
+            return None
+        problem = new_pin_problem(new, again)
+        if problem is not None:
+            self.message.emit(problem, ERROR)
+            return None
+        if not self._online:
+            self.message.emit("Tidak terhubung ke server antrean. Coba lagi nanti.", ERROR)
+            return None
+        args = {"old_pin": change.old_pin, "new_pin": new}
+        cid = self.link.send(CHANGE_PIN, args)
+        self._pending = _Pending(CHANGE_PIN, args, cid)
+        self._reply_timer.start(self._sign_in_timeout_ms)
+        self.refresh()
+        return cid
+
+    def cancel_pin_change(self) -> str | None:
+        """Leave without choosing a PIN: the hub signs the officer out again."""
+        change = self._pin_change
+        if self._pending is not None or change is None:
+            return None
+        args = {"counter": change.counter}
+        cid = self.link.send(SIGN_OUT, args)
+        self._pending = _Pending(SIGN_OUT, args, cid)
+        self._reply_timer.start(self._reply_timeout_ms)
         self.refresh()
         return cid
 
@@ -420,7 +467,20 @@ class CounterCore(QObject):
         kind = pending.kind
         ticket = result.value.get("ticket") if result.value else None
         label = ticket["label"] if ticket else None
-        if kind == SIGN_IN:
+        if kind == SIGN_IN and result.value.get("pin_change_required"):
+            shown = str(result.value.get("officer_name") or "").strip()
+            self._pin_change = _PinChange(pending.extra["officer"], shown or None,
+                                          pending.extra["pin"], pending.args["counter"])
+            self.message.emit(PIN_CHANGE_ASKED, INFO)
+        elif kind == CHANGE_PIN:
+            change = self._pin_change
+            self._pin_change = None
+            if change is not None:
+                self.officer, self.officer_name = change.officer, change.officer_name
+                name = self.config.counters[change.counter].name
+                self.message.emit(f"PIN baru disimpan. Selamat bertugas, "
+                                  f"{self.officer_name or self.officer}. Anda di {name}.", DONE)
+        elif kind == SIGN_IN:
             self.officer = pending.extra["officer"]
             shown = str(result.value.get("officer_name") or "").strip()
             self.officer_name = shown or None
@@ -429,6 +489,7 @@ class CounterCore(QObject):
                               f"Anda di {name}.", DONE)
         elif kind == SIGN_OUT:
             self.officer = self.officer_name = None
+            self._pin_change = None
             self.message.emit("Anda sudah keluar.", DONE)
         elif kind == CALL_NEXT:
             self._last_call_at = self._monotonic()
@@ -444,7 +505,7 @@ class CounterCore(QObject):
         if any(e.kind == m.STATION_ALERT for e in events):
             self._alerts_day = None
         pending = self._pending
-        if pending is not None and pending.kind != SIGN_IN and any(
+        if pending is not None and pending.kind not in (SIGN_IN, CHANGE_PIN) and any(
             e.command_id == pending.command_id for e in events
         ):
             # The command went through even if its reply never comes (a lost reply): the
@@ -585,6 +646,7 @@ class CounterCore(QObject):
             offline_reason=self._offline_reason(),
             officer_name=self.officer_name,
             alerts=alerts,
+            pin_change=self._pin_change is not None,
         )
 
     def _open_alerts(self, day: dt.date) -> tuple[Alert, ...]:

@@ -163,6 +163,9 @@ class SignInForm(QWidget):
 
     # officer ID, PIN, the counter picked in the list (None where the PC is bound to one)
     submitted = Signal(str, str, object)
+    # the officer's own new PIN and its repetition, for the temporary one (after a reset)
+    new_pin_submitted = Signal(str, str)
+    pin_change_cancelled = Signal()
 
     def __init__(self, config: HallConfig, choices: Sequence[Counter],
                  bound: int | None) -> None:
@@ -173,7 +176,7 @@ class SignInForm(QWidget):
         hall = _label("sectionTitle", True, f"{config.mpp.name}\n{config.mpp.kabupaten}")
         hall.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(hall)
-        title = _label("title", True, "Masuk petugas loket")
+        title = self.title_label = _label("title", True, "Masuk petugas loket")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(title)
         form = QGridLayout()
@@ -225,7 +228,49 @@ class SignInForm(QWidget):
         lay.addWidget(self.sign_in_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self.sign_in_button.setSizePolicy(QSizePolicy.Policy.Expanding,
                                           QSizePolicy.Policy.Fixed)
+        self.sign_in_box = box
+        self._change_box = self._pin_change_part(lay)
         lay.addStretch(2)
+
+    def _pin_change_part(self, lay: QVBoxLayout) -> QWidget:
+        """Shown instead of the ID and PIN when the officer signed in with a temporary PIN."""
+        part = QWidget()
+        inner = QVBoxLayout(part)
+        inner.setContentsMargins(0, 0, 0, 0)
+        form = QGridLayout()
+        form.setVerticalSpacing(10)
+        self.new_pin_edit, self.again_pin_edit = QLineEdit(), QLineEdit()
+        for row, (text, edit) in enumerate((("PIN baru", self.new_pin_edit),
+                                            ("Ulangi PIN baru", self.again_pin_edit))):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setPlaceholderText("4–12 angka")
+            form.addWidget(QLabel(text), row, 0)
+            form.addWidget(edit, row, 1)
+        form.setColumnStretch(1, 1)
+        inner.addLayout(form)
+        self.save_pin_button = QPushButton("Simpan PIN")
+        self.save_pin_button.setObjectName("primary")
+        base_min_height(self.save_pin_button, 56)
+        self.cancel_pin_button = QPushButton("Batal dan keluar")
+        inner.addSpacing(12)
+        inner.addWidget(self.save_pin_button)
+        inner.addWidget(self.cancel_pin_button)
+        part.setMaximumWidth(560)
+        self.new_pin_edit.returnPressed.connect(self.again_pin_edit.setFocus)
+        self.again_pin_edit.returnPressed.connect(self.submit_new_pin)
+        self.save_pin_button.clicked.connect(self.submit_new_pin)
+        self.cancel_pin_button.clicked.connect(self.pin_change_cancelled)
+        lay.addWidget(part, 0, Qt.AlignmentFlag.AlignHCenter)
+        part.hide()
+        return part
+
+    @Slot()
+    def submit_new_pin(self) -> None:
+        new, again = self.new_pin_edit.text(), self.again_pin_edit.text()
+        self.new_pin_edit.clear()  # typed again whatever the answer: never left on screen
+        self.again_pin_edit.clear()
+        self.new_pin_edit.setFocus()
+        self.new_pin_submitted.emit(new, again)
 
     @Slot()
     def submit(self) -> None:
@@ -238,6 +283,19 @@ class SignInForm(QWidget):
     def update_from(self, s: CounterState) -> None:
         set_enabled(self.sign_in_button, s.online and s.busy is None)
         set_text(self.sign_in_button, "Memeriksa…" if s.busy == c.SIGN_IN else "Masuk")
+        changing = s.pin_change
+        if self._change_box.isHidden() == changing:  # only when it turns: keeps the focus
+            self.sign_in_box.setVisible(not changing)
+            self.sign_in_button.setVisible(not changing)
+            self._change_box.setVisible(changing)
+            self.title_label.setText("Buat PIN baru" if changing else "Masuk petugas loket")
+            if changing:
+                self.pin_edit.clear()
+                self.new_pin_edit.setFocus()
+        set_enabled(self.save_pin_button, s.online and s.busy is None)
+        set_enabled(self.cancel_pin_button, s.busy is None)
+        set_text(self.save_pin_button,
+                 "Menyimpan…" if s.busy == c.CHANGE_PIN else "Simpan PIN")
 
 
 # --- the main page -----------------------------------------------------------------------------

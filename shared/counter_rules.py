@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.config import HallConfig
+from shared.hub.auth import PIN_MAX_DIGITS, PIN_MIN_DIGITS
 from shared.ledger import model as m
 from shared.ledger.queries import TicketView
 
@@ -124,3 +125,23 @@ def clock_text(seconds: int) -> str:
     h, rest = divmod(max(0, seconds), 3600)
     mi, s = divmod(rest, 60)
     return f"{h}:{mi:02d}:{s:02d}" if h else f"{mi:02d}:{s:02d}"
+
+
+# --- a temporary PIN replaced at sign-in (docs/protocol.md 5.4), the Qt and browser counters ---
+
+CHANGE_PIN = "change_pin"
+PIN_CHANGE_ASKED = ("PIN Anda adalah PIN sementara dari petugas TI. Buat PIN baru Anda sendiri: "
+                    "ketik dua kali, lalu Simpan PIN.")
+PIN_CHANGE_REQUIRED = "pin_change_required"  # the sign-in reply's flag, and the refusal's code
+
+
+def new_pin_problem(new: str, again: str) -> str | None:
+    """What is wrong with the new PIN typed twice, for the officer; None when it may be sent
+    (the hub checks it again, and that it is not the old one)."""
+    if not new or not again:
+        return "Isi PIN baru dan ulangi PIN baru."
+    if new != again:
+        return "PIN baru dan ulangannya tidak sama. Ketik keduanya lagi."
+    if not new.isdigit() or not PIN_MIN_DIGITS <= len(new) <= PIN_MAX_DIGITS:
+        return f"PIN baru harus {PIN_MIN_DIGITS}–{PIN_MAX_DIGITS} angka."
+    return None

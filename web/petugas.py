@@ -97,6 +97,9 @@ class Device:
     last_call_at: float | None = None
     streams: int = 0
     officer_name: str | None = None  # the name the hub greeted the officer by
+    # Signed in with a temporary PIN (after a reset): that PIN, in memory only, for
+    # change_pin's old_pin, until the officer chose their own (or signed out).
+    temporary_pin: str | None = None
     # The latest presses' ids: one sent again is sent to the hub again as it was.
     answered: deque[str] = field(default_factory=lambda: deque(maxlen=64))
 
@@ -197,6 +200,9 @@ class Devices:
             result = await asyncio.wait_for(asyncio.shield(task), REPLY_WAIT_S)
         except TimeoutError:
             return False, NO_REPLY
+        if (kind == r.SIGN_IN and sign_in is not None and result.ok
+                and result.value.get(r.PIN_CHANGE_REQUIRED)):
+            dev.temporary_pin = sign_in[1]
         return self._said(dev, kind, args, result)
 
     def _finished(self, dev: Device, cid: str, kind: str) -> None:
@@ -216,9 +222,15 @@ class Devices:
         if kind == r.SIGN_IN:
             dev.decided = True
             dev.officer_name = str(result.value.get("officer_name") or "") or None
-            text = f"Selamat bertugas, {dev.officer_name or dev.client.officer}."
+            text = (r.PIN_CHANGE_ASKED if dev.temporary_pin is not None else
+                    f"Selamat bertugas, {dev.officer_name or dev.client.officer}.")
+        elif kind == r.CHANGE_PIN:
+            dev.temporary_pin = None
+            text = (f"PIN baru disimpan. Selamat bertugas, "
+                    f"{dev.officer_name or dev.client.officer}.")
         elif kind == r.SIGN_OUT:
             dev.decided = True
+            dev.temporary_pin = None
             text = "Anda sudah keluar."
         elif kind == r.CALL_NEXT:
             dev.last_call_at = time.monotonic()
@@ -292,6 +304,9 @@ def screen_facts(station: WebStation, dev: Device | None) -> dict[str, Any]:
     base["alerts"] = tuple(station.reader.open_alerts(day))
     if officer is None:
         return {**base, "screen": "sign_in"}
+    if dev.temporary_pin is not None:
+        return {**base, "screen": "pin_change", "officer": officer,
+                "officer_name": dev.officer_name}
     reader = station.reader
     now_ms = to_ms(now)
     view = reader.counter(counter.number)
@@ -475,6 +490,30 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     return _answer(request, ok, text)
 
 
+async def change_pin(request: web.Request) -> web.StreamResponse:
+    """The officer's own PIN, typed twice, for the temporary one they signed in with."""
+    form = await request.post()
+    if not _csrf_ok(request, form):
+        return _answer(request, False, CSRF_REFUSED, 403)
+    dev = _device(request)
+    if dev is None or dev.counter is None:
+        return _answer(request, False, "Perangkat ini belum terdaftar.", 403)
+    old = dev.temporary_pin
+    if old is None:
+        return _answer(request, False, "Tidak ada PIN sementara yang perlu diganti.")
+    new, again = str(form.get("new_pin", "")), str(form.get("again_pin", ""))
+    problem = r.new_pin_problem(new, again)
+    if problem is not None:
+        dev.message = (problem, r.ERROR)
+        return _answer(request, False, problem)
+    cid = str(form.get("cid", ""))[:64] or uuid.uuid4().hex
+    ok, text = await request.app[DEVICES].press(
+        dev, r.CHANGE_PIN, {"old_pin": old, "new_pin": new}, cid)
+    if not ok and text:
+        dev.message = (text, r.ERROR)
+    return _answer(request, ok, text)
+
+
 async def action(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     if not _csrf_ok(request, form):
@@ -543,6 +582,7 @@ def setup(app: web.Application, station: WebStation) -> None:
     routes: list[tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]] = [
         ("GET", "/petugas", page), ("POST", "/petugas/daftar", enrol),
         ("POST", "/petugas/masuk", sign_in), ("POST", "/petugas/aksi", action),
+        ("POST", "/petugas/pin", change_pin),
         ("GET", "/petugas/live", live),
     ]
     for method, path, handler in routes:

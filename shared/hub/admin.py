@@ -36,6 +36,7 @@ from shared.hub.auth import (
     AuthError,
     AuthStore,
     Station,
+    temporary_pin,
 )
 from shared.ledger.model import Refusal, Result
 
@@ -60,7 +61,10 @@ ARGS: dict[str, dict[str, tuple[type, bool]]] = {
     "officer_edit": {"officer": (str, True), "name": (str, True), "agency": (str, False)},
     "officer_disable": {"officer": (str, True)},
     "officer_enable": {"officer": (str, True)},
-    "officer_reset_pin": {"officer": (str, True), "pin": (str, True)},
+    # Without a pin the hub makes a temporary one and says it in the reply (once); with
+    # change_required (the default) the officer replaces it at their next sign-in.
+    "officer_reset_pin": {"officer": (str, True), "pin": (str, False),
+                          "change_required": (bool, False)},
 }
 assert set(ARGS) == HUB_ADMIN_COMMANDS, "every hub request has its argument list"
 _SECRET_ARGS = {"pin"}  # never logged
@@ -263,13 +267,21 @@ class HubAdmin:
         return Result(msg_id, True, {"officer": args["officer"]})
 
     async def _officer_reset_pin(self, msg_id: str, args: dict[str, Any]) -> Result:
-        self.auth.reset_pin(args["officer"], args["pin"])
-        return Result(msg_id, True, {"officer": args["officer"]})
+        pin = args.get("pin") or temporary_pin()
+        required = args.get("change_required", True) is not False
+        self.auth.reset_pin(args["officer"], pin, change_required=required)
+        value: dict[str, Any] = {"officer": args["officer"], "pin_change_required": required}
+        if not args.get("pin"):
+            value["pin"] = pin  # the one place it is said: the console shows it once
+        return Result(msg_id, True, value)
 
 
 _NO_HELLO = _Hello(0.0, "", None, None)
 _PESAN = {UNKNOWN_STATION: "Perangkat tidak ditemukan.",
           UNKNOWN_OFFICER: "Petugas tidak ditemukan."}
+
+
+_TYPE_WORDS = {int: "a whole number", bool: "true or false"}
 
 
 def _check(kind: str, args: dict[str, Any]) -> Refusal | None:
@@ -286,7 +298,7 @@ def _check(kind: str, args: dict[str, Any]) -> Refusal | None:
             continue
         if not isinstance(value, want) or (want is int and isinstance(value, bool)):
             return Refusal(p.BAD_ARGS, f"{kind}: {name!r} must be "
-                           f"{'a whole number' if want is int else 'text'}",
+                           f"{_TYPE_WORDS.get(want, 'text')}",
                            "Perintah tidak lengkap.")
         if isinstance(value, str) and not value.strip():
             return Refusal(p.BAD_ARGS, f"{kind}: {name!r} is empty", "Isian wajib diisi.")

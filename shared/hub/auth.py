@@ -39,6 +39,11 @@ HUB_ADMIN_COMMANDS = frozenset({
     "officer_reset_pin",
 })
 
+# The officer's own request about their PIN, answered by the hub from its auth store like the
+# admin's (never through the ledger: a PIN is not history); a counter or admin station sends it
+# with an officer signed in (shared.hub.server, docs/protocol.md section 5.4).
+HUB_OFFICER_COMMANDS = frozenset({"change_pin"})
+
 # Which commands each role may send. A display only reads; a kiosk only issues tickets; a web
 # station only reads, but for a served visitor's SKM answer (not even an alert: it may face
 # the internet).
@@ -49,7 +54,7 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
     "counter": frozenset({
         "call_next", "recall", "start", "finish", "no_show", "return_no_show", "transfer",
         "cancel", "check_priority", "open_counter", "pause_counter", "close_counter",
-        "sign_in", "sign_out", "alert",
+        "sign_in", "sign_out", "alert", "change_pin",
     }),
     "display": frozenset({"alert"}),
     # The region's exporter (`antrean export postgres`) follows the event stream and catches
@@ -63,7 +68,7 @@ ROLE_COMMANDS: dict[str, frozenset[str]] = {
         "transfer", "cancel", "check_priority", "open_counter", "pause_counter",
         "close_counter", "sign_in", "sign_out", "alert",
         # `antrean config import` and the console's config pages.
-        "change_config",
+        "change_config", "change_pin",
     }) | HUB_ADMIN_COMMANDS,
 }
 
@@ -128,7 +133,8 @@ def permitted(station: Station, officer: str | None, kind: str, args: Mapping[st
             return _bound(station)
         return None
     # The hub's own requests are not the ledger's commands: shared.hub.admin checks their args.
-    malformed = None if kind in HUB_ADMIN_COMMANDS else check_args(kind, args)
+    malformed = (None if kind in HUB_ADMIN_COMMANDS or kind in HUB_OFFICER_COMMANDS
+                 else check_args(kind, args))
     if malformed is not None and malformed.code == p.UNKNOWN_COMMAND:
         return malformed
     if kind == "sign_in":
@@ -197,6 +203,9 @@ class AuthStore:
             self._conn.execute("ALTER TABLE officers ADD COLUMN disabled REAL")
         if "agency" not in columns:  # stores made before officers had an agency
             self._conn.execute("ALTER TABLE officers ADD COLUMN agency TEXT")
+        if "pin_change_required" not in columns:  # stores made before a reset asked for a
+            # new PIN at the next sign-in (NULL: no change asked, as for every older officer)
+            self._conn.execute("ALTER TABLE officers ADD COLUMN pin_change_required REAL")
         # When the hub last saw each station, and what it said then (shared.hub.admin): the
         # console's station list keeps stations that went offline, across hub restarts too.
         self._conn.execute(
@@ -345,7 +354,7 @@ class AuthStore:
             self._conn.execute(
                 "INSERT INTO officers (officer, name, salt, pin_hash, created) VALUES (?,?,?,?,?) "
                 "ON CONFLICT(officer) DO UPDATE SET name=excluded.name, salt=excluded.salt, "
-                "pin_hash=excluded.pin_hash, disabled=NULL",
+                "pin_hash=excluded.pin_hash, disabled=NULL, pin_change_required=NULL",
                 (officer, name, salt, _pin_hash(pin, salt), time.time()),
             )
 
@@ -396,17 +405,40 @@ class AuthStore:
                 names = [r[0] for r in self._conn.execute("SELECT officer FROM officers")]
                 raise AuthError(f"no officer {officer!r}{_nearest(officer, names)}")
 
-    def reset_pin(self, officer: str, pin: str) -> None:
+    def reset_pin(self, officer: str, pin: str, *, change_required: bool = False) -> None:
+        """A new PIN for an officer. `change_required`: the PIN is a temporary one (IT's), and
+        the hub lets the officer who signs in with it do nothing but choose their own
+        (`change_pin`) or sign out."""
         _check_pin_format(pin)
         salt = secrets.token_bytes(16)
         with self._lock:
             done = self._conn.execute(
-                "UPDATE officers SET salt=?, pin_hash=? WHERE officer=?",
-                (salt, _pin_hash(pin, salt), officer))
+                "UPDATE officers SET salt=?, pin_hash=?, pin_change_required=? "
+                "WHERE officer=?",
+                (salt, _pin_hash(pin, salt), time.time() if change_required else None,
+                 officer))
             if done.rowcount == 0:
                 names = [r[0] for r in self._conn.execute("SELECT officer FROM officers")]
                 raise AuthError(f"no officer {officer!r}{_nearest(officer, names)}")
         self.clear_pin_failures(officer)
+
+    def pin_change_required(self, officer: str) -> bool:
+        """Whether the officer's PIN is a temporary one they must replace at sign-in."""
+        with self._lock:
+            row = self._conn.execute("SELECT pin_change_required FROM officers WHERE officer=?",
+                                     (officer,)).fetchone()
+        return row is not None and row[0] is not None
+
+    def change_pin(self, officer: str, new_pin: str) -> None:
+        """The officer's own new PIN (they proved the old one): the change asked is done."""
+        _check_pin_format(new_pin)
+        salt = secrets.token_bytes(16)
+        with self._lock:
+            done = self._conn.execute(
+                "UPDATE officers SET salt=?, pin_hash=?, pin_change_required=NULL "
+                "WHERE officer=?", (salt, _pin_hash(new_pin, salt), officer))
+            if done.rowcount == 0:
+                raise AuthError(f"no officer {officer!r}")
 
     def check_pin(self, officer: object, pin: object, station: str = "",
                   now: float | None = None) -> str:
@@ -484,6 +516,16 @@ class AuthStore:
 # id's) and compared with this stand-in for a stored hash; `ok` needs a real row besides.
 _DUMMY_SALT = b"antrean-no-such-officer"
 _DUMMY_HASH = "5f" * 32
+
+
+def temporary_pin() -> str:
+    """A PIN for IT to tell an officer after a reset, which they replace at sign-in."""
+    return "".join(secrets.choice("0123456789") for _ in range(PIN_ADVISED_DIGITS))
+
+
+def check_pin_format(pin: str) -> None:
+    """AuthError unless `pin` is a PIN (the officer's own new one included)."""
+    _check_pin_format(pin)
 
 
 def _check_pin_format(pin: str) -> None:

@@ -99,10 +99,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     disable.add_argument("officer", help="officer id")
     enable = osub.add_parser("enable", help="let a disabled officer sign in again")
     enable.add_argument("officer", help="officer id")
-    reset = osub.add_parser("reset-pin", help="give an officer a new PIN")
+    reset = osub.add_parser("reset-pin", help="give an officer a temporary PIN, which they "
+                                              "replace with their own at the next sign-in")
     reset.add_argument("officer", help="officer id")
     reset.add_argument("--pin", default=None,
                        help="the new PIN, 4-12 digits, 6 advised (default: asked for)")
+    reset.add_argument("--no-change-required", dest="change_required", action="store_false",
+                       help="the PIN given is the officer's own: no change at sign-in")
     st = sub.add_parser("stations", help="list enrolled stations, or revoke one")
     ssub = st.add_subparsers(dest="stations_action", metavar="ACTION",
                              help="list (the default) or revoke")
@@ -260,8 +263,9 @@ def _officer(args: argparse.Namespace, store: AuthStore) -> int:
         _warn_short(pin)
     elif action == "reset-pin":
         pin = args.pin or _ask_pin(officer)
-        store.reset_pin(officer, pin)
-        print(f"officer {officer} has a new PIN (the old one no longer signs in)")
+        store.reset_pin(officer, pin, change_required=args.change_required)
+        print(f"officer {officer} has a new PIN (the old one no longer signs in)"
+              + ("; they choose their own at the next sign-in" if args.change_required else ""))
         _warn_short(pin)
     elif action == "disable":
         store.set_disabled(officer, True)

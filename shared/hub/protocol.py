@@ -77,6 +77,8 @@ NOT_SIGNED_IN = "not_signed_in"
 BAD_PIN = "bad_pin"
 PIN_LOCKED = "pin_locked"
 OFFICER_DISABLED = "officer_disabled"
+# The officer signed in with a temporary PIN (after a reset): change_pin first.
+PIN_CHANGE_REQUIRED = "pin_change_required"
 LEDGER_ERROR = "ledger_error"
 OFFLINE = "offline"  # the station's own: asked for while it had no connection to the hub
 

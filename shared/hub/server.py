@@ -48,7 +48,17 @@ from shared.clock import Clock, SystemClock, to_ms
 from shared.config import HallConfig
 from shared.hub import protocol as p
 from shared.hub.admin import HubAdmin
-from shared.hub.auth import HUB_ADMIN_COMMANDS, AuthStore, Station, permitted, token_hash
+from shared.hub.auth import (
+    HUB_ADMIN_COMMANDS,
+    PIN_MAX_DIGITS,
+    PIN_MIN_DIGITS,
+    AuthError,
+    AuthStore,
+    Station,
+    check_pin_format,
+    permitted,
+    token_hash,
+)
 from shared.hub.enrolment import Enrolment, redeem_reply
 from shared.ledger.config_log import (
     ConfigVersion,
@@ -133,6 +143,9 @@ class _Session:
     transport: asyncio.BaseTransport | None = None  # to drop a connection that never drains
     officer: str | None = None
     officer_counter: int | None = None
+    # The officer signed in with a temporary PIN (a reset): only change_pin and sign_out
+    # (and the station's own alerts) until they chose their own.
+    pin_change: bool = False
     rate: float = RATE_PER_SECOND
     burst: float = RATE_BURST
     allowance: float = RATE_BURST
@@ -232,6 +245,9 @@ class Hub:
         # The TLS certificate's fingerprint when serving wss:// (`antrean hub --tls`), for an
         # enrolment from the console to hand out with the token.
         self.tls_fingerprint: str | None = None
+        # change_pin's results by id, for the hub's lifetime: one sent again after a lost reply
+        # gets the first result, not a wrong-old-PIN refusal (and a throttle count).
+        self._pin_changes: dict[str, Result] = {}
         self.admin = HubAdmin(auth, self.clock, lambda: self._connected, self._enforce_auth,
                               lambda: self.tls_fingerprint, lambda: self.config.agencies,
                               lambda: self.config.counters)
@@ -733,6 +749,9 @@ class Hub:
                      transport=request.transport, rate=self.rate_per_second,
                      burst=self.rate_burst, allowance=self.rate_burst)
         s.officer, s.officer_counter = self._resume_officer(station)
+        # A reconnect does not get round the change asked (nor does any seated officer whose
+        # PIN IT reset since: the reset PIN is theirs now, and so is the change).
+        s.pin_change = s.officer is not None and self.auth.pin_change_required(s.officer)
         await ws.send_str(p.encode(p.Welcome(
             p.PROTOCOL_VERSION, shared.__version__, station.name, station.role, station.counter,
             last_seq(self._reader), self.config.digest, to_ms(self.clock.now()))))
@@ -926,6 +945,11 @@ class Hub:
             return
         assert isinstance(msg, p.CommandMsg)
         refusal = self._permitted(s, msg)
+        if (refusal is None and s.pin_change and s.officer is not None
+                and msg.kind not in PIN_CHANGE_ALLOWS):
+            refusal = Refusal(p.PIN_CHANGE_REQUIRED,
+                              f"{s.officer} signed in with a temporary PIN: change_pin first",
+                              "Ganti PIN sementara Anda dulu dengan PIN baru.")
         if refusal is not None:
             s.refused_in_row += 1
             log.warning("refused %s from %s (%s): %s", msg.kind, s.station.name,
@@ -933,6 +957,17 @@ class Hub:
             await self._result(s, Result(msg.id, False, refusal=refusal))
             return
         s.refused_in_row = 0
+        if msg.kind == "change_pin":  # the auth store's, not the ledger's
+            key = f"{s.station.name}\x1f{msg.id}"  # another station's id is not this one's
+            first = self._pin_changes.get(key)
+            result = (replace(first, duplicate=True) if first is not None
+                      else await self._change_pin(s, msg))
+            if result.ok and first is None:
+                self._pin_changes[key] = result
+                while len(self._pin_changes) > 500:
+                    del self._pin_changes[next(iter(self._pin_changes))]
+            await self._result(s, result)
+            return
         if msg.kind in HUB_ADMIN_COMMANDS:  # answered by the hub, not the ledger
             await self._result(s, await self.admin.execute(s.station, msg.id, msg.kind,
                                                            msg.args))
@@ -940,7 +975,52 @@ class Hub:
         result = await self.execute(Command(msg.kind, msg.args, self._actor(s), msg.id))
         if result.ok and msg.kind == "sign_out":
             s.officer = s.officer_counter = None
+            s.pin_change = False
         await self._result(s, result)
+
+    async def _change_pin(self, s: _Session, msg: p.CommandMsg) -> Result:
+        """The signed-in officer's own new PIN: the old one proved (and throttled) exactly as
+        at sign-in, the new one of the PIN rules and not the old one. Nothing changes when
+        either is wrong. Never logs a PIN."""
+        if s.officer is None:  # an admin station with nobody signed in on it
+            return Result(msg.id, False, refusal=Refusal(
+                p.NOT_SIGNED_IN, "sign in first: change_pin changes the signed-in officer's PIN",
+                "Petugas belum masuk. Silakan masuk dengan ID dan PIN."))
+        officer, old, new = s.officer, msg.args.get("old_pin"), msg.args.get("new_pin")
+        if set(msg.args) != {"old_pin", "new_pin"} or not isinstance(old, str) \
+                or not isinstance(new, str):
+            return Result(msg.id, False, refusal=Refusal(
+                p.BAD_ARGS, "change_pin takes old_pin and new_pin (text)",
+                "Perintah tidak lengkap."))
+        try:
+            check_pin_format(new)
+        except AuthError as e:
+            return Result(msg.id, False, refusal=Refusal(
+                p.BAD_ARGS, f"new PIN refused: {e}",
+                f"PIN baru harus {PIN_MIN_DIGITS}–{PIN_MAX_DIGITS} angka."))
+        loop = asyncio.get_running_loop()
+        verdict = await loop.run_in_executor(None, self.auth.check_pin, officer, old,
+                                             s.station.name)
+        if verdict == "ok" and not self.auth.officer_active(officer):
+            verdict = "disabled"
+        if verdict != "ok":
+            log.warning("PIN change refused for officer %r at %s: %s", officer,
+                        s.station.name, verdict)
+            code, pesan = _SIGN_IN_REFUSALS.get(verdict, _SIGN_IN_REFUSALS["bad"])
+            if verdict == "bad":
+                pesan = "PIN lama salah."
+            return Result(msg.id, False, refusal=Refusal(
+                code, f"PIN change refused for {officer!r}: {verdict}", pesan))
+        if new == old:
+            return Result(msg.id, False, refusal=Refusal(
+                p.BAD_ARGS, "the new PIN is the old one", "PIN baru harus berbeda dari PIN lama."))
+        await loop.run_in_executor(None, self.auth.change_pin, officer, new)
+        s.pin_change = False
+        for other in self._connected:  # the officer's other sessions were waiting on it too
+            if other.officer == officer:
+                other.pin_change = False
+        log.info("officer %s changed their PIN at %s", officer, s.station.name)
+        return Result(msg.id, True, {"officer": officer, "pin_change_required": False})
 
     async def _rate_limited(self, s: _Session, data: str) -> None:
         """A command over the station's rate is refused as a result with its id (nothing was
@@ -999,11 +1079,18 @@ class Hub:
             name = self.auth.officer_name(msg.officer)
             if name:
                 result = replace(result, value={**result.value, "officer_name": name})
+            s.pin_change = self.auth.pin_change_required(msg.officer)
+            if s.pin_change:  # IT's temporary PIN: the counter asks for the officer's own
+                result = replace(result, value={**result.value, "pin_change_required": True})
         await self._result(s, result)
 
     async def _result(self, s: _Session, result: Result) -> None:
         await self._reply(s, p.result_frame(result))
 
+
+# What a session whose officer signed in with a temporary PIN may still send (docs/protocol.md
+# 5.4): the change itself, leaving, and the station's own alerts (they need no officer).
+PIN_CHANGE_ALLOWS = frozenset({"change_pin", "sign_out", "alert"})
 
 # check_pin's verdict -> the refusal's code and what the officer reads.
 _SIGN_IN_REFUSALS = {

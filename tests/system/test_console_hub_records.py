@@ -303,16 +303,27 @@ def test_an_officer_added_in_the_console_signs_in_at_a_counter(
         expect(page, ".done").to_contain_text("diaktifkan kembali")  # type: ignore[attr-defined]
         page.fill(f"{row} form.pin input[name=pin]", "975310")  # type: ignore[attr-defined]
         page.click(f"{row} form.pin button")  # type: ignore[attr-defined]
-        expect(page, ".done").to_contain_text("PIN baru")  # type: ignore[attr-defined]
+        expect(page, ".done").to_contain_text("PIN sementara")  # type: ignore[attr-defined]
         old = counter.run(counter.client.sign_in("rina", "864209", 4))
         assert not old.ok and old.refusal and old.refusal.code == "bad_pin"
         counter.sign_in("rina", "975310", 4)
+        # No PIN typed: the hub makes a temporary one, shown once, which asks for a change.
+        page.click(f"{row} form.pin button")  # type: ignore[attr-defined]
+        expect(page, ".temporary-pin strong").to_have_text(  # type: ignore[attr-defined]
+            re.compile(r"^[0-9]{6}$"))
+        temporary = page.locator(".temporary-pin strong").inner_text()  # type: ignore[attr-defined]
+        counter.run(counter.client.command("sign_out", {"counter": 4}))
+        signed = counter.run(counter.client.sign_in("rina", temporary, 4))
+        assert signed.ok and signed.value["pin_change_required"] is True
+        page.goto(hall.console.url + "/petugas")  # type: ignore[attr-defined]
+        expect(page, ".temporary-pin").to_have_count(0)  # type: ignore[attr-defined]
     finally:
         counter.close()
     actions = [r[0] for r in _audit(hall)]
     assert {"officer_add", "officer_disable", "officer_enable", "officer_reset_pin"} <= set(
         actions)
     assert all("864209" not in str(r) and "975310" not in str(r) for r in _audit(hall))
+    assert all(temporary not in str(r) for r in _audit(hall))
 
 
 # --- who may ------------------------------------------------------------------------------------

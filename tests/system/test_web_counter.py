@@ -392,6 +392,53 @@ def c_calls(core: Any) -> bool:
     return "call_next" in core.state.enabled and core.state.waiting >= 2
 
 
+def test_a_temporary_pin_is_replaced_on_the_sign_in_page(hall: Hall, browser: Any,
+                                                          tmp_path: Path) -> None:
+    """IT reset dewi's PIN: the page asks for her own twice, says a mismatch, then calls."""
+    from shared.hub.auth import AuthStore
+
+    store = AuthStore(hall.hub.ledger.with_name("hub-auth.db"))
+    try:
+        store.add_officer("dewi", "Dewi Lestari", "111111")
+        store.reset_pin("dewi", "424242", change_required=True)
+    finally:
+        store.close()
+    c = Counter(browser, hall)
+    try:
+        c.enrol("loket-2-pin", 2)
+        c.sign_in("dewi", "424242")
+        c.expect("#new_pin").to_be_visible(timeout=WAIT_MS)
+        c.text("#message", "PIN sementara")
+        c.expect("button[data-action=call_next]").to_have_count(0)
+        c.page.fill("#new_pin", "135790")
+        c.page.fill("#again_pin", "135791")
+        c.page.click("button[data-action=change_pin]")
+        c.text("#message", "tidak sama")
+        c.page.fill("#new_pin", "12")
+        c.page.fill("#again_pin", "12")
+        c.page.click("button[data-action=change_pin]")
+        c.text("#message", "4–12 angka")
+        shot(c.page, tmp_path, "pin-change")
+        c.page.fill("#new_pin", "135790")
+        c.page.fill("#again_pin", "135790")
+        c.page.click("button[data-action=change_pin]")
+        c.text("#message", "PIN baru disimpan. Selamat bertugas, Dewi Lestari")
+        hall.issue("ktp-baru")  # at least one waits (earlier tests of the module left some)
+        c.press("call_next")
+        c.text("#ticket-label", r"^[A-Z]+-\d{3}$")
+        c.press("finish")
+        c.text("#ticket-label", "^—$")
+        c.sign_out()
+    finally:
+        c.close()
+    store = AuthStore(hall.hub.ledger.with_name("hub-auth.db"))
+    try:
+        assert not store.pin_change_required("dewi")
+        assert store.check_pin("dewi", "135790", "elsewhere") == "ok"
+    finally:
+        store.close()
+
+
 def test_offline_and_back_by_itself(hall: Hall, browser: Any) -> None:
     """The hub stops, then the web station: the page says so each time and presses nothing;
     both come back and the page recovers without a reload. (Last: it restarts both.)"""
