@@ -260,7 +260,8 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
     async with request.app[REPORTING]:
         report = await asyncio.to_thread(r.page, station.replica.path, station.config, query,
                                          _agencies(session), t.lang == "en",
-                                         request.app[REPORT_CACHE])
+                                         request.app[REPORT_CACHE],
+                                         request.app[DIRECTORY].officer_names())
     lang = {"lang": t.lang} if t.lang != "id" else {}
     context.update(form=query.form, report=report,
                    downloads=[(fmt.upper(), "/laporan/unduh?"
@@ -289,7 +290,8 @@ async def report_download(request: web.Request) -> web.StreamResponse:
     agencies = _agencies(session)
     async with request.app[REPORTING]:
         body = await asyncio.to_thread(r.download, station.replica.path, station.config, query,
-                                       fmt, agencies, request.app[REPORT_CACHE])
+                                       fmt, agencies, request.app[REPORT_CACHE],
+                                       request.app[DIRECTORY].officer_names())
     name = r.filename(query, fmt, session.user.agency if agencies else None)
     request.app[ACCOUNTS].audit("export", session.user.username, address(request), True,
                                 f"{name} {query.query_string()}")

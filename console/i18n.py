@@ -194,6 +194,22 @@ WORDS.update({
     "fingerprint": ("Sidik jari sertifikat server", "The hub certificate's fingerprint"),
     "no_fingerprint": ("Server ini tanpa TLS (ws://): tidak ada sidik jari.",
                        "This hub serves without TLS (ws://): no fingerprint."),
+    "browser_enrol": ("Daftarkan browser loket", "Enrol a browser counter"),
+    "browser_enrol_note": ("Laptop instansi tanpa aplikasi: buka halaman /petugas di stasiun "
+                           "web, lalu ketik kode sekali pakai ini (berlaku 10 menit).",
+                           "An agency's laptop without the app: open /petugas at the web "
+                           "station and type this one-time code (valid 10 minutes)."),
+    "browser_code_button": ("Buat kode", "Make a code"),
+    "browser_code_once": ("Kode untuk {name} (loket {counter}), sekali pakai, berlaku sampai "
+                          "{until}. Kode ini hanya ditampilkan sekali.",
+                          "The code for {name} (counter {counter}): works once, until {until}. "
+                          "It is shown only this once."),
+    "browser_code_scan": ("Atau pindai dengan laptop/ponsel: halaman petugas dengan kode "
+                          "terisi.", "Or scan it: the officer's page with the code filled in."),
+    "browser_code_no_url": ("Alamat stasiun web belum diatur ([mpp] public_url): buka "
+                            "/petugas di stasiun web dan ketik kodenya.",
+                            "The web station's address is not set ([mpp] public_url): open "
+                            "/petugas at the web station and type the code."),
     "station_bad_counter": ("Loket harus berupa nomor.", "The counter must be a number."),
     "done_revoke": ("Perangkat {name} dicabut; koneksinya diputus.",
                     "Station {name} revoked; its connection was closed."),

@@ -1,5 +1,6 @@
 """The console's pages for the hub's own records: stations (enrol — the token and the hub's
-fingerprint shown once, also as a QR code —, rename, revoke) and officers (add, edit name and
+fingerprint shown once, also as a QR code —, a browser counter's one-time code, rename,
+revoke) and officers (add, edit name and
 agency, disable, enable, reset PIN, where each is signed in), for the `admin` role only; and
 resolving an open alert from the live hall for the hall's people (admin, supervisor).
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -81,7 +83,7 @@ def _stations_context(request: web.Request, **extra: Any) -> dict[str, Any]:
                                      station.now()),
             "fetched": directory(request).fetched, "roles": ROLES,
             "counters": sorted(config.counters.items()), "error": "", "enrolled": None,
-            "form": {}, "done": _done_text(request), **extra}
+            "form": {}, "done": _done_text(request), "browser_code": None, **extra}
 
 
 def _done_text(request: web.Request) -> str:
@@ -142,6 +144,36 @@ async def enrol(request: web.Request) -> web.StreamResponse:
     # Shown in this answer only: the hub keeps the token's hash, the console nothing.
     return aiohttp_jinja2.render_template("perangkat.html", request,
                                           _stations_context(request, enrolled=enrolled))
+
+
+async def browser_code(request: web.Request) -> web.StreamResponse:
+    """A one-time code that enrols an agency's browser as counter station NAME at the web
+    station's /petugas (shared.hub.enrolment), shown once in big letters; with the hall's
+    `[mpp] public_url` (where the web station serves) also as a QR code of the page with the
+    code filled in."""
+    refused = _refuse_role(request, ("admin",))
+    if refused is not None:
+        return refused
+    form = await _form(request)
+    name, counter = form.get("browser_name", ""), form.get("browser_counter", "")
+    if not counter.isdigit():
+        return _stations_error(request, form, "station_bad_counter")
+    result = await directory(request).request("station_code",
+                                              {"name": name, "counter": int(counter)})
+    # The code itself never goes into the audit log: it is as good as a token for 10 minutes.
+    _audit(request, "station_code", result, f"{name} counter {counter}")
+    if not result.ok:
+        return _stations_error(request, form, text=_refusal_text(request, result))
+    station = request.app[a.STATION]
+    base = station.config.mpp.public_url
+    url = f"{base.rstrip('/')}/petugas?{urlencode({'kode': result.value['code']})}" \
+        if base else None
+    # The hub's codes live in real time, whatever clock the hall runs on.
+    until = datetime.fromtimestamp(result.value["expires_ms"] / 1000, UTC)
+    made = {**result.value, "url": url, "qr": qr_data_uri(url) if url else None,
+            "until": f"{until.astimezone(station.config.tz):%H:%M}"}
+    return aiohttp_jinja2.render_template("perangkat.html", request,
+                                          _stations_context(request, browser_code=made))
 
 
 def _stations_error(request: web.Request, form: dict[str, str], key: str = "",
@@ -274,6 +306,7 @@ def setup(app: web.Application, hub_directory: HubDirectory) -> None:
     app.on_cleanup.append(stop)
     app.router.add_get("/perangkat", stations_page)
     app.router.add_post("/perangkat/daftar", enrol)
+    app.router.add_post("/perangkat/kode-browser", browser_code)
     app.router.add_post("/perangkat/ubah-nama", rename)
     app.router.add_post("/perangkat/cabut", revoke)
     app.router.add_get("/petugas", officers_page)

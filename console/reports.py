@@ -12,6 +12,7 @@ import datetime as dt
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,18 +163,22 @@ def fingerprint(conn: sqlite3.Connection, config: HallConfig, period: Period) ->
 
 
 def _compute(replica_path: Path, config: HallConfig, query: Query,
-             agencies: frozenset[str] | None, cache: ReportCache | None = None
+             agencies: frozenset[str] | None, cache: ReportCache | None = None,
+             officer_names: Mapping[str, str] | None = None
              ) -> tuple[Report, tuple[Any, ...]]:
-    """The report and its cache key (the query, the agencies and the replica's fingerprint,
-    read in the same snapshot as the report)."""
+    """The report and its cache key (the query, the agencies, the officers' names of a
+    report by officer and the replica's fingerprint, read in the same snapshot as the
+    report)."""
+    names = dict(officer_names or {}) if query.by == "officer" else {}
     conn = sqlite3.connect(f"file:{replica_path}?mode=ro", uri=True)
     try:
         conn.execute("BEGIN")
         key = (query.period, query.by, query.priority, agencies,
-               fingerprint(conn, config, query.period))
+               fingerprint(conn, config, query.period), tuple(sorted(names.items())))
         report = cache.get(("report", *key)) if cache else None
         if report is None:
-            report = compute(conn, config, query.period, query.by, query.priority, agencies)
+            report = compute(conn, config, query.period, query.by, query.priority, agencies,
+                             names)
             if cache:
                 cache.put(("report", *key), report)
         return report, key
@@ -192,11 +197,13 @@ class PageTable:
 
 def page(replica_path: Path, config: HallConfig, query: Query,
          agencies: frozenset[str] | None, english: bool,
-         cache: ReportCache | None = None) -> dict[str, Any]:
+         cache: ReportCache | None = None,
+         officer_names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The report's title, period and tables (each with its chart, an SVG as a data URI: the
     console's Content-Security-Policy allows no inline styles, which matplotlib's SVG has,
-    and an image keeps them its own). A page made before for the same report is reused."""
-    report, key = _compute(replica_path, config, query, agencies, cache)
+    and an image keeps them its own). A page made before for the same report is reused.
+    `officer_names` (id -> full name, the hub's) name the rows of a report by officer."""
+    report, key = _compute(replica_path, config, query, agencies, cache, officer_names)
     made = cache.get(("page", english, *key)) if cache else None
     if made is None:
         made = _page(report, query, english)
@@ -252,6 +259,7 @@ def filename(query: Query, fmt: str, agency: str | None) -> str:
 
 
 def download(replica_path: Path, config: HallConfig, query: Query, fmt: str,
-             agencies: frozenset[str] | None, cache: ReportCache | None = None) -> bytes:
-    report, _ = _compute(replica_path, config, query, agencies, cache)
+             agencies: frozenset[str] | None, cache: ReportCache | None = None,
+             officer_names: Mapping[str, str] | None = None) -> bytes:
+    report, _ = _compute(replica_path, config, query, agencies, cache, officer_names)
     return export.export(report, query.name, fmt, config)

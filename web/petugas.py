@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import aiohttp_jinja2
@@ -406,14 +407,26 @@ async def page(request: web.Request) -> web.StreamResponse:
     new_csrf = None
     if not request.cookies.get(CSRF_COOKIE):
         new_csrf = request["new_csrf"] = secrets.token_urlsafe(24)
-    facts = screen_facts(station, dev)
+    facts = _with_code(request, screen_facts(station, dev))
+    code = facts.get("code")
     response = aiohttp_jinja2.render_template("petugas.html", request, {
+        "live_url": "/petugas/live" + (f"?{urlencode({'kode': code})}" if code else ""),
         "mpp": station.config.mpp, "title": "Loket petugas", "lang": "id",
         "live_html": _render_live(request, facts), "state": json.dumps(state_of(facts)),
         "panel": request.query.get("panel") == "1", "keys_json": KEYS_JSON})
     if new_csrf:
         _cookie(response, request, CSRF_COOKIE, new_csrf)
     return response
+
+
+def _with_code(request: web.Request, facts: dict[str, Any]) -> dict[str, Any]:
+    """The console's QR opens /petugas?kode=XXXX-XXXX: the enrolment form comes with the code
+    typed in (the live stream's too), and the officer still presses Daftarkan (a GET never
+    redeems it)."""
+    code = "".join(ch for ch in request.query.get("kode", "") if ch.isalnum() or ch == "-")
+    if facts["screen"] in ("enrol", "revoked") and code:
+        return {**facts, "code": code[:12]}
+    return facts
 
 
 def _csrf_ok(request: web.Request, form: Any) -> bool:
@@ -554,7 +567,7 @@ async def live(request: web.Request) -> web.StreamResponse:
                     seen = station.changes.version
                 if dev is not None:
                     dev.last_seen = time.monotonic()
-                facts = screen_facts(station, dev)
+                facts = _with_code(request, screen_facts(station, dev))
                 payload = json.dumps({"html": _render_live(request, facts),
                                       "state": state_of(facts)})
                 if payload != sent:

@@ -1,6 +1,7 @@
 """The hub's own requests, for an admin station (the console): what the ledger does not hold —
 the enrolled stations and who of them is connected now, the officers of the auth store — and
-the changes to that store (enrol, revoke, rename a station; add, edit, disable, enable an
+the changes to that store (enrol, revoke, rename a station, make a browser's one-time
+enrolment code; add, edit, disable, enable an
 officer, reset a PIN). docs/protocol.md section 5.5.
 
 They travel as ordinary `command` frames whose kind is one of auth.HUB_ADMIN_COMMANDS, so the
@@ -38,6 +39,7 @@ from shared.hub.auth import (
     Station,
     temporary_pin,
 )
+from shared.hub.enrolment import Enrolment
 from shared.ledger.model import Refusal, Result
 
 log = logging.getLogger("antrean.hub.admin")
@@ -55,6 +57,7 @@ ARGS: dict[str, dict[str, tuple[type, bool]]] = {
     "station_enroll": {"name": (str, True), "role": (str, True), "counter": (int, False)},
     "station_revoke": {"name": (str, True)},
     "station_rename": {"name": (str, True), "new_name": (str, True)},
+    "station_code": {"name": (str, True), "counter": (int, True)},
     "officer_list": {},
     "officer_add": {"officer": (str, True), "name": (str, True), "pin": (str, True),
                     "agency": (str, False)},
@@ -98,7 +101,8 @@ class HubAdmin:
                  auth_changed: Callable[[], Awaitable[None]],
                  fingerprint: Callable[[], str | None],
                  agencies: Callable[[], Collection[str]],
-                 counters: Callable[[], Collection[int]]) -> None:
+                 counters: Callable[[], Collection[int]],
+                 enrolment: Callable[[], Enrolment] | None = None) -> None:
         self.auth = auth
         self.clock = clock
         self._connections = connections
@@ -108,6 +112,10 @@ class HubAdmin:
         self._fingerprint = fingerprint
         self._agencies = agencies
         self._counters = counters
+        # The hub's store of one-time codes (opened on first use); without one, the
+        # store's own, opened here.
+        self._enrolment = enrolment
+        self._own_enrolment: Enrolment | None = None
         self._hellos: dict[int, _Hello] = {}
         self._replies: OrderedDict[str, Result] = OrderedDict()
 
@@ -218,6 +226,29 @@ class HubAdmin:
                 s.station = replace(s.station, name=new)  # its next events carry the new name
         return Result(msg_id, True, {"station": {"name": renamed.name, "role": renamed.role,
                                                  "counter": renamed.counter}})
+
+    async def _station_code(self, msg_id: str, args: dict[str, Any]) -> Result:
+        """A one-time code that enrols a browser (the web station's /petugas) as a counter
+        station NAME bound to COUNTER (shared.hub.enrolment): the console shows it once."""
+        name, counter = args["name"].strip(), args["counter"]
+        if counter not in self._counters():
+            return _refused(msg_id, p.BAD_ARGS, f"counter {counter} is not a counter of this "
+                            f"hall", "Loket tidak ada di konfigurasi.")
+        other = next((s for s in self.auth.stations() if s.name == name), None)
+        if other is not None and other.role != "counter":
+            return _refused(msg_id, EXISTS, f"{name!r} is enrolled as a {other.role} station",
+                            "Nama ini dipakai perangkat lain (bukan loket). Pilih nama lain.")
+        made = self._codes().create(name, counter)
+        return Result(msg_id, True, {"code": made.code, "name": made.name,
+                                     "counter": made.counter,
+                                     "expires_ms": int(made.expires * 1000)})
+
+    def _codes(self) -> Enrolment:
+        if self._enrolment is not None:
+            return self._enrolment()
+        if self._own_enrolment is None:
+            self._own_enrolment = Enrolment(self.auth)
+        return self._own_enrolment
 
     async def _officer_list(self, msg_id: str, args: dict[str, Any]) -> Result:
         where: dict[str, list[dict[str, Any]]] = {}

@@ -34,7 +34,7 @@ ROLES = ("kiosk", "counter", "display", "web", "admin", "export")
 # the hub answers from its auth store and its connections, never through the ledger:
 # shared.hub.admin. Only an admin station may send them (the console).
 HUB_ADMIN_COMMANDS = frozenset({
-    "station_list", "station_enroll", "station_revoke", "station_rename",
+    "station_list", "station_enroll", "station_revoke", "station_rename", "station_code",
     "officer_list", "officer_add", "officer_edit", "officer_disable", "officer_enable",
     "officer_reset_pin",
 })

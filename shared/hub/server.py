@@ -250,7 +250,7 @@ class Hub:
         self._pin_changes: dict[str, Result] = {}
         self.admin = HubAdmin(auth, self.clock, lambda: self._connected, self._enforce_auth,
                               lambda: self.tls_fingerprint, lambda: self.config.agencies,
-                              lambda: self.config.counters)
+                              lambda: self.config.counters, enrolment=self.enrolment)
         self.app = web.Application(client_max_size=p.MAX_FRAME_BYTES)
         self.app.add_routes([
             web.get("/health", self._health),
@@ -638,6 +638,13 @@ class Hub:
         events = [e.to_dict() for e in iter_events(self._reader, after, limit)]
         return web.json_response({"events": events, "last_seq": last_seq(self._reader)})
 
+    def enrolment(self) -> Enrolment:
+        """The one-time codes (shared.hub.enrolment), opened at first use: redeemed at POST
+        /enrol, made by the console's `station_code`."""
+        if self._enrolment is None:
+            self._enrolment = Enrolment(self.auth)
+        return self._enrolment
+
     async def _enrol(self, request: web.Request) -> web.Response:
         """A web station redeems a browser's one-time code (shared.hub.enrolment)."""
         station = self._station(request)
@@ -647,11 +654,9 @@ class Hub:
             body = await request.json()
         except ValueError:
             body = None
-        if self._enrolment is None:
-            self._enrolment = Enrolment(self.auth)
         assert self._loop is not None
         status, reply = await self._loop.run_in_executor(
-            None, redeem_reply, self._enrolment, station, body)
+            None, redeem_reply, self.enrolment(), station, body)
         log.info("enrolment code from %s: %s", station.name, reply.get("error") or "ok")
         return web.json_response(reply, status=status)
 

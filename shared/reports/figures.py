@@ -25,7 +25,7 @@ import calendar
 import datetime as dt
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -188,11 +188,15 @@ class Report:
 
 
 def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: str = "agency",
-            priority: str | None = None, agencies: frozenset[str] | None = None) -> Report:
+            priority: str | None = None, agencies: frozenset[str] | None = None,
+            officer_names: Mapping[str, str] | None = None) -> Report:
     """The report of a period from the events of a ledger (the hub's or any replica).
 
     `agencies`, when given, keeps only those agencies' tickets (the agency a ticket ended in)
-    and counters (a coordinator's report: the console passes their agency)."""
+    and counters (a coordinator's report: the console passes their agency).
+    `officer_names` (officer id -> full name) names the rows of a report by officer: the
+    ledger holds ids only, the names are the hub's (the console asks it); an id without a
+    name stays an id."""
     if by not in GROUPINGS:
         raise ReportError(f"a report is by {', '.join(GROUPINGS)}, not {by!r}")
     if priority is not None and priority not in PRIORITY_FILTERS:
@@ -239,8 +243,8 @@ def compute(conn: sqlite3.Connection, config: HallConfig, period: Period, by: st
     if by in ("agency", "service"):
         for r in refusals:
             refused_by.setdefault(r.agency if by == "agency" else r.service, []).append(r)
-    rows = [_refused(_row(k, _name(config, by, k), groups.get(k, []), config, moved[k],
-                          standards_of),
+    rows = [_refused(_row(k, _name(config, by, k, officer_names), groups.get(k, []), config,
+                          moved[k], standards_of),
                      refused_by.get(k, []))
             for k in sorted(set(groups) | set(moved) | set(refused_by), key=_sort_key)]
     total = _refused(_row("Jumlah", "Jumlah", tickets, config, transfers, standards_of),
@@ -506,7 +510,8 @@ def _sort_key(key: str) -> tuple[int, str]:
     return (int(key), "") if key.isdigit() else (10**9, key)
 
 
-def _name(config: HallConfig, by: str, key: str) -> str:
+def _name(config: HallConfig, by: str, key: str,
+          officer_names: Mapping[str, str] | None = None) -> str:
     if by == "agency":
         agency = config.agencies.get(key)
         return agency.name if agency else key
@@ -516,7 +521,7 @@ def _name(config: HallConfig, by: str, key: str) -> str:
     if by == "counter":
         counter = config.counters.get(int(key))
         return counter.name if counter else f"Loket {key}"
-    return key
+    return (officer_names or {}).get(key, key)
 
 
 def _mean(xs: list[float]) -> float | None:

@@ -57,6 +57,11 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
     counter_token = hub.enroll("loket-1", "counter", 1)
     hub.enroll("board-1", "display")  # enrolled, never connected
     hub.add_officer("siti", "2468")
+    store = AuthStore(hub.workdir / "hub-auth.db")
+    try:
+        store.edit_officer("siti", "Siti Rahmawati", None)  # a full name, not the id's
+    finally:
+        store.close()
     hub.start()
     console = ConsoleProcess(workdir, hub.url, console_token, hub.clock)
     console.add_user("kepala", "supervisor", PASSWORD, "Kepala DPMPTSP")
@@ -352,3 +357,21 @@ def test_a_management_form_without_its_csrf_token_is_refused(hall: Hall, page: o
     page.click(".enrol button[type=submit]")  # type: ignore[attr-defined]
     expect(page, "h1").to_have_text("Permintaan ditolak")  # type: ignore[attr-defined]
     assert "kiosk-csrf" not in auth_stations(hall)
+
+
+# --- reports by officer -------------------------------------------------------------------------
+
+
+def test_a_report_by_officer_shows_the_officers_full_name(hall: Hall, page: object) -> None:
+    assert hall.kiosk.command("issue_ticket", service="ktp-ganti").ok
+    assert hall.counter.command("call_next", counter=1).ok
+    assert hall.counter.command("finish", counter=1).ok
+    hall.synced()
+    sign_in(page, hall, "kepala", "/laporan?periode=bulan&kelompok=petugas")
+    # The ledger holds the id; the name is the hub's, which the console asked for.
+    row = page.locator("[data-table=figures] tbody tr", has_text="siti")  # type: ignore[attr-defined]
+    playwright_sync.expect(row).to_contain_text("Siti Rahmawati")
+    with page.expect_download() as info:  # type: ignore[attr-defined]
+        page.click(".downloads a[data-format=csv]")  # type: ignore[attr-defined]
+    csv = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    assert re.search(r"^siti[;,]Siti Rahmawati[;,]", csv, re.M), csv

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import shared
 from shared.clock import to_ms
@@ -15,6 +16,7 @@ from shared.ledger.store import connect
 from shared.station.client import HubClient
 from tests.system.conftest import HubProcess
 from tests.system.raw_station import Raw
+from tests.system.test_enrolment import redeem
 
 
 def ledger_fingerprint(hub: HubProcess) -> str:
@@ -245,3 +247,38 @@ def test_an_admin_station_resolves_another_stations_alert_for_a_person(hub: HubP
     asyncio.run(go())
     health = json.loads(json.dumps(hub.health()))
     assert health["ok"]
+
+
+def test_an_admin_station_makes_a_browsers_one_time_code(hub: HubProcess) -> None:
+    admin_token = hub.enroll("console-1", "admin")
+    web_token = hub.enroll("web-1", "web")
+    hub.enroll("kiosk-1", "kiosk")
+    hub.start()
+
+    async def go() -> str:
+        admin = HubClient(hub.url, admin_token)
+        await admin.start()
+        made = await admin.command("station_code", {"name": "loket-2-web", "counter": 2},
+                                   command_id="code-1")
+        assert made.ok, made.refusal
+        code = made.value["code"]
+        assert made.value["name"] == "loket-2-web" and made.value["counter"] == 2
+        assert made.value["expires_ms"] > time.time() * 1000  # codes live in real time
+        # Sent again (its reply lost): the same code, not a second one that voids the first.
+        again = await admin.command("station_code", {"name": "loket-2-web", "counter": 2},
+                                    command_id="code-1")
+        assert again.duplicate and again.value["code"] == code
+        for args, why in (({"name": "x", "counter": 99}, "bad_args"),
+                          ({"name": "kiosk-1", "counter": 2}, "exists"),
+                          ({"name": "x", "counter": "2"}, "bad_args"),
+                          ({"name": "x"}, "bad_args")):
+            bad = await admin.command("station_code", args)
+            assert not bad.ok and bad.refusal and bad.refusal.code == why, (args, bad)
+        await admin.close()
+        return code
+
+    code = asyncio.run(go())
+    status, body = redeem(hub, web_token, code)
+    assert status == 200 and body["station"] == "loket-2-web" and body["counter"] == 2
+    assert redeem(hub, web_token, code)[0] == 400  # once
+

@@ -138,8 +138,13 @@ def test_per_service_counter_and_officer(two_days: Ledger) -> None:
         "bpjs-daftar": (5, 0), "kk": (1, 1), "ktp-ganti": (1, 0)}
     counters = {r.key: (r.issued, r.served, r.no_show) for r in report(two_days, by="counter").rows}
     assert counters == {"1": (2, 2, 0), "3": (4, 3, 0)}  # Tuesday's B-001 was never called
-    officers = [r.key for r in report(two_days, by="officer").rows]
-    assert officers == ["officer-1", "officer-3"]
+    officers = [(r.key, r.name) for r in report(two_days, by="officer").rows]
+    assert officers == [("officer-1", "officer-1"), ("officer-3", "officer-3")]  # ids only
+    # With the hub's names (the console's): a name where one is known, the id elsewhere.
+    named = compute(two_days.conn, two_days.config, TWO_DAYS, "officer",
+                    officer_names={"officer-1": "Siti Rahmawati", "other": "Budi"})
+    assert [(r.key, r.name) for r in named.rows] == [("officer-1", "Siti Rahmawati"),
+                                                     ("officer-3", "officer-3")]
     rep = report(two_days)
     assert [a for a in rep.agency_services] == ["BPJSKES", "DUKCAPIL"]
     assert [r.key for r in rep.agency_services["DUKCAPIL"]] == ["kk", "ktp-ganti"]
