@@ -230,6 +230,7 @@ class HubLink(StationLink):
 
     def close(self) -> None:
         self._closing = True
+        self.closed = True
         self._proto.close()
         self._retry.stop()
         # Stop listening first: a frame delivered while the socket closes must not reach a

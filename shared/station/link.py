@@ -61,6 +61,9 @@ class StationLink(QObject):
         self._session = OfficerSession()
         self._online = False
         self._config_versions: list[config_log.ConfigVersion] | None = None
+        # Set when the station's local copy closed: a window that outlives its link (a test's,
+        # or one closing) must not be told of a new config it would read from a closed copy.
+        self.closed = False
         self.events_applied.connect(self._config_events)
         # Once started: a station that starts offline runs from its replica's version.
         QTimer.singleShot(0, self.check_config)
@@ -71,6 +74,8 @@ class StationLink(QObject):
         config.changed event, and by the apps' once-a-second ticks: a version "from Monday"
         comes into force at midnight with no event. (Not a timer of the link's own: a link
         may be collected on another thread, where Qt cannot stop it.)"""
+        if self.closed:
+            return
         if self._config_versions is None:
             try:
                 self._config_versions = config_log.config_versions(self.reader.conn)
@@ -335,6 +340,7 @@ class EmbeddedLink(StationLink):
         self.replied.emit(result)
 
     def close_reader(self) -> None:
+        self.closed = True
         if self._conn is not None:
             self._conn.close()
             self._conn = None
