@@ -175,6 +175,13 @@ class KioskWindow(QWidget):
 
     def refresh(self) -> None:
         core = self.core
+        if core.link.closed:
+            # The station's link (and its replica) closed under a window still standing (a
+            # closing app, a test's leftover): nothing true is left to draw, and no timer of
+            # the core should fire again.
+            core.stop()
+            self._ticker.stop()
+            return
         key = (core.step, core.agency_page, core.service_page,
                core.agency.code if core.agency else "",
                core.ticket.ticket_id if core.ticket else "")
