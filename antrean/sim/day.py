@@ -43,6 +43,10 @@ TRANSFER_AFTER = (1.0, 4.0)  # the officer listens, then transfers
 SIGN_IN_BEFORE_OPENING = (5.0, 25.0)
 OVERTIME_LIMIT = 60.0  # officers serve the line past closing at most this long
 LAST_MOVES_BEFORE_CLOSING = 15.0  # no transfers or returns this close to closing
+# No new call this close to a break: the officer would not start with a visitor at 11:58, and
+# a no-show's recall (NO_SHOW_WAIT_BEFORE_RECALL later) still falls before the break. It also
+# keeps a call sent just before the break from being stamped in it when the run is fast.
+WIND_DOWN_BEFORE_BREAK = 3.0
 MOST_COUNTERS_BOOST = 1.25  # the agency with the most counters (Dukcapil) draws the most people
 
 

@@ -221,7 +221,7 @@ class Counter(SimStation):
         overtime_end = cd.closes + dt.timedelta(minutes=d.OVERTIME_LIMIT)
         while True:
             now = self.clock.now()
-            brk = cd.break_at(now)
+            brk = cd.break_at(now + dt.timedelta(minutes=d.WIND_DOWN_BEFORE_BREAK))
             closing = now >= cd.closes
             pending = any(not t.done() for t in self.returns)
             self.wake.clear()
@@ -255,7 +255,8 @@ class Counter(SimStation):
 
     async def _idle(self, cd: d.CounterDay, now: dt.datetime) -> None:
         until = now + dt.timedelta(minutes=IDLE_LOOK_MINUTES)
-        for moment in (cd.closes, *(b[0] for b in cd.breaks)):
+        wind_down = dt.timedelta(minutes=d.WIND_DOWN_BEFORE_BREAK)
+        for moment in (cd.closes, *(b[0] - wind_down for b in cd.breaks)):
             if now < moment < until:
                 until = moment
         delay = max(0.0, self.clock.real_seconds_until(until))

@@ -108,7 +108,10 @@ class Counter:
         self.page.click(f"button[data-action={action}]")
 
     def sign_out(self) -> None:
-        if self.page.locator("button[data-action=finish]").is_enabled():
+        # Judged by the ticket shown, not by the finish button at this instant: while the page
+        # waits for the hub's answer every button is locked, and a ticket at the counter keeps
+        # "Keluar" off until it is finished.
+        if self.page.locator("#ticket-label").inner_text().strip() not in ("", "—"):
             self.press("finish")
             self.text("#ticket-label", "^—$")
         self.press("sign_out")
