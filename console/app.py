@@ -372,6 +372,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = error_page(request, t, 404, "not_found_title", "not_found")
     except web.HTTPMethodNotAllowed:
         response = error_page(request, t, 405, "not_found_title", "not_found")
+    except web.HTTPRequestEntityTooLarge:
+        # A form (a logo upload) above client_max_size: said plainly, nothing read or changed.
+        response = error_page(request, t, 413, "forbidden_title", "too_large")
     except web.HTTPException as e:
         response = web.Response(status=e.status, headers=e.headers, text=e.text)
     if not response.prepared:

@@ -95,6 +95,9 @@ LOADER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     ))
 
 WORDS.update({
+    "too_large": ("Berkas yang dikirim terlalu besar; logo paling besar 512 KB. Tidak ada yang "
+                  "berubah.", "The file sent is too large; a logo is at most 512 KB. Nothing "
+                  "changed."),
     "title_structure": ("Struktur aula", "Hall structure"),
     "structure_forbidden": ("Halaman ini untuk admin dan koordinator instansi.",
                             "This page is for admins and agency coordinators."),

@@ -259,6 +259,16 @@ def test_coordinator_cannot_change_another_agencys_service_or_counter(hall: Hall
         page.click("form.counter-form button[value=simpan]")
         expect(page.locator("p.done")).to_have_text("Dicatat sebagai versi 2.")
         assert loads_config(hall.hub_config_text()).counters[3].name == "Loket BPJS"
+        page.goto(hall.console.url + "/konfigurasi/struktur?loket=3&lang=en")
+        expect(page.locator("h1")).to_have_text("Hall structure")
+        expect(page.locator("form.counter-form")).to_contain_text("Queues it serves")
+        # A file far above the limit: a plain page, not a bare HTTP error; nothing changed.
+        huge = page.request.post(hall.console.url + "/konfigurasi/struktur", multipart={
+            "csrf": csrf, "bagian": "instansi", "kode_lama": "BPJSKES",
+            "logo": {"name": "logo.png", "mimeType": "image/png",
+                     "buffer": b"\x89PNG" + b"\0" * (5 * 1024 * 1024)}})
+        assert huge.status == 413 and "paling besar 512 KB" in huge.text()
+        assert [v.version for v in hall.versions()] == [1, 2]
         browser.close()
 
 
