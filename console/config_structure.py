@@ -162,6 +162,13 @@ WORDS.update({
                           "setelah perubahan ini ({where}). Tetap simpan?",
                           "{n} tickets are waiting and would never be called after this "
                           "change ({where}). Save anyway?"),
+    "structure_remove_sure": ("Hapus {what}? Perubahan dapat dikembalikan di halaman "
+                              "Konfigurasi.",
+                              "Remove {what}? It can be reverted on the Configuration page."),
+    "structure_what_service": ("layanan \"{name}\"", "the service \"{name}\""),
+    "structure_what_queue": ("antrean {prefix} beserta {n} layanannya",
+                             "queue {prefix} with its {n} services"),
+    "structure_what_counter": ("{name}", "{name}"),
     "structure_recorded": ("Dicatat sebagai versi {n}.", "Recorded as version {n}."),
     "structure_whole": ("Harus bilangan bulat, bukan \"{value}\".",
                         "Must be a whole number, not \"{value}\"."),
@@ -687,11 +694,19 @@ async def save(request: web.Request) -> web.StreamResponse:
         return render(request, session, target, state, status=400)
     if values.get("yakin") != "1":
         day = config.service_day(station.hub_now()).isoformat()
-        lost = stranded(station.replica.conn, day, new)
+        # Only those this change strands: ones already without a way to be called (a
+        # change forced earlier) are not asked about again at every save.
+        before = stranded(station.replica.conn, day, config)
+        lost = {q: n - before.get(q, 0)
+                for q, n in stranded(station.replica.conn, day, new).items()
+                if n > before.get(q, 0)}
         if lost:
             where = ", ".join(f"{q}: {n}" for q, n in sorted(lost.items()))
             state.confirm = t("structure_strands", n=sum(lost.values()), where=where)
             return render(request, session, target, state, status=409)
+        if remove:  # nobody waits, but a removal is still asked once (what it takes along)
+            state.confirm = t("structure_remove_sure", what=removal_words(config, target, t))
+            return render(request, session, target, state)
     if station.client is None:
         state.message = t("config_no_hub")
         return render(request, session, target, state, status=503)
@@ -724,6 +739,15 @@ async def save(request: web.Request) -> web.StreamResponse:
     elif not key:
         target = Target(part, _new_key(part, values), target.agency)
     return _redirect(target, number, carried, t)
+
+
+def removal_words(config: HallConfig, target: Target, t: Words) -> str:
+    if target.part == "layanan":
+        return t("structure_what_service", name=config.services[target.key].name)
+    if target.part == "antrean":
+        return t("structure_what_queue", prefix=target.key,
+                 n=len(config.services_in_queue(target.key)))
+    return t("structure_what_counter", name=config.counters[int(target.key)].name)
 
 
 def _new_key(part: str, values: dict[str, str]) -> str:

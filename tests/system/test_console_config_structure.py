@@ -3,7 +3,7 @@ against a real hub and a real `antrean console` process: an admin adds a service
 kiosk (its own window, offscreen) shows it without a restart; a duplicate queue prefix and a
 bad logo are shown next to their field and nothing is recorded; an agency coordinator cannot
 change another agency's service or counter; removing a queue people wait in says so and asks
-first.
+first (any removal is asked once).
 
 Screenshots: with ANTREAN_WEB_SCREENSHOTS=docs/screenshots, console-config-structure-*.png."""
 
@@ -298,4 +298,13 @@ def test_removing_a_queue_people_wait_in_asks_first(hall: Hall, tmp_path: Path) 
         cfg = loads_config(hall.hub_config_text())
         assert "KK" not in cfg.queues and "kk" not in cfg.services
         assert cfg.counters[1].queues == ("KTP",)
+        # Nobody waits at counter 2: its removal is still asked once, then done.
+        page.goto(hall.console.url + "/konfigurasi/struktur?loket=2")
+        page.click("form.counter-form button[value=hapus]")
+        expect(page.locator("p.confirm")).to_have_text(
+            "Hapus Loket 2? Perubahan dapat dikembalikan di halaman Konfigurasi.")
+        assert [v.version for v in hall.versions()] == [1, 2]
+        page.click("form.counter-form button:has-text('Tetap simpan')")
+        expect(page.locator("p.done")).to_have_text("Dicatat sebagai versi 3.")
+        assert 2 not in loads_config(hall.hub_config_text()).counters
         browser.close()
