@@ -372,6 +372,9 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = error_page(request, t, 404, "not_found_title", "not_found")
     except web.HTTPMethodNotAllowed:
         response = error_page(request, t, 405, "not_found_title", "not_found")
+    except web.HTTPRequestEntityTooLarge:
+        # A form (a logo upload) above client_max_size: said plainly, nothing read or changed.
+        response = error_page(request, t, 413, "forbidden_title", "too_large")
     except web.HTTPException as e:
         response = web.Response(status=e.status, headers=e.headers, text=e.text)
     if not response.prepared:
@@ -432,10 +435,13 @@ async def _stop_warming(app: web.Application) -> None:
 
 
 def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
-              warm: bool = False) -> web.Application:
+              warm: bool = False, logo_dir: Path | None = None) -> web.Application:
     """`warm`: keep last month's report computed (warm_reports); the console process does,
-    tests that count what is computed do not."""
-    app = web.Application(middlewares=[guard])
+    tests that count what is computed do not. `logo_dir`: where uploaded agency logos are
+    kept (console.config_structure)."""
+    # A logo upload larger than the structure page accepts gets its own clear message there,
+    # not aiohttp's bare 413: so the body limit is above that page's (512 KB).
+    app = web.Application(middlewares=[guard], client_max_size=4 * 1024 * 1024)
     if warm:
         app.on_startup.append(_start_warming)
         app.on_cleanup.append(_stop_warming)
@@ -467,6 +473,9 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
     from console import config_editor
 
     config_editor.add_routes(app)  # /konfigurasi/ubah: the config editor
+    from console import config_structure
+
+    config_structure.add_routes(app, logo_dir)  # /konfigurasi/struktur: the hall's structure
     app.router.add_static("/static/", HERE / "static", append_version=False)
     # Imported here: console.manage builds on this module's helpers.
     from console import manage
@@ -476,8 +485,9 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
 
 
 async def serve(station: Follower, accounts: AccountStore, host: str, port: int,
-                proxy: str = "") -> web.AppRunner:
-    runner = web.AppRunner(build_app(station, accounts, proxy, warm=True), access_log=None,
+                proxy: str = "", logo_dir: Path | None = None) -> web.AppRunner:
+    runner = web.AppRunner(build_app(station, accounts, proxy, warm=True, logo_dir=logo_dir),
+                           access_log=None,
                            handle_signals=False, handler_cancellation=True)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

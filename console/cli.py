@@ -70,6 +70,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="sign a person out after N minutes without a click (default: 30)")
     p.add_argument("--simulated-clock", metavar="ISO[,SPEED]", default=None,
                    help="run on a simulated clock (tests); never in a hall")
+    p.add_argument("--logo-dir", type=Path, default=None, metavar="DIR",
+                   help="where agency logos uploaded in the console are kept; the config "
+                        "names them assets/logos/FILE (default: this install's assets/logos)")
     sub = p.add_subparsers(dest="action", metavar="ACTION")
     user = sub.add_parser("user", help="the console's accounts",
                           description="the console's accounts (people, not stations)")
@@ -228,7 +231,8 @@ async def _serve(args: argparse.Namespace) -> int:
                     "--role supervisor'")
     try:
         host, port = args.listen
-        runner = await serve(station, accounts, host, port, args.proxy_address)
+        runner = await serve(station, accounts, host, port, args.proxy_address,
+                             getattr(args, "logo_dir", None))
     except OSError:
         accounts.close()
         await station.close()

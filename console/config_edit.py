@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ from typing import Any
 DELETE = object()  # a value for `set_keys`: remove the key
 # Where the first holiday goes in a file without any: before the first of these tables.
 AFTER_HOLIDAYS = ("rules", "voice", "agencies", "queues", "services", "counters")
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class EditError(ValueError):
@@ -273,6 +277,141 @@ class TomlText:
                 value = tomllib.loads("d = " + self.lines[s.start].split("=", 1)[1])["d"]
                 return value if isinstance(value, dt.date) else None
         return None
+
+    # --- the hall's structure: [[table]] items added and removed, their sub-tables ------------
+    # (console.config_structure: agencies, services, queues, counters). Each keeps
+    # `self.expected` in step, so `text()` checks the result like every other edit.
+
+    def item_count(self, table: str) -> int:
+        """How many [[table]] items the file writes as table headers (each one must be)."""
+        items = self.data.get(table, [])
+        if not isinstance(items, list):
+            raise EditError(f"{table} is not a list of tables")
+        headers = sum(1 for h, _ in self._sections()
+                      if h is not None and h.key == table and h.array)
+        if headers != len(items):
+            raise EditError(f"the file writes {len(items)} [[{table}]] items but "
+                            f"{headers} [[{table}]] headers (inline tables?)")
+        return headers
+
+    def _item_lines(self, table: str, index: int) -> tuple[int, int]:
+        """First and last line of the index-th [[table]] item with its sub-tables
+        ([services.hours], [[services.breaks]]); the comments and blank lines after its last
+        key belong to what follows."""
+        sections = self._sections()
+        n, start = 0, None
+        last = -1
+        for header, body in sections:
+            if header is None:
+                continue
+            if start is None:
+                if header.key == table and header.array:
+                    if n == index:
+                        start = header.start
+                        last = max((s.end for s in body if s.kind == "keyval"),
+                                   default=header.end)
+                    n += 1
+                continue
+            if header.key.startswith(table + "."):
+                last = max((s.end for s in body if s.kind == "keyval"), default=header.end)
+                continue
+            break
+        if start is None:
+            raise EditError(f"no {index}-th [[{table}]] written as a table header")
+        return start, last
+
+    def append_item(self, table: str, values: Mapping[str, Any],
+                    after: int | None = None,
+                    subtables: Mapping[str, Mapping[str, Any]] | None = None) -> int:
+        """A new [[table]] item right after the `after`-th one (with its sub-tables), or after
+        the last one (None), or at the end of the file when there is none. `subtables`: its
+        [table.key] sections (a service's own hours). Its index in the list."""
+        count = self.item_count(table)
+        if after is not None and not 0 <= after < count:
+            raise EditError(f"no {after}-th [[{table}]] to add after")
+        if after is None:
+            after = count - 1 if count else None
+        block = [f"[[{table}]]", *self._key_lines(values)]
+        for key, sub in (subtables or {}).items():
+            block += ["", f"[{table}.{key}]", *self._key_lines(sub)]
+        if after is None:
+            while self.lines and not self.lines[-1].strip():
+                self.lines.pop()
+            self.lines += ["", *block]
+            self.trailing_newline = True
+            index = 0
+        else:
+            _, last = self._item_lines(table, after)
+            self.lines[last + 1:last + 1] = ["", *block]
+            index = after + 1
+        item = {**values, **{k: dict(v) for k, v in (subtables or {}).items()}}
+        self.expected.setdefault(table, []).insert(index, copy.deepcopy(item))
+        return index
+
+    def remove_item(self, table: str, index: int) -> None:
+        """Remove the index-th [[table]] item with its sub-tables; the comments above it
+        stay (they may speak of the items around it)."""
+        if not 0 <= index < self.item_count(table):
+            raise EditError(f"no {index}-th [[{table}]] to remove")
+        start, last = self._item_lines(table, index)
+        after = last + 1
+        while after < len(self.lines) and not self.lines[after].strip():
+            after += 1
+        # The blank lines before the next block stay one blank line (or none at the end).
+        gap_before = start > 0 and not self.lines[start - 1].strip()
+        del self.lines[start:after if gap_before or after >= len(self.lines) else last + 1]
+        while self.lines and not self.lines[-1].strip():
+            self.lines.pop()
+        del self.expected[table][index]
+
+    def set_subtable(self, table: str, index: int, key: str,
+                     values: Mapping[str, Any] | object) -> None:
+        """Write the index-th [[table]] item's [table.key] section (e.g. a service's own
+        hours, one key a weekday) as `values`, or remove it (DELETE). Written as a section
+        after the item's keys; one the file writes as an inline table or dotted keys is
+        refused (EditError) rather than rewritten."""
+        self.item_count(table)
+        _, body = self._element(table, index)
+        if any(s.kind == "keyval" and (s.key == key or s.key.startswith(key + "."))
+               for s in body):
+            raise EditError(f"[[{table}]] {index} writes {key} inline; edit the file")
+        start, last = self._item_lines(table, index)
+        section = next(((h, b) for h, b in self._sections() if h is not None
+                        and start < h.start <= last and h.key == f"{table}.{key}"
+                        and not h.array), None)
+        if section is None and any(h is not None and start < h.start <= last
+                                   and h.key.startswith(f"{table}.{key}.")
+                                   for h, _ in self._sections()):
+            raise EditError(f"[[{table}]] {index} writes {key} in nested tables; edit the file")
+        target = self.expected[table][index]
+        if values is DELETE:
+            target.pop(key, None)
+            if section is not None:
+                h, b = section
+                end = max((s.end for s in b if s.kind == "keyval"), default=h.end)
+                # The blank line that set it apart goes with it.
+                first = h.start - 1 if h.start > 0 and not self.lines[h.start - 1].strip() \
+                    else h.start
+                del self.lines[first:end + 1]
+            return
+        assert isinstance(values, Mapping)
+        target[key] = dict(values)
+        lines = [f"[{table}.{key}]", *self._key_lines(values)]
+        if section is None:
+            self.lines[last + 1:last + 1] = ["", *lines]
+            return
+        h, b = section
+        end = max((s.end for s in b if s.kind == "keyval"), default=h.end)
+        self.lines[h.start:end + 1] = lines
+
+    @staticmethod
+    def _key_lines(values: Mapping[str, Any]) -> list[str]:
+        out: list[str] = []
+        for key, value in values.items():
+            if not _BARE_KEY.fullmatch(key):
+                raise EditError(f"key {key!r} would need quoting")
+            out += f"{key} = {toml_value(value)}".split("\n")
+        return out
 
     # --- the result -------------------------------------------------------------------------
 
