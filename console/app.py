@@ -467,6 +467,9 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
     from console import config_editor
 
     config_editor.add_routes(app)  # /konfigurasi/ubah: the config editor
+    from console import config_hall
+
+    config_hall.add_routes(app)  # /konfigurasi/aula: hours, breaks and the voice
     app.router.add_static("/static/", HERE / "static", append_version=False)
     # Imported here: console.manage builds on this module's helpers.
     from console import manage
