@@ -73,8 +73,8 @@ WORDS.update({
     "hall_closed": ("Tutup", "Closed"),
     "hall_agency": ("Instansi", "Agency"),
     "hall_choose_agency": ("Pilih instansi:", "Choose an agency:"),
-    "hall_own_hours": ("Jam buka sendiri (hari yang tidak dicentang tutup)",
-                       "Its own hours (days not open are closed)"),
+    "hall_own_hours": ("Jam buka sendiri (hari yang dicentang Tutup: instansi tutup)",
+                       "Its own hours (a day ticked Closed: the agency is closed)"),
     "hall_own_short": ("jadwal sendiri", "own schedule"),
     "hall_hall_hours_used": ("Tanpa jam sendiri: instansi ini buka pada jam aula.",
                              "Without its own hours this agency opens with the hall."),
@@ -88,12 +88,12 @@ WORDS.update({
     "hall_label": ("Keterangan di layar", "Label on the screens"),
     "hall_remove": ("Hapus", "Remove"),
     "hall_new_break": ("Istirahat baru", "New break"),
-    "hall_breaks_hint": ("Saat istirahat anjungan tidak mengeluarkan nomor dan loket tidak "
-                         "memanggil. Istirahat salat Jumat: Jumat 11:30-13:00, \"Istirahat "
-                         "salat Jumat\".",
-                         "During a break kiosks issue no tickets and counters call no one. "
-                         "The Friday prayer break: Friday 11:30-13:00, \"Istirahat salat "
-                         "Jumat\"."),
+    "hall_breaks_hint": ("Saat istirahat loket tidak memanggil; anjungan tetap memberi nomor "
+                         "dan menyebut jam loket melayani lagi. Istirahat salat Jumat: Jumat "
+                         "11:30-13:00, \"Istirahat salat Jumat\".",
+                         "During a break counters call no one; kiosks still issue tickets and "
+                         "say when the counters serve again. The Friday prayer break: Friday "
+                         "11:30-13:00, \"Istirahat salat Jumat\"."),
     "hall_no_day": ("Pilih hari.", "Choose a day."),
     "hall_language": ("Bahasa", "Language"),
     "hall_style": ("Cara menyebut nomor", "How numbers are said"),
@@ -124,7 +124,7 @@ WORDS.update({
     "hall_backwards": ("\"{value}\" berakhir sebelum mulai.", "\"{value}\" ends before it starts."),
     "hall_open_one_day": ("Aula harus buka paling sedikit satu hari.",
                           "The hall must be open on at least one day."),
-    "hall_agency_one_day": ("Centang paling sedikit satu hari, atau pakai jam aula.",
+    "hall_agency_one_day": ("Buka paling sedikit satu hari, atau pakai jam aula.",
                             "Open it on at least one day, or use the hall's hours."),
 })
 
@@ -338,6 +338,8 @@ def read_voice(values: dict[str, str], t: Words) -> dict[str, Any]:
 # What the loader says of a field, in the page's words; the loader's path to the field.
 def _field_of(e: ConfigError, part: str) -> str:
     path = e.field_path
+    if re.fullmatch(r"agencies\[\d+\]\.hours", path):
+        return "sendiri"
     m = re.fullmatch(r"(?:schedule|agencies\[\d+\])\.hours\.(\w+)", path)
     if m:
         return f"jam-{m.group(1)}"

@@ -28,7 +28,7 @@ from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
 from tests.helpers.hub_process import HALL_MORNING
 from tests.system.test_console_config_editor import CHROMIUM, SMALL, Hall, sign_in
-from tests.system.test_console_config_editor import hall as hall  # noqa: F401 (the fixture)
+from tests.system.test_console_config_editor import hall as hall
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = [
@@ -154,14 +154,16 @@ def test_friday_hours_from_tomorrow_then_a_break_and_an_agency_opting_out(
         # Another agency keeps the hall's break.
         samsat = next(s for s in link.config.services.values() if s.agency == "BPJSKES")
         assert link.config.schedule_for(samsat).break_at(at_nine) is not None
-        # Samsat's own hours: Monday closed is refused as "no day open" only when all are.
+        # Samsat's own hours: every day closed is refused (that is the hall's hours' job).
         page.goto(hall.console.url + "/konfigurasi/aula?bagian=instansi&instansi=SAMSAT")
         expect(page.locator("input[name=sendiri]")).to_be_checked()
         expect(page.locator("input[name=jam-mon]")).to_have_value("08:00-12:00")
         for day in ("mon", "wed"):
             page.check(f"input[name=tutup-{day}]")
         page.click("form.agency-form button[value=simpan]")
-        expect(page.locator("p.error")).to_contain_text("paling sedikit satu hari")
+        expect(page.locator("label:has(input[name=sendiri]) .field-error")).to_have_text(
+            "Buka paling sedikit satu hari, atau pakai jam aula.")
+        assert [v.version for v in hall.versions()][-1] == 6  # nothing recorded
         shot(page, tmp_path, "instansi")
         browser.close()
         assert errors == []

@@ -10,8 +10,8 @@ import difflib
 import pytest
 
 from console.config_edit import DELETE, EditError, HallEdits
-from console.config_hall import read_breaks, read_voice
 from console.config_editor import FieldError
+from console.config_hall import read_breaks, read_voice
 from console.i18n import Words
 from shared.config import ConfigError, example_config_path, loads_config
 from shared.speech import unknown_placeholders
