@@ -476,6 +476,9 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
     from console import config_structure
 
     config_structure.add_routes(app, logo_dir)  # /konfigurasi/struktur: the hall's structure
+    from console import config_hall
+
+    config_hall.add_routes(app)  # /konfigurasi/aula: hours, breaks and the voice
     app.router.add_static("/static/", HERE / "static", append_version=False)
     # Imported here: console.manage builds on this module's helpers.
     from console import manage

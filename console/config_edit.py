@@ -436,3 +436,187 @@ class TomlText:
             raise EditError("the edited file says more than the change asked for")
         return new
 
+
+
+# --- the hall's hours, breaks and voice ---------------------------------------------------------
+# Plain tables ([schedule.hours], [voice]), an agency's own [agencies.hours] and the
+# [[schedule.breaks]] items, for the console's hall page (console.config_hall). Each edit
+# changes `expected` as well as the lines, so `text()` checks it as it checks the others.
+
+# Where a plain table the file lacks goes: before the first of these tables (the loader's
+# layout keeps the hall's own tables above the agencies' blocks).
+AFTER_HALL_TABLES = ("holidays", "agencies", "queues", "services", "counters")
+BREAK_KEYS = ("day", "time", "label")
+
+
+class HallEdits(TomlText):
+    """TomlText with the edits of the hall page. A subclass so the methods above stay as
+    they are (other pages add theirs there)."""
+
+    def set_table(self, table: str, values: Mapping[str, Any]) -> None:
+        """Set (or with DELETE remove) keys of the plain table [table], e.g. "schedule.hours"
+        or "voice"; the table is written if the file has none."""
+        target: Any = self.expected
+        for part in table.split("."):
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise EditError(f"{table} is not a table")
+        if not self._has_header(table, array=False):
+            if _dig(self.data, table) is not None:
+                raise EditError(f"[{table}] is not written as a table header")
+            self._insert_table(table)
+        for key, value in values.items():
+            if value is DELETE:
+                target.pop(key, None)
+            else:
+                target[key] = value
+            self._write_into(self._element(table, None), key, value)
+
+    def set_agency_hours(self, index: int, hours: Mapping[str, str] | None) -> None:
+        """The index-th agency's own opening hours become `hours` (weekday -> "08:00-12:00");
+        None: no hours of its own (the hall's). Its other keys are left as written."""
+        agency = self.expected["agencies"][index]
+        found = self._agency_part(index, "hours")
+        if found is None and "hours" in self.data["agencies"][index]:
+            raise EditError("an agency's hours are not written as [agencies.hours]")
+        if hours is None:
+            agency.pop("hours", None)
+            if found is not None:
+                header, body = found
+                last = max((s.end for s in body if s.kind == "keyval"), default=header.end)
+                del self.lines[header.start:last + 1]
+            return
+        agency["hours"] = dict(hours)
+        if found is None:
+            header, body = self._element("agencies", index)
+            last = max((s.end for s in body if s.kind == "keyval"), default=header.end)
+            self.lines[last + 1:last + 1] = ["[agencies.hours]"]
+        old = self.data["agencies"][index].get("hours", {}) if found is not None else {}
+        changes: dict[str, Any] = {k: DELETE for k in old if k not in hours}
+        changes.update({k: v for k, v in hours.items() if old.get(k) != v})
+        for key, value in changes.items():
+            part = self._agency_part(index, "hours")
+            assert part is not None
+            self._write_into(part, key, value)
+
+    def edit_breaks(self, rows: Sequence[Mapping[str, str] | None]) -> None:
+        """[[schedule.breaks]]: row i (i below the number of breaks now) is the i-th break
+        (None: removed, else its day, time and label, changed in place); rows after them are
+        new breaks, written after the last one."""
+        schedule = self.expected.setdefault("schedule", {})
+        old = list(self.data.get("schedule", {}).get("breaks", []))
+        if not isinstance(schedule, dict) or not all(isinstance(b, dict) for b in old):
+            raise EditError("schedule.breaks is not a list of tables")
+        if len(old) != sum(1 for h, _ in self._sections()
+                           if h is not None and h.array and h.key == "schedule.breaks"):
+            raise EditError("schedule.breaks are not all written as [[schedule.breaks]]")
+        if len(rows) < len(old):
+            raise EditError("every break must be given (None for one removed)")
+        kept: list[dict[str, Any]] = []
+        for i, row in enumerate(rows[:len(old)]):
+            if row is None:
+                continue
+            changes = {k: row[k] for k in BREAK_KEYS if old[i].get(k) != row[k]}
+            if changes:
+                self._write_keys("schedule.breaks", i, changes)
+            kept.append({**old[i], **{k: row[k] for k in BREAK_KEYS}})
+        for row in rows[len(old):]:
+            if row is None:
+                continue
+            self._append_break(row)
+            kept.append({k: row[k] for k in BREAK_KEYS})
+        for i in sorted((i for i, row in enumerate(rows[:len(old)]) if row is None),
+                        reverse=True):
+            self._remove_break(i)
+        if kept or "breaks" in schedule:
+            schedule["breaks"] = kept
+
+    # --- helpers of the hall page's edits ---------------------------------------------------
+
+    def _has_header(self, table: str, array: bool) -> bool:
+        return any(h is not None and h.key == table and h.array == array
+                   for h, _ in self._sections())
+
+    def _insert_table(self, table: str) -> None:
+        """An empty [table] before the first table the loader's layout puts after the hall's
+        own (with the comments right above that table staying with it), else at the end."""
+        parent = table.split(".", 1)[0]
+        sections = self._sections()
+        own = [(h, b) for h, b in sections if h is not None
+               and (h.key == parent or h.key.startswith(parent + "."))]
+        if own:  # next to its parent's other tables ([schedule.hours] by [[schedule.breaks]])
+            self.lines[own[0][0].start:own[0][0].start] = [f"[{table}]", ""]
+            return
+        anchor = next((h for h, _ in sections if h is not None
+                       and h.key.split(".", 1)[0] in AFTER_HALL_TABLES), None)
+        if anchor is None:
+            self.lines += ["", f"[{table}]"]
+            return
+        at = anchor.start
+        while at > 0 and self.lines[at - 1].lstrip().startswith("#"):
+            at -= 1
+        self.lines[at:at] = [f"[{table}]", ""]
+
+    def _agency_part(self, index: int, name: str) -> tuple[_Stmt, list[_Stmt]] | None:
+        """The [agencies.<name>] section of the index-th agency (between its [[agencies]]
+        header and the next table that is not one of its own)."""
+        n = -1
+        for header, body in self._sections():
+            if header is None:
+                continue
+            if header.key == "agencies" and header.array:
+                n += 1
+            elif not header.key.startswith("agencies."):
+                if n >= index:
+                    return None
+            elif n == index and header.key == f"agencies.{name}" and not header.array:
+                return header, body
+        return None
+
+    def _write_into(self, part: tuple[_Stmt, list[_Stmt]], key: str, value: Any) -> None:
+        header, body = part
+        found = next((s for s in body if s.kind == "keyval" and s.key == key), None)
+        if value is DELETE:
+            if found is not None:
+                del self.lines[found.start:found.end + 1]
+            return
+        # A float (the voice's volume) as Python writes it, which TOML reads back the same.
+        shown = repr(value) if isinstance(value, float) else toml_value(value)
+        text = f"{key} = {shown}"
+        if found is not None:
+            if found.comment_col is not None:
+                text += "  " + self.lines[found.start][found.comment_col:]
+            self.lines[found.start:found.end + 1] = text.split("\n")
+        else:
+            last = max((s.end for s in body if s.kind == "keyval"), default=header.end)
+            self.lines[last + 1:last + 1] = text.split("\n")
+
+    def _remove_break(self, index: int) -> None:
+        """Its header and keys; of the blank lines around it, one stays."""
+        header, body = self._element("schedule.breaks", index)
+        last = max((s.end for s in body if s.kind == "keyval"), default=header.end)
+        del self.lines[header.start:last + 1]
+        at = header.start
+        while 0 < at < len(self.lines) and not self.lines[at].strip() \
+                and not self.lines[at - 1].strip():
+            del self.lines[at]
+
+    def _append_break(self, row: Mapping[str, str]) -> None:
+        block = ["[[schedule.breaks]]", *(f"{k} = {toml_value(row[k])}" for k in BREAK_KEYS)]
+        items = [(h, b) for h, b in self._sections() if h is not None
+                 and h.key == "schedule.breaks" and h.array]
+        if items:
+            h, b = items[-1]
+        else:
+            h, b = self._element("schedule.hours", None)
+        last = max((s.end for s in b if s.kind == "keyval"), default=h.end)
+        self.lines[last + 1:last + 1] = ["", *block]
+
+
+def _dig(data: Mapping[str, Any], table: str) -> Any:
+    value: Any = data
+    for part in table.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value

@@ -166,6 +166,17 @@ def call_text(
     return spoken
 
 
+PLACEHOLDERS = ("{number}", "{counter}")
+_BRACED_RE = re.compile(r"\{[^{}]*\}")
+
+
+def unknown_placeholders(template: str) -> list[str]:
+    """The `{...}` in a template other than {number} and {counter}, e.g. ["{nomor}"]. The
+    announcement would speak them as written (call_text leaves any other brace alone), so
+    the console refuses a template with one: a misspelt placeholder is a mistake."""
+    return [m for m in _BRACED_RE.findall(template) if m not in PLACEHOLDERS]
+
+
 def default_voice() -> Voice:
     """The voice settings a hall config gets when its [voice] table is empty, so tools such as
     `python -m display.voice` can speak without a hall config file."""
