@@ -47,6 +47,7 @@ from shared.ledger import model as m
 from shared.ledger.model import Result
 from shared.station.client import HubClient
 from shared.station.follower import http_url
+from web.secure import is_https
 from web.station import WebStation
 
 log = logging.getLogger(__name__)
@@ -388,9 +389,10 @@ def _csrf(request: web.Request) -> str:
 
 
 def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
-    # Strict: no other site's page can make the browser send it; Secure behind HTTPS.
+    # Strict: no other site's page can make the browser send it. Secure whenever the browser
+    # came over HTTPS (served here, or through the trusted proxy), so it never leaves in clear.
     response.set_cookie(name, value, max_age=COOKIE_DAYS * 86400, httponly=True,
-                        samesite="Strict", secure=request.secure, path="/petugas")
+                        samesite="Strict", secure=is_https(request), path="/petugas")
 
 
 def _render_live(request: web.Request, facts: dict[str, Any]) -> str:
