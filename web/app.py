@@ -303,8 +303,8 @@ async def health(request: web.Request) -> web.Response:
                               "last_seq": station.replica.last_seq})
 
 
-def build_app(station: WebStation, rate_per_minute: int = 120, proxy: str = ""
-              ) -> web.Application:
+def build_app(station: WebStation, rate_per_minute: int = 120, proxy: str = "",
+              idle_seconds: float = petugas.IDLE_SIGN_OUT_S) -> web.Application:
     app = web.Application(middlewares=[guard])
     app[STATION] = station
     app[PROXY] = proxy
@@ -326,20 +326,22 @@ def build_app(station: WebStation, rate_per_minute: int = 120, proxy: str = ""
     app.router.add_get("/live/papan", live_handler("papan"))
     app.router.add_get("/live/loket/{number}", live_handler("loket"))
     skm.add_routes(app, station)  # /skm/t/{ref}, /skm/loket/{n}: the SKM survey
-    petugas.setup(app, station)  # /petugas: the counter in a browser
+    petugas.setup(app, station, idle_seconds)  # /petugas: the counter in a browser
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 
 
 async def serve(station: WebStation, host: str, port: int, rate_per_minute: int,
                 sock: socket.socket | None = None, ssl_context: ssl.SSLContext | None = None,
-                proxy: str = "") -> web.AppRunner:
+                proxy: str = "", idle_seconds: float = petugas.IDLE_SIGN_OUT_S
+                ) -> web.AppRunner:
     """Serve the pages on host:port, or on `sock`, a socket already bound (`antrean demo`
     binds it first: the hall config's public_url must name the port before the hub starts);
     over HTTPS with `ssl_context`. `proxy`: the trusted reverse proxy's address."""
     # A phone that goes away cancels its live stream's handler at once, instead of at the
     # stream's next write.
-    runner = web.AppRunner(build_app(station, rate_per_minute, proxy), access_log=None,
+    runner = web.AppRunner(build_app(station, rate_per_minute, proxy, idle_seconds),
+                           access_log=None,
                            handle_signals=False, handler_cancellation=True)
     await runner.setup()
     try:

@@ -33,6 +33,16 @@ def positive(text: str) -> int:
     return int(text)
 
 
+def idle_minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.05 <= value <= 24 * 60:
+        raise argparse.ArgumentTypeError(f"expected minutes from 0.05 to 1440, not {text!r}")
+    return value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
                    help="hub address, e.g. wss://192.168.10.2:8470 (default: $ANTREAN_HUB)")
@@ -59,6 +69,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "HTTPS (the counter's cookies are then Secure) and the client's "
                         "address is the last one in X-Forwarded-For, for the rate limit "
                         "(default: no proxy)")
+    p.add_argument("--idle-minutes", type=idle_minutes, default=30, metavar="N",
+                   help="sign an officer out of the browser counter after N minutes without "
+                        "a press (default: 30; a fraction such as 0.5 is allowed)")
     p.add_argument("--rate-limit", type=positive, default=120, metavar="N",
                    help="requests a minute one client address may make (default: 120)")
     p.add_argument("--nice", type=int, default=10, choices=range(0, 20), metavar="0-19",
@@ -114,7 +127,8 @@ async def _serve(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -
     try:
         host, port = args.listen
         runner = await serve(station, host, port, args.rate_limit,
-                             ssl_context=ssl_context, proxy=args.proxy_address)
+                             ssl_context=ssl_context, proxy=args.proxy_address,
+                             idle_seconds=args.idle_minutes * 60.0)
     except OSError:
         await station.close()
         raise
