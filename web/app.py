@@ -166,12 +166,29 @@ def overview_live(request: web.Request, t: Words, scratch: dict[str, Any]) -> Li
                 {})
 
 
+def skm_loket_live(request: web.Request, t: Words, scratch: dict[str, Any]) -> Live | None:
+    """The counter's survey screen (/skm/loket/N) between surveys, as web.skm renders it."""
+    station = request.app[STATION]
+    try:
+        number = int(request.match_info["number"])
+    except ValueError:
+        return None
+    if number not in station.config.counters:
+        return None
+    words_skm = skm.Words(t.lang)
+    screen = skm.loket_screen(station, number, words_skm)
+    return Live("_skm_loket.html", {"s": screen, "t": words_skm},
+                {"kind": screen.kind, "ticket": screen.state})
+
+
 PAGES: dict[str, tuple[Builder, str, str]] = {
     # kind: (builder, page template, title key)
     "ticket": (ticket_live, "ticket.html", "title_ticket"),
     "papan": (board_live, "papan.html", "title_board"),
     "loket": (loket_live, "loket.html", "title_board"),
     "overview": (overview_live, "overview.html", "title_overview"),
+    # Its page is web.skm's; only the live stream is served from here.
+    "skm_loket": (skm_loket_live, "skm.html", "skm_title"),
 }
 
 
@@ -325,6 +342,7 @@ def build_app(station: WebStation, rate_per_minute: int = 120, proxy: str = "",
     app.router.add_get("/live/t/{ref}", live_handler("ticket"))
     app.router.add_get("/live/papan", live_handler("papan"))
     app.router.add_get("/live/loket/{number}", live_handler("loket"))
+    app.router.add_get("/live/skm/loket/{number}", live_handler("skm_loket"))
     skm.add_routes(app, station)  # /skm/t/{ref}, /skm/loket/{n}: the SKM survey
     petugas.setup(app, station, idle_seconds)  # /petugas: the counter in a browser
     app.router.add_static("/static/", HERE / "static", append_version=False)
