@@ -10,6 +10,7 @@ installed on them), not the hub's pinned one: browsers, not stations, check it. 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import ssl
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,6 +31,16 @@ def add_arguments(p: argparse.ArgumentParser, what: str) -> None:
 
 def check(args: argparse.Namespace) -> None:
     """On the command line alone (the files are read when the station starts)."""
+    proxy = getattr(args, "proxy_address", "")
+    if proxy:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            # A name would never equal a connection's address: the proxy would silently
+            # not be trusted at all.
+            raise SettingsError(f"--proxy-address {proxy!r} is not an IP address (give the "
+                                f"proxy's address as connections come from it, e.g. "
+                                f"127.0.0.1)") from None
     if (args.tls_cert is None) != (args.tls_key is None):
         given, missing = (("--tls-cert", "--tls-key") if args.tls_cert is not None
                           else ("--tls-key", "--tls-cert"))

@@ -199,6 +199,7 @@ def test_a_bad_pair_is_a_clear_error(app: str, tmp_path: Path) -> None:
             "is not the private key of the certificate",
         ("--tls-cert", str(key), "--tls-key", str(key)): "no PEM certificate in it",
         ("--tls-cert", str(cert), "--tls-key", str(encrypted)): "encrypted with a passphrase",
+        ("--proxy-address", "localhost"): "--proxy-address 'localhost' is not an IP address",
     }
     if app == "web":  # one run each is enough to show both apps share the check
         cases[("--tls-cert", str(other_cert), "--tls-key", str(other_cert))] = (
