@@ -16,6 +16,7 @@ import hmac
 import json
 import logging
 import secrets
+import ssl
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from console import reports as r
 from console.accounts import ROLE_NAMES, AccountStore, Session
 from console.directory import HubDirectory, station_rows
 from console.i18n import Words
+from shared.station import https
 from shared.station.follower import Follower
 
 log = logging.getLogger(__name__)
@@ -77,11 +79,7 @@ def address(request: web.Request) -> str:
     """The client's address, for the throttle and the audit log. Behind the reverse proxy
     given with --proxy-address, the last address in its X-Forwarded-For (the one the proxy
     saw; earlier ones are the client's own say)."""
-    remote = request.remote or "?"
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if request.app[PROXY] and remote == request.app[PROXY] and forwarded.strip():
-        return forwarded.split(",")[-1].strip()[:64]
-    return remote
+    return https.client_address(request.remote, request.app[PROXY], request.headers)
 
 
 def redirect(location: str) -> web.Response:
@@ -89,6 +87,9 @@ def redirect(location: str) -> web.Response:
 
 
 def set_cookie(response: web.StreamResponse, name: str, value: str) -> None:
+    # Always Secure, over native HTTPS (--tls-cert), behind the HTTPS proxy and on plain
+    # 127.0.0.1 alike (browsers keep a Secure cookie from http://127.0.0.1 only): a session
+    # must never cross the office LAN in clear, so plain HTTP from another PC cannot sign in.
     response.set_cookie(name, value, httponly=True, secure=True, samesite="Strict", path="/")
 
 
@@ -488,10 +489,16 @@ def build_app(station: Follower, accounts: AccountStore, proxy: str = "",
 
 
 async def serve(station: Follower, accounts: AccountStore, host: str, port: int,
-                proxy: str = "", logo_dir: Path | None = None) -> web.AppRunner:
+                proxy: str = "", logo_dir: Path | None = None,
+                ssl_context: ssl.SSLContext | None = None) -> web.AppRunner:
+    """Over HTTPS with `ssl_context` (`--tls-cert`); else plain, for 127.0.0.1 or a proxy."""
     runner = web.AppRunner(build_app(station, accounts, proxy, warm=True, logo_dir=logo_dir),
                            access_log=None,
                            handle_signals=False, handler_cancellation=True)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        await web.TCPSite(runner, host, port, ssl_context=ssl_context).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
     return runner

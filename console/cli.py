@@ -2,6 +2,7 @@
 `admin` role on its own replica, serving the office's browsers; and its accounts.
 
     antrean console --hub ws://127.0.0.1:8470 --token T --listen 127.0.0.1:8090
+    antrean console ... --listen 0.0.0.0:8443 --tls-cert hall.crt --tls-key hall.key  # HTTPS
     antrean console user add kepala --role supervisor --name "Kepala DPMPTSP"
     antrean console user add siti --role coordinator --agency DUKCAPIL --name "Siti Aminah"
     antrean console user list
@@ -22,10 +23,13 @@ import logging
 import os
 import signal
 import sqlite3
+import ssl
 import sys
 from pathlib import Path
 
 from shared.config import ConfigError, HallConfig, SettingsError, load_config, loads_config
+from shared.hub.tls import is_loopback
+from shared.station import https
 from shared.station.follower import check_settings, parse_listen
 
 log = logging.getLogger(__name__)
@@ -60,8 +64,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _where(p)
     p.add_argument("--listen", type=parse_listen, default=("127.0.0.1", 8090),
                    metavar="HOST:PORT",
-                   help="where to serve the console (default: 127.0.0.1:8090; behind an HTTPS "
-                        "reverse proxy for the office's LAN, docs/install-id.md)")
+                   help="where to serve the console (default: 127.0.0.1:8090; for the "
+                        "office's LAN over HTTPS with --tls-cert/--tls-key, or behind an HTTPS "
+                        "reverse proxy, docs/install-id.md)")
+    https.add_arguments(p, "the console")
     p.add_argument("--proxy-address", default="", metavar="IP",
                    help="the HTTPS reverse proxy's address (e.g. 127.0.0.1): from it, a "
                         "client's address is the last one in X-Forwarded-For, for the "
@@ -102,6 +108,7 @@ def check(args: argparse.Namespace) -> None:
         return  # the accounts file and the hall config are read when the action runs
     check_settings(args.hub, args.token, args.hub_fingerprint, args.simulated_clock,
                    "the console", "admin")
+    https.check(args)
 
 
 def _agencies_from_file(path: Path) -> HallConfig:
@@ -127,8 +134,14 @@ def accounts_path(args: argparse.Namespace) -> Path:
 def run(args: argparse.Namespace) -> int:
     if args.action == "user":
         return run_user(args)
+    # The pair is read before the hub is asked anything: a wrong file changes nothing.
     try:
-        return asyncio.run(_serve(args))
+        ssl_context = https.server_context(args.tls_cert, args.tls_key)
+    except SettingsError as e:
+        print(f"antrean console: {e}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_serve(args, ssl_context))
     except OSError as e:
         print(f"antrean console: cannot serve on {args.listen[0]}:{args.listen[1]}: {e}",
               file=sys.stderr)
@@ -209,7 +222,7 @@ def run_user(args: argparse.Namespace) -> int:
 # --- serving ------------------------------------------------------------------------------------
 
 
-async def _serve(args: argparse.Namespace) -> int:
+async def _serve(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -> int:
     from console.accounts import AccountStore
     from console.app import serve
     from shared.clock import Clock, parse_simulated_clock
@@ -232,13 +245,17 @@ async def _serve(args: argparse.Namespace) -> int:
     try:
         host, port = args.listen
         runner = await serve(station, accounts, host, port, args.proxy_address,
-                             getattr(args, "logo_dir", None))
+                             getattr(args, "logo_dir", None), ssl_context)
     except OSError:
         accounts.close()
         await station.close()
         raise
-    log.info("console %s serving http://%s:%d/ from %s", args.device or "console-1", host,
-             port, station.replica.path)
+    log.info("console %s serving %s://%s:%d/ from %s", args.device or "console-1",
+             "https" if ssl_context else "http", host, port, station.replica.path)
+    if ssl_context is None and not args.proxy_address and not is_loopback(host):
+        # The session cookie is Secure: a browser on another PC keeps it over HTTPS only.
+        log.warning("serving plain HTTP on %s: browsers on other PCs cannot sign in; give "
+                    "--tls-cert and --tls-key (docs/install-id.md)", host)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

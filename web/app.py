@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from shared.zones import BoardFilterError, select_agencies
 from web import facts as f
 from web import petugas, skm
 from web.i18n import Words
+from web.secure import PROXY, client_address
 from web.station import WebStation
 from web.voice import Voice, VoiceUnavailable
 
@@ -164,12 +166,29 @@ def overview_live(request: web.Request, t: Words, scratch: dict[str, Any]) -> Li
                 {})
 
 
+def skm_loket_live(request: web.Request, t: Words, scratch: dict[str, Any]) -> Live | None:
+    """The counter's survey screen (/skm/loket/N) between surveys, as web.skm renders it."""
+    station = request.app[STATION]
+    try:
+        number = int(request.match_info["number"])
+    except ValueError:
+        return None
+    if number not in station.config.counters:
+        return None
+    words_skm = skm.Words(t.lang)
+    screen = skm.loket_screen(station, number, words_skm)
+    return Live("_skm_loket.html", {"s": screen, "t": words_skm},
+                {"kind": screen.kind, "ticket": screen.state})
+
+
 PAGES: dict[str, tuple[Builder, str, str]] = {
     # kind: (builder, page template, title key)
     "ticket": (ticket_live, "ticket.html", "title_ticket"),
     "papan": (board_live, "papan.html", "title_board"),
     "loket": (loket_live, "loket.html", "title_board"),
     "overview": (overview_live, "overview.html", "title_overview"),
+    # Its page is web.skm's; only the live stream is served from here.
+    "skm_loket": (skm_loket_live, "skm.html", "skm_title"),
 }
 
 
@@ -249,7 +268,7 @@ async def guard(request: web.Request,
                 ) -> web.StreamResponse:
     """Rate limit per client address, the plain error pages, and the security headers."""
     t = words(request)
-    if request.path != "/health" and not request.app[LIMITER].allow(request.remote or "?"):
+    if request.path != "/health" and not request.app[LIMITER].allow(client_address(request)):
         response: web.StreamResponse = error_page(request, t, 429, "too_many_title", "too_many")
         response.headers["Retry-After"] = "10"
     else:
@@ -301,9 +320,11 @@ async def health(request: web.Request) -> web.Response:
                               "last_seq": station.replica.last_seq})
 
 
-def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Application:
+def build_app(station: WebStation, rate_per_minute: int = 120, proxy: str = "",
+              idle_seconds: float = petugas.IDLE_SIGN_OUT_S) -> web.Application:
     app = web.Application(middlewares=[guard])
     app[STATION] = station
+    app[PROXY] = proxy
     app[LIMITER] = RateLimiter(rate_per_minute)
     replica = station.replica.path
     app[VOICE] = Voice(station, replica.with_name(f"{replica.stem}-voice"))
@@ -321,24 +342,30 @@ def build_app(station: WebStation, rate_per_minute: int = 120) -> web.Applicatio
     app.router.add_get("/live/t/{ref}", live_handler("ticket"))
     app.router.add_get("/live/papan", live_handler("papan"))
     app.router.add_get("/live/loket/{number}", live_handler("loket"))
+    app.router.add_get("/live/skm/loket/{number}", live_handler("skm_loket"))
     skm.add_routes(app, station)  # /skm/t/{ref}, /skm/loket/{n}: the SKM survey
-    petugas.setup(app, station)  # /petugas: the counter in a browser
+    petugas.setup(app, station, idle_seconds)  # /petugas: the counter in a browser
     app.router.add_static("/static/", HERE / "static", append_version=False)
     return app
 
 
 async def serve(station: WebStation, host: str, port: int, rate_per_minute: int,
-                sock: socket.socket | None = None) -> web.AppRunner:
+                sock: socket.socket | None = None, ssl_context: ssl.SSLContext | None = None,
+                proxy: str = "", idle_seconds: float = petugas.IDLE_SIGN_OUT_S
+                ) -> web.AppRunner:
     """Serve the pages on host:port, or on `sock`, a socket already bound (`antrean demo`
-    binds it first: the hall config's public_url must name the port before the hub starts)."""
+    binds it first: the hall config's public_url must name the port before the hub starts);
+    over HTTPS with `ssl_context`. `proxy`: the trusted reverse proxy's address."""
     # A phone that goes away cancels its live stream's handler at once, instead of at the
     # stream's next write.
-    runner = web.AppRunner(build_app(station, rate_per_minute), access_log=None,
+    runner = web.AppRunner(build_app(station, rate_per_minute, proxy, idle_seconds),
+                           access_log=None,
                            handle_signals=False, handler_cancellation=True)
     await runner.setup()
     try:
-        site: web.BaseSite = (web.SockSite(runner, sock) if sock is not None
-                              else web.TCPSite(runner, host, port))
+        site: web.BaseSite = (web.SockSite(runner, sock, ssl_context=ssl_context)
+                              if sock is not None
+                              else web.TCPSite(runner, host, port, ssl_context=ssl_context))
         await site.start()
     except BaseException:
         await runner.cleanup()

@@ -3,6 +3,7 @@ above the loket, today's overview), serving from its own replica of the ledger.
 
     antrean web --hub ws://127.0.0.1:8470 --token T --listen 127.0.0.1:8080
     antrean web --hub wss://192.168.10.2:8470 --token T --hub-fingerprint F --listen 0.0.0.0:8080
+    antrean web ... --listen 0.0.0.0:8443 --tls-cert hall.crt --tls-key hall.key   # HTTPS
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import contextlib
 import logging
 import os
 import signal
+import ssl
 import sys
 from pathlib import Path
 
+from shared.config import SettingsError
+from shared.station import https
 from shared.station.follower import check_settings, parse_listen
 
 __all__ = ["add_arguments", "check", "parse_listen", "run"]
@@ -27,6 +31,16 @@ def positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number above 0, not {text!r}")
     return int(text)
+
+
+def idle_minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.05 <= value <= 24 * 60:
+        raise argparse.ArgumentTypeError(f"expected minutes from 0.05 to 1440, not {text!r}")
+    return value
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -48,6 +62,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    metavar="HOST:PORT",
                    help="where to serve the pages (default: 127.0.0.1:8080; 0.0.0.0:8080 for "
                         "the hall's Wi-Fi)")
+    https.add_arguments(p, "the pages")
+    p.add_argument("--proxy-address", default="", metavar="IP",
+                   help="the HTTPS reverse proxy's address (e.g. 127.0.0.1), when one is in "
+                        "front: from it, X-Forwarded-Proto says whether the browser used "
+                        "HTTPS (the counter's cookies are then Secure) and the client's "
+                        "address is the last one in X-Forwarded-For, for the rate limit "
+                        "(default: no proxy)")
+    p.add_argument("--idle-minutes", type=idle_minutes, default=30, metavar="N",
+                   help="sign an officer out of the browser counter after N minutes without "
+                        "a press (default: 30; a fraction such as 0.5 is allowed)")
     p.add_argument("--rate-limit", type=positive, default=120, metavar="N",
                    help="requests a minute one client address may make (default: 120)")
     p.add_argument("--nice", type=int, default=10, choices=range(0, 20), metavar="0-19",
@@ -61,6 +85,7 @@ def check(args: argparse.Namespace) -> None:
     """The hub settings, before anything is opened."""
     check_settings(args.hub, args.token, args.hub_fingerprint, args.simulated_clock,
                    "the web station", "web")
+    https.check(args)
 
 
 def default_replica(device: str) -> Path:
@@ -69,17 +94,23 @@ def default_replica(device: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The pair is read before the hub is asked anything: a wrong file changes nothing.
+    try:
+        ssl_context = https.server_context(args.tls_cert, args.tls_key)
+    except SettingsError as e:
+        print(f"antrean web: {e}", file=sys.stderr)
+        return 2
     if args.nice and hasattr(os, "nice"):  # not on Windows
         os.nice(args.nice)
     try:
-        return asyncio.run(_serve(args))
+        return asyncio.run(_serve(args, ssl_context))
     except OSError as e:  # the port is taken, the address is not this PC's
         print(f"antrean web: cannot serve on {args.listen[0]}:{args.listen[1]}: {e}",
               file=sys.stderr)
         return 2
 
 
-async def _serve(args: argparse.Namespace) -> int:
+async def _serve(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -> int:
     from shared.clock import Clock, parse_simulated_clock
     from web.app import serve
     from web.station import WebStation, WebStationError
@@ -95,12 +126,14 @@ async def _serve(args: argparse.Namespace) -> int:
         return 2
     try:
         host, port = args.listen
-        runner = await serve(station, host, port, args.rate_limit)
+        runner = await serve(station, host, port, args.rate_limit,
+                             ssl_context=ssl_context, proxy=args.proxy_address,
+                             idle_seconds=args.idle_minutes * 60.0)
     except OSError:
         await station.close()
         raise
-    log.info("web station %s serving http://%s:%d/ from %s", args.device, host, port,
-             station.replica.path)
+    log.info("web station %s serving %s://%s:%d/ from %s", args.device,
+             "https" if ssl_context else "http", host, port, station.replica.path)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

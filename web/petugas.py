@@ -47,6 +47,7 @@ from shared.ledger import model as m
 from shared.ledger.model import Result
 from shared.station.client import HubClient
 from shared.station.follower import http_url
+from web.secure import is_https
 from web.station import WebStation
 
 log = logging.getLogger(__name__)
@@ -119,9 +120,21 @@ class Device:
         return self.client.connected.is_set()
 
 
+def idle_text(seconds: float) -> str:
+    """The idle time as the officer reads it: minutes, or seconds when below one."""
+    if seconds >= 60:
+        minutes = seconds / 60
+        return f"{minutes:g} menit" if minutes != int(minutes) else f"{int(minutes)} menit"
+    return f"{seconds:g} detik"
+
+
 class Devices:
-    def __init__(self, station: WebStation) -> None:
+    def __init__(self, station: WebStation, idle_seconds: float = IDLE_SIGN_OUT_S) -> None:
         self.station = station
+        self.idle_seconds = idle_seconds
+        # Looked at often enough that an idle officer is signed out within a quarter of the
+        # idle time after it passed (every 15 s at the default half hour).
+        self.sweep_seconds = min(SWEEP_S, idle_seconds / 4)
         self._devices: dict[str, Device] = {}
         self._sweeper: asyncio.Task[None] | None = None
         # A web station always follows a hub; some unit tests build its app without one.
@@ -245,17 +258,18 @@ class Devices:
 
     async def _sweep(self) -> None:
         while True:
-            await asyncio.sleep(SWEEP_S)  # a housekeeping period, not a wait for a condition
+            # A housekeeping period, not a wait for a condition.
+            await asyncio.sleep(self.sweep_seconds)
             now = time.monotonic()
             for token, dev in list(self._devices.items()):
                 if (officer_of(self.station, dev) is not None and dev.online
-                        and not dev.pending and now - dev.last_press > IDLE_SIGN_OUT_S):
-                    log.info("signing %s out after %d idle minutes", dev.name,
-                             IDLE_SIGN_OUT_S // 60)
+                        and not dev.pending and now - dev.last_press > self.idle_seconds):
+                    log.info("signing %s out after %s idle", dev.name,
+                             idle_text(self.idle_seconds))
                     await self.press(dev, r.SIGN_OUT, {"counter": dev.counter},
                                      uuid.uuid4().hex)
                     dev.message = ("Anda keluar otomatis: tidak ada aktivitas selama "
-                                   f"{IDLE_SIGN_OUT_S // 60} menit.", r.INFO)
+                                   f"{idle_text(self.idle_seconds)}.", r.INFO)
                 if (dev.streams == 0 and not dev.pending
                         and now - dev.last_seen > CONNECTION_IDLE_S):
                     del self._devices[token]
@@ -388,9 +402,10 @@ def _csrf(request: web.Request) -> str:
 
 
 def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
-    # Strict: no other site's page can make the browser send it; Secure behind HTTPS.
+    # Strict: no other site's page can make the browser send it. Secure whenever the browser
+    # came over HTTPS (served here, or through the trusted proxy), so it never leaves in clear.
     response.set_cookie(name, value, max_age=COOKIE_DAYS * 86400, httponly=True,
-                        samesite="Strict", secure=request.secure, path="/petugas")
+                        samesite="Strict", secure=is_https(request), path="/petugas")
 
 
 def _render_live(request: web.Request, facts: dict[str, Any]) -> str:
@@ -582,10 +597,11 @@ async def live(request: web.Request) -> web.StreamResponse:
     return resp
 
 
-def setup(app: web.Application, station: WebStation) -> None:
+def setup(app: web.Application, station: WebStation,
+          idle_seconds: float = IDLE_SIGN_OUT_S) -> None:
     """Add /petugas to the web station's app (web.app.build_app)."""
     app[STATION] = station
-    devices = Devices(station)
+    devices = Devices(station, idle_seconds)
     app[DEVICES] = devices
 
     async def close(_app: web.Application) -> None:

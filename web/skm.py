@@ -214,7 +214,8 @@ class Screen:
     profile: list[tuple[str, str, list[tuple[str, str]]]] = field(default_factory=list)
     message: str = ""
     back: str = ""
-    refresh: int = 0  # seconds: the counter's screen looks again by itself
+    refresh: int = 0  # seconds: without JavaScript the counter's screen reloads this often
+    live: str = ""  # its live stream (/static/live.js swaps the screen in as the hall moves)
     label: str = ""
     ticket: str = ""  # the ticket's id, in a hidden field (the counter's screen needs it)
 
@@ -345,6 +346,19 @@ async def phone_survey(request: web.Request) -> web.Response:
     return await step(request, t, ticket, secret, None, form, action, back)
 
 
+def loket_screen(station: WebStation, counter: int, t: Words) -> Screen:
+    """The counter's survey screen between surveys: idle, or offering the ticket just
+    finished there. Rendered for the page and again for its live stream (web.app)."""
+    action = f"/skm/loket/{counter}"
+    name = f.counter_name(station.config, counter)
+    live = f"/live{action}{_lang_suffix(t)}"
+    ticket = just_finished(station, counter)
+    if ticket is None:
+        return Screen("idle", name, message=t("skm_loket_idle"), refresh=5, live=live)
+    return Screen("offer", name, action=action, refresh=5, live=live, label=ticket.label,
+                  message=t("skm_loket_offer", label=ticket.label), state=ticket.ticket_id)
+
+
 async def counter_screen(request: web.Request) -> web.Response:
     """`/skm/loket/{n}`: the survey screen at a counter. Idle, or offering the ticket just
     finished there; the survey itself then runs on this screen's own POSTs."""
@@ -359,17 +373,8 @@ async def counter_screen(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     action = f"/skm/loket/{counter}"
     idle = f"{action}{_lang_suffix(t)}"
-    name = f.counter_name(station.config, counter)
     if form is None:
-        ticket = just_finished(station, counter)
-        if ticket is None:
-            return render(request, t, Screen("idle", name, message=t("skm_loket_idle"),
-                                             refresh=5),
-                          switch=f"{action}{'' if t.lang == 'en' else '?lang=en'}")
-        return render(request, t, Screen("offer", name, action=action, refresh=5,
-                                         label=ticket.label,
-                                         message=t("skm_loket_offer", label=ticket.label),
-                                         state=ticket.ticket_id),
+        return render(request, t, loket_screen(station, counter, t),
                       switch=f"{action}{'' if t.lang == 'en' else '?lang=en'}")
     ticket_id = form.get("ticket")
     if isinstance(ticket_id, str):

@@ -44,7 +44,7 @@ class ConsoleProcess(WebProcess):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "antrean", "console", "--hub", self.hub_url, "--token",
              self.token, "--listen", f"127.0.0.1:{self.port}", "--replica", str(self.replica),
-             "--accounts", str(self.accounts), "--simulated-clock", self.clock],
+             "--accounts", str(self.accounts), "--simulated-clock", self.clock, *self.extra],
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         log.close()
         self.wait_until(lambda h: True, "the console answers")

@@ -42,10 +42,12 @@ class WebProcess:
     port: int = field(default_factory=free_port)
     rate_limit: int = 100_000  # the tests' browser makes many requests from one address
     proc: subprocess.Popen[bytes] | None = None
+    extra: tuple[str, ...] = ()  # more arguments, e.g. --tls-cert/--tls-key
+    tls: bool = False  # served over HTTPS (a throwaway certificate: not checked here)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def replica(self) -> Path:
@@ -60,13 +62,20 @@ class WebProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "antrean", "web", "--hub", self.hub_url, "--token",
              self.token, "--listen", f"127.0.0.1:{self.port}", "--replica", str(self.replica),
-             "--rate-limit", str(self.rate_limit), "--simulated-clock", self.clock],
+             "--rate-limit", str(self.rate_limit), "--simulated-clock", self.clock,
+             *self.extra],
             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         log.close()
         self.wait_until(lambda h: True, "the web station answers")
 
     def health(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.url}/health", timeout=2) as r:
+        context = None
+        if self.tls:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        with urllib.request.urlopen(f"{self.url}/health", timeout=2, context=context) as r:
             return dict(json.load(r))
 
     def wait_until(self, condition: Any, what: str, timeout: float = 20.0) -> dict[str, Any]:

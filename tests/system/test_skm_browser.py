@@ -75,8 +75,9 @@ def new_tab(browser: object) -> Iterator[object]:
     contexts: list[object] = []
     errors: list[str] = []
 
-    def make(width: int = 360, height: int = 800) -> object:
-        context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+    def make(width: int = 360, height: int = 800, javascript: bool = True) -> object:
+        context = browser.new_context(viewport={"width": width, "height": height},  # type: ignore[attr-defined]
+                                      java_script_enabled=javascript)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -170,9 +171,16 @@ def test_the_counter_screen_offers_only_the_ticket_just_finished_there(
     tablet1.goto(hall.hall.web.url + "/skm/loket/1")  # type: ignore[attr-defined]
     tablet3.goto(hall.hall.web.url + "/skm/loket/3")  # type: ignore[attr-defined]
     expect(tablet3, ".skm-question").to_have_text("Terima kasih atas kunjungan Anda")  # type: ignore[attr-defined]
+    # Without JavaScript the screen reloads itself (no-JS fallback); with it, it is live.
+    plain = new_tab(1024, 600, javascript=False)  # type: ignore[operator]
+    plain.goto(hall.hall.web.url + "/skm/loket/3")  # type: ignore[attr-defined]
+    tablet3.evaluate("window.sameDocument = true")  # type: ignore[attr-defined]
     label = hall.finish(3)
-    # The idle screen looks again by itself (a plain refresh, no script needed).
-    expect(tablet3, ".skm-question").to_contain_text(label, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    # Offered live over the stream, within two seconds of the web station having the finish,
+    # and in the same document: nothing reloaded.
+    expect(tablet3, ".skm-question").to_contain_text(label, timeout=2000)  # type: ignore[attr-defined]
+    assert tablet3.evaluate("window.sameDocument") is True  # type: ignore[attr-defined]
+    expect(plain, ".skm-question").to_contain_text(label, timeout=WAIT_MS)  # type: ignore[attr-defined]
     shot(tablet3, tmp_path, "loket-1024x600")
     tablet1.reload()  # type: ignore[attr-defined]
     expect(tablet1, ".skm-question").to_have_text("Terima kasih atas kunjungan Anda")  # type: ignore[attr-defined]

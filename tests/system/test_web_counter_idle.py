@@ -1,0 +1,85 @@
+"""The counter in a browser (/petugas) signs an idle officer out by itself, after the time
+`antrean web --idle-minutes` sets (here 0.05 minutes, 3 s), and shows the hall's open alerts
+live: real hub and `antrean web` processes, Debian's chromium, a kiosk acting on the hub."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.helpers.web_station import ActingStation, WebProcess
+from tests.system.conftest import DATA, HubProcess
+from tests.system.test_web_counter import (
+    CHROMIUM,
+    PINS,
+    WAIT_MS,
+    Counter,
+    Hall,
+    playwright_sync,
+)
+
+pytestmark = pytest.mark.slow
+IDLE_MINUTES = "0.05"  # 3 s: long enough to sign in and look, short enough for the suite
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
+    workdir = tmp_path_factory.mktemp("web-counter-idle")
+    hub = HubProcess(workdir, DATA / "small_hall.toml")
+    web_token = hub.enroll("web-1", "web")
+    kiosk_token = hub.enroll("kiosk-1", "kiosk")
+    for officer, pin in PINS.items():
+        hub.add_officer(officer, pin)
+    hub.start()
+    web = WebProcess(workdir, hub.url, web_token, hub.clock,
+                     extra=("--idle-minutes", IDLE_MINUTES))
+    web.start()
+    kiosk = ActingStation(hub.url, kiosk_token)
+    try:
+        yield Hall(hub, web, kiosk)
+    finally:
+        kiosk.close()
+        web.stop()
+        hub.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def test_an_idle_officer_is_signed_out_by_itself(hall: Hall, browser: Any) -> None:
+    c = Counter(browser, hall)
+    try:
+        c.enrol("loket-1-web", 1)
+        c.sign_in("siti")
+        c.text("#message", "Selamat bertugas, Siti")
+        # Nothing pressed: the sign-in form comes back without a reload, saying why.
+        c.expect("#officer").to_be_visible(timeout=WAIT_MS)
+        c.text("#message", re.escape("Anda keluar otomatis: tidak ada aktivitas selama 3 detik."))
+        # The sign-out was the hub's (the seat is free): the officer simply signs in again.
+        c.sign_in("siti")
+        c.text("#message", "Selamat bertugas, Siti")
+    finally:
+        c.close()
+
+
+def test_an_open_alert_appears_live(hall: Hall, browser: Any) -> None:
+    c = Counter(browser, hall)
+    try:
+        c.enrol("loket-2-web", 2)
+        c.expect("#officer").to_be_visible(timeout=WAIT_MS)
+        c.expect(".alert").to_have_count(0)
+        alert = hall.kiosk.run(hall.kiosk.client.command(
+            "alert", {"kind": "printer", "message": "Kertas printer habis"}))
+        assert alert.ok, alert.refusal
+        playwright_sync.expect(c.page.locator(".alert")).to_contain_text(
+            "Kertas printer habis", timeout=WAIT_MS)
+    finally:
+        c.close()
