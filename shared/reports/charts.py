@@ -72,7 +72,8 @@ def _waits(report: Report) -> Chart:
     rows = report.rows
     fig = _figure(7, 0.6 + 0.45 * max(1, len(rows)))
     ax = fig.add_subplot()  # type: ignore[attr-defined]
-    names = [r.key for r in rows][::-1]
+    # Codes keep the axis short; officers by name (their ids mean nothing to a reader).
+    names = [r.name if report.by == "officer" else r.key for r in rows][::-1]
     pos = list(range(len(rows)))
     wait = [r.avg_wait_min or 0 for r in rows][::-1]
     service = [r.avg_service_min or 0 for r in rows][::-1]

@@ -173,6 +173,11 @@ def tables(report: Report, name: str) -> list[Table]:
                              f"{table.title_en}: {group_en.lower()}",
                              (_c("key", group_id, group_en, "text"), *table.columns[1:]))
             rows = [_cells(r, table.columns) for r in (*report.rows, report.total)]
+            if table_name == "times" and report.by == "officer":
+                # An officer's id says nothing to the Kepala: the times name them, as the
+                # figures' name column does (the id where the hub knows no name).
+                rows = [(r.name, *cells[1:])
+                        for r, cells in zip((*report.rows, report.total), rows, strict=True)]
         elif table_name == "hours":
             per_hour = [sum(day[h] for day in report.arrivals.values()) for h in range(24)]
             rows = [(h, per_hour[h]) for h in range(24)]

@@ -10,6 +10,8 @@ import pytest
 from shared.clock import ManualClock
 from shared.ledger.ledger import Ledger
 from shared.ledger.model import Actor
+from shared.reports.charts import charts
+from shared.reports.definitions import tables
 from shared.reports.figures import Period, Report, ReportError, compute
 from tests.helpers.ledger import KIOSK, open_counter, wib
 
@@ -145,6 +147,10 @@ def test_per_service_counter_and_officer(two_days: Ledger) -> None:
                     officer_names={"officer-1": "Siti Rahmawati", "other": "Budi"})
     assert [(r.key, r.name) for r in named.rows] == [("officer-1", "Siti Rahmawati"),
                                                      ("officer-3", "officer-3")]
+    times = next(t for t in tables(named, "range") if t.table.name == "times")
+    assert [row[0] for row in times.rows] == ["Siti Rahmawati", "officer-3", "Jumlah"]
+    waits = next(c for c in charts(named) if c.name == "waits")
+    assert "Siti Rahmawati" in waits.svg and "officer-1" not in waits.svg
     rep = report(two_days)
     assert [a for a in rep.agency_services] == ["BPJSKES", "DUKCAPIL"]
     assert [r.key for r in rep.agency_services["DUKCAPIL"]] == ["kk", "ktp-ganti"]
