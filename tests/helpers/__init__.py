@@ -12,5 +12,9 @@
 - `inproc_hub`: a real hub served from a thread of the test process;
 - `hub_process`: a real hub process (`python -m antrean hub`) on 127.0.0.1, per test or shared
   by a module;
-- `xserver`: a real X display (Xvfb and openbox) for the real-window tests.
+- `xserver`: a real X display (Xvfb and openbox) for the real-window tests;
+- for the browser tests: `browser` (Debian's chromium via Playwright: the module marks, tabs
+  that record script errors, screenshots; the `browser` and `page` fixtures are in
+  tests/system/conftest.py), `console_hall` (a hub and its console, the accounts, signing in,
+  a kiosk and counters acting on the hub), `web_hall` (a hub and its web station, likewise).
 """

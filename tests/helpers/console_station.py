@@ -5,6 +5,7 @@ add` command (the password on its stdin, as an installer types it)."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -38,6 +39,14 @@ class ConsoleProcess(WebProcess):
              role, "--name", name, "--accounts", str(self.accounts), *extra],
             input=(password + "\n").encode(), capture_output=True, timeout=60)
         assert done.returncode == 0, done.stderr.decode()
+
+    def audit_log(self) -> list[tuple[object, ...]]:
+        """The console's audit log: action, username, ok, detail per row."""
+        conn = sqlite3.connect(f"file:{self.accounts}?mode=ro", uri=True)
+        try:
+            return list(conn.execute("SELECT action, username, ok, detail FROM audit"))
+        finally:
+            conn.close()
 
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)

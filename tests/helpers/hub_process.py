@@ -13,7 +13,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.hub.auth import AuthStore
+from shared.hub.auth import AuthStore, Station
+from shared.ledger.projection import ledger_hash
+from shared.ledger.store import connect
 from tests.helpers.ports import free_port
 
 DATA = Path(__file__).parent.parent / "data"
@@ -75,6 +77,14 @@ class HubProcess(ChildProcess):
         finally:
             store.close()
 
+    def stations(self) -> list[Station]:
+        """The stations enrolled in the hub's auth file, by name."""
+        store = AuthStore(self.workdir / "hub-auth.db")
+        try:
+            return list(store.stations())
+        finally:
+            store.close()
+
     def start(self, *extra: str) -> None:
         self.log_path = self.workdir / "hub.log"
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
@@ -105,3 +115,12 @@ class HubProcess(ChildProcess):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)  # polling a starting server; bounded by the deadline
+
+
+def ledger_fingerprint(hub: HubProcess) -> str:
+    """The hash of the hub's ledger: equal before and after, nothing was written."""
+    conn = connect(hub.ledger, readonly=True)
+    try:
+        return ledger_hash(conn)
+    finally:
+        conn.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,30 @@ def hub(tmp_path: Path) -> Iterator[HubProcess]:
     h = HubProcess(tmp_path, DATA / "small_hall.toml")
     yield h
     h.stop()
+
+
+# --- Debian's chromium for the browser tests (tests/helpers/browser.py) ----------------------
+# Imported inside the fixtures: only a browser test needs Playwright.
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One chromium per test module (a Playwright Browser)."""
+    from tests.helpers.browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A 1920×1080 tab of its own (its own cookies); an error its script throws fails the test."""
+    from tests.helpers.browser import Tab
+
+    tab = Tab(browser, 1920, 1080)
+    yield tab.page
+    tab.close()
+    assert tab.errors == [], tab.errors
 
 
 # --- Qt's xcb plugin as a fresh PC without one of its libraries has it ----------------------

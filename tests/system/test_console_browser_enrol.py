@@ -17,25 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.browser import CHROMIUM_MARKS, WAIT_MS, expect, playwright_sync, shot
+from tests.helpers.console_hall import add_accounts, open_signed_in
 from tests.helpers.console_station import ConsoleProcess
+from tests.helpers.hub_process import HubProcess
+from tests.helpers.web_hall import hall_config
 from tests.helpers.web_station import WebProcess, free_port
-from tests.system.conftest import HubProcess
-from tests.system.test_console_hub_records import (
-    CHROMIUM,
-    PASSWORD,
-    WAIT_MS,
-    _audit,
-    expect,
-    playwright_sync,
-    shot,
-    sign_in,
-)
-from tests.system.test_web_pages import hall_config
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = CHROMIUM_MARKS
 
 
 @dataclass
@@ -56,8 +45,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
     hub.add_officer("siti", "246813")
     hub.start()
     console = ConsoleProcess(workdir, hub.url, console_token, hub.clock)
-    console.add_user("tamu", "admin", PASSWORD, "Admin Tamu")
-    console.add_user("kepala", "supervisor", PASSWORD, "Kepala DPMPTSP")
+    add_accounts(console, "tamu", "kepala")
     console.start()
     web = WebProcess(workdir, hub.url, web_token, hub.clock, port=web_port)
     web.start()
@@ -67,21 +55,13 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
     hub.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
 def test_a_code_made_in_the_console_enrols_a_browser_that_signs_in(
         hall: Hall, browser: object, tmp_path: Path) -> None:
     admin = browser.new_context(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
     laptop = browser.new_context(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
     try:
         page = admin.new_page()
-        sign_in(page, hall, "tamu", "/perangkat")  # type: ignore[arg-type]
+        open_signed_in(page, hall.console, "tamu", "/perangkat")
         page.fill("#browser-enrol input[name=browser_name]", "loket-2-web")
         page.select_option("#browser-enrol select[name=browser_counter]", "2")
         page.click("#browser-enrol button[type=submit]")
@@ -93,10 +73,10 @@ def test_a_code_made_in_the_console_enrols_a_browser_that_signs_in(
         assert page.evaluate(
             "(() => { const i = document.querySelector('.browser-code img.qr');"
             " return i.complete && i.naturalWidth > 0; })()")
-        shot(page, tmp_path, "browser-code")
+        shot(page, tmp_path, "console-browser-code")
         # Audited, without the code; and shown once: the page again has none.
-        assert ("station_code", "tamu", 1, "loket-2-web counter 2") in _audit(hall)  # type: ignore[arg-type]
-        assert all(code not in str(row) for row in _audit(hall))  # type: ignore[arg-type]
+        assert ("station_code", "tamu", 1, "loket-2-web counter 2") in hall.console.audit_log()
+        assert all(code not in str(row) for row in hall.console.audit_log())
         page.goto(hall.console.url + "/perangkat")
         assert code not in page.content()
 
@@ -126,13 +106,13 @@ def test_bad_input_and_other_roles_are_refused(hall: Hall, browser: object) -> N
     context = browser.new_context()  # type: ignore[attr-defined]
     try:
         page = context.new_page()
-        sign_in(page, hall, "tamu", "/perangkat")  # type: ignore[arg-type]
+        open_signed_in(page, hall.console, "tamu", "/perangkat")
         # The name of a station of another role: refused, nothing made.
         page.fill("#browser-enrol input[name=browser_name]", "kiosk-1")
         page.click("#browser-enrol button[type=submit]")
         expect(page, "p.error").to_contain_text("bukan loket")
         assert page.locator("#browser-code").count() == 0
-        assert ("station_code", "tamu", 0) in [r[:3] for r in _audit(hall)]  # type: ignore[arg-type]
+        assert ("station_code", "tamu", 0) in [r[:3] for r in hall.console.audit_log()]
         # Without the session's CSRF token: refused.
         reply = page.request.post(hall.console.url + "/perangkat/kode-browser",
                                   form={"browser_name": "loket-1-web", "browser_counter": "1"})
@@ -143,13 +123,13 @@ def test_bad_input_and_other_roles_are_refused(hall: Hall, browser: object) -> N
     context = browser.new_context()  # type: ignore[attr-defined]
     try:
         page = context.new_page()
-        sign_in(page, hall, "kepala", "/aula")  # type: ignore[arg-type]
+        open_signed_in(page, hall.console, "kepala", "/aula")
         csrf = page.locator("form.out input[name=csrf]").get_attribute("value")
         reply = page.request.post(hall.console.url + "/perangkat/kode-browser",
                                   form={"csrf": csrf, "browser_name": "loket-1-web",
                                         "browser_counter": "1"})
         assert reply.status == 403
         assert not any(r[0] == "station_code" and "loket-1-web" in str(r[3])
-                       for r in _audit(hall))  # type: ignore[arg-type]
+                       for r in hall.console.audit_log())
     finally:
         context.close()

@@ -7,70 +7,47 @@ Screenshot: with ANTREAN_WEB_SCREENSHOTS=docs/screenshots, console-config-histor
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.browser import CHROMIUM_MARKS, chromium, playwright_sync, shot
+from tests.helpers.console_hall import SMALL, add_accounts, config_hall, sign_in
 from tests.helpers.console_station import ConsoleProcess
 from tests.helpers.web_station import ActingStation
-from tests.system.conftest import DATA, HubProcess
 from tests.system.test_config_import import NEW_SERVICE
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
-SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
-PASSWORD = "kata-sandi-rahasia"
+pytestmark = CHROMIUM_MARKS
 
 
 @pytest.fixture
 def console(tmp_path: Path) -> Iterator[ConsoleProcess]:
-    hub = HubProcess(tmp_path, DATA / "small_hall.toml")
-    console_token = hub.enroll("console-1", "admin")
-    admin = hub.enroll("it-pc", "admin")
-    kiosk_token = hub.enroll("kiosk-1", "kiosk")
-    hub.start()
+    hall = config_hall(tmp_path)
     new = tmp_path / "hall-v2.toml"
-    new.write_text((DATA / "small_hall.toml").read_text(encoding="utf-8") + NEW_SERVICE,
-                   encoding="utf-8")
-    for args in ((str(new),), (str(DATA / "small_hall.toml"), "--from", "2026-12-07")):
-        done = subprocess.run([sys.executable, "-m", "antrean", "config", "import", *args,
-                               "--hub", hub.url, "--token", admin], capture_output=True,
-                              text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-    c = ConsoleProcess(tmp_path, hub.url, console_token, hub.clock)
-    c.add_user("tamu", "admin", PASSWORD, "Admin Tamu")
-    c.add_user("kepala", "supervisor", PASSWORD, "Kepala DPMPTSP")
-    kiosk = ActingStation(hub.url, kiosk_token)
+    new.write_text(SMALL.read_text(encoding="utf-8") + NEW_SERVICE, encoding="utf-8")
+    hall.import_config(new)
+    hall.import_config(SMALL, "--from", "2026-12-07")
+    add_accounts(hall.console, "tamu", "kepala")
+    kiosk = ActingStation(hall.hub.url, hall.kiosk_token)
     # Someone waits for the service version 2 added: going back to version 1 strands them.
     assert kiosk.command("issue_ticket", service="kia").ok
-    c.start()
-    c.wait_seq(int(hub.health()["last_seq"]))  # type: ignore[call-overload]
-    yield c
+    hall.start_console()
+    yield hall.console
     kiosk.close()
-    c.stop()
-    hub.stop()
+    hall.stop()
 
 
-def sign_in(page: object, console: ConsoleProcess, username: str) -> None:
-    page.goto(console.url + "/")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+def compare(page: object, a: str, b: str) -> None:
+    """Versions `a` and `b` compared on the history page."""
+    page.select_option("select[name=a]", a)  # type: ignore[attr-defined]
+    page.select_option("select[name=b]", b)  # type: ignore[attr-defined]
+    page.click("form.compare button")  # type: ignore[attr-defined]
 
 
 def test_versions_who_when_in_force_scheduled_and_a_diff(console: ConsoleProcess,
                                                           tmp_path: Path) -> None:
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -84,15 +61,11 @@ def test_versions_who_when_in_force_scheduled_and_a_diff(console: ConsoleProcess
         expect(page.locator("tr[data-version='2'] .badge")).to_have_text("berlaku sekarang")
         expect(page.locator("tr[data-version='2']")).to_contain_text("it-pc")
         expect(page.locator("tr[data-version='1']")).to_contain_text("sejak awal")
-        page.select_option("select[name=a]", "1")
-        page.select_option("select[name=b]", "2")
-        page.click("form.compare button")
+        compare(page, "1", "2")
         expect(page.locator("h2")).to_have_text("Perbedaan versi 1 dan 2")
         expect(page.locator("pre.diff .add").first).to_be_visible()
         assert '+code = "kia"' in page.locator("pre.diff").inner_text()
-        out = Path(SHOTS) if SHOTS else tmp_path
-        out.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(out / "console-config-history.png"), full_page=True)
+        shot(page, tmp_path, "console-config-history", full_page=True)
         page.goto(console.url + "/konfigurasi?lang=en")
         expect(page.locator("tr[data-version='2'] .badge")).to_have_text("in force now")
 
@@ -105,9 +78,7 @@ def test_versions_who_when_in_force_scheduled_and_a_diff(console: ConsoleProcess
         expect(page.locator("p.done")).to_have_text("Dicatat sebagai versi 4.")
         expect(page.locator("tr[data-version='4'] .badge")).to_have_text("berlaku sekarang")
         expect(page.locator("tr[data-version='4']")).to_contain_text("console-1")
-        page.select_option("select[name=a]", "1")
-        page.select_option("select[name=b]", "4")
-        page.click("form.compare button")
+        compare(page, "1", "4")
         expect(page.locator("p.note")).to_have_text("Kedua versi sama.")
 
         other = browser.new_page()

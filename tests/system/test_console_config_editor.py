@@ -10,92 +10,35 @@ Screenshot: with ANTREAN_WEB_SCREENSHOTS=docs/screenshots, console-config-editor
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shared.config import loads_config
-from shared.ledger import config_log
-from tests.helpers.console_station import ConsoleProcess
+from tests.helpers.browser import CHROMIUM_MARKS, chromium, playwright_sync, shot
+from tests.helpers.console_hall import SMALL, add_accounts, config_hall, sign_in
+from tests.helpers.console_hall import ConfigHall as Hall
 from tests.helpers.web_station import ActingStation
-from tests.system.conftest import DATA, HubProcess
 from tests.system.test_config_import import NEW_SERVICE
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
-SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
-PASSWORD = "kata-sandi-rahasia"
-SMALL = DATA / "small_hall.toml"
-
-
-class Hall:
-    def __init__(self, hub: HubProcess, console: ConsoleProcess, admin_token: str,
-                 kiosk_token: str) -> None:
-        self.hub, self.console, self.admin_token = hub, console, admin_token
-        self.kiosk_token = kiosk_token
-
-    def import_config(self, path: Path, *extra: str) -> None:
-        done = subprocess.run([sys.executable, "-m", "antrean", "config", "import", str(path),
-                               *extra, "--hub", self.hub.url, "--token", self.admin_token],
-                              capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-
-    def hub_config_text(self) -> str:
-        """The config in force by the hub, as the hub serves it to stations."""
-        req = urllib.request.Request(f"{self.hub.http}/config",
-                                     headers={"Authorization": f"Bearer {self.admin_token}"})
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return r.read().decode("utf-8")
-
-    def versions(self) -> list[config_log.ConfigVersion]:
-        import json
-        req = urllib.request.Request(f"{self.hub.http}/config/versions",
-                                     headers={"Authorization": f"Bearer {self.admin_token}"})
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return [config_log.version_from_dict(v) for v in json.loads(r.read())["versions"]]
+pytestmark = CHROMIUM_MARKS
 
 
 @pytest.fixture
 def hall(tmp_path: Path) -> Iterator[Hall]:
-    hub = HubProcess(tmp_path, SMALL)
-    console_token = hub.enroll("console-1", "admin")
-    admin = hub.enroll("it-pc", "admin")
-    kiosk = hub.enroll("kiosk-1", "kiosk")
-    hub.start()
-    c = ConsoleProcess(tmp_path, hub.url, console_token, hub.clock)
-    c.add_user("tamu", "admin", PASSWORD, "Admin Tamu")
-    c.add_user("siti", "coordinator", PASSWORD, "Siti Aminah", agency="BPJSKES", config=SMALL)
-    c.add_user("kepala", "supervisor", PASSWORD, "Kepala DPMPTSP")
-    c.start()
-    c.wait_seq(int(hub.health()["last_seq"]))  # type: ignore[call-overload]
-    yield Hall(hub, c, admin, kiosk)
-    c.stop()
-    hub.stop()
-
-
-def sign_in(page: object, console: ConsoleProcess, username: str) -> None:
-    page.goto(console.url + "/")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    h = config_hall(tmp_path)
+    add_accounts(h.console, "tamu", "siti", "kepala")
+    h.start_console()
+    yield h
+    h.stop()
 
 
 def test_admin_edits_quota_now_and_for_tomorrow_bad_values_and_holidays(
         hall: Hall, tmp_path: Path) -> None:
     expect = playwright_sync.expect
     original = SMALL.read_text(encoding="utf-8")
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -151,9 +94,7 @@ def test_admin_edits_quota_now_and_for_tomorrow_bad_values_and_holidays(
         page.click("form.service-form button[type=submit]")
         expect(page.locator("label:has(input[name=kuota]) .field-error")).to_contain_text(
             "Harus antara 1 dan 100000, bukan 0.")
-        out = Path(SHOTS) if SHOTS else tmp_path
-        out.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(out / "console-config-editor.png"))
+        shot(page, tmp_path, "console-config-editor")
         page.goto(hall.console.url + "/konfigurasi/ubah?layanan=kk&lang=en")
         page.fill("input[name=berlaku]", "2020-01-01")
         page.click("form.service-form button[type=submit]")
@@ -203,8 +144,7 @@ def test_admin_edits_quota_now_and_for_tomorrow_bad_values_and_holidays(
 
 def test_coordinator_edits_only_their_agency_and_csrf_is_refused(hall: Hall) -> None:
     expect = playwright_sync.expect
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         sign_in(page, hall.console, "siti")
         page.click("nav >> text=Pengaturan")
@@ -264,8 +204,7 @@ def test_a_change_that_strands_waiting_tickets_asks_first(hall: Hall, tmp_path: 
         kiosk.close()
     hall.import_config(SMALL, "--yes")
     hall.console.wait_seq(int(hall.hub.health()["last_seq"]))  # type: ignore[call-overload]
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         sign_in(page, hall.console, "tamu")
         page.goto(hall.console.url + "/konfigurasi/ubah?layanan=kk")

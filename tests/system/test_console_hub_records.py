@@ -10,113 +10,38 @@ folder; with ANTREAN_WEB_SCREENSHOTS=docs/screenshots they are written there."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from shared.hub.auth import AuthStore
-from tests.helpers.console_station import ConsoleProcess
+from tests.helpers.browser import CHROMIUM_MARKS, WAIT_MS, expect, playwright_sync, shot
+from tests.helpers.console_hall import ConsoleHall as Hall
+from tests.helpers.console_hall import open_signed_in, start_console_hall
+from tests.helpers.hub_process import HubProcess
 from tests.helpers.web_station import ActingStation
-from tests.system.conftest import DATA, HubProcess
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
-SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
-WAIT_MS = 10_000
-PASSWORD = "kata-sandi-rahasia"
+pytestmark = CHROMIUM_MARKS
 
 
-@dataclass
-class Hall:
-    hub: HubProcess
-    console: ConsoleProcess
-    kiosk: ActingStation
-    counter: ActingStation
-    counter_token: str
-
-    def synced(self) -> None:
-        self.console.wait_seq(int(self.hub.health()["last_seq"]))  # type: ignore[call-overload]
-
-
-@pytest.fixture(scope="module")
-def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
-    workdir = tmp_path_factory.mktemp("console-records")
-    hub = HubProcess(workdir, DATA / "small_hall.toml")
-    console_token = hub.enroll("console-1", "admin")
-    kiosk_token = hub.enroll("kiosk-1", "kiosk")
-    counter_token = hub.enroll("loket-1", "counter", 1)
+def enrol_a_board_and_name_siti(hub: HubProcess) -> None:
     hub.enroll("board-1", "display")  # enrolled, never connected
-    hub.add_officer("siti", "2468")
     store = AuthStore(hub.workdir / "hub-auth.db")
     try:
         store.edit_officer("siti", "Siti Rahmawati", None)  # a full name, not the id's
     finally:
         store.close()
-    hub.start()
-    console = ConsoleProcess(workdir, hub.url, console_token, hub.clock)
-    console.add_user("kepala", "supervisor", PASSWORD, "Kepala DPMPTSP")
-    console.add_user("tamu", "admin", PASSWORD, "Admin Tamu")
-    console.add_user("ani", "coordinator", PASSWORD, "Ani Dukcapil", agency="DUKCAPIL",
-                     config=DATA / "small_hall.toml")
-    console.start()
-    kiosk = ActingStation(hub.url, kiosk_token)
-    counter = ActingStation(hub.url, counter_token)
-    counter.sign_in("siti", "2468", 1)
-    h = Hall(hub, console, kiosk, counter, counter_token)
-    yield h
-    for station in (kiosk, counter):
-        station.close()
-    console.stop()
-    hub.stop()
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})  # type: ignore[attr-defined]
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda e: errors.append(str(e)))
-    yield tab
-    context.close()
-    assert errors == [], errors
-
-
-def sign_in(page: object, hall: Hall, username: str, then: str = "") -> None:
-    page.goto(hall.console.url + "/")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-    expect(page, "header .who").to_be_visible()  # type: ignore[attr-defined]
-    if then:
-        page.goto(hall.console.url + then)  # type: ignore[attr-defined]
-
-
-def expect(page: object, selector: str) -> object:
-    return playwright_sync.expect(page.locator(selector))  # type: ignore[attr-defined]
-
-
-def shot(page: object, tmp: Path, name: str) -> None:
-    path = Path(SHOTS) if SHOTS else tmp
-    path.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path / f"console-{name}.png"))  # type: ignore[attr-defined]
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
+    h = start_console_hall(tmp_path_factory.mktemp("console-records"), {1: ("siti", "2468")},
+                           prepare=enrol_a_board_and_name_siti)
+    yield h
+    h.stop()
 
 
 def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
@@ -128,11 +53,7 @@ def until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> No
 
 
 def auth_stations(hall: Hall) -> set[str]:
-    store = AuthStore(hall.hub.workdir / "hub-auth.db")
-    try:
-        return {s.name for s in store.stations()}
-    finally:
-        store.close()
+    return {s.name for s in hall.hub.stations()}
 
 
 # --- the live hall ------------------------------------------------------------------------------
@@ -143,7 +64,7 @@ def test_the_live_hall_lists_stations_with_their_seq(hall: Hall, page: object) -
         hall.kiosk.command("issue_ticket", service="ktp-baru")
     hall.synced()
     last = int(hall.hub.health()["last_seq"])  # type: ignore[call-overload]
-    sign_in(page, hall, "kepala")
+    open_signed_in(page, hall.console, "kepala")
     kiosk = 'tr[data-station="kiosk-1"]'
     expect(page, f"{kiosk} td.seen").to_have_text("terhubung", timeout=WAIT_MS)  # type: ignore[attr-defined]
     expect(page, f"{kiosk} td.seq").to_have_text(str(last), timeout=WAIT_MS)  # type: ignore[attr-defined]
@@ -160,7 +81,7 @@ def test_the_live_hall_lists_stations_with_their_seq(hall: Hall, page: object) -
 
 def test_a_coordinator_sees_only_their_agencys_counter_stations(hall: Hall, page: object
                                                                ) -> None:
-    sign_in(page, hall, "ani")
+    open_signed_in(page, hall.console, "ani")
     expect(page, 'tr[data-station="loket-1"]').to_be_visible(timeout=WAIT_MS)  # type: ignore[attr-defined]
     html = page.content()  # type: ignore[attr-defined]
     for other in ('data-station="kiosk-1"', 'data-station="board-1"',
@@ -171,7 +92,7 @@ def test_a_coordinator_sees_only_their_agencys_counter_stations(hall: Hall, page
 
 def test_resolving_an_alert_shows_who(hall: Hall, page: object) -> None:
     alert(hall, kind="printer", message="Kertas printer habis")
-    sign_in(page, hall, "kepala")
+    open_signed_in(page, hall.console, "kepala")
     item = 'li[data-alert="kiosk-1:printer"]'
     expect(page, item).to_contain_text("Kertas printer habis", timeout=WAIT_MS)  # type: ignore[attr-defined]
     page.click(f"{item} form.resolve button")  # type: ignore[attr-defined]
@@ -184,7 +105,7 @@ def test_resolving_an_alert_shows_who(hall: Hall, page: object) -> None:
     alert(hall, kind="paper", message="Kertas diisi", state="resolved")
     expect(page, 'ul.resolved li[data-resolved="kiosk-1:paper"]').to_contain_text(  # type: ignore[attr-defined]
         "oleh kiosk-1", timeout=WAIT_MS)
-    log = "\n".join(str(r) for r in _audit(hall))
+    log = "\n".join(str(r) for r in hall.console.audit_log())
     assert "alert_resolve" in log and "kiosk-1:printer" in log
 
 
@@ -194,22 +115,12 @@ def alert(hall: Hall, **args: str) -> None:
     assert result.ok, result.refusal
 
 
-def _audit(hall: Hall) -> list[tuple[object, ...]]:
-    import sqlite3
-
-    conn = sqlite3.connect(f"file:{hall.console.accounts}?mode=ro", uri=True)
-    try:
-        return list(conn.execute("SELECT action, username, ok, detail FROM audit"))
-    finally:
-        conn.close()
-
-
 # --- stations -----------------------------------------------------------------------------------
 
 
 def test_enrol_shows_the_token_once_and_a_station_connects_with_it(
         hall: Hall, page: object, tmp_path: Path) -> None:
-    sign_in(page, hall, "tamu", "/perangkat")
+    open_signed_in(page, hall.console, "tamu", "/perangkat")
     page.fill(".enrol input[name=name]", "kiosk-2")  # type: ignore[attr-defined]
     page.select_option(".enrol select[name=role]", "kiosk")  # type: ignore[attr-defined]
     page.click(".enrol button[type=submit]")  # type: ignore[attr-defined]
@@ -232,8 +143,8 @@ def test_enrol_shows_the_token_once_and_a_station_connects_with_it(
         expect(page, 'tr[data-station="kiosk-2"] td.seen').to_have_text(  # type: ignore[attr-defined]
             "terhubung", timeout=WAIT_MS)
         assert token.group(1) not in page.content()  # type: ignore[attr-defined]
-        assert all(token.group(1) not in str(r) for r in _audit(hall))
-        shot(page, tmp_path, "stations")
+        assert all(token.group(1) not in str(r) for r in hall.console.audit_log())
+        shot(page, tmp_path, "console-stations")
     finally:
         station.close()
 
@@ -243,7 +154,7 @@ def test_revoke_closes_the_stations_live_connection(hall: Hall, page: object) ->
     station = ActingStation(hall.hub.url, token)
     try:
         assert station.client.connected.is_set()
-        sign_in(page, hall, "tamu", "/perangkat")
+        open_signed_in(page, hall.console, "tamu", "/perangkat")
         row = 'tr[data-station="kiosk-3"]'
         expect(page, f"{row} td.seen").to_have_text("terhubung", timeout=WAIT_MS)  # type: ignore[attr-defined]
         page.click(f"{row} form.revoke button")  # type: ignore[attr-defined]
@@ -259,7 +170,7 @@ def test_revoke_closes_the_stations_live_connection(hall: Hall, page: object) ->
 
 def test_rename_a_station(hall: Hall, page: object) -> None:
     hall.hub.enroll("board-9", "display")
-    sign_in(page, hall, "tamu", "/perangkat?lang=en")
+    open_signed_in(page, hall.console, "tamu", "/perangkat?lang=en")
     row = 'tr[data-station="board-9"]'
     expect(page, row).to_be_visible(timeout=WAIT_MS)  # type: ignore[attr-defined]
     page.fill(f"{row} input[name=new_name]", "board-lobby")  # type: ignore[attr-defined]
@@ -273,7 +184,7 @@ def test_rename_a_station(hall: Hall, page: object) -> None:
 
 def test_an_officer_added_in_the_console_signs_in_at_a_counter(
         hall: Hall, page: object, tmp_path: Path) -> None:
-    sign_in(page, hall, "tamu", "/petugas")
+    open_signed_in(page, hall.console, "tamu", "/petugas")
     form = ".add-officer"
     page.fill(f"{form} input[name=officer]", "rina")  # type: ignore[attr-defined]
     page.fill(f"{form} input[name=name]", "Rina Wulandari")  # type: ignore[attr-defined]
@@ -293,7 +204,7 @@ def test_an_officer_added_in_the_console_signs_in_at_a_counter(
         counter.sign_in("rina", "864209", 4)
         page.goto(hall.console.url + "/petugas")  # type: ignore[attr-defined]
         expect(page, f"{row} td.where").to_contain_text("(loket-4)", timeout=WAIT_MS)  # type: ignore[attr-defined]
-        shot(page, tmp_path, "officers")
+        shot(page, tmp_path, "console-officers")
         # The live hall greets her by her full name, from the hub.
         page.goto(hall.console.url + "/aula")  # type: ignore[attr-defined]
         expect(page, 'tr[data-counter="4"]').to_contain_text(  # type: ignore[attr-defined]
@@ -324,11 +235,11 @@ def test_an_officer_added_in_the_console_signs_in_at_a_counter(
         expect(page, ".temporary-pin").to_have_count(0)  # type: ignore[attr-defined]
     finally:
         counter.close()
-    actions = [r[0] for r in _audit(hall)]
+    actions = [r[0] for r in hall.console.audit_log()]
     assert {"officer_add", "officer_disable", "officer_enable", "officer_reset_pin"} <= set(
         actions)
-    assert all("864209" not in str(r) and "975310" not in str(r) for r in _audit(hall))
-    assert all(temporary not in str(r) for r in _audit(hall))
+    assert all("864209" not in str(r) and "975310" not in str(r) for r in hall.console.audit_log())
+    assert all(temporary not in str(r) for r in hall.console.audit_log())
 
 
 # --- who may ------------------------------------------------------------------------------------
@@ -336,7 +247,7 @@ def test_an_officer_added_in_the_console_signs_in_at_a_counter(
 
 @pytest.mark.parametrize("who", ["ani", "kepala"])
 def test_only_admins_reach_the_management_pages(hall: Hall, page: object, who: str) -> None:
-    sign_in(page, hall, who)
+    open_signed_in(page, hall.console, who)
     for path in ("/perangkat", "/petugas"):
         reply = page.goto(hall.console.url + path)  # type: ignore[attr-defined]
         assert reply is not None and reply.status == 403
@@ -351,7 +262,7 @@ def test_only_admins_reach_the_management_pages(hall: Hall, page: object, who: s
 
 
 def test_a_management_form_without_its_csrf_token_is_refused(hall: Hall, page: object) -> None:
-    sign_in(page, hall, "tamu", "/perangkat")
+    open_signed_in(page, hall.console, "tamu", "/perangkat")
     page.fill(".enrol input[name=name]", "kiosk-csrf")  # type: ignore[attr-defined]
     page.evaluate("document.querySelector('.enrol input[name=csrf]').remove()")  # type: ignore[attr-defined]
     page.click(".enrol button[type=submit]")  # type: ignore[attr-defined]
@@ -364,10 +275,10 @@ def test_a_management_form_without_its_csrf_token_is_refused(hall: Hall, page: o
 
 def test_a_report_by_officer_shows_the_officers_full_name(hall: Hall, page: object) -> None:
     assert hall.kiosk.command("issue_ticket", service="ktp-ganti").ok
-    assert hall.counter.command("call_next", counter=1).ok
-    assert hall.counter.command("finish", counter=1).ok
+    assert hall.counters[1].command("call_next", counter=1).ok
+    assert hall.counters[1].command("finish", counter=1).ok
     hall.synced()
-    sign_in(page, hall, "kepala", "/laporan?periode=bulan&kelompok=petugas")
+    open_signed_in(page, hall.console, "kepala", "/laporan?periode=bulan&kelompok=petugas")
     # The ledger holds the id; the name is the hub's, which the console asked for.
     row = page.locator("[data-table=figures] tbody tr", has_text="siti")  # type: ignore[attr-defined]
     playwright_sync.expect(row).to_contain_text("Siti Rahmawati")

@@ -7,111 +7,25 @@ ANTREAN_WEB_SCREENSHOTS=docs/screenshots it is written there (the docs' picture)
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.console_station import ConsoleProcess
-from tests.helpers.web_station import ActingStation
-from tests.system.conftest import DATA, HubProcess
+from tests.helpers.browser import CHROMIUM_MARKS, WAIT_MS, expect, playwright_sync, shot
+from tests.helpers.console_hall import PASSWORD, sign_in, start_console_hall
+from tests.helpers.console_hall import ConsoleHall as Hall
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
-SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
-WAIT_MS = 10_000
-PASSWORD = "kata-sandi-rahasia"
-
-
-@dataclass
-class Hall:
-    hub: HubProcess
-    console: ConsoleProcess
-    kiosk: ActingStation
-    counters: dict[int, ActingStation]
-
-    def issue(self, service: str = "ktp-baru") -> str:
-        result = self.kiosk.command("issue_ticket", service=service)
-        return str(result.value["ticket"]["label"])
-
-    def call_next(self, counter: int) -> str:
-        result = self.counters[counter].command("call_next", counter=counter)
-        return str(result.value["ticket"]["label"])
-
-    def synced(self) -> None:
-        self.console.wait_seq(int(self.hub.health()["last_seq"]))  # type: ignore[call-overload]
+pytestmark = CHROMIUM_MARKS
 
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
-    workdir = tmp_path_factory.mktemp("console-hall")
-    hub = HubProcess(workdir, DATA / "small_hall.toml")
-    console_token = hub.enroll("console-1", "admin")
-    kiosk_token = hub.enroll("kiosk-1", "kiosk")
-    tokens = {n: hub.enroll(f"loket-{n}", "counter", n) for n in (1, 3)}
-    hub.add_officer("siti", "2468")
-    hub.add_officer("budi", "1357")
-    hub.start()
-    console = ConsoleProcess(workdir, hub.url, console_token, hub.clock)
-    console.add_user("kepala", "supervisor", PASSWORD, "Kepala DPMPTSP")
-    console.add_user("tamu", "admin", PASSWORD, "Admin Tamu")
-    console.add_user("ani", "coordinator", PASSWORD, "Ani Dukcapil", agency="DUKCAPIL",
-                     config=DATA / "small_hall.toml")
-    console.start()
-    kiosk = ActingStation(hub.url, kiosk_token)
-    counters = {n: ActingStation(hub.url, t) for n, t in tokens.items()}
-    counters[1].sign_in("siti", "2468", 1)
-    counters[3].sign_in("budi", "1357", 3)
-    h = Hall(hub, console, kiosk, counters)
+    h = start_console_hall(tmp_path_factory.mktemp("console-hall"),
+                           {1: ("siti", "2468"), 3: ("budi", "1357")})
     yield h
-    for station in (kiosk, *counters.values()):
-        station.close()
-    console.stop()
-    hub.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})  # type: ignore[attr-defined]
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda e: errors.append(str(e)))
-    yield tab
-    context.close()
-    assert errors == [], errors
-
-
-def sign_in(page: object, hall: Hall, username: str, password: str = PASSWORD) -> None:
-    page.goto(hall.console.url + "/")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-
-
-def expect(page: object, selector: str) -> object:
-    return playwright_sync.expect(page.locator(selector))  # type: ignore[attr-defined]
-
-
-def shot(page: object, tmp: Path, name: str) -> None:
-    path = Path(SHOTS) if SHOTS else tmp
-    path.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path / f"console-{name}.png"))  # type: ignore[attr-defined]
+    h.stop()
 
 
 # --- the tests ----------------------------------------------------------------------------------
@@ -122,7 +36,7 @@ def test_sign_in_and_the_live_hall_moves_when_a_counter_calls(hall: Hall, page: 
     for service in ("ktp-baru", "ktp-baru", "kk", "bpjs-daftar", "bpjs-daftar"):
         hall.issue(service)
     hall.synced()
-    sign_in(page, hall, "kepala")
+    sign_in(page, hall.console, "kepala")
     expect(page, "header .who").to_contain_text("Kepala DPMPTSP")  # type: ignore[attr-defined]
     assert page.url.endswith("/aula")  # type: ignore[attr-defined]
     cookie = next(c for c in page.context.cookies()  # type: ignore[attr-defined]
@@ -149,13 +63,13 @@ def test_sign_in_and_the_live_hall_moves_when_a_counter_calls(hall: Hall, page: 
                                             timeout=WAIT_MS)
     expect(page, 'tr[data-counter="3"] td.ticket').to_contain_text(  # type: ignore[attr-defined]
         "B-", timeout=WAIT_MS)
-    shot(page, tmp_path, "live-1920x1080")
+    shot(page, tmp_path, "console-live-1920x1080")
 
 
 def test_a_coordinator_sees_only_their_agency(hall: Hall, page: object) -> None:
     hall.issue("pajak-kendaraan")
     hall.synced()
-    sign_in(page, hall, "ani")
+    sign_in(page, hall.console, "ani")
     expect(page, 'tr[data-service="ktp-baru"]').to_be_visible()  # type: ignore[attr-defined]
     html = page.content()  # type: ignore[attr-defined]
     for other in ('data-service="bpjs-daftar"', 'data-service="pajak-kendaraan"',
@@ -173,10 +87,10 @@ def test_a_coordinator_sees_only_their_agency(hall: Hall, page: object) -> None:
 
 def test_wrong_passwords_are_throttled(hall: Hall, page: object) -> None:
     for _ in range(5):
-        sign_in(page, hall, "tamu", "salah-salah-salah")
+        sign_in(page, hall.console, "tamu", "salah-salah-salah")
         expect(page, ".error").to_have_text(  # type: ignore[attr-defined]
             "Nama pengguna atau kata sandi salah.")
-    sign_in(page, hall, "tamu")  # the right password, too late
+    sign_in(page, hall.console, "tamu")  # the right password, too late
     expect(page, ".error").to_contain_text(  # type: ignore[attr-defined]
         re.compile(r"Terlalu banyak percobaan gagal\. Coba lagi dalam \d+ menit\."))
     assert page.url.endswith("/masuk")  # type: ignore[attr-defined]
@@ -192,7 +106,7 @@ def test_a_form_without_its_csrf_token_is_refused(hall: Hall, page: object) -> N
     assert not [c for c in page.context.cookies()  # type: ignore[attr-defined]
                 if c["name"] == "antrean_console"]
     # Signed in, the sign-out form without its token leaves the session alone.
-    sign_in(page, hall, "kepala")
+    sign_in(page, hall.console, "kepala")
     expect(page, "header .who").to_be_visible()  # type: ignore[attr-defined]
     page.evaluate("document.querySelector('form.out input[name=csrf]').remove()")  # type: ignore[attr-defined]
     page.click("form.out button")  # type: ignore[attr-defined]
@@ -223,7 +137,7 @@ def refuse_ktp_baru_twice(hall: Hall) -> None:
 
 def test_the_live_hall_counts_the_tickets_refused_today(hall: Hall, page: object,
                                                         tmp_path: Path) -> None:
-    sign_in(page, hall, "kepala")
+    sign_in(page, hall.console, "kepala")
     cell = 'tr[data-service="ktp-baru"] td.refused'
     expect(page, cell).to_contain_text("0")  # type: ignore[attr-defined]
     page.evaluate("window.__same_page = 1")  # type: ignore[attr-defined]  # gone on a reload
@@ -231,7 +145,7 @@ def test_the_live_hall_counts_the_tickets_refused_today(hall: Hall, page: object
     expect(page, cell).to_have_text(  # type: ignore[attr-defined]
         re.compile(r"^2\s*kuota habis 2$"), timeout=WAIT_MS)
     assert page.evaluate("window.__same_page") == 1  # type: ignore[attr-defined]
-    shot(page, tmp_path, "hall-refusals-1920x1080")
+    shot(page, tmp_path, "console-hall-refusals-1920x1080")
 
 
 def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, page: object,
@@ -240,7 +154,7 @@ def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, pag
     for service in ("ktp-ganti", "kk", "bpjs-daftar"):  # ktp-baru's quota is used up
         hall.issue(service)
     hall.synced()
-    sign_in(page, hall, "kepala")
+    sign_in(page, hall.console, "kepala")
     expect(page, "header .who").to_contain_text("Kepala DPMPTSP")  # type: ignore[attr-defined]
     page.click("header nav a[href^='/laporan']")  # type: ignore[attr-defined]
     page.select_option("select[name=periode]", "rentang")  # type: ignore[attr-defined]
@@ -264,9 +178,9 @@ def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, pag
         "[...document.querySelectorAll('.report-table figure img')]"
         ".every(i => i.complete && i.naturalWidth > 0)")
     assert "periode=bulan" in page.url  # type: ignore[attr-defined]
-    shot(page, tmp_path, "report-1920x1080")
+    shot(page, tmp_path, "console-report-1920x1080")
     page.locator("[data-table=hours] figure").scroll_into_view_if_needed()  # type: ignore[attr-defined]
-    shot(page, tmp_path, "chart-1920x1080")
+    shot(page, tmp_path, "console-chart-1920x1080")
     with page.expect_download() as info:  # type: ignore[attr-defined]
         page.click(".downloads a[data-format=pdf]")  # type: ignore[attr-defined]
     download = info.value
@@ -276,8 +190,8 @@ def test_the_months_report_shows_its_tables_and_downloads_as_pdf(hall: Hall, pag
 
 def test_the_audit_log_lists_and_filters_and_is_not_for_a_coordinator(
         hall: Hall, page: object, tmp_path: Path) -> None:
-    sign_in(page, hall, "ani", "wrong password")
-    sign_in(page, hall, "kepala")
+    sign_in(page, hall.console, "ani", "wrong password")
+    sign_in(page, hall.console, "kepala")
     expect(page, "header .who").to_contain_text("Kepala DPMPTSP")  # type: ignore[attr-defined]
     page.click("header nav a[href^='/audit']")  # type: ignore[attr-defined]
     expect(page, "h1").to_have_text("Log audit")  # type: ignore[attr-defined]
@@ -289,9 +203,9 @@ def test_the_audit_log_lists_and_filters_and_is_not_for_a_coordinator(
     rows = page.locator("tr.audit-row")  # type: ignore[attr-defined]
     assert all(a == "sign_in" for a in rows.evaluate_all("rs => rs.map(r => r.dataset.action)"))
     assert "siapa=ani" in page.url and "aksi=sign_in" in page.url  # type: ignore[attr-defined]
-    shot(page, tmp_path, "audit-1920x1080")
+    shot(page, tmp_path, "console-audit-1920x1080")
     page.click("form.out button")  # type: ignore[attr-defined]
-    sign_in(page, hall, "ani")
+    sign_in(page, hall.console, "ani")
     expect(page, "header .who").to_contain_text("Ani")  # type: ignore[attr-defined]
     expect(page, "header nav a[href^='/audit']").to_have_count(0)  # type: ignore[attr-defined]
     page.goto(hall.console.url + "/audit")  # type: ignore[attr-defined]
@@ -301,7 +215,7 @@ def test_the_audit_log_lists_and_filters_and_is_not_for_a_coordinator(
 
 def test_losing_the_hub_says_since_when(hall: Hall, page: object) -> None:
     """Last: it stops the hub."""
-    sign_in(page, hall, "kepala")
+    sign_in(page, hall.console, "kepala")
     expect(page, "#live .when strong").to_be_visible()  # type: ignore[attr-defined]
     expect(page, "#stale").to_be_hidden()  # type: ignore[attr-defined]
     hall.hub.stop()

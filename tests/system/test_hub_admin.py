@@ -19,10 +19,9 @@ from pytestqt.qtbot import QtBot
 from counter_client.core import CounterCore
 from shared.config import load_config
 from shared.hub.auth import AuthStore
-from shared.ledger.projection import ledger_hash
-from shared.ledger.store import connect
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
+from tests.helpers.hub_process import ledger_fingerprint
 from tests.system.conftest import DATA, HubProcess, free_port
 from tests.system.raw_station import Raw
 
@@ -42,14 +41,6 @@ def enroll(hub: HubProcess, name: str, role: str, *extra: str) -> str:
     assert done.returncode == 0, done.stderr
     return next(ln.split("=", 1)[1] for ln in done.stdout.splitlines()
                 if ln.startswith("ANTREAN_TOKEN="))
-
-
-def ledger_fingerprint(hub: HubProcess) -> str:
-    conn = connect(hub.ledger, readonly=True)
-    try:
-        return ledger_hash(conn)
-    finally:
-        conn.close()
 
 
 def test_a_revoked_station_is_closed_live_and_refused_everywhere(hub: HubProcess) -> None:

@@ -11,20 +11,11 @@ import time
 
 import shared
 from shared.clock import to_ms
-from shared.ledger.projection import ledger_hash
-from shared.ledger.store import connect
 from shared.station.client import HubClient
+from tests.helpers.hub_process import ledger_fingerprint
 from tests.system.conftest import HubProcess
 from tests.system.raw_station import Raw
 from tests.system.test_enrolment import redeem
-
-
-def ledger_fingerprint(hub: HubProcess) -> str:
-    conn = connect(hub.ledger, readonly=True)
-    try:
-        return ledger_hash(conn)
-    finally:
-        conn.close()
 
 
 def test_only_an_admin_station_may_ask_the_hub(hub: HubProcess) -> None:
@@ -44,17 +35,7 @@ def test_only_an_admin_station_may_ask_the_hub(hub: HubProcess) -> None:
             await raw.close()
 
     asyncio.run(go())
-    assert {s.name for s in _stations(hub)} == {"kiosk-1", "loket-1", "board-1"}
-
-
-def _stations(hub: HubProcess) -> list[object]:
-    from shared.hub.auth import AuthStore
-
-    store = AuthStore(hub.workdir / "hub-auth.db")
-    try:
-        return list(store.stations())
-    finally:
-        store.close()
+    assert {s.name for s in hub.stations()} == {"kiosk-1", "loket-1", "board-1"}
 
 
 def test_the_station_list_shows_who_is_connected_with_seq_version_and_clock(

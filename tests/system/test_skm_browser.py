@@ -9,9 +9,7 @@ counter's survey screen at 1024×600."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,23 +17,17 @@ from pathlib import Path
 import pytest
 
 from shared import skm
+from tests.helpers.browser import CHROMIUM_MARKS, WAIT_MS, Tab, expect, shot
+from tests.helpers.console_hall import PASSWORD, add_accounts
 from tests.helpers.console_station import ConsoleProcess
-from tests.system.test_web_pages import Hall, start_hall, stop_hall
+from tests.helpers.web_hall import WebHall, start_web_hall
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
-SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
-WAIT_MS = 10_000
-PASSWORD = "kata-sandi-rahasia"
+pytestmark = CHROMIUM_MARKS
 
 
 @dataclass
 class SkmHall:
-    hall: Hall
+    hall: WebHall
     console: ConsoleProcess
 
     def finish(self, counter: int) -> str:
@@ -53,50 +45,28 @@ class SkmHall:
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SkmHall]:
     workdir = tmp_path_factory.mktemp("skm-hall")
-    h = start_hall(workdir)
+    h = start_web_hall(workdir)
     console = ConsoleProcess(workdir, h.hub.url, h.hub.enroll("console-1", "admin"), h.hub.clock)
-    console.add_user("kepala", "supervisor", PASSWORD, "Kepala DPMPTSP")
+    add_accounts(console, "kepala")
     console.start()
     yield SkmHall(h, console)
     console.stop()
-    stop_hall(h)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
+    h.stop()
 
 
 @pytest.fixture
 def new_tab(browser: object) -> Iterator[object]:
-    contexts: list[object] = []
-    errors: list[str] = []
+    tabs: list[Tab] = []
 
     def make(width: int = 360, height: int = 800, javascript: bool = True) -> object:
-        context = browser.new_context(viewport={"width": width, "height": height},  # type: ignore[attr-defined]
-                                      java_script_enabled=javascript)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        return page
+        tabs.append(Tab(browser, width, height, javascript=javascript))
+        return tabs[-1].page
 
     yield make
-    for c in contexts:
-        c.close()  # type: ignore[attr-defined]
+    for t in tabs:
+        t.close()
+    errors = [e for t in tabs for e in t.errors]
     assert errors == [], errors
-
-
-def expect(page: object, selector: str) -> object:
-    return playwright_sync.expect(page.locator(selector))  # type: ignore[attr-defined]
-
-
-def shot(page: object, tmp: Path, name: str) -> None:
-    path = Path(SHOTS) if SHOTS else tmp
-    path.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path / f"skm-{name}.png"))  # type: ignore[attr-defined]
 
 
 def answer_all(page: object, scores: list[int], tmp: Path | None = None) -> None:
@@ -105,7 +75,7 @@ def answer_all(page: object, scores: list[int], tmp: Path | None = None) -> None
         expect(page, ".skm-question").to_have_text(skm.UNSUR[i].question_id,  # type: ignore[attr-defined]
                                                     timeout=WAIT_MS)
         if i == 0 and tmp is not None:
-            shot(page, tmp, "survey-360x800")
+            shot(page, tmp, "skm-survey-360x800")
         page.click(f"button.skm-score-{score}")  # type: ignore[attr-defined]
     expect(page, ".skm-question").to_have_text("Tentang Anda", timeout=WAIT_MS)  # type: ignore[attr-defined]
     for key, code in (("umur", "u40"), ("jenis_kelamin", "P"), ("pendidikan", "sma"),
@@ -143,14 +113,14 @@ def test_served_the_phone_answers_once_and_the_console_ikm_changes(
     phone.click("#skm-offer")  # type: ignore[attr-defined]
     answer_all(phone, [4, 4, 3, 4, 4, 4, 4, 3, 4], tmp_path)
     expect(phone, ".skm-question").to_have_text("Terima kasih", timeout=WAIT_MS)  # type: ignore[attr-defined]
-    shot(phone, tmp_path, "thanks-360x800")
+    shot(phone, tmp_path, "skm-thanks-360x800")
     hall.synced()
     # Scores 4,4,3,4,4,4,4,3,4: 34/9 × 25 = 94.44, grade A.
     assert console_ikm(hall, office) == "94.44"
     expect(office, "#skm-mutu").to_have_text("A")  # type: ignore[attr-defined]
     expect(office, "#skm-respondents").to_have_text("1 / 1")  # type: ignore[attr-defined]
     expect(office, "[data-table=saran]").to_contain_text("Ruang tunggu nyaman")  # type: ignore[attr-defined]
-    shot(office, tmp_path, "console-1920x1080")
+    shot(office, tmp_path, "skm-console-1920x1080")
     # The second phone's next tap is refused, kindly; nothing changes.
     other.click("button.skm-score-1")  # type: ignore[attr-defined]
     expect(other, ".skm-text").to_contain_text("sudah diisi", timeout=WAIT_MS)  # type: ignore[attr-defined]
@@ -181,7 +151,7 @@ def test_the_counter_screen_offers_only_the_ticket_just_finished_there(
     expect(tablet3, ".skm-question").to_contain_text(label, timeout=2000)  # type: ignore[attr-defined]
     assert tablet3.evaluate("window.sameDocument") is True  # type: ignore[attr-defined]
     expect(plain, ".skm-question").to_contain_text(label, timeout=WAIT_MS)  # type: ignore[attr-defined]
-    shot(tablet3, tmp_path, "loket-1024x600")
+    shot(tablet3, tmp_path, "skm-loket-1024x600")
     tablet1.reload()  # type: ignore[attr-defined]
     expect(tablet1, ".skm-question").to_have_text("Terima kasih atas kunjungan Anda")  # type: ignore[attr-defined]
     assert label not in tablet1.content()  # type: ignore[attr-defined]

@@ -8,9 +8,7 @@ written there (docs/screenshots/web-counter-1366x768.png and web-counter-panel.p
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,18 +18,12 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.browser import CHROMIUM_MARKS, WAIT_MS, Tab, playwright_sync, shot
 from tests.helpers.web_station import ActingStation, WebProcess
 from tests.system.conftest import DATA, HubProcess
 from tests.system.test_enrolment import make_code
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
-SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
-WAIT_MS = 10_000
+pytestmark = CHROMIUM_MARKS
 PINS = {"siti": "246813", "budi": "135792", "ani": "975310"}
 
 
@@ -64,23 +56,19 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
     hub.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-class Counter:
-    """One officer's laptop: a browser context of its own (its own cookies)."""
+class Counter(Tab):
+    """One officer's laptop: a browser context of its own (its own cookies). As a context
+    manager it is closed at the end, failing the test if its page's script threw."""
 
     def __init__(self, browser: Any, hall: Hall, width: int = 1366, height: int = 768) -> None:
+        super().__init__(browser, width, height)
         self.hall = hall
-        self.context = browser.new_context(viewport={"width": width, "height": height})
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def __enter__(self) -> Counter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def enrol(self, name: str, counter: int) -> None:
         code = make_code(self.hall.hub, name, counter)
@@ -119,21 +107,14 @@ class Counter:
 
     def close(self) -> None:
         assert self.errors == [], self.errors
-        self.context.close()
-
-
-def shot(page: Any, tmp: Path, name: str) -> None:
-    path = Path(SHOTS) if SHOTS else tmp
-    path.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path / f"web-counter-{name}.png"))
+        super().close()
 
 
 # --- the tests ----------------------------------------------------------------------------------
 
 
 def test_enrol_sign_in_and_serve_a_visitor(hall: Hall, browser: Any, tmp_path: Path) -> None:
-    c = Counter(browser, hall)
-    try:
+    with Counter(browser, hall) as c:
         c.enrol("loket-1-web", 1)
         c.sign_in("siti")
         c.text("#message", "Selamat bertugas, Siti")
@@ -156,7 +137,7 @@ def test_enrol_sign_in_and_serve_a_visitor(hall: Hall, browser: Any, tmp_path: P
         c.text("#message", f"Prioritas {second} dicatat sesuai")
         c.press("start")
         c.text("#timers", "^Dilayani")
-        shot(c.page, tmp_path, "1366x768")
+        shot(c.page, tmp_path, "web-counter-1366x768")
         # Transfer, with the target's waiting count in the list.
         playwright_sync.expect(c.page.locator("#service option").first).to_contain_text(
             "menunggu", timeout=WAIT_MS)
@@ -166,29 +147,23 @@ def test_enrol_sign_in_and_serve_a_visitor(hall: Hall, browser: Any, tmp_path: P
         c.text("#ticket-label", "^—$")
         c.text("#served", "^[0-9]+$")
         c.sign_out()
-    finally:
-        c.close()
 
 
 def test_the_side_panel(hall: Hall, browser: Any, tmp_path: Path) -> None:
-    c = Counter(browser, hall, 420, 768)
-    try:
+    with Counter(browser, hall, 420, 768) as c:
         c.enrol("loket-2-web", 2)
         c.sign_in("budi")
         c.text("#message", "Selamat bertugas")
         hall.issue("ktp-baru")
         c.press("call_next")
         c.text("#ticket-label", "^KTP")
-        shot(c.page, tmp_path, "panel")
+        shot(c.page, tmp_path, "web-counter-panel")
         c.sign_out()
-    finally:
-        c.close()
 
 
 def test_two_browsers_calling_at_the_same_instant_get_two_tickets(hall: Hall, browser: Any
                                                                    ) -> None:
-    a, b = Counter(browser, hall), Counter(browser, hall)
-    try:
+    with Counter(browser, hall) as a, Counter(browser, hall) as b:
         a.enrol("loket-1-dua", 1)
         b.enrol("loket-2-dua", 2)
         a.sign_in("siti")
@@ -215,14 +190,10 @@ def test_two_browsers_calling_at_the_same_instant_get_two_tickets(hall: Hall, br
             b.page.locator("#ticket-label").inner_text()
         a.sign_out()
         b.sign_out()
-    finally:
-        a.close()
-        b.close()
 
 
 def test_keys_call_once_per_press(hall: Hall, browser: Any) -> None:
-    c = Counter(browser, hall)
-    try:
+    with Counter(browser, hall) as c:
         c.enrol("loket-3-web", 3)
         c.sign_in("budi")
         c.text("#message", "Selamat bertugas")
@@ -251,13 +222,10 @@ def test_keys_call_once_per_press(hall: Hall, browser: Any) -> None:
         assert labels[3] in c.page.locator("#line").inner_text()  # still waiting
         assert int(str(hall.hub.health()["last_seq"])) > int(str(before))
         c.sign_out()
-    finally:
-        c.close()
 
 
 def test_a_wrong_pin_is_refused_and_throttled_by_the_hub(hall: Hall, browser: Any) -> None:
-    c = Counter(browser, hall)
-    try:
+    with Counter(browser, hall) as c:
         c.enrol("loket-4-web", 4)
         for _ in range(5):
             c.sign_in("ani", "000000")
@@ -265,13 +233,10 @@ def test_a_wrong_pin_is_refused_and_throttled_by_the_hub(hall: Hall, browser: An
         c.sign_in("ani")  # the right PIN, but the id is locked at this station now
         c.text("#message", "Terlalu banyak percobaan PIN")
         c.expect("#officer").to_be_visible()
-    finally:
-        c.close()
 
 
 def test_a_post_without_the_pages_token_is_refused(hall: Hall, browser: Any) -> None:
-    c = Counter(browser, hall)
-    try:
+    with Counter(browser, hall) as c:
         c.enrol("loket-4-csrf", 4)
         status = c.page.evaluate("""async () => {
             const body = new FormData(); body.set('action', 'call_next'); body.set('cid', 'x1');
@@ -284,13 +249,10 @@ def test_a_post_without_the_pages_token_is_refused(hall: Hall, browser: Any) -> 
                                     form={"action": "call_next", "csrf": "x"},
                                     headers={"Origin": "http://evil.example"})
         assert other.status == 403
-    finally:
-        c.close()
 
 
 def test_a_revoked_browser_is_refused_at_once(hall: Hall, browser: Any) -> None:
-    c = Counter(browser, hall)
-    try:
+    with Counter(browser, hall) as c:
         c.enrol("loket-5-web", 4)
         c.expect("#officer").to_be_visible()
         subprocess.run([sys.executable, "-m", "antrean", "hub", "--ledger",
@@ -299,16 +261,13 @@ def test_a_revoked_browser_is_refused_at_once(hall: Hall, browser: Any) -> None:
         c.text("#revoked", "dicabut")  # live, without a reload
         c.page.reload()
         c.text("#revoked", "dicabut")
-    finally:
-        c.close()
 
 
 def test_a_resubmitted_press_calls_once_and_no_show_comes_back(hall: Hall, browser: Any
                                                                 ) -> None:
     """The same form sent twice (a double click without the script, a resent POST) carries one
     command id: the hub answers the same ticket. Then no-show, return it, pause and open."""
-    c = Counter(browser, hall)
-    try:
+    with Counter(browser, hall) as c:
         c.enrol("loket-3-again", 3)
         c.sign_in("budi")
         c.text("#message", "Selamat bertugas")
@@ -336,8 +295,6 @@ def test_a_resubmitted_press_calls_once_and_no_show_comes_back(hall: Hall, brows
         c.press("open_counter")
         c.text("#status-chip", "^Buka$")
         c.sign_out()
-    finally:
-        c.close()
 
 
 def test_a_qt_counter_and_a_browser_counter_side_by_side(hall: Hall, browser: Any,
@@ -406,8 +363,7 @@ def test_a_temporary_pin_is_replaced_on_the_sign_in_page(hall: Hall, browser: An
         store.reset_pin("dewi", "424242", change_required=True)
     finally:
         store.close()
-    c = Counter(browser, hall)
-    try:
+    with Counter(browser, hall) as c:
         c.enrol("loket-2-pin", 2)
         c.sign_in("dewi", "424242")
         c.expect("#new_pin").to_be_visible(timeout=WAIT_MS)
@@ -421,7 +377,7 @@ def test_a_temporary_pin_is_replaced_on_the_sign_in_page(hall: Hall, browser: An
         c.page.fill("#again_pin", "12")
         c.page.click("button[data-action=change_pin]")
         c.text("#message", "4–12 angka")
-        shot(c.page, tmp_path, "pin-change")
+        shot(c.page, tmp_path, "web-counter-pin-change")
         c.page.fill("#new_pin", "135790")
         c.page.fill("#again_pin", "135790")
         c.page.click("button[data-action=change_pin]")
@@ -432,8 +388,6 @@ def test_a_temporary_pin_is_replaced_on_the_sign_in_page(hall: Hall, browser: An
         c.press("finish")
         c.text("#ticket-label", "^—$")
         c.sign_out()
-    finally:
-        c.close()
     store = AuthStore(hall.hub.ledger.with_name("hub-auth.db"))
     try:
         assert not store.pin_change_required("dewi")
@@ -445,8 +399,7 @@ def test_a_temporary_pin_is_replaced_on_the_sign_in_page(hall: Hall, browser: An
 def test_offline_and_back_by_itself(hall: Hall, browser: Any) -> None:
     """The hub stops, then the web station: the page says so each time and presses nothing;
     both come back and the page recovers without a reload. (Last: it restarts both.)"""
-    c = Counter(browser, hall)
-    try:
+    with Counter(browser, hall) as c:
         c.enrol("loket-4-offline", 4)
         c.sign_in("ani")
         c.text("#message", "Selamat bertugas")
@@ -466,5 +419,3 @@ def test_offline_and_back_by_itself(hall: Hall, browser: Any) -> None:
         c.ready("call_next")  # a new hub connection for the browser; the hub kept ani seated
         assert c.page.evaluate("window.__same_page") == 1
         c.sign_out()
-    finally:
-        c.close()

@@ -13,11 +13,8 @@ with ANTREAN_WEB_SCREENSHOTS=docs/screenshots they are written there (the docs' 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,115 +29,39 @@ from shared.clock import ManualClock
 from shared.config import load_config
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
+from tests.helpers.browser import CHROMIUM_MARKS, WAIT_MS, Tab, playwright_sync, shot
 from tests.helpers.kiosk_hall import ADMIN_PIN_HASH
 from tests.helpers.printing import HEALTHY, FakeNetworkPrinter, network
 from tests.helpers.qr import RASTER, printed_qr_texts
-from tests.helpers.web_station import ActingStation, WebProcess
-from tests.system.conftest import DATA, HubProcess, free_port
+from tests.helpers.web_hall import QT_KIOSK, start_web_hall
+from tests.helpers.web_hall import WebHall as Hall
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
-SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
-WAIT_MS = 10_000
+pytestmark = CHROMIUM_MARKS
 RENDER_WAIT_MS = 60_000  # espeak-ng renders an announcement in a child process
-QT_KIOSK = "kiosk-qr"  # the real kiosk (KioskCore + print worker) of the QR test
-
-
-@dataclass
-class Hall:
-    hub: HubProcess
-    web: WebProcess
-    kiosk: ActingStation
-    counters: dict[int, ActingStation]
-    kiosk_token: str  # QT_KIOSK's
-
-    def issue(self, service: str = "ktp-baru") -> tuple[str, str]:
-        """A ticket issued at the kiosk; returns its id and its page's path."""
-        result = self.kiosk.command("issue_ticket", service=service)
-        ticket_id = str(result.value["ticket"]["ticket_id"])
-        self.web.wait_seq(int(self.hub.health()["last_seq"]))  # type: ignore[call-overload]
-        return ticket_id, f"/t/{ticket_id}-{self.web.ticket_secret(ticket_id)}"
-
-    def call_next(self, counter: int) -> str:
-        result = self.counters[counter].command("call_next", counter=counter)
-        return str(result.value["ticket"]["label"])
-
-
-def hall_config(workdir: Path, public_url: str) -> Path:
-    """The small hall whose tickets' QR codes hold the web station's own address."""
-    text = (DATA / "small_hall.toml").read_text(encoding="utf-8")
-    assert "\n[mpp]\n" in text
-    path = workdir / "hall.toml"
-    path.write_text(text.replace("\n[mpp]\n", f'\n[mpp]\npublic_url = "{public_url}"\n', 1),
-                    encoding="utf-8")
-    return path
-
-
-def start_hall(workdir: Path) -> Hall:
-    web_port = free_port()
-    hub = HubProcess(workdir, hall_config(workdir, f"http://127.0.0.1:{web_port}"))
-    web_token = hub.enroll("web-1", "web")
-    kiosk_token = hub.enroll("kiosk-1", "kiosk")
-    qr_kiosk_token = hub.enroll(QT_KIOSK, "kiosk")
-    tokens = {n: hub.enroll(f"loket-{n}", "counter", n) for n in (1, 3)}
-    hub.add_officer("siti", "2468")
-    hub.add_officer("budi", "1357")
-    hub.start()
-    web = WebProcess(workdir, hub.url, web_token, hub.clock, port=web_port)
-    web.start()
-    kiosk = ActingStation(hub.url, kiosk_token)
-    counters = {n: ActingStation(hub.url, t) for n, t in tokens.items()}
-    counters[1].sign_in("siti", "2468", 1)
-    counters[3].sign_in("budi", "1357", 3)
-    return Hall(hub, web, kiosk, counters, qr_kiosk_token)
-
-
-def stop_hall(hall: Hall) -> None:
-    for station in (hall.kiosk, *hall.counters.values()):
-        station.close()
-    hall.web.stop()
-    hall.hub.stop()
 
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
-    h = start_hall(tmp_path_factory.mktemp("web-hall"))
+    h = start_web_hall(tmp_path_factory.mktemp("web-hall"))
     yield h
-    stop_hall(h)
+    h.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
+VIBRATIONS = ("window.__vibrations = [];"
+              "navigator.vibrate = function (p) { window.__vibrations.push(p); return true; };")
 
 
-class Page:
+class Page(Tab):
     """A browser tab that records its console errors and what the page script asked of the
     phone (vibrations): the test double of a phone's vibration motor, which chromium lacks."""
 
     def __init__(self, browser: object, width: int, height: int) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
-        self.context.add_init_script(
-            "window.__vibrations = [];"
-            "navigator.vibrate = function (p) { window.__vibrations.push(p); return true; };")
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
+        super().__init__(browser, width, height, init_script=VIBRATIONS)
         self.page.on("console", self._console)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
 
     def _console(self, message: object) -> None:
         if message.type == "error":  # type: ignore[attr-defined]
             self.errors.append(message.text)  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture
@@ -149,12 +70,6 @@ def tab(browser: object) -> Iterator[Page]:
     yield t
     assert t.errors == [], t.errors
     t.close()
-
-
-def shot(page: object, tmp: Path, name: str) -> None:
-    path = Path(SHOTS) if SHOTS else tmp
-    path.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path / f"web-{name}.png"))  # type: ignore[attr-defined]
 
 
 def wait_text(page: object, selector: str, pattern: str) -> None:
@@ -175,7 +90,7 @@ def test_a_ticket_page_turns_to_called_without_a_reload(hall: Hall, tab: Page,
     assert page.locator("#ticket-ahead").inner_text() == "0"
     assert page.locator("#ticket-label").inner_text() == ticket_id.split("-", 1)[1]
     page.evaluate("window.__same_page = 1")  # gone if the page reloads
-    shot(page, tmp_path, "ticket-360x800")
+    shot(page, tmp_path, "web-ticket-360x800")
 
     label = hall.call_next(3)
     assert label == ticket_id.split("-", 1)[1]
@@ -184,7 +99,7 @@ def test_a_ticket_page_turns_to_called_without_a_reload(hall: Hall, tab: Page,
     assert page.locator("#callscreen-go").inner_text() == "Silakan menuju Loket 3"
     assert page.evaluate("window.__same_page") == 1
     assert page.evaluate("window.__vibrations.length") == 1
-    shot(page, tmp_path, "ticket-called-360x800")
+    shot(page, tmp_path, "web-ticket-called-360x800")
 
     hall.counters[3].command("start", counter=3)
     wait_text(page, "#ticket-status", "^Sedang dilayani di Loket 3$")
@@ -367,8 +282,8 @@ def test_board_and_loket_pages_follow_calls(hall: Hall, browser: object,
         wait_text(board.page, "#current-counter", "^Loket 1$")
         wait_text(loket.page, "#loket-label", f"^{label}$")
         assert board.page.evaluate("window.__same_page") == 1
-        shot(board.page, tmp_path, "papan-1920x1080")
-        shot(loket.page, tmp_path, "loket-1024x600")
+        shot(board.page, tmp_path, "web-papan-1920x1080")
+        shot(loket.page, tmp_path, "web-loket-1024x600")
 
         hall.counters[1].command("finish", counter=1)
         hall.counters[1].command("pause_counter", counter=1)
@@ -455,7 +370,7 @@ def test_the_overview_lists_waiting_and_closed_services(hall: Hall, browser: obj
         assert "Jam layanan hari ini: 08:00-15:00 WIB" in main
         assert "Kuota hari ini untuk layanan Perekaman KTP-el sudah habis." in main
         assert "Silakan datang kembali pada Selasa, 1 Desember 2026." in main
-        shot(page.page, tmp_path, "overview-360x800")
+        shot(page.page, tmp_path, "web-overview-360x800")
         assert page.errors == []
     finally:
         page.close()
@@ -466,7 +381,7 @@ def test_pages_say_when_the_hub_is_lost_and_recover(browser: object,
                                                     ) -> None:
     """A hub restart and a web-station restart: the open page says since when its data is old,
     then comes back by itself and shows the call made meanwhile."""
-    h = start_hall(tmp_path_factory.mktemp("web-restart"))
+    h = start_web_hall(tmp_path_factory.mktemp("web-restart"))
     tab = Page(browser, 360, 800)
     try:
         _, path = h.issue("bpjs-daftar")
@@ -488,4 +403,4 @@ def test_pages_say_when_the_hub_is_lost_and_recover(browser: object,
         assert all("live" in e or "ERR_" in e for e in tab.errors), tab.errors
     finally:
         tab.close()
-        stop_hall(h)
+        h.stop()
