@@ -26,9 +26,10 @@ from shared.clock import ManualClock
 from shared.config import load_config, loads_config
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
+from tests.helpers.browser import CHROMIUM
+from tests.helpers.console_hall import SMALL, add_accounts, config_hall, sign_in
+from tests.helpers.console_hall import ConfigHall as Hall
 from tests.helpers.hub_process import HALL_MORNING
-from tests.system.test_console_config_editor import CHROMIUM, SMALL, Hall, sign_in
-from tests.system.test_console_config_editor import hall as hall
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = [
@@ -37,6 +38,15 @@ pytestmark = [
 ]
 SHOTS = os.environ.get("ANTREAN_WEB_SCREENSHOTS")
 WIB = dt.timezone(dt.timedelta(hours=7))
+
+
+@pytest.fixture
+def hall(tmp_path: Path) -> Iterator[Hall]:
+    h = config_hall(tmp_path)
+    add_accounts(h.console, "tamu", "siti", "kepala")
+    h.start_console()
+    yield h
+    h.stop()
 
 
 @pytest.fixture

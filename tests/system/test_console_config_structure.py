@@ -27,12 +27,14 @@ from shared.clock import ManualClock
 from shared.config import load_config, loads_config
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
+from tests.helpers.browser import CHROMIUM
+from tests.helpers.console_hall import PASSWORD, SMALL, sign_in
+from tests.helpers.console_hall import ConfigHall as Hall
 from tests.helpers.console_station import ConsoleProcess
 from tests.helpers.hub_process import HALL_MORNING
 from tests.helpers.kiosk_hall import button, close_kiosk, make_kiosk, tap
 from tests.helpers.web_station import ActingStation
 from tests.system.conftest import HubProcess
-from tests.system.test_console_config_editor import CHROMIUM, PASSWORD, SMALL, Hall, sign_in
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 pytestmark = [
