@@ -40,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                           "default: now")
     imp.add_argument("--yes", action="store_true",
                      help="confirm a change that leaves waiting tickets without their service")
-    _hub_arguments(imp)
+    hub_arguments(imp)
     exp = sub.add_parser("export", help="write a version of the hall config as TOML")
     exp.add_argument("--version", type=int, default=None, metavar="N",
                      help="that version (default: the one in force now)")
@@ -51,7 +51,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _source_arguments(hist)
 
 
-def _hub_arguments(p: argparse.ArgumentParser) -> None:
+def hub_arguments(p: argparse.ArgumentParser, role: str = "admin") -> None:
+    """The options that reach the hub as a station with a `role` token (also `antrean export
+    postgres`)."""
     p.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
                    help="the hall's hub, e.g. wss://192.168.1.10:8470 (default: $ANTREAN_HUB)")
     p.add_argument("--hub-fingerprint", default=os.environ.get(tls.FINGERPRINT_ENV),
@@ -59,12 +61,12 @@ def _hub_arguments(p: argparse.ArgumentParser) -> None:
                    help="the hub certificate's SHA-256 fingerprint; required with wss:// "
                         f"(default: ${tls.FINGERPRINT_ENV})")
     p.add_argument("--token", default=os.environ.get("ANTREAN_TOKEN"),
-                   help="a token enrolled with 'antrean hub ... enroll --role admin' "
+                   help=f"a token enrolled with 'antrean hub ... enroll --role {role}' "
                         "(default: $ANTREAN_TOKEN)")
 
 
 def _source_arguments(p: argparse.ArgumentParser) -> None:
-    _hub_arguments(p)
+    hub_arguments(p)
     p.add_argument("--ledger", default=None, metavar="PATH",
                    help="read the hub's ledger or a station's replica instead of the hub")
 

@@ -10,6 +10,7 @@ import signal
 import sys
 import urllib.parse
 
+from antrean.cli_config import hub_arguments
 from shared.config import SettingsError
 from shared.hub import tls
 
@@ -23,15 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                     "event exactly once, in order, checked against the hash "
                                     "chain; resumes where PostgreSQL left off.")
     add_dsn_argument(pg)
-    pg.add_argument("--hub", default=os.environ.get("ANTREAN_HUB"),
-                    help="the hall's hub, e.g. wss://192.168.1.10:8470 (default: $ANTREAN_HUB)")
-    pg.add_argument("--hub-fingerprint", default=os.environ.get(tls.FINGERPRINT_ENV),
-                    metavar="SHA256HEX",
-                    help="the hub certificate's SHA-256 fingerprint; required with wss:// "
-                         f"(default: ${tls.FINGERPRINT_ENV})")
-    pg.add_argument("--token", default=os.environ.get("ANTREAN_TOKEN"),
-                    help="a token enrolled with 'antrean hub ... enroll --role export' "
-                         "(default: $ANTREAN_TOKEN)")
+    hub_arguments(pg, role="export")
     pg.add_argument("--hall-id", default=None,
                     help="the hall's id in the region (default: the config's MPP name as a "
                          "slug, e.g. mpp-kota-contoh)")

@@ -68,11 +68,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def words(request: web.Request) -> Words:
-    return Words(request.query.get("lang", "id"))
+    return Words.of(request.query)
 
 
 def with_lang(path: str, t: Words) -> str:
-    return path + ("?" + urlencode({"lang": t.lang}) if t.lang != "id" else "")
+    return path + ("?" + urlencode(t.query) if t.query else "")
 
 
 def address(request: web.Request) -> str:
@@ -108,12 +108,11 @@ def common(request: web.Request, t: Words, session: Session | None) -> dict[str,
     here = request.path
     return {
         "t": t, "lang": t.lang, "mpp": station.config.mpp, "session": session,
-        "role_name": (ROLE_NAMES[session.user.role][0 if t.lang == "id" else 1]
-                      if session else ""),
+        "role_name": t.pick(*ROLE_NAMES[session.user.role]) if session else "",
         "agency_name": (_agency_name(station, session.user.agency)
                         if session and session.user.agency else ""),
         "stale": stale_text(station, t), "here": here,
-        "other_lang": with_lang(here, Words("en" if t.lang == "id" else "id")),
+        "other_lang": with_lang(here, t.other()),
         "hall_url": with_lang("/aula", t), "reports_url": with_lang("/laporan", t),
         "audit_url": (with_lang("/audit", t)
                       if session and session.user.role in audit.ROLES else ""),
@@ -263,10 +262,9 @@ async def reports_page(request: web.Request) -> web.StreamResponse:
                                          _agencies(session), t.lang == "en",
                                          request.app[REPORT_CACHE],
                                          request.app[DIRECTORY].officer_names())
-    lang = {"lang": t.lang} if t.lang != "id" else {}
     context.update(form=query.form, report=report,
                    downloads=[(fmt.upper(), "/laporan/unduh?"
-                               + query.query_string(format=fmt, **lang))
+                               + query.query_string(format=fmt, **t.query))
                               for fmt in ("csv", "xlsx", "pdf")])
     return aiohttp_jinja2.render_template("laporan.html", request, context)
 

@@ -11,17 +11,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from console.accounts import AccountStore, AuditEntry
+from console.reports import QueryError
 
 PAGE_SIZE = 50
 ROLES = ("supervisor", "admin")
 
 
-class AuditQueryError(ValueError):
+class AuditQueryError(QueryError):
     """A filter that cannot be: its `key` is the console's word (console.i18n) to show."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 @dataclass(frozen=True)

@@ -302,7 +302,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     if not result.ok:
         assert result.refusal is not None
         refusal = result.refusal
-        state.message = refusal.pesan if t.lang == "id" else refusal.message
+        state.message = t.pick(refusal.pesan, refusal.message)
         state.confirm = refusal.code == "strands_tickets"
         if refusal.code == "unchanged":
             state.message = t("editor_unchanged")
@@ -312,7 +312,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     query = {"dicatat": number, **({"mulai": effective} if effective else {}),
              **({"juga": ",".join(carried)} if carried else {}),
              **({"bagian": part} if part else {"layanan": code}),
-             **({"lang": t.lang} if t.lang != "id" else {})}
+             **t.query}
     return a.redirect("/konfigurasi/ubah?" + "&".join(f"{k}={v}" for k, v in query.items()))
 
 

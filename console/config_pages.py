@@ -116,10 +116,9 @@ async def revert(request: web.Request) -> web.StreamResponse:
         return a.redirect(f"/konfigurasi?dicatat={found[0] if found else ''}{lang}")
     assert result.refusal is not None
     if result.refusal.code == "strands_tickets":
-        return render(request, result.refusal.pesan if t.lang == "id" else
-                      result.refusal.message, confirm=number, status=409)
-    return render(request, result.refusal.pesan if t.lang == "id" else result.refusal.message,
-                  status=409)
+        return render(request, t.pick(result.refusal.pesan, result.refusal.message),
+                      confirm=number, status=409)
+    return render(request, t.pick(result.refusal.pesan, result.refusal.message), status=409)
 
 
 def _number(raw: str | None) -> int | None:

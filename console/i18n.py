@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from shared import indonesian as ID
 
+# Said by more than one page (the reports' and the audit log's date fields; the pages of the
+# hub's records and of the config history).
+BAD_DATE = ("Tanggal tidak valid. Gunakan bentuk TTTT-BB-HH, mis. 2026-11-30.",
+            "Not a date. Use YYYY-MM-DD, e.g. 2026-11-30.")
+ADMIN_ONLY = ("Halaman ini hanya untuk admin.", "This page is for admins only.")
+
 WORDS: dict[str, tuple[str, str]] = {
     "console": ("Konsol MPP", "MPP console"),
     "title_sign_in": ("Masuk", "Sign in"),
@@ -88,8 +94,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "report_bad_kind": ("Jenis periode tidak dikenal.", "Unknown kind of period."),
     "report_bad_group": ("Pengelompokan tidak dikenal.", "Unknown grouping."),
     "report_bad_priority": ("Pilihan prioritas tidak dikenal.", "Unknown priority filter."),
-    "report_bad_date": ("Tanggal tidak valid. Gunakan bentuk TTTT-BB-HH, mis. 2026-11-30.",
-                        "Not a date. Use YYYY-MM-DD, e.g. 2026-11-30."),
+    "report_bad_date": BAD_DATE,
     "report_bad_month": ("Bulan tidak valid. Gunakan bentuk TTTT-BB, mis. 2026-11.",
                          "Not a month. Use YYYY-MM, e.g. 2026-11."),
     "report_bad_quarter": ("Triwulan tidak valid: tahun empat angka dan triwulan 1 sampai 4.",
@@ -122,17 +127,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "audit_filter": ("Saring", "Filter"),
     "audit_forbidden": ("Log audit hanya untuk supervisor dan admin.",
                         "The audit log is for supervisors and admins only."),
-    "audit_bad_date": ("Tanggal tidak valid. Gunakan bentuk TTTT-BB-HH, mis. 2026-11-30.",
-                       "Not a date. Use YYYY-MM-DD, e.g. 2026-11-30."),
+    "audit_bad_date": BAD_DATE,
     "audit_bad_range": ("Tanggal akhir sebelum tanggal awal.", "The end is before the start."),
     "audit_bad_page": ("Nomor halaman tidak valid.", "Not a page number."),
     "stale": ("Data belum diperbarui sejak {time}", "Data not updated since {time}"),
-    "other_lang": ("English", "Bahasa Indonesia"),
-    "minutes": ("± {n} menit", "± {n} min"),
-    "hours": ("± {h} jam", "± {h} h"),
-    "hours_minutes": ("± {h} jam {n} menit", "± {h} h {n} min"),
-    "soon": ("segera", "soon"),
-    "unknown": ("—", "—"),
+    "other_lang": ID.OTHER_LANGUAGE,
+    **ID.WAIT_WORDS,
     "not_found_title": ("Halaman tidak ditemukan", "Page not found"),
     "not_found": ("Alamat ini tidak dikenal.", "This address is not known."),
     "forbidden_title": ("Permintaan ditolak", "Request refused"),
@@ -152,7 +152,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "config_compare": ("Bandingkan", "Compare"),
     "config_diff": ("Perbedaan versi {a} dan {b}", "Differences between version {a} and {b}"),
     "config_same": ("Kedua versi sama.", "Both versions are the same."),
-    "config_admin_only": ("Halaman ini hanya untuk admin.", "This page is for admins only."),
+    "config_admin_only": ADMIN_ONLY,
     "config_revert": ("Kembalikan ke versi ini", "Revert to this version"),
     "config_recorded_as": ("Dicatat sebagai versi {n}.", "Recorded as version {n}."),
     "config_confirm": ("Tetap kembalikan", "Revert anyway"),
@@ -166,7 +166,7 @@ WORDS: dict[str, tuple[str, str]] = {
 WORDS.update({
     "title_stations": ("Perangkat", "Stations"),
     "title_officers": ("Petugas", "Officers"),
-    "admin_only": ("Halaman ini hanya untuk admin.", "This page is for admins only."),
+    "admin_only": ADMIN_ONLY,
     "stations": ("Perangkat", "Stations"),
     "stations_unknown": ("Daftar perangkat belum diterima dari server antrean.",
                          "The station list has not come from the hub yet."),
@@ -259,11 +259,6 @@ WORDS.update({
 })
 
 
-class Words(ID.Bilingual):
-    """`t("key", **fields)` in one language."""
-
-    WORDS = WORDS
-
 # The config editor (console/config_editor.py).
 WORDS.update({
     "title_editor": ("Pengaturan", "Settings"),
@@ -328,3 +323,9 @@ WORDS.update({
                       "antrean config import.",
                       "This config file cannot be changed here; use antrean config import."),
 })
+
+
+class Words(ID.Bilingual):
+    """`t("key", **fields)` in one language."""
+
+    WORDS = WORDS

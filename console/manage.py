@@ -52,7 +52,7 @@ def _refuse_role(request: web.Request, roles: tuple[str, ...]) -> web.Response |
 
 def _done(request: web.Request, page: str, what: str, name: str) -> web.Response:
     t = a.words(request)
-    query = {"selesai": what, "nama": name, **({"lang": t.lang} if t.lang != "id" else {})}
+    query = {"selesai": what, "nama": name, **t.query}
     return a.redirect(f"{page}?{urlencode(query)}")
 
 
@@ -66,8 +66,7 @@ def _audit(request: web.Request, action: str, result: Result, detail: str) -> No
 
 def _refusal_text(request: web.Request, result: Result) -> str:
     assert result.refusal is not None
-    return (result.refusal.pesan if a.words(request).lang == "id"
-            else result.refusal.message)
+    return a.words(request).pick(result.refusal.pesan, result.refusal.message)
 
 
 # --- stations -----------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from console import app as a
-from console.i18n import WORDS
 from console.i18n import Words as ConsoleWords
 from shared.config import HallConfig
 from shared.reports import skm as report
@@ -60,7 +59,7 @@ SKM_WORDS: dict[str, tuple[str, str]] = {
 
 
 class Words(ConsoleWords):
-    WORDS: ClassVar[dict[str, tuple[str, str]]] = {**WORDS, **SKM_WORDS}
+    WORDS: ClassVar[dict[str, tuple[str, str]]] = {**ConsoleWords.WORDS, **SKM_WORDS}
 
 
 KINDS = {"bulan": "month", "triwulan": "quarter", "semester": "semester", "tahun": "year"}
@@ -136,7 +135,7 @@ def filename(q: Query, fmt: str, agency: str | None) -> str:
 
 
 def _words(request: web.Request) -> Words:
-    return Words(request.query.get("lang", "id"))
+    return Words.of(request.query)
 
 
 async def skm_page(request: web.Request) -> web.StreamResponse:
@@ -160,9 +159,8 @@ async def skm_page(request: web.Request) -> web.StreamResponse:
         return aiohttp_jinja2.render_template("skm.html", request, context, status=400)
     async with request.app[a.REPORTING]:
         r = await asyncio.to_thread(compute, station.replica.path, config, q, agencies)
-    lang = {"lang": t.lang} if t.lang != "id" else {}
     context.update(form=q.form, r=r, weak=[s.unsur.code for s in r.weakest[:1]],
-                   downloads=[(fmt.upper(), "/skm/unduh?" + q.query_string(format=fmt, **lang))
+                   downloads=[(fmt.upper(), "/skm/unduh?" + q.query_string(format=fmt, **t.query))
                               for fmt in CONTENT_TYPES])
     return aiohttp_jinja2.render_template("skm.html", request, context)
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 from shared import indonesian as ID
-from shared.indonesian import jam, tanggal, zone_name
+from shared.indonesian import jam, zone_name
 
-LANGUAGES = ("id", "en")
+LANGUAGES = ID.Bilingual.LANGS
 
 # key -> (Bahasa Indonesia, English)
 TEXTS: dict[str, tuple[str, str]] = {
-    "language_switch": ("English", "Bahasa Indonesia"),
+    "language_switch": ID.OTHER_LANGUAGE,
     "welcome": ("Selamat datang di", "Welcome to"),
     "take_number": ("Ambil nomor antrean", "Take a queue number"),
     "touch_to_start": ("Sentuh tombol biru untuk mulai", "Touch the blue button to start"),
@@ -133,25 +133,38 @@ TEXTS: dict[str, tuple[str, str]] = {
     "status_offline": ("tidak siap (tutup terbuka, kertas macet)",
                        "not ready (cover open, paper jam)"),
     "status_unreachable": ("tidak dapat dihubungi", "cannot be reached"),
-    "minutes_soon": ("segera", "soon"),
+    # The waits (ID.Bilingual.wait), in the kiosk's own words.
+    "soon": ("segera", "soon"),
     "minutes": ("± {n} menit", "about {n} min"),
-    "hours_minutes": ("± {h} jam {m} menit", "about {h} h {m} min"),
+    "hours_minutes": ("± {h} jam {n} menit", "about {h} h {n} min"),
     "hours": ("± {h} jam", "about {h} h"),
-    "wait_unknown": ("belum dapat diperkirakan", "cannot be estimated yet"),
+    "unknown": ("belum dapat diperkirakan", "cannot be estimated yet"),
 }
+
+
+class Words(ID.Bilingual):
+    """The kiosk's words in one language."""
+
+    WORDS = TEXTS
+
+
+# The kiosk redraws often and has two languages: one Words each, made once.
+_WORDS = {lang: Words(lang) for lang in LANGUAGES}
+
+
+def words(lang: str) -> Words:
+    """The kiosk's words in `lang` ("id" or "en"; anything else is Indonesian)."""
+    return _WORDS.get(lang, _WORDS["id"])
+
 
 def text(lang: str, key: str, **values: object) -> str:
     """The text for `key` in `lang` ("id" or "en"), with `{name}` fields filled in."""
-    pair = TEXTS[key]
-    template = pair[1] if lang == "en" else pair[0]
-    return template.format(**values) if values else template
+    return words(lang)(key, **values)
 
 
 def date_text(lang: str, day: dt.date) -> str:
     """'Senin, 30 November 2026' or 'Monday, 30 November 2026'."""
-    if lang == "en":
-        return ID.date_en(day)
-    return tanggal(day)
+    return words(lang).date(day)
 
 
 def time_text(moment: dt.datetime, timezone: str) -> str:
@@ -161,18 +174,11 @@ def time_text(moment: dt.datetime, timezone: str) -> str:
 
 def when_text(lang: str, day: dt.date | None) -> str:
     """'pada Selasa, 1 Desember 2026' — when to come back."""
-    return ID.kapan_en(day) if lang == "en" else ID.kapan(day)
+    return words(lang).when(day)
 
 
 def wait_text(lang: str, minutes: int | None) -> str:
-    if minutes is None:
-        return text(lang, "wait_unknown")
-    if minutes <= 0:
-        return text(lang, "minutes_soon")
-    if minutes < 60:
-        return text(lang, "minutes", n=minutes)
-    h, m = divmod(minutes, 60)
-    return text(lang, "hours_minutes", h=h, m=m) if m else text(lang, "hours", h=h)
+    return words(lang).wait(minutes)
 
 
 def priority_text(lang: str, group: str) -> str:
@@ -180,5 +186,5 @@ def priority_text(lang: str, group: str) -> str:
     return text(lang, key) if key in TEXTS else group.replace("_", " ")
 
 
-__all__ = ["LANGUAGES", "TEXTS", "date_text", "priority_text", "text", "time_text", "wait_text",
-           "when_text", "zone_name"]
+__all__ = ["LANGUAGES", "TEXTS", "Words", "date_text", "priority_text", "text", "time_text",
+           "wait_text", "when_text", "words", "zone_name"]

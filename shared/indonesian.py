@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, Self
 
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -101,10 +101,24 @@ DISK_LOW = ("Maaf, nomor antrean baru belum dapat diambil karena penyimpanan ser
 WRONG_PIN = "ID petugas atau PIN salah."
 
 
+# The words Bilingual.wait looks up, as the console and the web pages say them (the kiosk says
+# them its own way, in full sentences for visitors), and the language button's label: it names
+# the language it switches to.
+WAIT_WORDS: dict[str, tuple[str, str]] = {
+    "minutes": ("± {n} menit", "± {n} min"),
+    "hours": ("± {h} jam", "± {h} h"),
+    "hours_minutes": ("± {h} jam {n} menit", "± {h} h {n} min"),
+    "soon": ("segera", "soon"),
+    "unknown": ("—", "—"),
+}
+OTHER_LANGUAGE = ("English", "Bahasa Indonesia")
+
+
 class Bilingual:
-    """`t("key", **fields)` in Indonesian or English, from a table of (Indonesian, English)
-    pairs (`WORDS`, given by the subclass: the web station's, the console's), with the dates
-    and waits their pages show."""
+    """`t("key", **fields)` in Indonesian (the default) or English, from a table of
+    (Indonesian, English) pairs (`WORDS`, given by the subclass: the kiosk's, the web
+    station's, the console's), with the dates, waits and come-back days their screens show.
+    Every app keeps its own words; this is the one place that picks the language."""
 
     LANGS: ClassVar[tuple[str, str]] = ("id", "en")
     WORDS: ClassVar[Mapping[str, tuple[str, str]]] = {}
@@ -113,16 +127,39 @@ class Bilingual:
         self.lang = lang if lang in self.LANGS else "id"
         self._i = self.LANGS.index(self.lang)
 
+    @classmethod
+    def of(cls, query: Mapping[str, str]) -> Self:
+        """The language a page's address asks for (`?lang=en`); Indonesian without one."""
+        return cls(query.get("lang", "id"))
+
+    @property
+    def query(self) -> dict[str, str]:
+        """What a link keeps these words with: `lang` for English, nothing for Indonesian
+        (the default, so its addresses stay short)."""
+        return {} if self._i == 0 else {"lang": self.lang}
+
+    def other(self) -> Self:
+        """The same words in the other language (the language button's target)."""
+        return type(self)(self.LANGS[1 - self._i])
+
     def __call__(self, key: str, **fields: object) -> str:
         text = self.WORDS[key][self._i]
         return text.format(**fields) if fields else text
 
+    def pick(self, indonesian: str, english: str) -> str:
+        """One of a pair kept outside the table (a refusal's `pesan` and `message`)."""
+        return (indonesian, english)[self._i]
+
     def date(self, day: dt.date) -> str:
         return tanggal(day) if self.lang == "id" else date_en(day)
 
+    def when(self, day: dt.date | None) -> str:
+        """When to come back: kapan() or kapan_en()."""
+        return kapan(day) if self.lang == "id" else kapan_en(day)
+
     def wait(self, minutes: int | None) -> str:
         """A waiting time in words; the table has "unknown", "soon", "minutes", "hours" and
-        "hours_minutes"."""
+        "hours_minutes" (WAIT_WORDS, or the app's own)."""
         if minutes is None:
             return self("unknown")
         if minutes <= 0:

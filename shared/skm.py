@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 SCORES = (1, 2, 3, 4)
+Answers = tuple[str, str, str, str]  # for scores 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,20 @@ class Unsur:
     name_en: str
     question_id: str
     question_en: str
-    answers_id: tuple[str, str, str, str]  # for scores 1, 2, 3, 4
-    answers_en: tuple[str, str, str, str]
+    answers_id: Answers
+    answers_en: Answers
+
+
+def _graded(word: str) -> Answers:
+    """The questionnaire's usual four answers, worst first: 'Tidak sesuai', 'Kurang sesuai',
+    'Sesuai', 'Sangat sesuai'."""
+    return (f"Tidak {word}", f"Kurang {word}", word[0].upper() + word[1:], f"Sangat {word}")
+
+
+def _graded_en(word: str) -> Answers:
+    """The same scale in English: 'Not suitable', 'Hardly suitable', 'Suitable', 'Very
+    suitable'."""
+    return (f"Not {word}", f"Hardly {word}", word[0].upper() + word[1:], f"Very {word}")
 
 
 UNSUR: tuple[Unsur, ...] = (
@@ -35,18 +48,15 @@ UNSUR: tuple[Unsur, ...] = (
           "Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan dengan jenis "
           "pelayanannya?",
           "How well do the service's requirements suit the kind of service?",
-          ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"),
-          ("Not suitable", "Hardly suitable", "Suitable", "Very suitable")),
+          _graded("sesuai"), _graded_en("suitable")),
     Unsur("U2", "Sistem, mekanisme dan prosedur", "System, mechanism and procedure",
           "Bagaimana pemahaman Saudara tentang kemudahan prosedur pelayanan di unit ini?",
           "How easy did you find the service's procedure here?",
-          ("Tidak mudah", "Kurang mudah", "Mudah", "Sangat mudah"),
-          ("Not easy", "Hardly easy", "Easy", "Very easy")),
+          _graded("mudah"), _graded_en("easy")),
     Unsur("U3", "Waktu penyelesaian", "Completion time",
           "Bagaimana pendapat Saudara tentang kecepatan waktu dalam memberikan pelayanan?",
           "How quick was the service?",
-          ("Tidak cepat", "Kurang cepat", "Cepat", "Sangat cepat"),
-          ("Not quick", "Hardly quick", "Quick", "Very quick")),
+          _graded("cepat"), _graded_en("quick")),
     Unsur("U4", "Biaya/tarif", "Cost/fee",
           "Bagaimana pendapat Saudara tentang kewajaran biaya/tarif dalam pelayanan?",
           "How fair was the cost or fee of the service?",
@@ -56,19 +66,16 @@ UNSUR: tuple[Unsur, ...] = (
           "Bagaimana pendapat Saudara tentang kesesuaian produk pelayanan antara yang tercantum "
           "dalam standar pelayanan dengan hasil yang diberikan?",
           "How well did what you received match the product the service standard promises?",
-          ("Tidak sesuai", "Kurang sesuai", "Sesuai", "Sangat sesuai"),
-          ("Not matching", "Hardly matching", "Matching", "Fully matching")),
+          _graded("sesuai"), ("Not matching", "Hardly matching", "Matching", "Fully matching")),
     Unsur("U6", "Kompetensi pelaksana", "Staff competence",
           "Bagaimana pendapat Saudara tentang kompetensi/kemampuan petugas dalam pelayanan?",
           "How competent was the officer who served you?",
-          ("Tidak kompeten", "Kurang kompeten", "Kompeten", "Sangat kompeten"),
-          ("Not competent", "Hardly competent", "Competent", "Very competent")),
+          _graded("kompeten"), _graded_en("competent")),
     Unsur("U7", "Perilaku pelaksana", "Staff conduct",
           "Bagaimana pendapat Saudara tentang perilaku petugas dalam pelayanan terkait "
           "kesopanan dan keramahan?",
           "How polite and friendly was the officer who served you?",
-          ("Tidak sopan dan ramah", "Kurang sopan dan ramah", "Sopan dan ramah",
-           "Sangat sopan dan ramah"),
+          _graded("sopan dan ramah"),
           ("Not polite or friendly", "Hardly polite or friendly", "Polite and friendly",
            "Very polite and friendly")),
     Unsur("U8", "Penanganan pengaduan, saran dan masukan",
@@ -187,6 +194,7 @@ def check_response(answers: object, profile: object, saran: object) -> Response:
 WEIGHT = Fraction(1, UNSUR_COUNT)
 IKM_FACTOR = 25
 _CENT = Decimal("0.01")
+_MILLI = Decimal("0.001")
 
 
 @dataclass(frozen=True)
@@ -220,6 +228,11 @@ def mutu(ikm: Decimal) -> Mutu:
     raise ValueError(f"an IKM is 25.00 to 100.00, not {ikm}")
 
 
+def _three_decimals(x: Fraction) -> str:
+    """As the regulation's worksheets print an NRR: three decimals, half up."""
+    return str((Decimal(x.numerator) / Decimal(x.denominator)).quantize(_MILLI, ROUND_HALF_UP))
+
+
 @dataclass(frozen=True)
 class UnsurScore:
     unsur: Unsur
@@ -230,13 +243,11 @@ class UnsurScore:
     @property
     def nrr_text(self) -> str:
         """The NRR to the three decimals the regulation's worksheets print."""
-        return str((Decimal(self.nrr.numerator) / Decimal(self.nrr.denominator))
-                   .quantize(Decimal("0.001"), ROUND_HALF_UP))
+        return _three_decimals(self.nrr)
 
     @property
     def weighted_text(self) -> str:
-        return str((Decimal(self.weighted.numerator) / Decimal(self.weighted.denominator))
-                   .quantize(Decimal("0.001"), ROUND_HALF_UP))
+        return _three_decimals(self.weighted)
 
     @property
     def converted(self) -> Decimal:

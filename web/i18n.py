@@ -5,8 +5,6 @@ full says so in the same words on the kiosk, in the ledger's refusal and here.""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from shared import indonesian as ID
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -55,12 +53,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "too_many_title": ("Terlalu banyak permintaan", "Too many requests"),
     "too_many": ("Silakan tunggu sebentar, lalu muat ulang halaman ini.",
                  "Please wait a moment, then reload this page."),
-    "other_lang": ("English", "Bahasa Indonesia"),
-    "minutes": ("± {n} menit", "± {n} min"),
-    "hours": ("± {h} jam", "± {h} h"),
-    "hours_minutes": ("± {h} jam {n} menit", "± {h} h {n} min"),
-    "soon": ("segera", "soon"),
-    "unknown": ("—", "—"),
+    "other_lang": ID.OTHER_LANGUAGE,
+    **ID.WAIT_WORDS,
     # The ticket's status (the issue's words).
     "st_waiting": ("Menunggu", "Waiting"),
     "st_called": ("Dipanggil ke {counter}", "Called to {counter}"),
@@ -80,7 +74,3 @@ class Words(ID.Bilingual):
     """`t("key", **fields)` in one language."""
 
     WORDS = WORDS
-
-    def when(self, day: dt.date | None) -> str:
-        """When to come back, as the kiosk says it."""
-        return ID.kapan(day) if self.lang == "id" else ID.kapan_en(day)

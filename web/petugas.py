@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 import logging
@@ -40,6 +41,7 @@ import aiohttp
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_sse import sse_response
+from multidict import MultiDictProxy
 
 from shared import counter_rules as r
 from shared.clock import to_ms
@@ -499,33 +501,54 @@ def _enrol_again(request: web.Request, text: str) -> dict[str, Any]:
             "panel": False, "keys_json": KEYS_JSON}
 
 
-async def sign_in(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    if not _csrf_ok(request, form):
-        return _answer(request, False, CSRF_REFUSED, 403)
-    dev = _device(request)
-    if dev is None or dev.counter is None:
-        return _answer(request, False, "Perangkat ini belum terdaftar.", 403)
-    officer, pin = str(form.get("officer", "")).strip(), str(form.get("pin", ""))
-    cid = str(form.get("cid", "")) or uuid.uuid4().hex
-    if not officer or not pin:
-        dev.message = ("Isi ID petugas dan PIN.", r.ERROR)
-        return _answer(request, False, dev.message[0])
-    ok, text = await request.app[DEVICES].press(dev, r.SIGN_IN, {"counter": dev.counter},
-                                                cid[:64], sign_in=(officer, pin))
+Form = MultiDictProxy[Any]  # a POST's fields (aiohttp's request.post())
+ButtonHandler = Callable[[web.Request, Device, Form], Awaitable[web.StreamResponse]]
+NOT_ENROLLED = "Perangkat ini belum terdaftar."
+
+
+def _counter_post(handler: ButtonHandler) -> Callable[[web.Request],
+                                                        Awaitable[web.StreamResponse]]:
+    """A counter's POST: `handler` runs only for a form from this page (its CSRF token) sent
+    by an enrolled browser, and gets that browser's device."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        if not _csrf_ok(request, form):
+            return _answer(request, False, CSRF_REFUSED, 403)
+        dev = _device(request)
+        if dev is None or dev.counter is None:
+            return _answer(request, False, NOT_ENROLLED, 403)
+        return await handler(request, dev, form)
+
+    return checked
+
+
+async def _press(request: web.Request, dev: Device, form: Form, kind: str,
+                 args: dict[str, Any], sign_in: tuple[str, str] | None = None
+                 ) -> web.StreamResponse:
+    """Send the button's command under the press's id (the form's, so a resent form is the
+    same press); a refusal stays on the page."""
+    cid = str(form.get("cid", ""))[:64] or uuid.uuid4().hex
+    ok, text = await request.app[DEVICES].press(dev, kind, args, cid, sign_in=sign_in)
     if not ok and text:
         dev.message = (text, r.ERROR)
     return _answer(request, ok, text)
 
 
-async def change_pin(request: web.Request) -> web.StreamResponse:
+@_counter_post
+async def sign_in(request: web.Request, dev: Device, form: Form) -> web.StreamResponse:
+    officer, pin = str(form.get("officer", "")).strip(), str(form.get("pin", ""))
+    if not officer or not pin:
+        dev.message = ("Isi ID petugas dan PIN.", r.ERROR)
+        return _answer(request, False, dev.message[0])
+    return await _press(request, dev, form, r.SIGN_IN, {"counter": dev.counter},
+                        sign_in=(officer, pin))
+
+
+@_counter_post
+async def change_pin(request: web.Request, dev: Device, form: Form) -> web.StreamResponse:
     """The officer's own PIN, typed twice, for the temporary one they signed in with."""
-    form = await request.post()
-    if not _csrf_ok(request, form):
-        return _answer(request, False, CSRF_REFUSED, 403)
-    dev = _device(request)
-    if dev is None or dev.counter is None:
-        return _answer(request, False, "Perangkat ini belum terdaftar.", 403)
     old = dev.temporary_pin
     if old is None:
         return _answer(request, False, "Tidak ada PIN sementara yang perlu diganti.")
@@ -534,21 +557,11 @@ async def change_pin(request: web.Request) -> web.StreamResponse:
     if problem is not None:
         dev.message = (problem, r.ERROR)
         return _answer(request, False, problem)
-    cid = str(form.get("cid", ""))[:64] or uuid.uuid4().hex
-    ok, text = await request.app[DEVICES].press(
-        dev, r.CHANGE_PIN, {"old_pin": old, "new_pin": new}, cid)
-    if not ok and text:
-        dev.message = (text, r.ERROR)
-    return _answer(request, ok, text)
+    return await _press(request, dev, form, r.CHANGE_PIN, {"old_pin": old, "new_pin": new})
 
 
-async def action(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    if not _csrf_ok(request, form):
-        return _answer(request, False, CSRF_REFUSED, 403)
-    dev = _device(request)
-    if dev is None or dev.counter is None:
-        return _answer(request, False, "Perangkat ini belum terdaftar.", 403)
+@_counter_post
+async def action(request: web.Request, dev: Device, form: Form) -> web.StreamResponse:
     kind = str(form.get("action", ""))
     if kind not in r.ACTIONS:
         return _answer(request, False, "Tombol tidak dikenal.", 400)
@@ -559,11 +572,7 @@ async def action(request: web.Request) -> web.StreamResponse:
         args["ticket"] = str(form.get("ticket", ""))
     elif kind == r.CHECK_PRIORITY:
         args["valid"] = form.get("valid") == "1"
-    cid = str(form.get("cid", ""))[:64] or uuid.uuid4().hex
-    ok, text = await request.app[DEVICES].press(dev, kind, args, cid)
-    if not ok and text:
-        dev.message = (text, r.ERROR)
-    return _answer(request, ok, text)
+    return await _press(request, dev, form, kind, args)
 
 
 async def live(request: web.Request) -> web.StreamResponse:

@@ -20,6 +20,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -31,7 +32,6 @@ from shared.ledger import model as m
 from shared.ledger.model import Result
 from shared.ledger.queries import TicketView
 from web import facts as f
-from web.i18n import WORDS
 from web.i18n import Words as PageWords
 from web.station import WebStation
 
@@ -80,14 +80,14 @@ SKM_WORDS: dict[str, tuple[str, str]] = {
 
 
 class Words(PageWords):
-    WORDS: ClassVar[dict[str, tuple[str, str]]] = {**WORDS, **SKM_WORDS}
+    WORDS: ClassVar[dict[str, tuple[str, str]]] = {**PageWords.WORDS, **SKM_WORDS}
 
 
 def words(request: web.Request, form: Form | None = None) -> Words:
-    lang = request.query.get("lang", "id")
+    """The language of a POST's form (its hidden `lang`), else of the address."""
     if form is not None and isinstance(form.get("lang"), str):
-        lang = str(form["lang"])
-    return Words(lang)
+        return Words(str(form["lang"]))
+    return Words.of(request.query)
 
 
 STATION = web.AppKey("skm_station", WebStation)
@@ -179,7 +179,7 @@ def ticket_offer(station: WebStation, ticket: TicketView, ref: str, lang: str
     state = survey_state(station, ticket)
     t = Words(lang)
     if state == OFFER:
-        return {"url": f"/skm/t/{ref}" + ("?lang=en" if t.lang == "en" else ""),
+        return {"url": f"/skm/t/{ref}{_lang_suffix(t)}",
                 "text": t("skm_offer"), "note": t("skm_offer_note")}
     if state == ANSWERED:
         return {"url": "", "text": "", "note": t("skm_done_note")}
@@ -233,18 +233,17 @@ def step_screen(t: Words, draft: Draft, secret: str, action: str, message: str =
                 ) -> Screen:
     """The next screen for a draft: the next unsur, then the profile and saran."""
     state = draft.signed(secret)
-    en = t.lang == "en"
     if len(draft.answers) < skm.UNSUR_COUNT:
         u = skm.UNSUR[len(draft.answers)]
-        return Screen("unsur", u.question_en if en else u.question_id, action, state, u,
+        return Screen("unsur", t.pick(u.question_id, u.question_en), action, state, u,
                       len(draft.answers) + 1,
-                      [(score, (u.answers_en if en else u.answers_id)[score - 1])
+                      [(score, t.pick(u.answers_id[score - 1], u.answers_en[score - 1]))
                        for score in reversed(skm.SCORES)], message=message,
                       ticket=draft.ticket_id)
     return Screen("profile", t("skm_profile"), action, state, message=message,
                   ticket=draft.ticket_id,
-                  profile=[(pf.key, pf.label_en if en else pf.label_id,
-                            [(c, en_ if en else id_) for c, id_, en_ in pf.choices])
+                  profile=[(pf.key, t.pick(pf.label_id, pf.label_en),
+                            [(c, t.pick(id_, en_)) for c, id_, en_ in pf.choices])
                            for pf in skm.PROFILE])
 
 
@@ -285,7 +284,7 @@ async def step(request: web.Request, t: Words, ticket: TicketView, secret: str,
         return render(request, t, step_screen(t, new_draft(ticket.ticket_id, counter),
                                               secret, action, t("skm_restart")))
     if "switch" in form:  # the language button: the same screen in the other language
-        other = Words("en" if t.lang == "id" else "id")
+        other = t.other()
         return render(request, other, step_screen(other, draft, secret, action))
     if len(draft.answers) < skm.UNSUR_COUNT:
         score = form.get("v")
@@ -317,7 +316,7 @@ async def step(request: web.Request, t: Words, ticket: TicketView, secret: str,
 
 
 def _lang_suffix(t: Words) -> str:
-    return "?lang=en" if t.lang == "en" else ""
+    return "?" + urlencode(t.query) if t.query else ""
 
 
 async def phone_survey(request: web.Request) -> web.Response:
@@ -375,7 +374,7 @@ async def counter_screen(request: web.Request) -> web.Response:
     idle = f"{action}{_lang_suffix(t)}"
     if form is None:
         return render(request, t, loket_screen(station, counter, t),
-                      switch=f"{action}{'' if t.lang == 'en' else '?lang=en'}")
+                      switch=action + _lang_suffix(t.other()))
     ticket_id = form.get("ticket")
     if isinstance(ticket_id, str):
         # "Start" on the offer: only for the ticket this screen offers right now.

@@ -604,10 +604,7 @@ class Hub:
         station = self._station(request)
         if isinstance(station, web.Response):
             return station
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
+        body = await _json_body(request)
         if not isinstance(body, dict) or not isinstance(body.get("args"), dict):
             return web.json_response({"error": "send {\"id\": ..., \"args\": {...}}"},
                                      status=400)
@@ -650,10 +647,7 @@ class Hub:
         station = self._station(request)
         if isinstance(station, web.Response):
             return station
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
+        body = await _json_body(request)
         assert self._loop is not None
         status, reply = await self._loop.run_in_executor(
             None, redeem_reply, self.enrolment(), station, body)
@@ -1104,6 +1098,15 @@ _SIGN_IN_REFUSALS = {
                              "dari loket lain."),
     "disabled": (p.OFFICER_DISABLED, "Akun petugas ini dinonaktifkan. Hubungi petugas TI."),
 }
+
+
+async def _json_body(request: web.Request) -> object:
+    """An admin or web station's JSON body; None when it is not JSON (the caller's check of
+    its shape then refuses it)."""
+    try:
+        return await request.json()
+    except ValueError:
+        return None
 
 
 def _bound_send_buffers(transport: asyncio.BaseTransport | None) -> None:
