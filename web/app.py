@@ -98,7 +98,7 @@ Builder = Callable[[web.Request, Words, dict[str, Any]], Live | None]
 
 
 def words(request: web.Request) -> Words:
-    return Words(request.query.get("lang", "id"))
+    return Words.of(request.query)
 
 
 def lang_query(t: Words, **extra: str) -> str:
@@ -218,8 +218,7 @@ def page_handler(kind: str) -> Callable[[web.Request], Awaitable[web.StreamRespo
             "suara": kind == "papan" and request.query.get("suara") == "1",
             "live_html": render_live(request, live, t), "state": json.dumps(live.state),
             "live_url": "/live" + (here if here != "/" else "/") + lang_query(t, **filters),
-            "other_lang": here + lang_query(Words("en" if t.lang == "id" else "id"),
-                                            **filters),
+            "other_lang": here + lang_query(t.other(), **filters),
         }
         return aiohttp_jinja2.render_template(template, request, context)
 
