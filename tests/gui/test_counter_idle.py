@@ -125,3 +125,29 @@ def test_idle_time_zero_never_signs_out(hall: Hall, qtbot: QtBot, clock: ManualC
     now[0] = 24 * 3600.0
     ticked(qtbot, core, clock)
     assert core.state.signed_in and SIGN_OUT not in [k for k, _ in link.sent]
+
+
+def test_an_officer_who_left_before_choosing_a_new_pin_is_signed_out_too(
+        hall: Hall, qtbot: QtBot, tmp_path: Path) -> None:
+    # Signed in with IT's temporary PIN (the hub holds the seat) and walked away from the
+    # "Buat PIN baru" page: the counter leaves as "Batal dan keluar" would.
+    from shared.hub.auth import AuthStore
+
+    store = AuthStore(tmp_path / "hub-auth.db")  # the hub's own store (ThreadedHub's folder)
+    try:
+        store.reset_pin("siti", "424242", change_required=True)
+    finally:
+        store.close()
+    now = [0.0]
+    core, window, link = hall.counter(1, idle_s=IDLE_S, monotonic=lambda: now[0])
+    window.officer_edit.setText("siti")
+    window.pin_edit.setText("424242")
+    qtbot.mouseClick(window.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: core.state.pin_change, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: link.reader.counter(1).officer == "siti", timeout=TIMEOUT)
+    now[0] = IDLE_S
+    qtbot.waitUntil(lambda: not core.state.pin_change, timeout=TIMEOUT)
+    idle(qtbot, core)
+    assert window.message_label.text() == (
+        "Anda keluar otomatis: tidak ada aktivitas selama 1 menit.")
+    qtbot.waitUntil(lambda: link.reader.counter(1).officer is None, timeout=TIMEOUT)
