@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_client import core as c
+from counter_client.activity import ActivityWatch
 from counter_client.core import CounterCore, CounterState
 from counter_client.look import FULL, PANEL
 from counter_client.scanner import ScanCatcher
@@ -143,6 +144,9 @@ class CounterWindow(QWidget):
         # A scanned ticket (its QR), typed by a USB scanner: see scanner.py.
         self.scanner = ScanCatcher(self)
         self.scanner.scanned.connect(self._on_scanned)
+
+        # Any key, click or touch in the window postpones the idle sign-out.
+        self.activity = ActivityWatch(self, core.activity)
 
         core.changed.connect(self._render)
         core.message.connect(self.show_message)

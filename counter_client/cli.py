@@ -4,6 +4,7 @@
     antrean counter --hub ws://192.168.1.10:8470 --token … --counter 3 --panel
     antrean counter --screenshots docs/screenshots          # write the screenshots and exit
     antrean counter --key call_next="F12 Enter" --key recall=F11   # a different caller button
+    antrean counter ... --idle-minutes 15   # sign an idle officer out sooner (0: never)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from counter_client import core as c
 from shared.config import SettingsError
+from shared.counter_rules import IDLE_SIGN_OUT_S, parse_idle_minutes
 from shared.station.setup import (
     StationSetupError,
     add_station_arguments,
@@ -41,8 +43,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", action="append", default=[], metavar="ACTION=KEYS",
                    help="keys for an action, space-separated, e.g. call_next=\"F12 Enter +\"; "
                         f"actions: {', '.join(KEY_ACTIONS)}")
+    p.add_argument("--idle-minutes", type=idle_minutes, default=IDLE_SIGN_OUT_S / 60,
+                   metavar="N",
+                   help="sign the officer out after N minutes without a key, click or touch "
+                        "and with no visitor at the counter, as the browser counter does "
+                        f"(default: {IDLE_SIGN_OUT_S // 60:g}; a fraction such as 0.5 is "
+                        "allowed; 0: never)")
     p.add_argument("--screenshots", type=Path, default=None, metavar="DIR",
                    help="write screenshots of every state to DIR and exit")
+
+
+def idle_minutes(text: str) -> float:
+    try:
+        return parse_idle_minutes(text)  # the browser counter's --idle-minutes reads the same
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def parse_keys(specs: list[str]) -> dict[str, tuple[str, ...]]:
@@ -104,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         try:
-            core = CounterCore(link, args.counter)
+            core = CounterCore(link, args.counter,
+                               idle_sign_out_s=args.idle_minutes * 60.0)
         except ValueError as e:
             print(f"antrean counter: {e}", file=sys.stderr)
             return 2

@@ -34,6 +34,7 @@ from shared.counter_rules import (  # noqa: F401 (names the widgets read from he
     DONE,
     ERROR,
     FINISH,
+    IDLE_SIGN_OUT_S,
     INFO,
     NO_SHOW,
     OPEN,
@@ -49,6 +50,9 @@ from shared.counter_rules import (  # noqa: F401 (names the widgets read from he
     clock_text,
     done_text,
     enabled_actions,
+    idle_sign_out_due,
+    idle_signed_out_text,
+    idle_text,
     minutes_text,
     new_pin_problem,
 )
@@ -194,6 +198,7 @@ class CounterCore(QObject):
                  *, tick_ms: int = 1000, reply_timeout_ms: int = 3000,
                  repeat_guard_s: float = 1.0, sign_in_timeout_ms: int = 15000,
                  monotonic: Callable[[], float] = time.monotonic,
+                 idle_sign_out_s: float | None = IDLE_SIGN_OUT_S,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.link = link
@@ -217,6 +222,9 @@ class CounterCore(QObject):
         self._repeat_guard_s = repeat_guard_s
         self._monotonic = monotonic
         self._last_call_at: float | None = None
+        # The idle sign-out (counter_rules.idle_sign_out_due): None or 0 never signs out.
+        self._idle_limit_s = idle_sign_out_s
+        self._last_activity = monotonic()
         self._dirty = False
         self._stopped = False
         self._alerts: tuple[Alert, ...] = ()
@@ -236,7 +244,7 @@ class CounterCore(QObject):
         self._reply_timer.timeout.connect(self._on_reply_timeout)
         self._ticker = QTimer(self)
         self._ticker.setInterval(tick_ms)
-        self._ticker.timeout.connect(self.refresh)
+        self._ticker.timeout.connect(self._on_tick)
         self._ticker.start()
 
     def stop(self) -> None:
@@ -247,6 +255,42 @@ class CounterCore(QObject):
         self.link.replied.disconnect(self._on_replied)
         self.link.events_applied.disconnect(self._on_events)
         self.link.online_changed.disconnect(self._on_online)
+
+    @Slot()
+    def _on_tick(self) -> None:
+        # The idle check first, then the redraw: a state drawn after a tick has had its check.
+        self._check_idle()
+        self.refresh()
+
+    # --- the idle sign-out -----------------------------------------------------------------------
+
+    @Slot()
+    def activity(self) -> None:
+        """The officer did something (a key, a click, a touch in the window): the idle time
+        starts again."""
+        self._last_activity = self._monotonic()
+
+    def _check_idle(self) -> None:
+        now = self._monotonic()
+        if self._state.current is not None:
+            # A visitor at the counter: the idle time starts when they have left.
+            self._last_activity = now
+        if not idle_sign_out_due(self._idle_limit_s, now - self._last_activity,
+                                 signed_in=self.officer is not None or self._pin_change is not None,
+                                 online=self._online, busy=self._pending is not None,
+                                 ticket_at_counter=self._state.current is not None):
+            return
+        log.info("signing %s out of counter %s after %s idle", self.officer
+                 or (self._pin_change.officer if self._pin_change else "?"), self.counter,
+                 idle_text(self._idle_limit_s or 0))
+        # The Keluar button's path (or Batal dan keluar's, before a new PIN was chosen); the
+        # reply's message says why.
+        if self._pin_change is not None:
+            self.cancel_pin_change(idle=True)
+        else:
+            self._run(SIGN_OUT, {}, idle=True)
+        # Refused or unanswered, it is not tried again before another idle time.
+        self._last_activity = now
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -299,6 +343,7 @@ class CounterCore(QObject):
             self.message.emit("Tidak terhubung ke server antrean. Coba lagi nanti.", ERROR)
             return None
         self.counter = number
+        self.activity()
         cid = self.link.sign_in(officer, pin, number)
         self._pending = _Pending(SIGN_IN, {"counter": number}, cid,
                                  extra={"officer": officer, "pin": pin})
@@ -325,14 +370,14 @@ class CounterCore(QObject):
         self.refresh()
         return cid
 
-    def cancel_pin_change(self) -> str | None:
+    def cancel_pin_change(self, *, idle: bool = False) -> str | None:
         """Leave without choosing a PIN: the hub signs the officer out again."""
         change = self._pin_change
         if self._pending is not None or change is None:
             return None
         args = {"counter": change.counter}
         cid = self.link.send(SIGN_OUT, args)
-        self._pending = _Pending(SIGN_OUT, args, cid)
+        self._pending = _Pending(SIGN_OUT, args, cid, extra={"idle": idle})
         self._reply_timer.start(self._reply_timeout_ms)
         self.refresh()
         return cid
@@ -430,15 +475,18 @@ class CounterCore(QObject):
     def sign_out(self) -> str | None:
         return self._run(SIGN_OUT, {})
 
-    def _run(self, kind: str, args: dict[str, Any]) -> str | None:
-        """Send one command, unless another is in flight or the action makes no sense now."""
+    def _run(self, kind: str, args: dict[str, Any], *, idle: bool = False) -> str | None:
+        """Send one command, unless another is in flight or the action makes no sense now.
+        `idle`: the counter's own sign-out of an idle officer, not a press."""
+        if not idle:
+            self.activity()
         if self._pending is not None or self.counter is None:
             return None
         if kind not in self._state.enabled:
             return None
         args = {**args, "counter": self.counter}
         cid = self.link.send(kind, args)
-        self._pending = _Pending(kind, args, cid)
+        self._pending = _Pending(kind, args, cid, extra={"idle": idle})
         self._reply_timer.start(self._reply_timeout_ms)
         self.refresh()
         return cid
@@ -490,7 +538,10 @@ class CounterCore(QObject):
         elif kind == SIGN_OUT:
             self.officer = self.officer_name = None
             self._pin_change = None
-            self.message.emit("Anda sudah keluar.", DONE)
+            if pending.extra.get("idle"):
+                self.message.emit(idle_signed_out_text(self._idle_limit_s or 0), INFO)
+            else:
+                self.message.emit("Anda sudah keluar.", DONE)
         elif kind == CALL_NEXT:
             self._last_call_at = self._monotonic()
             if label:

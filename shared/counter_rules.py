@@ -120,6 +120,60 @@ def minutes_text(seconds: int | None) -> str:
     return f"{minutes // 60} jam {minutes % 60} menit"
 
 
+# --- signing an idle officer out, the Qt and browser counters ---------------------------------
+
+# An officer who did nothing for this long is signed out (a PC or laptop left signed in at an
+# empty counter, where anyone could call in their name): half an hour, longer than any one
+# visitor's service.
+IDLE_SIGN_OUT_S = 30 * 60
+
+
+IDLE_MINUTES_MAX = 24 * 60
+
+
+def parse_idle_minutes(text: str) -> float:
+    """`--idle-minutes N` of `antrean counter` and `antrean web`: 0 (never) or 0.05 to 1440
+    minutes, a fraction allowed. ValueError (in English, for the CLI) otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (value == 0 or 0.05 <= value <= IDLE_MINUTES_MAX):
+        raise ValueError(f"expected 0 (never) or minutes from 0.05 to {IDLE_MINUTES_MAX}, "
+                         f"not {text!r}")
+    return value
+
+
+def idle_text(seconds: float) -> str:
+    """The idle time as the officer reads it: minutes, or seconds when below one."""
+    if seconds >= 60:
+        minutes = seconds / 60
+        return f"{minutes:g} menit" if minutes != int(minutes) else f"{int(minutes)} menit"
+    return f"{seconds:g} detik"
+
+
+def idle_signed_out_text(limit_s: float) -> str:
+    """The message line after the counter signed an idle officer out."""
+    return f"Anda keluar otomatis: tidak ada aktivitas selama {idle_text(limit_s)}."
+
+
+def idle_sign_out_due(limit_s: float | None, quiet_s: float, *, signed_in: bool, online: bool,
+                      busy: bool, ticket_at_counter: bool) -> bool:
+    """Whether the counter signs its officer out now, after `quiet_s` seconds without a key,
+    click or touch. `limit_s` None or 0: never (a hall that wants it off).
+
+    Never while a ticket is called or served at the counter: a visitor is (or should be)
+    standing there, a long case is no absent officer, and the ledger refuses a sign-out with a
+    ticket at the counter anyway. Callers count the quiet time from the later of the last
+    press and the last moment a ticket was at the counter, so an officer whose ticket just
+    left is not signed out at once. Nor offline (the hub must say it) or with a command in
+    flight (its answer decides)."""
+    if not limit_s or limit_s <= 0:
+        return False
+    return (signed_in and online and not busy and not ticket_at_counter
+            and quiet_s >= limit_s)
+
+
 def clock_text(seconds: int) -> str:
     """A running timer: '03:07' or '1:03:07'."""
     h, rest = divmod(max(0, seconds), 3600)

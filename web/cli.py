@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from shared.config import SettingsError
+from shared.counter_rules import parse_idle_minutes
 from shared.station import https
 from shared.station.follower import check_settings, parse_listen
 
@@ -35,12 +36,9 @@ def positive(text: str) -> int:
 
 def idle_minutes(text: str) -> float:
     try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.05 <= value <= 24 * 60:
-        raise argparse.ArgumentTypeError(f"expected minutes from 0.05 to 1440, not {text!r}")
-    return value
+        return parse_idle_minutes(text)  # the Qt counter's --idle-minutes reads the same
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -71,7 +69,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(default: no proxy)")
     p.add_argument("--idle-minutes", type=idle_minutes, default=30, metavar="N",
                    help="sign an officer out of the browser counter after N minutes without "
-                        "a press (default: 30; a fraction such as 0.5 is allowed)")
+                        "a press (default: 30; a fraction such as 0.5 is allowed; 0: never)")
     p.add_argument("--rate-limit", type=positive, default=120, metavar="N",
                    help="requests a minute one client address may make (default: 120)")
     p.add_argument("--nice", type=int, default=10, choices=range(0, 20), metavar="0-19",

@@ -57,9 +57,7 @@ log = logging.getLogger(__name__)
 COOKIE = "antrean_petugas"  # the device's station token
 CSRF_COOKIE = "antrean_petugas_csrf"
 COOKIE_DAYS = 400  # browsers cap a cookie's life near this; IT revokes, not the calendar
-# An officer who pressed nothing for this long is signed out (a laptop left open at an empty
-# counter): half an hour, longer than any one visitor's service.
-IDLE_SIGN_OUT_S = 30 * 60
+IDLE_SIGN_OUT_S = r.IDLE_SIGN_OUT_S  # the idle sign-out's rule is the Qt counter's too
 # A device's hub connection is closed when no page of it has been open for this long (the
 # hub keeps the officer seated; the next visit connects again and resumes them).
 CONNECTION_IDLE_S = 5 * 60
@@ -122,21 +120,13 @@ class Device:
         return self.client.connected.is_set()
 
 
-def idle_text(seconds: float) -> str:
-    """The idle time as the officer reads it: minutes, or seconds when below one."""
-    if seconds >= 60:
-        minutes = seconds / 60
-        return f"{minutes:g} menit" if minutes != int(minutes) else f"{int(minutes)} menit"
-    return f"{seconds:g} detik"
-
-
 class Devices:
     def __init__(self, station: WebStation, idle_seconds: float = IDLE_SIGN_OUT_S) -> None:
         self.station = station
         self.idle_seconds = idle_seconds
         # Looked at often enough that an idle officer is signed out within a quarter of the
-        # idle time after it passed (every 15 s at the default half hour).
-        self.sweep_seconds = min(SWEEP_S, idle_seconds / 4)
+        # idle time after it passed (every 15 s at the default half hour). 0: never.
+        self.sweep_seconds = min(SWEEP_S, idle_seconds / 4) if idle_seconds > 0 else SWEEP_S
         self._devices: dict[str, Device] = {}
         self._sweeper: asyncio.Task[None] | None = None
         # A web station always follows a hub; some unit tests build its app without one.
@@ -264,14 +254,21 @@ class Devices:
             await asyncio.sleep(self.sweep_seconds)
             now = time.monotonic()
             for token, dev in list(self._devices.items()):
-                if (officer_of(self.station, dev) is not None and dev.online
-                        and not dev.pending and now - dev.last_press > self.idle_seconds):
+                serving = (dev.counter is not None
+                           and self.station.reader.active_ticket(dev.counter) is not None)
+                if serving:
+                    # A visitor at the counter: the idle time starts when they have left.
+                    dev.last_press = now
+                if r.idle_sign_out_due(self.idle_seconds, now - dev.last_press,
+                                       signed_in=officer_of(self.station, dev) is not None,
+                                       online=dev.online, busy=bool(dev.pending),
+                                       ticket_at_counter=serving):
                     log.info("signing %s out after %s idle", dev.name,
-                             idle_text(self.idle_seconds))
-                    await self.press(dev, r.SIGN_OUT, {"counter": dev.counter},
-                                     uuid.uuid4().hex)
-                    dev.message = ("Anda keluar otomatis: tidak ada aktivitas selama "
-                                   f"{idle_text(self.idle_seconds)}.", r.INFO)
+                             r.idle_text(self.idle_seconds))
+                    ok, _said = await self.press(dev, r.SIGN_OUT, {"counter": dev.counter},
+                                                 uuid.uuid4().hex)
+                    if ok:  # a refusal stays on the message line as the hub said it
+                        dev.message = (r.idle_signed_out_text(self.idle_seconds), r.INFO)
                 if (dev.streams == 0 and not dev.pending
                         and now - dev.last_seen > CONNECTION_IDLE_S):
                     del self._devices[token]

@@ -54,11 +54,13 @@ class Hall:
                 reply_timeout_ms: int = 3000, device: str | None = None,
                 keys: dict[str, tuple[str, ...]] | None = None,
                 monotonic: Callable[[], float] | None = None,
+                idle_s: float | None = None,
                 ) -> tuple[CounterCore, CounterWindow, SwitchableLink]:
         link = SwitchableLink(self.new_link(device or f"counter-{number}"))
         core = CounterCore(link, number, tick_ms=50, repeat_guard_s=guard_s,
                            reply_timeout_ms=reply_timeout_ms,
-                           **({"monotonic": monotonic} if monotonic else {}))
+                           **({"monotonic": monotonic} if monotonic else {}),
+                           **({"idle_sign_out_s": idle_s} if idle_s is not None else {}))
         window = CounterWindow(core, panel=panel, keys=keys)
         self.qtbot.addWidget(window)
         window.resize(360 if panel else 1366, 768)
