@@ -11,18 +11,12 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.browser import CHROMIUM_MARKS, WAIT_MS, playwright_sync
 from tests.helpers.web_station import ActingStation, WebProcess
 from tests.system.conftest import DATA, HubProcess
-from tests.system.test_web_counter import (
-    CHROMIUM,
-    PINS,
-    WAIT_MS,
-    Counter,
-    Hall,
-    playwright_sync,
-)
+from tests.system.test_web_counter import PINS, Counter, Hall
 
-pytestmark = pytest.mark.slow
+pytestmark = CHROMIUM_MARKS
 IDLE_MINUTES = "0.05"  # 3 s: long enough to sign in and look, short enough for the suite
 
 
@@ -45,14 +39,6 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
         kiosk.close()
         web.stop()
         hub.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def test_an_idle_officer_is_signed_out_by_itself(hall: Hall, browser: Any) -> None:
