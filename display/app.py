@@ -92,7 +92,8 @@ class BoardApp(QObject):
         speaking = getattr(announcer, "speaking", None)
         if self.media is not None and speaking is not None:
             speaking.connect(self.media.set_ducked)
-        self.window = BoardWindow(self.core, media=self.media, logo=load_logo(config),
+        self.window = BoardWindow(self.core, media=self.media,
+                                  logo=load_logo(config, hall_files=link.hall_files),
                                   size=options.size)
         if self.voice is not None and self.voice.problem:
             self.core.report_voice_problem(self.voice.problem)

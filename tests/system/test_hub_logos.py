@@ -1,0 +1,141 @@
+"""Uploaded logos kept by a real hub process (shared/hub/assets.py, docs/protocol.md section
+4): only an admin station uploads, under a content-addressed name whose hash the body must
+match, at most 512 KB of a real PNG or JPEG; a refused upload stores nothing. Any enrolled
+station reads one back; an unknown name is 404, no token is 401. A station's fetch keeps the
+file in its own folder and reports (never raises) what it could not get."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import http.client
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from shared.hub.assets import logo_name
+from shared.station.hall_files import UploadRefused, fetch_logos, upload_logo
+from tests.system.conftest import HubProcess
+
+
+def image(fmt: str = "PNG", size: int = 128, noise: bool = False) -> bytes:
+    buf = io.BytesIO()
+    picture = Image.new("RGB", (size, size), (11, 79, 156))
+    if noise:  # random pixels do not compress: a big file
+        picture = Image.frombytes("RGB", (size, size), hashlib.shake_256(b"x").digest(
+            size * size * 3))
+    picture.save(buf, fmt)
+    return buf.getvalue()
+
+
+def request(hub: HubProcess, method: str, path: str, token: str | None,
+            body: bytes = b"") -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=10)
+    try:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        conn.request(method, path, body=body, headers=headers)
+        reply = conn.getresponse()
+        return reply.status, reply.read()
+    finally:
+        conn.close()
+
+
+def stored(hub: HubProcess) -> list[str]:
+    folder = hub.workdir / "assets" / "logos"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+@pytest.fixture
+def tokens(hub: HubProcess) -> dict[str, str]:
+    found = {"admin": hub.enroll("console-1", "admin"), "kiosk": hub.enroll("kiosk-1", "kiosk"),
+             "counter": hub.enroll("loket-1", "counter", 1),
+             "display": hub.enroll("board-1", "display")}
+    hub.start()
+    return found
+
+
+def test_only_an_admin_uploads_a_checked_logo_and_a_refused_one_stores_nothing(
+        hub: HubProcess, tokens: dict[str, str]) -> None:
+    good = image()
+    name = logo_name("DUKCAPIL", good, "png")
+    assert name.startswith("dukcapil-") and name.endswith(".png")
+    path = f"/assets/logos/{name}"
+    for role in ("kiosk", "counter", "display"):
+        assert request(hub, "PUT", path, tokens[role], good)[0] == 403, role
+    assert request(hub, "PUT", path, None, good)[0] == 401
+    assert request(hub, "PUT", path, "not-a-token", good)[0] == 401
+    # The hash of another file under this name; a JPEG named .png; not an image at all.
+    other = image(size=96)
+    status, body = request(hub, "PUT", path, tokens["admin"], other)
+    assert status == 400 and "sha256" in json.loads(body)["error"]
+    jpeg = image("JPEG")
+    assert request(hub, "PUT", f"/assets/logos/{logo_name('x', jpeg, 'png')}",
+                   tokens["admin"], jpeg)[0] == 400
+    text = b"this is not a picture"
+    assert request(hub, "PUT", f"/assets/logos/{logo_name('x', text, 'png')}",
+                   tokens["admin"], text)[0] == 400
+    # Names that are not <code>-<12 hex>.png|jpg: traversal (escaped, so it reaches the
+    # route), upper case, another extension, a short hash.
+    digest = hashlib.sha256(good).hexdigest()[:12]
+    for bad in ("..%2Fx.png", f"..%2F..%2Fdukcapil-{digest}.png", f"DUKCAPIL-{digest}.png",
+                f"dukcapil-{digest}.gif", f"dukcapil-{digest[:11]}.png",
+                f"dukcapil-{digest}.png.exe"):
+        status, _ = request(hub, "PUT", f"/assets/logos/{bad}", tokens["admin"], good)
+        assert status in (400, 404), bad
+    # Unescaped, the dots never leave the folder either (the path is normalised first).
+    assert request(hub, "PUT", f"/assets/logos/../{name}", tokens["admin"], good)[0] in (
+        404, 405)
+    # Over 512 KB, even when the name fits its content.
+    huge = image(size=420, noise=True)
+    assert len(huge) > 512 * 1024
+    status, _ = request(hub, "PUT", f"/assets/logos/{logo_name('x', huge, 'png')}",
+                        tokens["admin"], huge)
+    assert status == 413
+    assert stored(hub) == []
+    assert not (hub.workdir / "x.png").exists()
+
+    # The good one: written once; sent again (or by POST) it is the same file, not a new one.
+    assert request(hub, "PUT", path, tokens["admin"], good)[0] == 201
+    assert request(hub, "POST", path, tokens["admin"], good)[0] == 200
+    assert stored(hub) == [name]
+    assert (hub.workdir / "assets" / "logos" / name).read_bytes() == good
+    log = hub.log_path.read_text() if hub.log_path else ""
+    assert "role kiosk, not admin" in log and "does not start with" in log
+
+
+def test_any_station_reads_a_logo_and_fetches_it_into_its_own_folder(
+        hub: HubProcess, tokens: dict[str, str], tmp_path: Path) -> None:
+    good = image()
+    name = logo_name("bpjskes", good, "png")
+    asyncio.run(upload_logo(hub.url, tokens["admin"], None, name, good))
+    for role in ("kiosk", "display", "counter", "admin"):
+        status, body = request(hub, "GET", f"/assets/logos/{name}", tokens[role])
+        assert (status, body) == (200, good), role
+    assert request(hub, "GET", f"/assets/logos/{name}", None)[0] == 401
+    unknown = f"bpjskes-{'0' * 12}.png"
+    assert request(hub, "GET", f"/assets/logos/{unknown}", tokens["kiosk"])[0] == 404
+    assert request(hub, "GET", "/assets/logos/..%2Fledger.db", tokens["kiosk"])[0] == 404
+
+    # A kiosk PC's own folder: the known one fetched, the unknown one reported, not raised.
+    folder = tmp_path / "kiosk-pc"
+    report = fetch_logos(hub.url, tokens["kiosk"], None, folder, [name, unknown])
+    assert report.fetched == [name] and set(report.failed) == {unknown}
+    assert (folder / "assets" / "logos" / name).read_bytes() == good
+    assert not (folder / "assets" / "logos" / unknown).exists()
+    # Already there: nothing asked again.
+    again = fetch_logos(hub.url, tokens["kiosk"], None, folder, [name])
+    assert again.fetched == [] and again.failed == {}
+
+    # The console's upload refused by a non-admin token, or with no hub: said, not raised on.
+    with pytest.raises(UploadRefused) as refused:
+        asyncio.run(upload_logo(hub.url, tokens["kiosk"], None, name, good))
+    assert refused.value.status == 403
+    hub.stop()
+    with pytest.raises(UploadRefused) as offline:
+        asyncio.run(upload_logo(hub.url, tokens["admin"], None, name, good))
+    assert offline.value.status == 0
+    down = fetch_logos(hub.url, tokens["kiosk"], None, tmp_path / "other-pc", [name])
+    assert down.fetched == [] and name in down.failed
