@@ -2,22 +2,34 @@
 4): only an admin station uploads, under a content-addressed name whose hash the body must
 match, at most 512 KB of a real PNG or JPEG; a refused upload stores nothing. Any enrolled
 station reads one back; an unknown name is 404, no token is 401. A station's fetch keeps the
-file in its own folder and reports (never raises) what it could not get."""
+file in its own folder and reports (never raises) what it could not get; a running station
+that could not get one asks again later. `antrean backup run` copies them."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import http.client
 import io
 import json
+import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from pytestqt.qtbot import QtBot
 
+from shared.clock import ManualClock
+from shared.config import load_config
 from shared.hub.assets import logo_name
 from shared.station.hall_files import UploadRefused, fetch_logos, upload_logo
+from shared.station.hub_link import HubLink
+from shared.station.replica import Replica
+from tests.helpers.hub_process import DATA, HALL_MORNING
+from tests.helpers.kiosk_hall import close_kiosk, make_kiosk, tap, tile_roles
 from tests.system.conftest import HubProcess
 
 
@@ -129,6 +141,15 @@ def test_any_station_reads_a_logo_and_fetches_it_into_its_own_folder(
     again = fetch_logos(hub.url, tokens["kiosk"], None, folder, [name])
     assert again.fetched == [] and again.failed == {}
 
+    # `antrean backup run` copies the hub's logos along with its ledger.
+    dest = tmp_path / "cadangan"
+    run = subprocess.run([sys.executable, "-m", "antrean", "backup", "run", "--ledger",
+                          str(hub.ledger), "--to", str(dest)], capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert (dest / "assets" / "logos" / name).read_bytes() == good
+    assert f"assets/logos/{name}" in run.stdout
+
     # The console's upload refused by a non-admin token, or with no hub: said, not raised on.
     with pytest.raises(UploadRefused) as refused:
         asyncio.run(upload_logo(hub.url, tokens["kiosk"], None, name, good))
@@ -139,3 +160,43 @@ def test_any_station_reads_a_logo_and_fetches_it_into_its_own_folder(
     assert offline.value.status == 0
     down = fetch_logos(hub.url, tokens["kiosk"], None, tmp_path / "other-pc", [name])
     assert down.fetched == [] and name in down.failed
+
+
+def test_a_running_station_shows_initials_until_the_logo_reaches_the_hub(
+        qtbot: QtBot, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The config names a logo the hub does not have yet (IT copied the config before the
+    file): the kiosk's tile keeps the initials, the failed fetch is logged, and the station
+    asks again later; once the file is on the hub the tile shows it."""
+    good = image()
+    name = logo_name("DUKCAPIL", good, "png")
+    config_path = tmp_path / "hall.toml"
+    config_path.write_text((DATA / "small_hall.toml").read_text(encoding="utf-8").replace(
+        'short_name = "Dukcapil"\n', f'short_name = "Dukcapil"\nlogo = "assets/logos/{name}"\n',
+        1), encoding="utf-8")
+    hub = HubProcess(tmp_path / "hub-pc", config_path)
+    hub.workdir.mkdir()
+    admin, kiosk = hub.enroll("console-1", "admin"), hub.enroll("kiosk-1", "kiosk")
+    hub.start()
+    kiosk_pc = tmp_path / "kiosk-pc"
+    kiosk_pc.mkdir()
+    config = load_config(config_path)
+    link = HubLink(config, hub.url, kiosk, Replica(kiosk_pc / "replica.db"), "kiosk-1")
+    link.files_retry_seconds = 0.2
+    k = make_kiosk(qtbot, tmp_path, config, ManualClock(dt.datetime.fromisoformat(
+        HALL_MORNING)), link=link)
+    try:
+        with caplog.at_level(logging.WARNING, logger="shared.station.hall_files"):
+            qtbot.waitUntil(lambda: f"could not fetch logo {name}" in caplog.text,
+                            timeout=10000)
+        assert {t.code: t for t in k.core.agency_tiles()}["DUKCAPIL"].logo is None
+        tap(qtbot, k, "take_number")
+        assert tile_roles(k, "DUKCAPIL") == ["initials"]
+        with qtbot.waitSignal(link.hall_files_changed, timeout=10000):
+            asyncio.run(upload_logo(hub.url, admin, None, name, good))
+        assert (kiosk_pc / "assets" / "logos" / name).read_bytes() == good
+        # The tile on screen, redrawn: the image instead of the initials.
+        qtbot.waitUntil(lambda: tile_roles(k, "DUKCAPIL") == ["logo"], timeout=5000)
+    finally:
+        close_kiosk(k)
+        link.close()
+        hub.stop()
