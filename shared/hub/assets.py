@@ -22,6 +22,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from shared.ledger.files import private_file
+
 LOGO_PREFIX = "assets/logos"  # how a config names an uploaded logo: assets/logos/<name>
 LOGO_MAX_BYTES = 512 * 1024
 LOGO_MIN_PX, LOGO_MAX_PX = 64, 2048
@@ -91,10 +93,10 @@ def store(folder: Path, name: str, body: bytes) -> bool:
     path = folder / name
     if path.is_file():
         return False
-    folder.mkdir(parents=True, exist_ok=True)
+    # 0600 in a 0700 folder, as every file of the hub and its tools (shared.ledger.files).
     partial = folder / f".{name}.{uuid.uuid4().hex}.part"
     try:
-        with open(partial, "wb") as f:
+        with os.fdopen(private_file(partial), "wb") as f:
             f.write(body)
             f.flush()
             os.fsync(f.fileno())

@@ -14,6 +14,8 @@ import http.client
 import io
 import json
 import logging
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -113,7 +115,11 @@ def test_only_an_admin_uploads_a_checked_logo_and_a_refused_one_stores_nothing(
     assert request(hub, "PUT", path, tokens["admin"], good)[0] == 201
     assert request(hub, "POST", path, tokens["admin"], good)[0] == 200
     assert stored(hub) == [name]
-    assert (hub.workdir / "assets" / "logos" / name).read_bytes() == good
+    kept = hub.workdir / "assets" / "logos" / name
+    assert kept.read_bytes() == good
+    if os.name == "posix":  # the hub's files are its user's only
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+        assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
     log = hub.log_path.read_text() if hub.log_path else ""
     assert "role kiosk, not admin" in log and "does not start with" in log
 
