@@ -24,6 +24,7 @@ import pytest
 from PIL import Image
 from pytestqt.qtbot import QtBot
 
+from display.app import BoardApp, BoardOptions
 from shared.clock import ManualClock
 from shared.config import load_config
 from shared.hub.assets import logo_name
@@ -204,5 +205,37 @@ def test_a_running_station_shows_initials_until_the_logo_reaches_the_hub(
         qtbot.waitUntil(lambda: tile_roles(k, "DUKCAPIL") == ["logo"], timeout=5000)
     finally:
         close_kiosk(k)
+        link.close()
+        hub.stop()
+
+
+def test_a_running_board_shows_the_mpp_logo_once_it_reaches_the_hub(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    good = image()
+    name = logo_name("mpp", good, "png")
+    config_path = tmp_path / "hall.toml"
+    config_path.write_text((DATA / "small_hall.toml").read_text(encoding="utf-8").replace(
+        "[mpp]\n", f'[mpp]\nlogo = "assets/logos/{name}"\n', 1), encoding="utf-8")
+    hub = HubProcess(tmp_path / "hub-pc", config_path)
+    hub.workdir.mkdir()
+    admin, display = hub.enroll("console-1", "admin"), hub.enroll("board-1", "display")
+    hub.start()
+    board_pc = tmp_path / "board-pc"
+    board_pc.mkdir()
+    config = load_config(config_path)
+    link = HubLink(config, hub.url, display, Replica(board_pc / "replica.db"), "board-1")
+    link.files_retry_seconds = 0.2
+    board = BoardApp(link, config, BoardOptions(voice=False, state_path=board_pc / "state.db"))
+    try:
+        qtbot.addWidget(board.window)
+        board.start()
+        qtbot.waitUntil(link.is_online, timeout=10000)
+        assert board.window.header.logo is None  # the plain emblem meanwhile
+        with qtbot.waitSignal(link.hall_files_changed, timeout=10000):
+            asyncio.run(upload_logo(hub.url, admin, None, name, good))
+        logo = board.window.header.logo
+        assert logo is not None and not logo.isNull() and logo.width() == 128
+    finally:
+        board.close()
         link.close()
         hub.stop()
