@@ -43,7 +43,14 @@ from shared.config import (
     Queue,
     loads_config,
 )
-from shared.hub.assets import logo_name
+from shared.hub.assets import (
+    LOGO_FORMATS,
+    LOGO_MAX_BYTES,
+    LOGO_MAX_PX,
+    LOGO_MIN_PX,
+    LOGO_PREFIX,
+    logo_name,
+)
 from shared.ledger import config_log
 from shared.ledger import model as m
 from shared.station.hall_files import UploadRefused, upload_logo
@@ -54,12 +61,8 @@ ROLES = ("admin", "coordinator")
 PARTS = ("instansi", "layanan", "antrean", "loket")
 TABLE_OF = {"instansi": "agencies", "layanan": "services", "antrean": "queues",
             "loket": "counters"}
-# Where uploaded logos go and how the config names them: the same place the example hall's
-# logos are, so every station finds them the way it finds those (kiosk.core's logo search).
-LOGO_PREFIX = "assets/logos"
-LOGO_MAX_BYTES = 512 * 1024
-LOGO_MIN_PX, LOGO_MAX_PX = 64, 2048
-LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+# How the config names an uploaded logo and what one may be: the hub's own rules
+# (shared.hub.assets), which it checks again when the console sends it the file.
 DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 LOGO_DIR = web.AppKey("logo_dir", Path)
 
