@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import logging
 import os
 import re
@@ -25,6 +26,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.hub import assets
 from shared.ledger.check import check_connection
 from shared.ledger.files import create_private, private_dir
 from shared.ledger.head import record_file_head
@@ -327,6 +329,34 @@ def backup_database(src: str | Path, dest_dir: str | Path, keep: int = 48, *,
     return final
 
 
+def backup_logos(ledger: str | Path, dest_dir: str | Path) -> list[Path]:
+    """Copy the hub's uploaded logos (shared.hub.assets, beside the ledger) into
+    `<dest_dir>/assets/logos/`: each one missing there, checked against its name's hash. Their
+    names are content-addressed, so a copy is never stale and none is pruned (a config version
+    kept in the ledger may name any of them). Returns the files copied now."""
+    source = assets.logo_dir(ledger)
+    if not source.is_dir():
+        return []
+    target = Path(dest_dir) / assets.LOGO_PREFIX
+    copied: list[Path] = []
+    try:
+        for path in sorted(source.iterdir()):
+            match = assets.LOGO_NAME.fullmatch(path.name)
+            if match is None or (target / path.name).is_file():
+                continue
+            body = path.read_bytes()
+            if not hashlib.sha256(body).hexdigest().startswith(match["digest"]):
+                log.error("logo %s does not match its name's hash; not backed up", path)
+                continue
+            assets.store(target, path.name, body)
+            copied.append(target / path.name)
+    except OSError as e:
+        raise BackupError(f"cannot copy the logos to {target}: {e.strerror or e}") from None
+    if copied:
+        log.info("backed up %d logo(s) to %s", len(copied), target)
+    return copied
+
+
 def restore_ledger(backup: str | Path, dest: str | Path, *, force: bool = False,
                    now: dt.datetime | None = None) -> Path:
     """Put a checked backup (or a station's replica) in place as the ledger `dest`. Refuses to
@@ -390,13 +420,15 @@ def _restore_held(source: Path, target: Path, force: bool, now: dt.datetime | No
 
 def run_backups(src: str | Path, dest_dir: str | Path, keep: int, every_s: float,
                 stop: threading.Event, also: tuple[str | Path, ...] = ()) -> int:
-    """Back up the ledger (and the `also` SQLite files) every `every_s` seconds until `stop` is
+    """Back up the ledger (its uploaded logos, and the `also` SQLite files) every `every_s`
+    seconds until `stop` is
     set; a failed round is logged and retried next round (a full backup disk must not stop the
     loop once space is freed). Returns the number of failed rounds."""
     failures = 0
     while not stop.is_set():
         try:
             backup_ledger(src, dest_dir, keep, skip_unchanged=True)
+            backup_logos(src, dest_dir)
             for other in also:
                 backup_database(other, dest_dir, keep, skip_unchanged=True)
         except BackupError as e:

@@ -20,6 +20,7 @@ from antrean.backup import (
     BackupError,
     backup_database,
     backup_ledger,
+    backup_logos,
     list_backups,
     restore_ledger,
     run_backups,
@@ -87,6 +88,8 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     if args.every is None:
         print(backup_ledger(args.ledger, args.dest, args.keep))
+        for logo in backup_logos(args.ledger, args.dest):
+            print(logo)
         for other in args.also:
             print(backup_database(other, args.dest, args.keep))
         return 0

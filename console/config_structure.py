@@ -18,7 +18,6 @@ written to the audit log."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import logging
 import re
@@ -44,8 +43,17 @@ from shared.config import (
     Queue,
     loads_config,
 )
+from shared.hub.assets import (
+    LOGO_FORMATS,
+    LOGO_MAX_BYTES,
+    LOGO_MAX_PX,
+    LOGO_MIN_PX,
+    LOGO_PREFIX,
+    logo_name,
+)
 from shared.ledger import config_log
 from shared.ledger import model as m
+from shared.station.hall_files import UploadRefused, upload_logo
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +61,8 @@ ROLES = ("admin", "coordinator")
 PARTS = ("instansi", "layanan", "antrean", "loket")
 TABLE_OF = {"instansi": "agencies", "layanan": "services", "antrean": "queues",
             "loket": "counters"}
-# Where uploaded logos go and how the config names them: the same place the example hall's
-# logos are, so every station finds them the way it finds those (kiosk.core's logo search).
-LOGO_PREFIX = "assets/logos"
-LOGO_MAX_BYTES = 512 * 1024
-LOGO_MIN_PX, LOGO_MAX_PX = 64, 2048
-LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+# How the config names an uploaded logo and what one may be: the hub's own rules
+# (shared.hub.assets), which it checks again when the console sends it the file.
 DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 LOGO_DIR = web.AppKey("logo_dir", Path)
 
@@ -126,6 +130,15 @@ WORDS.update({
     "structure_logo_px": ("Ukuran logo {w}×{h} piksel; harus antara 64 dan 2048 piksel "
                           "tiap sisi.",
                           "The logo is {w}×{h} pixels; each side must be 64 to 2048."),
+    "structure_logo_hub": ("Server antrean menolak logo ini, jadi tidak ada yang berubah. "
+                           "Coba berkas lain atau hubungi petugas TI.",
+                           "The queue server refused this logo, so nothing changed. Try "
+                           "another file or call IT."),
+    "structure_logo_offline": ("Server antrean tidak dapat dihubungi, jadi logo belum "
+                               "terkirim ke anjungan dan tidak ada yang berubah. Coba lagi "
+                               "sebentar.",
+                               "The queue server cannot be reached, so the logo was not sent "
+                               "to the kiosks and nothing changed. Try again shortly."),
     "structure_services": ("Layanan", "Services"),
     "structure_queues": ("Antrean", "Queues"),
     "structure_counters": ("Loket", "Counters"),
@@ -670,7 +683,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     state = FormState(values=values)
     table = TABLE_OF[part]
     try:
-        logo = await _logo(request, form, target, t)
+        logo, logo_body = await _logo(request, form, target, t)
         text = TomlText(_base(station))
         what = apply(text, target, values, t, remove, logo)
         content = text.text()
@@ -710,6 +723,19 @@ async def save(request: web.Request) -> web.StreamResponse:
     if station.client is None:
         state.message = t("config_no_hub")
         return render(request, session, target, state, status=503)
+    if logo is not None and logo_body is not None:
+        # The hub keeps the file for every kiosk and board before any config names it.
+        client = station.client
+        name = logo.rsplit("/", 1)[-1]
+        try:
+            await upload_logo(client.url, client.token, client.pin, name, logo_body)
+        except UploadRefused as e:
+            log.warning("console structure: the hub did not take logo %s: %s", name, e)
+            _audit(request, session, False, f"{what}: logo not sent to the hub ({e})")
+            state.errors["logo"] = t("structure_logo_hub" if e.status else
+                                     "structure_logo_offline")
+            return render(request, session, target, state, status=503 if not e.status
+                          else 502)
     source = f"console {session.user.username}: {what}"
     try:
         result = await station.client.command("change_config", {
@@ -846,16 +872,17 @@ def check_logo(body: bytes, t: Words) -> str:
     return LOGO_FORMATS[kind]
 
 
-async def _logo(request: web.Request, form: Any, target: Target, t: Words) -> str | None:
+async def _logo(request: web.Request, form: Any, target: Target, t: Words
+                ) -> tuple[str | None, bytes | None]:
     """An uploaded logo checked and stored as LOGO_DIR/<agency>-<digest>.<ext> (a new file
     for new content, so an older version's logo stays for a revert); the config's path
-    for it, or None when no file was sent."""
+    for it and its content, or (None, None) when no file was sent."""
     upload = form.get("logo") if target.part == "instansi" else None
     if upload is None or isinstance(upload, str) or not upload.filename:
-        return None
+        return None, None
     body = upload.file.read(LOGO_MAX_BYTES + 1)
     ext = check_logo(body, t)
-    name = f"{target.key.lower()}-{hashlib.sha256(body).hexdigest()[:12]}.{ext}"
+    name = logo_name(target.key, body, ext)
     folder = request.app[LOGO_DIR]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -863,7 +890,7 @@ async def _logo(request: web.Request, form: Any, target: Target, t: Words) -> st
         partial = path.with_suffix(".part")
         partial.write_bytes(body)
         partial.replace(path)
-    return f"{LOGO_PREFIX}/{name}"
+    return f"{LOGO_PREFIX}/{name}", body
 
 
 def _audit(request: web.Request, session: Session, ok: bool, detail: str) -> None:

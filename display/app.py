@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Slot
 
 from display.board import BoardWindow, load_logo
 from display.core import AnnouncedStore, Announcing, BoardCore
@@ -92,10 +92,20 @@ class BoardApp(QObject):
         speaking = getattr(announcer, "speaking", None)
         if self.media is not None and speaking is not None:
             speaking.connect(self.media.set_ducked)
-        self.window = BoardWindow(self.core, media=self.media, logo=load_logo(config),
+        self.window = BoardWindow(self.core, media=self.media,
+                                  logo=load_logo(config, hall_files=link.hall_files),
                                   size=options.size)
         if self.voice is not None and self.voice.problem:
             self.core.report_voice_problem(self.voice.problem)
+        # The MPP's logo fetched from the hub after the board started: shown from then on.
+        link.hall_files_changed.connect(self._hall_files_arrived)
+
+    @Slot()
+    def _hall_files_arrived(self) -> None:
+        logo = load_logo(self.link.config, hall_files=self.link.hall_files)
+        if logo is not None:
+            self.window.header.logo = logo
+            self.window.header.update()
 
     def start(self) -> None:
         self.core.start()

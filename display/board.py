@@ -868,12 +868,15 @@ class BoardWindow(QWidget):
             self._body.addLayout(self._right, 56)
 
 
-def load_logo(config: HallConfig, root: Path | None = None) -> QPixmap | None:
-    """The MPP's logo from the config, looked up next to the config file, then the project."""
+def load_logo(config: HallConfig, root: Path | None = None,
+              hall_files: Path | None = None) -> QPixmap | None:
+    """The MPP's logo from the config, looked up among the files the station fetched from
+    the hub (`hall_files`), next to the config file, then the project."""
     if not config.mpp.logo:
         return None
     raw = Path(config.mpp.logo)
     candidates = [raw] if raw.is_absolute() else [
+        *([hall_files / raw] if hall_files is not None else []),
         Path(config.source).parent / raw, (root or Path(__file__).resolve().parents[1]) / raw,
         Path.cwd() / raw,
     ]

@@ -317,6 +317,8 @@ class KioskCore(QObject):
         link.replied.connect(self._on_replied)
         link.online_changed.connect(self._on_online_changed)
         link.config_changed.connect(self._on_config_changed)
+        # An uploaded logo fetched from the hub: its tile shows it instead of the initials.
+        link.hall_files_changed.connect(self.changed)
         self._next_config: HallConfig | None = None
         printer.printed.connect(self._on_printed)
         printer.failed.connect(self._on_print_failed)
@@ -489,6 +491,8 @@ class KioskCore(QObject):
 
     def _logo_dirs(self) -> Iterable[Path]:
         yield from self.settings.logo_dirs
+        if self.link.hall_files is not None:  # the logos this station fetched from the hub
+            yield self.link.hall_files
         if self.config.source and not self.config.source.startswith("<"):
             yield Path(self.config.source).parent
         # Example configs name logos from the project root ("assets/logos/bpn.png").

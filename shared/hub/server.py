@@ -46,6 +46,7 @@ import shared
 from shared import indonesian as ID
 from shared.clock import Clock, SystemClock, to_ms
 from shared.config import HallConfig
+from shared.hub import assets
 from shared.hub import protocol as p
 from shared.hub.admin import HubAdmin
 from shared.hub.auth import (
@@ -224,6 +225,7 @@ class Hub:
         self.auth_poll_seconds = auth_poll_seconds
         self.day_poll_seconds = day_poll_seconds
         self.ledger_path = Path(ledger_path)
+        self.logo_dir = assets.logo_dir(self.ledger_path)  # uploaded logos (shared.hub.assets)
         self.auth = auth
         self.clock = clock or SystemClock()
         # The ledger's lock for the hub's lifetime (shared.ledger.lock): given by `antrean hub`,
@@ -261,6 +263,9 @@ class Hub:
             web.get("/station", self._whoami),
             web.get("/ws", self._ws),
             web.post("/enrol", self._enrol),
+            web.put("/assets/logos/{name}", self._put_logo),
+            web.post("/assets/logos/{name}", self._put_logo),
+            web.get("/assets/logos/{name}", self._get_logo),
         ])
         self.app.on_startup.append(self._start)
         self.app.on_shutdown.append(self._going_away)
@@ -586,6 +591,52 @@ class Hub:
             return station
         return web.Response(body=self.config.raw_toml, content_type="application/toml",
                             headers={"X-Config-Digest": self.config.digest})
+
+    async def _put_logo(self, request: web.Request) -> web.Response:
+        """An agency logo uploaded from the console (admin role only), checked, and kept under
+        its content-addressed name; a refused one leaves nothing behind."""
+        station = self._station(request)
+        if isinstance(station, web.Response):
+            return station
+        name = request.match_info["name"]
+        if station.role != "admin":
+            log.warning("refused logo %r from %s: role %s, not admin", name[:80], station.name,
+                        station.role)
+            return web.json_response({"error": "only an admin station may upload"},
+                                     status=403)
+        body = b""
+        while len(body) <= assets.LOGO_MAX_BYTES:  # stop reading a file past the limit
+            chunk = await request.content.read(assets.LOGO_MAX_BYTES + 1 - len(body))
+            if not chunk:
+                break
+            body += chunk
+        try:
+            assets.check_logo_upload(name, body)
+        except assets.AssetError as e:
+            log.warning("refused logo %r from %s: %s", name[:80], station.name, e)
+            status = 413 if len(body) > assets.LOGO_MAX_BYTES else 400
+            return web.json_response({"error": str(e)}, status=status)
+        loop = asyncio.get_running_loop()
+        try:
+            written = await loop.run_in_executor(None, assets.store, self.logo_dir, name, body)
+        except OSError as e:
+            log.error("cannot keep logo %s in %s: %s", name, self.logo_dir, e)
+            return web.json_response({"error": f"the hub cannot store it: {e}"}, status=507)
+        if written:
+            log.info("logo %s uploaded by %s (%d bytes)", name, station.name, len(body))
+        return web.json_response({"ok": True, "name": name, "new": written},
+                                 status=201 if written else 200)
+
+    async def _get_logo(self, request: web.Request) -> web.StreamResponse:
+        """An uploaded logo, for any enrolled station (its kiosk tiles, its board)."""
+        station = self._station(request)
+        if isinstance(station, web.Response):
+            return station
+        name = request.match_info["name"]
+        path = self.logo_dir / name
+        if not assets.LOGO_NAME.fullmatch(name) or not path.is_file():
+            return web.json_response({"error": "no such logo"}, status=404)
+        return web.FileResponse(path, headers={"Cache-Control": "max-age=31536000, immutable"})
 
     async def _config_versions(self, request: web.Request) -> web.Response:
         """Every version of the hall config (for `antrean config history/export`), with the

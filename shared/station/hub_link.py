@@ -21,13 +21,14 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QCryptographicHash, QTimer, QUrl, Slot
+from PySide6.QtCore import QCryptographicHash, QTimer, QUrl, Signal, Slot
 from PySide6.QtNetwork import QSslConfiguration, QSslError
 from PySide6.QtWebSockets import QWebSocket
 
@@ -38,6 +39,7 @@ from shared.hub import tls
 from shared.ledger.model import Command, Result
 from shared.ledger.queries import LedgerReader
 from shared.ledger.store import LedgerError
+from shared.station import hall_files
 from shared.station import protocol as sp
 from shared.station.link import StationLink
 from shared.station.replica import (
@@ -115,9 +117,11 @@ def _refusal_text(body: bytes) -> str:
 
 
 class HubLink(StationLink):
+    _files_fetched = Signal(object)  # hall_files.FetchReport, from the fetching thread
+
     def __init__(self, config: HallConfig, url: str, token: str, replica: Replica,
-                 device: str, clock: Clock | None = None, fingerprint: str | None = None
-                 ) -> None:
+                 device: str, clock: Clock | None = None, fingerprint: str | None = None,
+                 files: Path | None = None) -> None:
         try:
             pin = tls.station_pin(url, fingerprint)
         except tls.TlsError as e:
@@ -151,6 +155,18 @@ class HubLink(StationLink):
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._on_retry)
+        # The hall's uploaded logos the config names, fetched from the hub on a thread of
+        # their own (never the GUI's) at each welcome and config change; what failed is
+        # asked for again after files_retry_seconds.
+        self.hall_files = files or hall_files.default_folder(replica.path)
+        self.files_retry_seconds = hall_files.RETRY_SECONDS
+        self._fetching = False
+        self._fetch_again = False
+        self._files_retry = QTimer(self)
+        self._files_retry.setSingleShot(True)
+        self._files_retry.timeout.connect(self.fetch_files)
+        self._files_fetched.connect(self._on_files_fetched)
+        self.config_changed.connect(self.fetch_files)
         self._do(self._proto.start())
 
     @classmethod
@@ -233,6 +249,7 @@ class HubLink(StationLink):
         self.closed = True
         self._proto.close()
         self._retry.stop()
+        self._files_retry.stop()
         # Stop listening first: a frame delivered while the socket closes must not reach a
         # closed replica.
         self._ws.textMessageReceived.disconnect(self._on_text)
@@ -359,6 +376,41 @@ class HubLink(StationLink):
     def _on_text(self, text: str) -> None:
         self._do(self._proto.frame_received(text))
 
+    # --- the hall's uploaded files ---------------------------------------------------------------
+
+    @Slot()
+    def fetch_files(self, *_: object) -> None:
+        """Fetch the uploaded logos the config in force names that this station lacks."""
+        if self.closed or self.hall_files is None:
+            return
+        names = hall_files.missing(self.hall_files, hall_files.named_logos(self.config))
+        if not names:
+            return
+        if self._fetching:
+            self._fetch_again = True  # the config changed meanwhile: look once more after
+            return
+        self._fetching = True
+        folder, url, token, pin = self.hall_files, self.url, self.token, self.pin
+
+        def work() -> None:
+            report = hall_files.fetch_logos(url, token, pin, folder, names)
+            self._files_fetched.emit(report)  # queued to the link's own thread
+
+        threading.Thread(target=work, name="hall-files", daemon=True).start()
+
+    @Slot(object)
+    def _on_files_fetched(self, report: hall_files.FetchReport) -> None:
+        self._fetching = False
+        if self.closed:
+            return
+        if report.fetched:
+            self.hall_files_changed.emit()
+        if self._fetch_again:
+            self._fetch_again = False
+            self.fetch_files()
+        elif report.failed:
+            self._files_retry.start(max(1, round(self.files_retry_seconds * 1000)))
+
     def _welcomed(self, welcome: p.Welcome) -> None:
         self.tls_problem = None
         self.device = welcome.station or self.device
@@ -367,6 +419,7 @@ class HubLink(StationLink):
             log.warning("the hub's hall config changed since this station started; "
                         "restart the station to use it")
         self._set_online(True)
+        self.fetch_files()
 
     def _refused(self, code: str, message: str) -> None:
         if code in (p.UNKNOWN_TOKEN, p.TOKEN_REVOKED):

@@ -51,6 +51,13 @@ class StationLink(QObject):
     # The hall config in force changed (a config.changed event, or a scheduled version whose
     # date came): the new HallConfig. Apps apply it at a safe moment, without a restart.
     config_changed = Signal(object)
+    # A hall file (an uploaded logo) the config names arrived in `hall_files`: screens that
+    # showed initials for it look again.
+    hall_files_changed = Signal()
+    # The folder holding the hall's uploaded files this station fetched from the hub, as
+    # `<folder>/assets/logos/<name>` (shared.station.hall_files); None where there is no hub
+    # (one PC: the files are where the console stored them).
+    hall_files: Path | None = None
 
     def __init__(self, config: HallConfig, device: str, clock: Clock | None = None,
                  parent: QObject | None = None) -> None:

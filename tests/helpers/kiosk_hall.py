@@ -108,6 +108,16 @@ def tap(qtbot: QtBot, k: Kiosk, name: str) -> None:
     qtbot.mouseClick(button(k, name), Qt.MouseButton.LeftButton)
 
 
+def tile_roles(k: Kiosk, agency: str) -> list[str]:
+    """What the agency's visible tile shows: "logo" (a pixmap loaded) or "initials"."""
+    tiles = [w for w in k.window.current_screen().findChildren(
+        QAbstractButton, f"agency:{agency}") if w.isVisible()]
+    assert len(tiles) == 1
+    return [str(w.property("role")) for w in tiles[0].findChildren(QLabel)
+            if w.property("role") == "initials"
+            or (w.property("role") == "logo" and not w.pixmap().isNull())]
+
+
 def screen_text(k: Kiosk) -> str:
     """Every visible word on the current screen, header and staff line included."""
     labels = [w for w in k.window.findChildren(QLabel) if w.isVisible()]

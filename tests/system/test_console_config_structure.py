@@ -25,6 +25,8 @@ from pytestqt.qtbot import QtBot
 from kiosk.core import Step
 from shared.clock import ManualClock
 from shared.config import load_config, loads_config
+from shared.ledger import config_log
+from shared.ledger.store import connect
 from shared.station.hub_link import HubLink
 from shared.station.replica import Replica
 from tests.helpers.browser import CHROMIUM
@@ -32,7 +34,7 @@ from tests.helpers.console_hall import PASSWORD, SMALL, sign_in
 from tests.helpers.console_hall import ConfigHall as Hall
 from tests.helpers.console_station import ConsoleProcess
 from tests.helpers.hub_process import HALL_MORNING
-from tests.helpers.kiosk_hall import button, close_kiosk, make_kiosk, tap
+from tests.helpers.kiosk_hall import button, close_kiosk, make_kiosk, tap, tile_roles
 from tests.helpers.web_station import ActingStation
 from tests.system.conftest import HubProcess
 
@@ -69,7 +71,8 @@ def hall(tmp_path: Path) -> Iterator[Hall]:
     kiosk = hub.enroll("kiosk-1", "kiosk")
     hub.start()
     c = LogoConsole(tmp_path, hub.url, console_token, hub.clock)
-    c.logo_dir = tmp_path / "assets" / "logos"
+    # The console PC's own folder: the hub keeps its copy beside its ledger (tmp_path).
+    c.logo_dir = tmp_path / "console-pc" / "logos"
     c.add_user("tamu", "admin", PASSWORD, "Admin Tamu")
     c.add_user("siti", "coordinator", PASSWORD, "Siti Aminah", agency="BPJSKES", config=SMALL)
     c.start()
@@ -95,10 +98,14 @@ def test_admin_adds_a_service_a_running_kiosk_shows_it_bad_values_change_nothing
         qtbot: QtBot, hall: Hall, tmp_path: Path) -> None:
     expect = playwright_sync.expect
     config = load_config(SMALL)
+    # The kiosk PC: its replica and its fetched logos in a folder of its own, nothing shared
+    # with the console's or the hub's.
+    kiosk_pc = tmp_path / "kiosk-pc"
+    kiosk_pc.mkdir()
     link = HubLink(config, hall.hub.url, hall.kiosk_token,
-                   Replica(tmp_path / "replica-kiosk.db"), "kiosk-1")
+                   Replica(kiosk_pc / "replica-kiosk.db"), "kiosk-1")
     k = make_kiosk(qtbot, tmp_path, config, ManualClock(dt.datetime.fromisoformat(
-        HALL_MORNING)), link=link, logo_dirs=(tmp_path,))
+        HALL_MORNING)), link=link)
     out = shots(tmp_path)
     try:
         qtbot.waitUntil(link.is_online, timeout=10000)
@@ -210,16 +217,38 @@ def test_admin_adds_a_service_a_running_kiosk_shows_it_bad_values_change_nothing
             agency = loads_config(hall.hub_config_text()).agencies["DUKCAPIL"]
             assert agency.short_name == "Disdukcapil"
             assert agency.logo is not None and agency.logo.startswith("assets/logos/dukcapil-")
-            assert (tmp_path / agency.logo).read_bytes() == good.read_bytes()
+            # The hub keeps it beside its ledger, for every station.
+            assert (hall.hub.ledger.parent / agency.logo).read_bytes() == good.read_bytes()
             expect(page.locator("img.logo-preview")).to_be_visible()
             page.screenshot(path=str(out / "console-config-structure-agency.png"))
+
+            # The running kiosk on its own PC fetched the file from the hub: its tile shows
+            # the image, not the initials.
+            fetched = kiosk_pc / agency.logo
+            qtbot.waitUntil(lambda: k.core.config.agencies["DUKCAPIL"].short_name
+                            == "Disdukcapil" and fetched.is_file(), timeout=15000)
+            assert fetched.read_bytes() == good.read_bytes()
+            tiles = {t.code: t for t in k.core.agency_tiles()}
+            assert tiles["DUKCAPIL"].logo == fetched
+            tap(qtbot, k, "take_number")
+            qtbot.waitUntil(lambda: tile_roles(k, "DUKCAPIL") == ["logo"], timeout=5000)
+            k.core.reset()
+
+            # With the hub down, a new logo is not recorded: the page says why.
+            hall.hub.stop()
+            newer = tmp_path / "dukcapil-baru.png"
+            newer.write_bytes(png(300, 300))
+            page.set_input_files("input[name=logo]", str(newer))
+            page.click("form.agency-form button[value=simpan]")
+            expect(page.locator("label:has(input[name=logo]) .field-error")).to_contain_text(
+                "Server antrean tidak dapat dihubungi")
             browser.close()
             assert errors == []
-        # The kiosk's agency tile: the new short name and the uploaded logo.
-        qtbot.waitUntil(lambda: k.core.config.agencies["DUKCAPIL"].short_name
-                        == "Disdukcapil", timeout=15000)
-        tiles = {t.code: t for t in k.core.agency_tiles()}
-        assert tiles["DUKCAPIL"].logo == tmp_path / agency.logo
+        conn = connect(hall.hub.ledger, readonly=True)
+        try:
+            assert [v.version for v in config_log.config_versions(conn)] == [1, 2, 3, 4, 5]
+        finally:
+            conn.close()
     finally:
         close_kiosk(k)
         link.close()
