@@ -28,6 +28,7 @@ import functools
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
 import uuid
@@ -407,10 +408,32 @@ def _cookie(response: web.StreamResponse, request: web.Request, name: str, value
                         samesite="Strict", secure=is_https(request), path="/petugas")
 
 
-def _render_live(request: web.Request, facts: dict[str, Any]) -> str:
+def _render_live(request: web.Request, facts: dict[str, Any], cid: str | None = None) -> str:
+    # `cid` is the press id of the page's plain forms (a resubmitted form without JavaScript
+    # reuses it, and is done once). The script gives each press an id of its own.
     return aiohttp_jinja2.render_string("_petugas.html", request, {
         **facts, "labels": LABELS, "keys": KEY_WORDS, "csrf": _csrf(request),
-        "cid": uuid.uuid4().hex, "m": m})
+        "cid": cid or uuid.uuid4().hex, "m": m})
+
+
+# The texts that move with the clock alone (the ticket's timer, a queue's longest wait): each
+# a <span data-tick> in _petugas.html.
+TICKING = re.compile(r"(<span[^>]* data-tick[^>]*>)([^<]*)(</span>)")
+
+
+def live_update(html: str, state: dict[str, Any], sent: tuple[str, str] | None
+                ) -> tuple[str, str, tuple[str, str]] | None:
+    """What the live stream sends after the last (`sent`: the page without its ticking texts,
+    and those texts): nothing when nothing changed; only the ticking texts ("tick") when just
+    the clock moved them; else the whole part ("page"). Replacing the buttons every second
+    would swallow an officer's click whose press and release straddle the swap."""
+    ticks = json.dumps([t.group(2) for t in TICKING.finditer(html)])
+    shape = json.dumps({"html": TICKING.sub(r"\1\3", html), "state": state})
+    if sent is not None and shape == sent[0]:
+        if ticks == sent[1]:
+            return None
+        return "tick", ticks, (shape, ticks)
+    return "page", json.dumps({"html": html, "state": state}), (shape, ticks)
 
 
 async def page(request: web.Request) -> web.StreamResponse:
@@ -575,8 +598,9 @@ async def action(request: web.Request, dev: Device, form: Form) -> web.StreamRes
 async def live(request: web.Request) -> web.StreamResponse:
     station = request.app[STATION]
     dev = _device(request)
-    sent: str | None = None
+    sent: tuple[str, str] | None = None
     seen = -1
+    cid = uuid.uuid4().hex  # one for the stream's renders, so an unchanged part is not resent
     if dev is not None:
         dev.streams += 1
     try:
@@ -589,14 +613,14 @@ async def live(request: web.Request) -> web.StreamResponse:
                 if dev is not None:
                     dev.last_seen = time.monotonic()
                 facts = _with_code(request, screen_facts(station, dev))
-                payload = json.dumps({"html": _render_live(request, facts),
-                                      "state": state_of(facts)})
-                if payload != sent:
+                update = live_update(_render_live(request, facts, cid), state_of(facts), sent)
+                if update is not None:
+                    event, payload, now_sent = update
                     try:
-                        await resp.send(payload, event="page", retry=1000)
+                        await resp.send(payload, event=event, retry=1000)
                     except (ConnectionError, RuntimeError):
                         break
-                    sent = payload
+                    sent = now_sent
     finally:
         if dev is not None:
             dev.streams -= 1

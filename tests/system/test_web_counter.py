@@ -149,6 +149,31 @@ def test_enrol_sign_in_and_serve_a_visitor(hall: Hall, browser: Any, tmp_path: P
         c.sign_out()
 
 
+def test_the_running_timer_moves_without_redrawing_the_buttons(hall: Hall, browser: Any
+                                                                ) -> None:
+    """The live stream sends only the clock when only the clock moved: a button swapped
+    under the officer's finger every second would swallow a click pressed across the swap."""
+    with Counter(browser, hall) as c:
+        c.enrol("loket-2-timer", 2)
+        c.sign_in("ani")
+        c.text("#message", "Selamat bertugas, Ani")
+        hall.issue("ktp-baru")
+        c.press("call_next")
+        c.text("#ticket-label", "^[A-Z]+-[0-9]{3}$")  # this one, or one an earlier test left
+        c.ready("start")
+        c.page.evaluate("document.querySelector('button[data-action=start]').__same = 1")
+        shown = c.page.locator("#timer").inner_text()
+        c.expect("#timer").not_to_have_text(shown, timeout=WAIT_MS)
+        c.expect("#timer").not_to_have_text(c.page.locator("#timer").inner_text(),
+                                            timeout=WAIT_MS)
+        assert c.page.evaluate(
+            "document.querySelector('button[data-action=start]').__same") == 1
+        # A real change still redraws the part: the start is pressed and shown.
+        c.press("start")
+        c.text("#timers", "^Dilayani")
+        c.sign_out()
+
+
 def test_the_side_panel(hall: Hall, browser: Any, tmp_path: Path) -> None:
     with Counter(browser, hall, 420, 768) as c:
         c.enrol("loket-2-web", 2)

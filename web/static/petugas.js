@@ -131,6 +131,14 @@
     streamUp = true;
     showUnreachable();
   });
+  // Only the clock moved (the timer, a queue's longest wait): those texts change in place and
+  // the buttons stay the same elements, so a click in progress is not lost to a redraw.
+  stream.addEventListener("tick", function (event) {
+    var texts = JSON.parse(event.data);
+    var spans = root.querySelectorAll("[data-tick]");
+    if (spans.length !== texts.length) { return; }
+    for (var i = 0; i < spans.length; i++) { spans[i].textContent = texts[i]; }
+  });
   stream.addEventListener("open", function () { streamUp = true; showUnreachable(); });
   stream.addEventListener("error", function () { streamUp = false; showUnreachable(); });
 })();
