@@ -370,6 +370,13 @@ class KioskCore(QObject):
 
     @Slot()
     def _on_idle(self) -> None:
+        if (self.step is Step.TICKET and self.ticket is not None
+                and self.ticket.print_state == "printing"):
+            # Its paper is still coming (a slow printer, a busy PC): neither a countdown nor the
+            # start yet. The print always ends, printed or failed within the printer's own
+            # timeout, and that restarts the wait with the right length.
+            self._idle.start(self.settings.ticket_timeout_ms)
+            return
         if self._loses_choices() and self.settings.countdown_s > 0:
             log.info("idle on %s: counting down %d s", self.step, self.settings.countdown_s)
             self.countdown = self.settings.countdown_s

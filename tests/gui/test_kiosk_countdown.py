@@ -5,6 +5,7 @@ cancels it. Timers are the kiosk's own, shortened by its settings; the tests wai
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.core import Step
 from kiosk.printing import DummyPrinter
+from kiosk.ticket import TicketLayout
 from shared.clock import ManualClock
 from shared.config import HallConfig
 from tests.helpers.kiosk_hall import (
@@ -124,6 +126,43 @@ def test_no_countdown_after_a_printed_ticket_but_one_for_a_failed_print(
         assert k.step is Step.TICKET and label_text(k, "ticket_number") == "KK-002"
         assert TEN_SECONDS in screen_text(k)
     finally:
+        close_kiosk(k)
+
+
+class SlowPrinter(DummyPrinter):
+    """Test double for a thermal printer that takes its time (a cold print head, a busy PC):
+    each ticket waits for the test to let it out."""
+
+    def __init__(self) -> None:
+        super().__init__("80mm")
+        self.go = threading.Event()
+
+    def print_ticket(self, layout: TicketLayout) -> None:
+        self.go.wait(30)
+        super().print_ticket(layout)
+
+
+def test_a_ticket_still_printing_is_neither_counted_down_nor_taken_away(
+    qtbot: QtBot, tmp_path: Path, small_config: HallConfig, clock: ManualClock
+) -> None:
+    printer = SlowPrinter()
+    k = make_kiosk(qtbot, tmp_path, small_config, clock, printer=printer,
+                   ticket_timeout_ms=50, failed_ticket_timeout_ms=50,
+                   countdown_tick_ms=600_000)
+    try:
+        warned: list[int | None] = []
+        k.core.countdown_changed.connect(lambda: warned.append(k.core.countdown))
+        idles: list[int] = []
+        k.core._idle.timeout.connect(lambda: idles.append(1))
+        take_ticket(qtbot, k, "DUKCAPIL", "kk")
+        qtbot.waitUntil(lambda: len(idles) >= 3, timeout=5000)  # the ticket's wait, thrice over
+        assert k.step is Step.TICKET and warned == []
+        assert k.core.ticket is not None and k.core.ticket.print_state == "printing"
+        printer.go.set()  # the paper comes out: the visitor holds it, back to the start
+        qtbot.waitUntil(lambda: k.step is Step.WELCOME, timeout=5000)
+        assert warned == [] and len(printer.jobs) == 1
+    finally:
+        printer.go.set()
         close_kiosk(k)
 
 
