@@ -302,6 +302,9 @@ class Simulation:
                 if pipe is not None:
                     with contextlib.suppress(OSError):
                         pipe.close()
+        self._stop_hub()
+
+    def _stop_hub(self) -> None:
         if self.hub is not None and self.hub.poll() is None:
             self.hub.terminate()
             try:
@@ -309,6 +312,7 @@ class Simulation:
             except subprocess.TimeoutExpired:
                 self.hub.kill()
                 self.hub.wait(10)
+        self.hub = None
 
     # --- the day -------------------------------------------------------------------------------
 
@@ -362,6 +366,8 @@ class Simulation:
                 assert w.proc.stdin is not None
                 w.proc.stdin.write(f"final {final}\n")
                 w.proc.stdin.flush()
+            self._wait_for("caught-up", time.monotonic() + 180)
+            self._stop_hub()
             self._wait_for("finished", time.monotonic() + 180)
             for w in self.workers:
                 if w.proc.wait(60) != 0:
