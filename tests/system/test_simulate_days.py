@@ -100,3 +100,20 @@ def test_one_day_on_a_closed_day_is_still_refused(tmp_path: Path) -> None:
     with pytest.raises(SimulationError):
         simulate(small_day(tmp_path / "x", saturday, visitors=10, speed=1500))
     assert not (tmp_path / "x").exists()
+
+
+def test_the_skm_period_is_the_month_only_when_all_its_working_days_run(tmp_path: Path
+                                                                        ) -> None:
+    from antrean.sim.runner import Simulation
+
+    october = dt.date(2026, 10, 1)  # 22 working days in the example hall
+
+    def period(days: int) -> tuple[str, dt.date, dt.date]:
+        sim = Simulation(replace(small_day(tmp_path / f"p{days}", october, 10, 1500),
+                                 days=days))
+        p = sim._skm_period()
+        return p.kind, p.start, p.end
+
+    assert period(22) == ("month", october, dt.date(2026, 10, 31))
+    assert period(21) == ("range", october, dt.date(2026, 10, 29))
+    assert period(1) == ("month", october, dt.date(2026, 10, 31))  # one day: its month
