@@ -1,4 +1,5 @@
-"""`antrean simulate`: a whole service day against a real hub, in minutes.
+"""`antrean simulate`: a whole service day (or --days N of them) against a real hub, in
+minutes.
 
 Drives a real hub process on 127.0.0.1 with simulated kiosks, counters and boards over the LAN
 protocol, on a compressed clock; prints and saves the day report (Markdown and JSON) and exits
@@ -34,14 +35,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"weekday to simulate, in the week of {EXAMPLE_WEEK} (default mon)")
     p.add_argument("--date", type=dt.date.fromisoformat, default=None,
                    help="simulate this date instead (YYYY-MM-DD)")
+    p.add_argument("--days", type=int, default=1, metavar="N",
+                   help="simulate N working days in one ledger, from --day/--date on "
+                        "(weekends and the config's holidays skipped; each day's invariants "
+                        "checked); with --survey-share the SKM report covers them all, as the "
+                        "month when they fill it (default 1)")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same day)")
     p.add_argument("--config", default=None, help="hall config TOML (default: the example hall)")
     p.add_argument("--out", default="antrean-simulate",
                    help="folder for report.md, report.json and the run's ledger and logs")
     p.add_argument("--survey-share", type=float, default=0.0, metavar="SHARE",
                    help="share of the served visitors (0-1) who answer the SKM survey after "
-                        "the day, through a web station's token; OUT then holds the month's "
-                        "SKM report (skm-report.pdf, skm-report.xlsx); default 0")
+                        "the day, through a web station's token; OUT then holds the SKM "
+                        "report of the day's month, or of the --days run (skm-report.pdf, "
+                        "skm-report.xlsx); default 0")
     p.add_argument("--keep-replicas", action="store_true",
                    help="keep every station's replica in OUT/run/replicas")
 
@@ -57,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         out=Path(args.out), day=day, visitors=args.visitors, counters=args.counters,
         kiosks=args.kiosks, boards=args.boards, speed=args.speed, seed=args.seed,
         command=command.strip(), keep_replicas=args.keep_replicas,
-        survey_share=args.survey_share)
+        survey_share=args.survey_share, days=args.days)
     try:
         report = simulate(opts, progress=lambda msg: print(msg, flush=True))
     except (SimulationError, ConfigError) as e:

@@ -347,3 +347,24 @@ def sign_in_moment(counter: CounterDay, seed: int) -> dt.datetime:
 
 def kiosk_touch_seconds(seed: int, visitor: int) -> float:
     return random.Random(f"touch/{seed}/{visitor}").uniform(*KIOSK_TOUCH_SECONDS)
+
+
+def hall_open_on(config: HallConfig, day: dt.date) -> bool:
+    """The hall works that day: its schedule has hours for the weekday and it is no holiday."""
+    return day not in config.holidays and config.schedule.hours_on(day) is not None
+
+
+def working_days(config: HallConfig, start: dt.date, n: int) -> list[dt.date]:
+    """The first `n` days on or after `start` that the hall works (weekends and the config's
+    holidays skipped), for a run of several days."""
+    if n < 1:
+        raise PlanError("--days must be at least 1")
+    days: list[dt.date] = []
+    day = start
+    while len(days) < n:
+        if hall_open_on(config, day):
+            days.append(day)
+        day += dt.timedelta(days=1)
+        if (day - start).days > 3 * n + 60:
+            raise PlanError(f"the hall config opens on fewer than {n} days after {start}")
+    return days

@@ -36,8 +36,12 @@ def _first(problems: list[str], total: int, what: str) -> str:
     return "; ".join(problems[:3]) + more
 
 
-def check_acknowledged(conn: sqlite3.Connection, acknowledged: list[str]) -> Check:
-    ids = {r[0] for r in conn.execute("SELECT ticket_id FROM tickets")}
+def check_acknowledged(conn: sqlite3.Connection, acknowledged: list[str],
+                       day: dt.date | None = None) -> Check:
+    """With `day`, the tickets of that service day (a run of several days checks each)."""
+    ids = {r[0] for r in conn.execute(
+        "SELECT ticket_id FROM tickets WHERE ? IS NULL OR service_day = ?",
+        (day.isoformat() if day else None,) * 2)}
     missing = [t for t in acknowledged if t not in ids]
     dupes = [t for t, n in Counter(acknowledged).items() if n > 1]
     problems = [f"acknowledged {t} is not in the ledger" for t in missing]
@@ -131,9 +135,13 @@ def check_replicas(conn: sqlite3.Connection, stations: list[dict[str, Any]]) -> 
                  _first(problems, len(stations), f"replicas equal to the hub at seq {hub_seq}"))
 
 
-def check_boards(conn: sqlite3.Connection, boards: list[dict[str, Any]]) -> Check:
+def check_boards(conn: sqlite3.Connection, boards: list[dict[str, Any]], since: int = 0
+                 ) -> Check:
+    """The calls after seq `since`: a board that kept its replica overnight hears only the
+    day's."""
     calls = [r[0] for r in conn.execute(
-        "SELECT seq FROM events WHERE kind IN (?, ?) ORDER BY seq", m.CALL_KINDS)]
+        "SELECT seq FROM events WHERE kind IN (?, ?) AND seq > ? ORDER BY seq",
+        (*m.CALL_KINDS, since))]
     problems = []
     for b in boards:
         seen = [c["seq"] for c in b["calls"]]
@@ -161,12 +169,13 @@ def check_station_errors(stations: list[dict[str, Any]]) -> Check:
 
 
 def check_hours(conn: sqlite3.Connection, plan: DayPlan) -> Check:
-    """No ticket before tickets start, none after its service's cutoff (Friday is short)."""
+    """No ticket before tickets start, none after its service's cutoff (Friday is short);
+    the tickets of the plan's day (other days of a run are checked against their own)."""
     first = to_ms(plan.tickets_from)
     problems = []
     n = 0
     for e in iter_events(conn):
-        if e.kind != m.TICKET_ISSUED:
+        if e.kind != m.TICKET_ISSUED or e.data["service_day"] != plan.day.isoformat():
             continue
         n += 1
         cutoff = to_ms(plan.cutoff_of(e.data["service"]))

@@ -50,7 +50,10 @@ def _round(x: float | None, digits: int = 1) -> float | None:
 
 
 def build_report(conn: sqlite3.Connection, plan: DayPlan, stations: list[dict[str, Any]],
-                 visitors: int, run: dict[str, Any], checks: list[Check]) -> dict[str, Any]:
+                 visitors: int, run: dict[str, Any], checks: list[Check], since: int = 0
+                 ) -> dict[str, Any]:
+    """The day's report; `since` is the last seq before the day began (a run of several days
+    counts each day's events only)."""
     config = plan.config
     reader = LedgerReader(conn, config)
     by_agency = {f.key: f for f in reader.figures(plan.day, by="agency")}
@@ -91,16 +94,18 @@ def build_report(conn: sqlite3.Connection, plan: DayPlan, stations: list[dict[st
     counts: Counter[str] = Counter()
     for c in counters:
         counts.update(c.get("counts", {}))
-    events = Counter(r[0] for r in conn.execute("SELECT kind FROM events"))
+    events = Counter(r[0] for r in conn.execute("SELECT kind FROM events WHERE seq > ?",
+                                                (since,)))
     hourly: dict[str, dict[str, int]] = {}
     for kind, key in ((m.TICKET_ISSUED, "issued"), (m.TICKET_CALLED, "called"),
                       (m.TICKET_FINISHED, "finished")):
-        for (at_ms,) in conn.execute("SELECT at_ms FROM events WHERE kind=?", (kind,)):
+        for (at_ms,) in conn.execute("SELECT at_ms FROM events WHERE kind=? AND seq > ?",
+                                     (kind, since)):
             hour = dt.datetime.fromtimestamp(at_ms / 1000, config.tz).strftime("%H:00")
             hourly.setdefault(hour, {"issued": 0, "called": 0, "finished": 0})[key] += 1
     last_finish = conn.execute(
-        "SELECT max(at_ms) FROM events WHERE kind IN (?, ?, ?)",
-        (m.TICKET_FINISHED, m.TICKET_NO_SHOW, m.OFFICER_SIGNED_OUT)).fetchone()[0]
+        "SELECT max(at_ms) FROM events WHERE kind IN (?, ?, ?) AND seq > ?",
+        (m.TICKET_FINISHED, m.TICKET_NO_SHOW, m.OFFICER_SIGNED_OUT, since)).fetchone()[0]
     line = [a["line_s"] / 60 for k in kiosks for a in k.get("acknowledged", [])]
     late = {role: [x for s in stations if s["role"] == role for x in s["timing"]["late_s"]]
             for role in ("kiosk", "counter")}
@@ -127,7 +132,8 @@ def build_report(conn: sqlite3.Connection, plan: DayPlan, stations: list[dict[st
             "waiting_at_end": total.waiting, "cancelled": total.cancelled,
             "refused": dict(Counter(r["code"] for r in refused)),
             "priority": conn.execute(
-                "SELECT count(*) FROM tickets WHERE is_priority=1").fetchone()[0],
+                "SELECT count(*) FROM tickets WHERE is_priority=1 AND service_day=?",
+                (plan.day.isoformat(),)).fetchone()[0],
             "recalls": events[m.TICKET_RECALLED], "transfers": events[m.TICKET_TRANSFERRED],
             "returned_no_shows": events[m.TICKET_REQUEUED],
             "events": sum(events.values()),
@@ -163,6 +169,8 @@ def _n(n: int, word: str) -> str:
 
 
 def render_markdown(r: dict[str, Any]) -> str:
+    if "days" in r:
+        return render_run_markdown(r)
     t, run, h = r["totals"], r["run"], r["hours"]
     refused = ", ".join(f"{code} {n}" for code, n in sorted(r["totals"]["refused"].items()))
     lines = [
@@ -269,6 +277,99 @@ def render_markdown(r: dict[str, Any]) -> str:
               f"with the same id): {_f(lag['rate_limited'])}.", "", "## Invariants", ""]
     for c in r["checks"]:
         lines.append(f"- [{'x' if c['ok'] else ' '}] {c['name']}: {c['detail']}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+# The day figures a run of several days adds up.
+SUMMED = ("visitors", "acknowledged", "issued", "served", "no_show", "waiting_at_end",
+          "cancelled", "priority", "recalls", "transfers", "returned_no_shows", "events")
+
+
+def build_run_report(days: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
+    """Several days in one ledger: each day's report as it was checked, and the totals."""
+    totals: dict[str, Any] = {k: sum(r["totals"][k] for r in days) for k in SUMMED}
+    refused: Counter[str] = Counter()
+    for r in days:
+        refused.update(r["totals"]["refused"])
+    totals["refused"] = dict(refused)
+    for key in ("avg_wait_min", "avg_service_min"):
+        # Weighted by the tickets each day's average covers.
+        weight = "issued" if key == "avg_wait_min" else "served"
+        parts = [(r["totals"][key], r["totals"][weight]) for r in days
+                 if r["totals"][key] is not None]
+        n = sum(w for _, w in parts)
+        totals[key] = _round(sum(x * w for x, w in parts) / n) if n else None
+    first = days[0]
+    return {
+        "mpp": first["mpp"], "example_config": first["example_config"],
+        "first_day": first["day"], "last_day": days[-1]["day"],
+        "run": {**run, "days": len(days), "counters": first["run"]["counters"],
+                "kiosks": first["run"]["kiosks"], "boards": first["run"]["boards"]},
+        "totals": totals,
+        "days": days,
+        "ok": all(r["ok"] for r in days),
+    }
+
+
+def render_run_markdown(r: dict[str, Any]) -> str:
+    run, t = r["run"], r["totals"]
+    days = r["days"]
+    lines = [
+        f"# Simulated days: {r['mpp']}",
+        "",
+        f"{_n(run['days'], 'working day')} from {days[0]['tanggal']} to {days[-1]['tanggal']} "
+        f"in one ledger, simulated by `antrean simulate`"
+        + (" on the example hall config (not official data)." if r["example_config"] else "."),
+        "",
+        "```",
+        run["command"],
+        "```",
+        "",
+        f"- Wall time: **{run['wall_seconds']:.0f} s** ({run['wall_seconds'] / 60:.1f} min) "
+        f"on this machine, {run['speed']:g}× real time; each day a hub process from 06:45 of "
+        f"the day on the same ledger and station tokens, the stations keeping their replicas "
+        f"overnight. Seed {run['seed']} (each day its own visitors).",
+        f"- Result: **{'all invariants hold on every day' if r['ok'] else 'INVARIANTS FAILED'}**.",
+        "",
+        "## Day by day",
+        "",
+        "| day | hours | visitors | issued | served | no-show | waiting at end | avg wait | "
+        "avg service | events | wall | invariants |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for d in days:
+        dt_, failed = d["totals"], [c for c in d["checks"] if not c["ok"]]
+        lines.append(
+            f"| {d['weekday'][:3]} {d['day']} | {d['run']['sim_start']}–{d['run']['sim_end']} | "
+            f"{_f(dt_['visitors'])} | {_f(dt_['issued'])} | {_f(dt_['served'])} | "
+            f"{_f(dt_['no_show'])} | {_f(dt_['waiting_at_end'])} | {_f(dt_['avg_wait_min'])} | "
+            f"{_f(dt_['avg_service_min'])} | {_f(dt_['events'])} | "
+            f"{d['run']['wall_seconds']:.0f} s | "
+            + (f"{len(d['checks'])} hold" if not failed else f"{len(failed)} FAILED") + " |")
+    lines += [
+        f"| **total** | | {_f(t['visitors'])} | {_f(t['issued'])} | {_f(t['served'])} | "
+        f"{_f(t['no_show'])} | {_f(t['waiting_at_end'])} | {_f(t['avg_wait_min'])} | "
+        f"{_f(t['avg_service_min'])} | {_f(t['events'])} | {run['wall_seconds']:.0f} s | |",
+        "",
+        "Times in minutes; *avg wait* is issue → first call, *avg service* start → finish "
+        "(totals weighted by the day's tickets). Tickets still waiting at a day's end expire "
+        "when the next day's hub closes that day.",
+    ]
+    if "skm" in r:
+        k = r["skm"]
+        lines += ["", "## SKM", "",
+                  f"{k['period']}: {k['respondents']} respondents of {k['population']} served "
+                  f"(sample {k['sample']}, {'cukup' if k['enough'] else 'belum cukup'}), "
+                  + (f"IKM {k['ikm']} ({k['mutu']})." if k["ikm"] is not None else "no IKM.")
+                  + " In `skm-report.pdf` and `skm-report.xlsx`."]
+    lines += ["", "## Invariants, day by day", ""]
+    for d in days:
+        failed = [c for c in d["checks"] if not c["ok"]]
+        if not failed:
+            lines.append(f"- {d['day']}: all {len(d['checks'])} hold")
+        for c in failed:
+            lines.append(f"- {d['day']}: [ ] {c['name']}: {c['detail']}")
     lines.append("")
     return "\n".join(lines)
 

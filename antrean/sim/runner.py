@@ -28,11 +28,12 @@ from typing import IO, Any
 
 from antrean.sim import day as d
 from antrean.sim import invariants as inv
-from antrean.sim.report import build_report, total_figures, write_report
+from antrean.sim.report import build_report, build_run_report, total_figures, write_report
 from shared.config import HallConfig, load_config
 from shared.hub.auth import AuthStore
 from shared.ledger.lock import hold_for_tool
 from shared.ledger.store import LedgerError, connect
+from shared.reports.figures import Period
 
 DEFAULT_SPEED = 120.0
 SIM_START = dt.time(6, 45)  # the hub's clock starts here: time to connect and sign in
@@ -60,6 +61,8 @@ class SimOptions:
     keep_replicas: bool = False
     # The share of served visitors who answer the SKM survey after the day (0: none).
     survey_share: float = 0.0
+    # Working days in one ledger, from `day` on (weekends and holidays skipped); 1: that day.
+    days: int = 1
 
 
 @dataclass
@@ -96,6 +99,17 @@ def _prepare_workdir(out: Path) -> Path:
     return work
 
 
+def _last_seq(ledger: Path) -> int:
+    """The ledger's last event (0 before the first day made it)."""
+    if not ledger.exists():
+        return 0
+    conn = connect(ledger, readonly=True)
+    try:
+        return int(conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+    finally:
+        conn.close()
+
+
 class Simulation:
     def __init__(self, opts: SimOptions, progress: Callable[[str], None] | None = None) -> None:
         if opts.visitors < 1 or opts.kiosks < 1 or opts.boards < 0 or opts.speed <= 0:
@@ -107,22 +121,35 @@ class Simulation:
         self.say = progress or (lambda _msg: None)
         self.config: HallConfig = load_config(opts.config)
         try:
-            self.plan = d.plan_day(self.config, opts.day, opts.counters)
+            # One day is exactly the day asked for (a closed day is refused); a longer run
+            # takes the hall's working days from there on, as a month of service would.
+            days = [opts.day] if opts.days == 1 else d.working_days(
+                self.config, opts.day, opts.days)
+            self.plans = [d.plan_day(self.config, day, opts.counters) for day in days]
         except d.PlanError as e:
             raise SimulationError(str(e)) from None
-        self.visitors = d.plan_visitors(self.plan, opts.visitors, opts.kiosks, opts.seed)
+        self._set_day(0)
         self.work = _prepare_workdir(opts.out)
         self.ledger = self.work / "ledger.db"
         self.port = _free_port()
         self.hub: subprocess.Popen[bytes] | None = None
         self.workers: list[_Worker] = []
         self.web_token = ""
+        self.enrolled: list[dict[str, Any]] = []
+
+    def _set_day(self, i: int) -> None:
+        """Make the i-th day of the run the current one. Day 0 keeps the run's seed (a one-day
+        run is what it always was); later days draw their own visitors."""
+        self.plan = self.plans[i]
+        self.seed = self.opts.seed + 7919 * i
+        self.visitors = d.plan_visitors(self.plan, self.opts.visitors, self.opts.kiosks,
+                                        self.seed)
 
     # --- the hall --------------------------------------------------------------------------
 
-    def _stations(self) -> list[dict[str, Any]]:
+    def _enroll(self) -> None:
         """Enroll every station with its role (counters bound to their loket) and add one
-        officer per counter; returns the station specs for the workers."""
+        officer per counter, once for the whole run: each day the same stations come back."""
         store = AuthStore(self.work / "hub-auth.db")
         specs: list[dict[str, Any]] = []
         try:
@@ -133,8 +160,7 @@ class Simulation:
                         "replica": str(self.work / "replicas" / f"{name}.db"), **extra}
 
             for k in range(self.opts.kiosks):
-                mine = [v.to_dict() for v in self.visitors if v.kiosk == k]
-                specs.append(station("kiosk", f"kiosk-{k + 1}", visitors=mine))
+                specs.append(station("kiosk", f"kiosk-{k + 1}", kiosk=k))
             for b in range(self.opts.boards):
                 specs.append(station("display", f"board-{b + 1}"))
             numbers = sorted(self.config.counters)[:self.opts.counters]
@@ -147,10 +173,18 @@ class Simulation:
                 self.web_token = store.enroll("web-skm", "web")
         finally:
             store.close()
-        return specs
+        self.enrolled = specs
+
+    def _stations(self) -> list[dict[str, Any]]:
+        """The station specs for the current day's workers: each kiosk with its visitors."""
+        return [{**s, "visitors": [v.to_dict() for v in self.visitors if v.kiosk == s["kiosk"]]}
+                if s["role"] == "kiosk" else s for s in self.enrolled]
 
     def _start_hub(self) -> None:
-        start = dt.datetime.combine(self.opts.day, SIM_START, self.config.tz)
+        # A new hub process each day on the same ledger and station tokens: its clock starts
+        # at the day's 06:45 (the night jumped over) and it closes the days before at start.
+        self.port = _free_port()
+        start = dt.datetime.combine(self.plan.day, SIM_START, self.config.tz)
         log = open(self.work / "hub.log", "ab")  # noqa: SIM115 (the child keeps it)
         self.hub = subprocess.Popen(
             [sys.executable, "-m", "antrean", "hub", "--ledger", str(self.ledger),
@@ -192,8 +226,8 @@ class Simulation:
     def _start_workers(self, specs: list[dict[str, Any]]) -> None:
         mono, sim = self._anchor()
         common = {"hub": f"ws://127.0.0.1:{self.port}/ws", "config": str(self.opts.config),
-                  "day": self.opts.day.isoformat(), "counters": self.opts.counters,
-                  "seed": self.opts.seed,
+                  "day": self.plan.day.isoformat(), "counters": self.opts.counters,
+                  "seed": self.seed,
                   "clock": {"mono": mono, "sim": sim, "speed": self.opts.speed}}
         counters = [s for s in specs if s["role"] == "counter"]
         groups: list[tuple[str, list[dict[str, Any]]]] = [
@@ -248,7 +282,7 @@ class Simulation:
             health = self._health()
             conn = connect(self.ledger, readonly=True)
             try:
-                f = total_figures(conn, self.opts.day)
+                f = total_figures(conn, self.plan.day)
             finally:
                 conn.close()
         except (OSError, sqlite3.Error) as e:
@@ -268,6 +302,9 @@ class Simulation:
                 if pipe is not None:
                     with contextlib.suppress(OSError):
                         pipe.close()
+        self._stop_hub()
+
+    def _stop_hub(self) -> None:
         if self.hub is not None and self.hub.poll() is None:
             self.hub.terminate()
             try:
@@ -275,20 +312,47 @@ class Simulation:
             except subprocess.TimeoutExpired:
                 self.hub.kill()
                 self.hub.wait(10)
+        self.hub = None
 
     # --- the day -------------------------------------------------------------------------------
 
     def run(self) -> dict[str, Any]:
         opts = self.opts
         t0 = time.monotonic()
-        specs = self._stations()
-        self.say(f"{self.config.mpp.name}: {opts.day:%A} {opts.day}, {opts.visitors} visitors, "
+        self._enroll()
+        reports = []
+        for i in range(len(self.plans)):
+            self._set_day(i)
+            reports.append(self._run_day())
+        if len(reports) == 1:
+            report = reports[0]
+        else:
+            report = build_run_report(reports, {
+                "command": opts.command, "speed": opts.speed, "seed": opts.seed,
+                "wall_seconds": round(time.monotonic() - t0, 1), "python": sys.version.split()[0],
+                "cpus": os.cpu_count()})
+        write_report(report, opts.out)
+        if opts.survey_share:
+            report["skm"] = self._skm_report()
+            write_report(report, opts.out)
+        if not opts.keep_replicas:
+            shutil.rmtree(self.work / "replicas", ignore_errors=True)
+        return report
+
+    def _run_day(self) -> dict[str, Any]:
+        """One service day: a hub and the station workers from the day's 06:45 to its end,
+        the surveys, then that day's invariants and report."""
+        opts, day = self.opts, self.plan.day
+        t0 = time.monotonic()
+        since = _last_seq(self.ledger)
+        self.say(f"{self.config.mpp.name}: {day:%A} {day}, {opts.visitors} visitors, "
                  f"{len(self.plan.counters)} working counters, {opts.kiosks} kiosks, "
                  f"{opts.boards} boards, {opts.speed:g}× real time")
+        self.hub, self.workers = None, []
         try:
             self._start_hub()
-            self._start_workers(specs)
-            sim_start = dt.datetime.combine(opts.day, SIM_START, self.config.tz)
+            self._start_workers(self._stations())
+            sim_start = dt.datetime.combine(day, SIM_START, self.config.tz)
             sim_end = self.plan.hall_closes + dt.timedelta(minutes=d.OVERTIME_LIMIT + 15)
             budget = (sim_end - sim_start).total_seconds() / opts.speed * 1.5 + 120
             self._wait_for("work-done", time.monotonic() + budget)
@@ -302,6 +366,8 @@ class Simulation:
                 assert w.proc.stdin is not None
                 w.proc.stdin.write(f"final {final}\n")
                 w.proc.stdin.flush()
+            self._wait_for("caught-up", time.monotonic() + 180)
+            self._stop_hub()
             self._wait_for("finished", time.monotonic() + 180)
             for w in self.workers:
                 if w.proc.wait(60) != 0:
@@ -311,78 +377,99 @@ class Simulation:
         wall = time.monotonic() - t0
         stations = [s for w in self.workers
                     for s in json.loads(w.out.read_text())["stations"]]
-        report = self._check_and_report(stations, {
-            "command": opts.command, "speed": opts.speed, "seed": opts.seed,
+        return self._check_and_report(stations, {
+            "command": opts.command, "speed": opts.speed, "seed": self.seed,
             "counters": len(self.plan.counters) + len(self.plan.idle_counters),
             "counters_working": len(self.plan.counters), "kiosks": opts.kiosks,
             "boards": opts.boards, "worker_processes": len(self.workers),
             "wall_seconds": round(wall, 1), "sim_start": f"{sim_start:%H:%M}",
             "sim_end": f"{ended:%H:%M}", "python": sys.version.split()[0],
             "cpus": os.cpu_count(),
-        })
-        if not opts.keep_replicas:
-            shutil.rmtree(self.work / "replicas", ignore_errors=True)
-        return report
+        }, since)
 
     def _answer_surveys(self) -> None:
         import asyncio
 
         from antrean.sim import survey
 
-        plan = survey.plan_answers(self.ledger, self.opts.survey_share, self.opts.seed)
+        # A run of several days answers each day's visitors that evening, as their phones would.
+        day = self.plan.day if len(self.plans) > 1 else None
+        plan = survey.plan_answers(self.ledger, self.opts.survey_share, self.opts.seed, day)
         answered, refused = asyncio.run(survey.send_answers(
-            f"ws://127.0.0.1:{self.port}/ws", self.web_token, plan))
+            f"ws://127.0.0.1:{self.port}/ws", self.web_token, plan,
+            f"sim-skm-{day}" if day else "sim-skm"))
         self.say(f"SKM: {answered} visitors answered the survey ({refused} refused)")
         if refused:
             raise SimulationError(f"the hub refused {refused} of the simulated SKM answers")
 
-    def _skm_report(self) -> None:
-        """The SKM report of the day's month, as PDF and XLSX beside the day report."""
+    def _skm_period(self) -> Period:
+        """One day: its month (as before). Several: the month when every working day of it
+        ran, else the dates the run covered."""
+        from shared.reports import skm
+
+        first, last = self.plans[0].day, self.plans[-1].day
+        month = skm.skm_period("month", first.year, first.month)
+        if len(self.plans) == 1:
+            return month
+        ran = {p.day for p in self.plans}
+        whole = [month.start + dt.timedelta(days=i)
+                 for i in range((month.end - month.start).days + 1)]
+        if all(day in ran for day in whole if d.hall_open_on(self.config, day)):
+            return month
+        return Period(first, last)
+
+    def _skm_report(self) -> dict[str, Any]:
+        """The SKM report of the run's period, as PDF and XLSX beside the day report."""
         from antrean.sim import survey
         from shared.reports import skm
 
         conn = connect(self.ledger, readonly=True)
         try:
-            report = skm.compute(conn, self.config, skm.skm_period(
-                "month", self.opts.day.year, self.opts.day.month))
+            report = skm.compute(conn, self.config, self._skm_period())
         finally:
             conn.close()
         (self.opts.out / "skm-report.pdf").write_bytes(skm.to_pdf(report, self.config))
         (self.opts.out / "skm-report.xlsx").write_bytes(skm.to_xlsx(report))
         self.say(f"{survey.summary_line(report)} -> {self.opts.out / 'skm-report.pdf'}")
+        return {"period": report.period_text, "respondents": report.respondents,
+                "population": report.population, "sample": report.sample,
+                "enough": report.enough,
+                "ikm": float(report.ikm.value) if report.ikm else None,
+                "mutu": report.ikm.mutu.grade if report.ikm else None}
 
-    def _check_and_report(self, stations: list[dict[str, Any]], run: dict[str, Any]
-                          ) -> dict[str, Any]:
+    def _check_and_report(self, stations: list[dict[str, Any]], run: dict[str, Any],
+                          since: int) -> dict[str, Any]:
+        """The current day's invariants and report; `since` is the ledger's last seq before
+        the day began (0 on the first), so a later day is checked on its own tickets and calls
+        while the whole log is still replayed and verified."""
+        day = self.plan.day
         conn = connect(self.ledger, readonly=True)
         try:
             acknowledged = [a["ticket"] for s in stations if s["role"] == "kiosk"
                             for a in s["acknowledged"]]
             checks = [
-                inv.check_acknowledged(conn, acknowledged),
+                inv.check_acknowledged(conn, acknowledged, day),
                 inv.check_numbers(conn),
                 *inv.check_replay(conn),
                 inv.check_hours(conn, self.plan),
                 inv.check_replicas(conn, stations),
-                inv.check_boards(conn, [s for s in stations if s["role"] == "display"]),
+                inv.check_boards(conn, [s for s in stations if s["role"] == "display"], since),
                 inv.check_station_errors(stations),
                 inv.check_end_of_day(conn),
             ]
             from shared.ledger.queries import LedgerReader
 
-            rows = LedgerReader(conn, self.config).figures(self.opts.day, by="agency")
-            checks.append(inv.check_figures(rows, total_figures(conn, self.opts.day)))
+            rows = LedgerReader(conn, self.config).figures(day, by="agency")
+            checks.append(inv.check_figures(rows, total_figures(conn, day)))
         finally:
             conn.close()
         checks.append(inv.check_verify(self.ledger, self.config))
         conn = connect(self.ledger, readonly=True)
         try:
-            report = build_report(conn, self.plan, stations, self.opts.visitors, run, checks)
+            return build_report(conn, self.plan, stations, self.opts.visitors, run, checks,
+                                since)
         finally:
             conn.close()
-        write_report(report, self.opts.out)
-        if self.opts.survey_share:
-            self._skm_report()
-        return report
 
 
 def _pump(stream: IO[str] | None, lines: queue.Queue[str | None]) -> None:

@@ -9,6 +9,7 @@ elements to show. Same seed, same answers."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import random
 import sqlite3
 from pathlib import Path
@@ -45,19 +46,28 @@ def profile_for(rng: random.Random) -> dict[str, str]:
     return {f.key: rng.choices(f.codes(), weights[f.key])[0] for f in skm.PROFILE}
 
 
-def plan_answers(ledger: Path, share: float, seed: int) -> list[dict[str, Any]]:
+def plan_answers(ledger: Path, share: float, seed: int, day: dt.date | None = None
+                 ) -> list[dict[str, Any]]:
     """The answer_survey arguments for `share` of the tickets served, from the hub's ledger
-    (read only: the secrets every replica knows)."""
+    (read only: the secrets every replica knows); with `day`, of that service day only."""
     conn = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
     try:
         rows = conn.execute(
             "SELECT t.ticket_id, t.agency, json_extract(e.data, '$.secret') FROM tickets t "
             "JOIN events e ON e.ticket_id = t.ticket_id AND e.kind = 'ticket.issued' "
-            "WHERE t.status = 'finished' ORDER BY t.ticket_id").fetchall()
+            "WHERE t.status = 'finished' AND (? IS NULL OR t.service_day = ?) "
+            "ORDER BY t.ticket_id", (day.isoformat() if day else None,) * 2).fetchall()
     finally:
         conn.close()
     rng = random.Random(f"skm-{seed}")
-    quality = {a: rng.uniform(2.7, 3.6) for a in sorted({r[1] for r in rows})}
+    if day is None:
+        quality = {a: rng.uniform(2.7, 3.6) for a in sorted({r[1] for r in rows})}
+    else:
+        # An agency is as good on every day of a run: its quality comes from the seed alone,
+        # each day's answers from the seed and the day.
+        quality = {a: random.Random(f"skm-{seed}-{a}").uniform(2.7, 3.6)
+                   for a in {r[1] for r in rows}}
+        rng = random.Random(f"skm-{seed}-{day}")
     out = []
     for ticket, agency, secret in rows:
         if not secret or rng.random() >= share:
@@ -71,7 +81,8 @@ def plan_answers(ledger: Path, share: float, seed: int) -> list[dict[str, Any]]:
     return out
 
 
-async def send_answers(hub: str, token: str, plan: list[dict[str, Any]]) -> tuple[int, int]:
+async def send_answers(hub: str, token: str, plan: list[dict[str, Any]],
+                       ids: str = "sim-skm") -> tuple[int, int]:
     """Send the answers as a web station; (answered, refused). A rate-limited answer is sent
     again with its id (nothing was executed)."""
     client = HubClient(hub, token)
@@ -82,7 +93,7 @@ async def send_answers(hub: str, token: str, plan: list[dict[str, Any]]) -> tupl
     async def one(i: int, args: dict[str, Any]) -> None:
         async with gate:
             while True:
-                result = await client.command("answer_survey", args, f"sim-skm-{i}")
+                result = await client.command("answer_survey", args, f"{ids}-{i}")
                 if result.refusal is None or result.refusal.code != p.RATE_LIMITED:
                     break
                 await asyncio.sleep(0.2)  # pacing against the hub's rate, not a test wait

@@ -5,7 +5,8 @@ not 48.
 Run as `python -m antrean.sim.worker SPEC.json` (the runner does). Protocol with the runner, one
 line each way: when every station's day is over the worker prints `work-done`; the runner then
 writes `final SEQ` (the hub's last sequence number) to stdin, the worker waits until every
-replica holds that much, writes its summary JSON to the spec's `out` and prints `finished`.
+replica holds that much, prints `caught-up` (the runner stops the hub), writes its summary JSON
+to the spec's `out` and prints `finished`.
 
 Behaviour is scheduled on the hub's simulated clock: the runner hands over an anchor (a moment
 of the system-wide monotonic clock and the hub's simulated time at that moment) and the speed.
@@ -352,6 +353,9 @@ async def run_worker(spec: dict[str, Any], config: HallConfig) -> dict[str, Any]
     deadline = time.monotonic() + 120
     while any(s.client.last_seq < target for s in stations) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)  # replicas still applying the last events
+    # The runner stops the hub now: left running, a fast clock would pass midnight while the
+    # summaries are made and the hub would close the day behind the replicas' backs.
+    print("caught-up", flush=True)
     for s in stations:
         await s.client.close()
     summaries = [s.finish_summary() for s in stations]
