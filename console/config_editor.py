@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -308,7 +309,16 @@ async def save(request: web.Request) -> web.StreamResponse:
             state.message = t("editor_unchanged")
         return render(request, session, part, code, state, status=409)
     number = await _recorded(station, result.value.get("seq") or [0])
-    carried = await _carry_forward(station, number, part, code, values, t, svc, args["source"])
+    as_shown = service_form(svc) if svc is not None else None
+
+    def edit(content: str) -> str:
+        text = TomlText(content)
+        _apply(text, part, code, values, t, as_shown)
+        edited = text.text()
+        loads_config(edited, "the edited config")
+        return edited
+
+    carried = await carry_forward(station, number, edit, args["source"], "console editor")
     query = {"dicatat": number, **({"mulai": effective} if effective else {}),
              **({"juga": ",".join(carried)} if carried else {}),
              **({"bagian": part} if part else {"layanan": code}),
@@ -360,18 +370,22 @@ def _same(raw: str) -> str:
     return "\n".join(line.strip() for line in raw.splitlines() if line.strip())
 
 
-async def _carry_forward(station: Any, number: str, part: str, code: str,
-                         values: dict[str, str], t: Words, svc: Service | None,
-                         source: str) -> list[str]:
+async def carry_forward(station: Any, number: str, edit: Callable[[str], str], source: str,
+                        what: str, errors: tuple[type[Exception], ...] = (),
+                        force: bool = False) -> list[str]:
     """A version is a whole config: one scheduled for later was written before this change
-    and would undo it when its date comes. So the same edit goes into each such date's
-    version too, as a change from that date (a later-recorded change wins the tie). The
-    versions recorded so, by number."""
+    and would undo it when its date comes. So the same edit (`edit`: a version's TOML text to
+    the edited, checked text) goes into each such date's version too, as a change from that
+    date (a later-recorded change wins the tie). The versions recorded so, by number. Every
+    config page of the console saves through this; `what` names it in the log, `errors` are
+    its own field errors besides the loader's and the editor's."""
     versions = config_log.config_versions(station.replica.conn)
     mine = next((v for v in versions if str(v.version) == number), None)
     if mine is None or station.client is None:
         return []
     later = sorted({v.effective for v in versions if v.effective_ms > mine.effective_ms})
+    caught: tuple[type[Exception], ...] = (FieldError, ConfigError, EditError, LookupError,
+                                           *errors)
     carried: list[str] = []
     for day in later:
         at_ms, _ = config_log.effective_ms(day, station.hub_now(), station.config.tz)
@@ -381,20 +395,17 @@ async def _carry_forward(station: Any, number: str, part: str, code: str,
         if base is None:
             continue
         try:
-            text = TomlText(base.content)
-            _apply(text, part, code, values, t,
-                   service_form(svc) if svc is not None else None)
-            content = text.text()
-            loads_config(content, "the edited config")
-        except (FieldError, ConfigError, EditError, LookupError) as e:
-            log.warning("console editor: not carried into the change from %s: %s", day, e)
+            content = edit(base.content)
+        except caught as e:
+            log.warning("%s: not carried into the change from %s: %s", what, day, e)
             continue
         try:
             result = await station.client.command("change_config", {
                 "content": content, "effective": day,
+                **({"force": True} if force else {}),
                 "source": f"{source} (also from {day})"}, timeout=15.0)
         except TimeoutError:
-            log.warning("console editor: the hub did not answer for the change from %s", day)
+            log.warning("%s: the hub did not answer for the change from %s", what, day)
             break
         if result.ok:
             carried.append(await _recorded(station, result.value.get("seq") or [0]))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import os
 import re
@@ -522,45 +521,13 @@ async def save(request: web.Request) -> web.StreamResponse:
             state.message = t("editor_unchanged")
         return render(request, session, part, code, state, status=409)
     number = await ed._recorded(station, result.value.get("seq") or [0])
-    carried = await _carry_forward(station, number, apply, args["source"])
+    carried = await ed.carry_forward(station, number, lambda content: _edited(content, apply)[0],
+                                     args["source"], "console hall settings")
     query = {"bagian": part, **({"instansi": code} if code else {}), "dicatat": number,
              **({"mulai": effective} if effective else {}),
              **({"juga": ",".join(carried)} if carried else {}),
              **({"lang": t.lang} if t.lang != "id" else {})}
     return a.redirect("/konfigurasi/aula?" + "&".join(f"{k}={v}" for k, v in query.items()))
-
-
-async def _carry_forward(station: Any, number: str, apply: Apply, source: str) -> list[str]:
-    """As the service editor's: a version scheduled after this one was written before it
-    and would undo it on its date, so the same edit goes into each such version too."""
-    versions = config_log.config_versions(station.replica.conn)
-    mine = next((v for v in versions if str(v.version) == number), None)
-    if mine is None or station.client is None:
-        return []
-    carried: list[str] = []
-    for day in sorted({v.effective for v in versions if v.effective_ms > mine.effective_ms}):
-        at_ms, _ = config_log.effective_ms(day, station.hub_now(), station.config.tz)
-        base = config_log.version_in_force(
-            config_log.config_versions(station.replica.conn),
-            dt.datetime.fromtimestamp(at_ms / 1000, dt.UTC))
-        if base is None:
-            continue
-        try:
-            content, _ = _edited(base.content, apply)
-        except (ed.FieldError, ConfigError, EditError, LookupError) as e:
-            log.warning("console hall settings: not carried into the change from %s: %s",
-                        day, e)
-            continue
-        try:
-            result = await station.client.command("change_config", {
-                "content": content, "effective": day,
-                "source": f"{source} (also from {day})"}, timeout=15.0)
-        except TimeoutError:
-            log.warning("console hall settings: the hub did not answer for %s", day)
-            break
-        if result.ok:
-            carried.append(await ed._recorded(station, result.value.get("seq") or [0]))
-    return carried
 
 
 def sample_call(config: HallConfig) -> tuple[str, int, str | None]:

@@ -17,11 +17,9 @@ written to the audit log."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,7 @@ from PIL import Image, UnidentifiedImageError
 from console import app as a
 from console.accounts import Session, User
 from console.config_edit import DELETE, EditError, TomlText
-from console.config_editor import loader_message
+from console.config_editor import _recorded, carry_forward, loader_message
 from console.i18n import WORDS, Words
 from shared.config import (
     ORDERING_POLICIES,
@@ -755,11 +753,17 @@ async def save(request: web.Request) -> web.StreamResponse:
         else:
             state.message = refusal.pesan if t.lang == "id" else refusal.message
         return render(request, session, target, state, status=409)
-    from console.config_editor import _recorded
-
     number = await _recorded(station, result.value.get("seq") or [0])
-    carried = await _carry_forward(station, number, lambda text: apply(
-        text, target, values, t, remove, logo), source)
+
+    def edit(content: str) -> str:
+        text = TomlText(content)
+        apply(text, target, values, t, remove, logo)
+        edited = text.text()
+        loads_config(edited, "the edited config")
+        return edited
+
+    carried = await carry_forward(station, number, edit, source, "console structure",
+                                  (FieldError,), force=True)
     if remove:
         target = Target(part, "", target.agency)
     elif not key:
@@ -811,42 +815,6 @@ def _base(station: Any) -> str:
     v = config_log.version_in_force(config_log.config_versions(station.replica.conn),
                                     station.hub_now())
     return v.content if v is not None else station.config.raw_toml.decode("utf-8")
-
-
-async def _carry_forward(station: Any, number: str, edit: Callable[[TomlText], str],
-                         source: str) -> list[str]:
-    """A change scheduled for later was written before this one and would undo it when its
-    date comes: the same edit goes into each such version, from its date."""
-    from console.config_editor import _recorded
-
-    versions = config_log.config_versions(station.replica.conn)
-    mine = next((v for v in versions if str(v.version) == number), None)
-    if mine is None or station.client is None:
-        return []
-    carried: list[str] = []
-    for day in sorted({v.effective for v in versions if v.effective_ms > mine.effective_ms}):
-        at_ms, _ = config_log.effective_ms(day, station.hub_now(), station.config.tz)
-        base = config_log.version_in_force(config_log.config_versions(station.replica.conn),
-                                           dt.datetime.fromtimestamp(at_ms / 1000, dt.UTC))
-        if base is None:
-            continue
-        try:
-            text = TomlText(base.content)
-            edit(text)
-            content = text.text()
-            loads_config(content, "the edited config")
-        except (FieldError, ConfigError, EditError, LookupError) as e:
-            log.warning("console structure: not carried into the change from %s: %s", day, e)
-            continue
-        try:
-            result = await station.client.command("change_config", {
-                "content": content, "effective": day, "force": True,
-                "source": f"{source} (also from {day})"}, timeout=15.0)
-        except TimeoutError:
-            break
-        if result.ok:
-            carried.append(await _recorded(station, result.value.get("seq") or [0]))
-    return carried
 
 
 # --- logos ------------------------------------------------------------------------------------
