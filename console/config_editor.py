@@ -146,7 +146,7 @@ def render(request: web.Request, session: Session, part: str, code: str,
 # --- reading the forms ------------------------------------------------------------------------
 
 
-def whole(values: dict[str, str], name: str, t: Words, optional: bool) -> int | object:
+def whole(values: dict[str, str], name: str, t: Words, optional: bool = False) -> Any:
     raw = values.get(name, "").strip()
     if not raw:
         if optional:

@@ -31,7 +31,7 @@ from PIL import Image, UnidentifiedImageError
 from console import app as a
 from console.accounts import Session, User
 from console.config_edit import DELETE, EditError, TomlText
-from console.config_editor import _recorded, carry_forward, loader_message
+from console.config_editor import FieldError, _recorded, carry_forward, loader_message, whole
 from console.i18n import WORDS, Words
 from shared.config import (
     ORDERING_POLICIES,
@@ -181,8 +181,6 @@ WORDS.update({
                              "queue {prefix} with its {n} services"),
     "structure_what_counter": ("{name}", "{name}"),
     "structure_recorded": ("Dicatat sebagai versi {n}.", "Recorded as version {n}."),
-    "structure_whole": ("Harus bilangan bulat, bukan \"{value}\".",
-                        "Must be a whole number, not \"{value}\"."),
     "structure_duplicate": ("Sudah dipakai: {what}.", "Already in use: {what}."),
     "structure_prefix": ("Gunakan 1–4 huruf kapital atau angka, mis. A atau KTP.",
                          "Use 1–4 capital letters or digits, e.g. A or KTP."),
@@ -216,13 +214,6 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
     confirm: str = ""  # the stranding question, when asked
-
-
-class FieldError(Exception):
-    def __init__(self, name: str, text: str) -> None:
-        super().__init__(text)
-        self.name = name
-        self.text = text
 
 
 @dataclass(frozen=True)
@@ -415,17 +406,6 @@ def render(request: web.Request, session: Session, target: Target | None,
 
 
 # --- reading a form ---------------------------------------------------------------------------
-
-
-def whole(values: dict[str, str], name: str, t: Words, optional: bool = False) -> Any:
-    raw = values.get(name, "").strip()
-    if not raw:
-        if optional:
-            return DELETE
-        raise FieldError(name, t("editor_required"))
-    if not re.fullmatch(r"\d+", raw):
-        raise FieldError(name, t("structure_whole", value=raw))
-    return int(raw)
 
 
 def text_field(values: dict[str, str], name: str, t: Words, optional: bool = False) -> Any:
@@ -763,7 +743,7 @@ async def save(request: web.Request) -> web.StreamResponse:
         return edited
 
     carried = await carry_forward(station, number, edit, source, "console structure",
-                                  (FieldError,), force=True)
+                                  force=True)
     if remove:
         target = Target(part, "", target.agency)
     elif not key:
