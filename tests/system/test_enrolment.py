@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import subprocess
 import sys
 import time
@@ -19,17 +18,8 @@ import pytest
 from shared.hub.auth import AuthStore
 from shared.hub.enrolment import FAILURES_BEFORE_LOCK, Enrolment
 from shared.station.client import HubClient, HubRefused
+from tests.helpers.web_counter import make_code
 from tests.system.conftest import HubProcess
-
-
-def make_code(hub: HubProcess, name: str, counter: int, *extra: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "antrean", "hub", "--ledger", str(hub.ledger), "--config",
-         str(hub.config), "stations", "code", name, "--counter", str(counter), *extra],
-        capture_output=True, text=True, timeout=30, check=True).stdout
-    found = re.search(r": ([A-Z0-9]{4}-[A-Z0-9]{4})\n", out)
-    assert found, out
-    return found.group(1)
 
 
 def redeem(hub: HubProcess, token: str, code: object) -> tuple[int, dict[str, object]]:

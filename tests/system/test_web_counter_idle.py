@@ -12,9 +12,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.browser import CHROMIUM_MARKS, WAIT_MS, playwright_sync
-from tests.helpers.web_station import ActingStation, WebProcess
-from tests.system.conftest import DATA, HubProcess
-from tests.system.test_web_counter import PINS, Counter, Hall
+from tests.helpers.web_counter import Counter, Hall, browser_counter_hall
 
 pytestmark = CHROMIUM_MARKS
 IDLE_MINUTES = "0.05"  # 3 s: long enough to sign in and look, short enough for the suite
@@ -22,23 +20,9 @@ IDLE_MINUTES = "0.05"  # 3 s: long enough to sign in and look, short enough for 
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
-    workdir = tmp_path_factory.mktemp("web-counter-idle")
-    hub = HubProcess(workdir, DATA / "small_hall.toml")
-    web_token = hub.enroll("web-1", "web")
-    kiosk_token = hub.enroll("kiosk-1", "kiosk")
-    for officer, pin in PINS.items():
-        hub.add_officer(officer, pin)
-    hub.start()
-    web = WebProcess(workdir, hub.url, web_token, hub.clock,
-                     extra=("--idle-minutes", IDLE_MINUTES))
-    web.start()
-    kiosk = ActingStation(hub.url, kiosk_token)
-    try:
-        yield Hall(hub, web, kiosk)
-    finally:
-        kiosk.close()
-        web.stop()
-        hub.stop()
+    with browser_counter_hall(tmp_path_factory.mktemp("web-counter-idle"),
+                              "--idle-minutes", IDLE_MINUTES) as h:
+        yield h
 
 
 def test_an_idle_officer_is_signed_out_by_itself(hall: Hall, browser: Any) -> None:

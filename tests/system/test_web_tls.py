@@ -24,9 +24,9 @@ import pytest
 
 from shared.hub import tls
 from tests.helpers.console_station import ConsoleProcess
+from tests.helpers.web_counter import make_code
 from tests.helpers.web_station import WebProcess
 from tests.system.conftest import DATA, HubProcess
-from tests.system.test_enrolment import make_code
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
