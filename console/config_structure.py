@@ -17,7 +17,6 @@ written to the audit log."""
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -26,7 +25,6 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
-from PIL import Image, UnidentifiedImageError
 
 from console import app as a
 from console.accounts import Session, User
@@ -42,11 +40,12 @@ from shared.config import (
     loads_config,
 )
 from shared.hub.assets import (
-    LOGO_FORMATS,
     LOGO_MAX_BYTES,
     LOGO_MAX_PX,
     LOGO_MIN_PX,
     LOGO_PREFIX,
+    AssetError,
+    image_kind,
     logo_name,
 )
 from shared.ledger import config_log
@@ -806,18 +805,12 @@ def check_logo(body: bytes, t: Words) -> str:
     if len(body) > LOGO_MAX_BYTES:
         raise FieldError("logo", t("structure_logo_big", kb=-(-len(body) // 1024)))
     try:
-        with Image.open(io.BytesIO(body)) as image:
-            kind = image.format or ""
-            width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError):
+        ext, width, height = image_kind(body)  # the hub's own reading of the image
+    except AssetError:
         raise FieldError("logo", t("structure_logo_kind")) from None
-    if kind not in LOGO_FORMATS:
-        raise FieldError("logo", t("structure_logo_kind"))
     if not (LOGO_MIN_PX <= width <= LOGO_MAX_PX and LOGO_MIN_PX <= height <= LOGO_MAX_PX):
         raise FieldError("logo", t("structure_logo_px", w=width, h=height))
-    return LOGO_FORMATS[kind]
+    return ext
 
 
 async def _logo(request: web.Request, form: Any, target: Target, t: Words
