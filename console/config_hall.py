@@ -16,14 +16,12 @@ and no speech engine, and what IT hears is what the hall's boards will say."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
 import re
 import secrets
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +39,7 @@ from console.i18n import WORDS, Words
 from shared.config import WEEKDAYS, ConfigError, HallConfig, Schedule, loads_config
 from shared.ledger import config_log
 from shared.speech import call_text, unknown_placeholders
+from shared.station.call_audio import render_call
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,6 @@ DAY_NAMES = {"mon": ("Senin", "Monday"), "tue": ("Selasa", "Tuesday"),
              "sun": ("Minggu", "Sunday")}
 RANGE_TEXT = re.compile(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*")
 NEW_BREAKS = 2  # empty rows under the breaks, for new ones
-RENDER_TIMEOUT_S = 60.0
 SAMPLES_KEPT = 20  # rendered samples kept for the page's player, the oldest dropped
 SAMPLE_ID = re.compile(r"^[0-9a-f]{16}$")
 SAMPLES = web.AppKey("hall_voice_samples", Path)
@@ -548,11 +546,8 @@ async def _listen(request: web.Request, session: Session, content: str,
     work = Path(tempfile.mkdtemp(prefix="sample-", dir=folder))
     try:
         (work / "hall.toml").write_text(content, encoding="utf-8")
-        argv = [sys.executable, "-m", "display.voice", "render", label, str(counter),
-                "--config", str(work / "hall.toml"), "--out", str(work / "call.wav")]
-        if name:
-            argv += ["--counter-label", name]
-        problem = await _run(argv)
+        problem = await render_call(label, counter, work / "call.wav",
+                                    config=work / "hall.toml", counter_label=name)
         if problem is None:
             os.replace(work / "call.wav", folder / f"{sample}.wav")
     finally:
@@ -566,21 +561,6 @@ async def _listen(request: web.Request, session: Session, content: str,
     state.sample_text = t("hall_listen_sample", label=label, counter=counter, text=call_text(
         label, counter, config.voice, counter_label=name))
     return render(request, session, "suara", "", state)
-
-
-async def _run(argv: list[str]) -> str | None:
-    """None when the command rendered; else its last line of error."""
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    try:
-        _, err = await asyncio.wait_for(proc.communicate(), RENDER_TIMEOUT_S)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        return f"rendering took over {RENDER_TIMEOUT_S:g} s"
-    if proc.returncode != 0:
-        return (err.decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
-    return None
 
 
 def _prune(folder: Path) -> None:

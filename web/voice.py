@@ -15,16 +15,15 @@ import asyncio
 import contextlib
 import logging
 import os
-import sys
 from pathlib import Path
 
 from shared.ledger import model as m
 from shared.ledger.queries import Call
+from shared.station.call_audio import RENDER_TIMEOUT_S, render_call
 from web.station import CONFIG_META_KEY, WebStation
 
 log = logging.getLogger(__name__)
 
-RENDER_TIMEOUT_S = 60.0
 RECENT_CALLS = 50  # a board asks for the call it just showed, never an old one
 
 
@@ -63,28 +62,14 @@ class Voice:
         if raw is not None:
             config.write_text(raw, encoding="utf-8")
         part = path.with_suffix(".part.wav")
-        argv = [sys.executable, "-m", "display.voice", "render", call.label, str(call.counter),
-                "--out", str(part), "--cache", str(self.folder / "cache")]
-        if raw is not None:
-            argv += ["--config", str(config)]
-        if recall:
-            argv.append("--recall")
-        name = own_counter_name(self.station, call.counter)
-        if name:
-            argv += ["--counter-label", name]
-        proc = await asyncio.create_subprocess_exec(
-            *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        try:
-            _, err = await asyncio.wait_for(proc.communicate(), RENDER_TIMEOUT_S)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-            raise VoiceUnavailable(f"rendering {call.label} took over "
-                                   f"{RENDER_TIMEOUT_S:g} s") from None
-        if proc.returncode != 0 or not part.exists():
-            last = (err.decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
+        problem = await render_call(call.label, call.counter, part,
+                                    config=config if raw is not None else None,
+                                    cache=self.folder / "cache", recall=recall,
+                                    counter_label=own_counter_name(self.station, call.counter),
+                                    timeout=RENDER_TIMEOUT_S)
+        if problem is not None:
             with contextlib.suppress(FileNotFoundError):
                 part.unlink()
-            log.warning("the announcement of %s could not be rendered: %s", call.label, last)
-            raise VoiceUnavailable(last)
+            log.warning("the announcement of %s could not be rendered: %s", call.label, problem)
+            raise VoiceUnavailable(problem)
         os.replace(part, path)
