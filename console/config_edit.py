@@ -42,11 +42,13 @@ class _Stmt:
 
 
 def toml_value(value: Any) -> str:
-    """A value as TOML text: whole numbers, text (a basic string), dates, lists of text."""
+    """A value as TOML text: whole numbers, floats, text (a basic string), dates, lists."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return repr(value)  # as Python writes it (the voice's volume), which TOML reads back
     if isinstance(value, str):
         # JSON's escapes are TOML's; DEL is allowed in JSON strings but not in TOML's.
         return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -194,20 +196,23 @@ class TomlText:
 
     def _write_keys(self, table: str, index: int | None, values: Mapping[str, Any]) -> None:
         for key, value in values.items():
-            header, body = self._element(table, index)
-            found = next((s for s in body if s.kind == "keyval" and s.key == key), None)
-            if value is DELETE:
-                if found is not None:
-                    del self.lines[found.start:found.end + 1]
-                continue
-            text = f"{key} = {toml_value(value)}"
+            self._write_into(self._element(table, index), key, value)
+
+    def _write_into(self, part: tuple[_Stmt, list[_Stmt]], key: str, value: Any) -> None:
+        header, body = part
+        found = next((s for s in body if s.kind == "keyval" and s.key == key), None)
+        if value is DELETE:
             if found is not None:
-                if found.comment_col is not None:
-                    text += "  " + self.lines[found.start][found.comment_col:]
-                self.lines[found.start:found.end + 1] = text.split("\n")
-            else:
-                last = max((s.end for s in body if s.kind == "keyval"), default=header.end)
-                self.lines[last + 1:last + 1] = text.split("\n")
+                del self.lines[found.start:found.end + 1]
+            return
+        text = f"{key} = {toml_value(value)}"
+        if found is not None:
+            if found.comment_col is not None:
+                text += "  " + self.lines[found.start][found.comment_col:]
+            self.lines[found.start:found.end + 1] = text.split("\n")
+        else:
+            last = max((s.end for s in body if s.kind == "keyval"), default=header.end)
+            self.lines[last + 1:last + 1] = text.split("\n")
 
     def replace_holidays(self, holidays: Sequence[tuple[dt.date, str]]) -> None:
         """The hall's holidays become `holidays` (sorted by date): a holiday kept keeps its
@@ -572,24 +577,6 @@ class HallEdits(TomlText):
             elif n == index and header.key == f"agencies.{name}" and not header.array:
                 return header, body
         return None
-
-    def _write_into(self, part: tuple[_Stmt, list[_Stmt]], key: str, value: Any) -> None:
-        header, body = part
-        found = next((s for s in body if s.kind == "keyval" and s.key == key), None)
-        if value is DELETE:
-            if found is not None:
-                del self.lines[found.start:found.end + 1]
-            return
-        # A float (the voice's volume) as Python writes it, which TOML reads back the same.
-        shown = repr(value) if isinstance(value, float) else toml_value(value)
-        text = f"{key} = {shown}"
-        if found is not None:
-            if found.comment_col is not None:
-                text += "  " + self.lines[found.start][found.comment_col:]
-            self.lines[found.start:found.end + 1] = text.split("\n")
-        else:
-            last = max((s.end for s in body if s.kind == "keyval"), default=header.end)
-            self.lines[last + 1:last + 1] = text.split("\n")
 
     def _remove_break(self, index: int) -> None:
         """Its header and keys; of the blank lines around it, one stays."""
