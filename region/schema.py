@@ -39,21 +39,29 @@ def migrations(folder: Path = MIGRATIONS) -> list[Migration]:
 def migrate(conn: psycopg.Connection, folder: Path = MIGRATIONS) -> list[int]:
     """Apply the migrations this database lacks; returns the versions applied now."""
     applied: list[int] = []
-    for m in migrations(folder):
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
-            conn.execute("CREATE SCHEMA IF NOT EXISTS region")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS region.schema_migrations (version integer PRIMARY "
-                "KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
-            done = conn.execute("SELECT 1 FROM region.schema_migrations WHERE version = %s",
-                                (m.version,)).fetchone()
-            if done:
-                continue
-            conn.execute(m.sql.encode("utf-8"))
-            conn.execute("INSERT INTO region.schema_migrations (version, name) VALUES (%s, %s)",
-                         (m.version, m.name))
-            applied.append(m.version)
+    # One exporter migrates at a time, the whole run (a session lock on this autocommit
+    # connection, freed with it if it dies): a lock per migration let two exporters starting
+    # together take one migration each, and one of them see the schema half-way. Each
+    # migration is still its own transaction, so one that fails keeps those before it.
+    conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK,))
+    try:
+        for m in migrations(folder):
+            with conn.transaction():
+                conn.execute("CREATE SCHEMA IF NOT EXISTS region")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS region.schema_migrations (version integer "
+                    "PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL "
+                    "DEFAULT now())")
+                done = conn.execute("SELECT 1 FROM region.schema_migrations WHERE version = %s",
+                                    (m.version,)).fetchone()
+                if done:
+                    continue
+                conn.execute(m.sql.encode("utf-8"))
+                conn.execute("INSERT INTO region.schema_migrations (version, name) "
+                             "VALUES (%s, %s)", (m.version, m.name))
+                applied.append(m.version)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK,))
     return applied
 
 
